@@ -1,0 +1,1 @@
+"""Catalogs as versioned YAML data: frameworks, code lists, cross-framework mappings."""

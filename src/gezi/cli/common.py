@@ -1,0 +1,75 @@
+"""Shared CLI plumbing: settings, register sessions, JSON output, tables, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from gezi.core.db import session_scope
+from gezi.core.settings import Settings, get_settings
+from gezi.core.timeutil import iso
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="輸出單一 JSON 文件 Print one JSON document.")]
+RocOpt = Annotated[bool, typer.Option("--roc", help="以民國紀年顯示日期 Show dates as 113年05月31日.")]
+OrgOpt = Annotated[
+    str | None,
+    typer.Option("--org", help="組織 id、統一編號或名稱 Organization id, UBN or name (needed "
+                 "when the register holds more than one)."),
+]
+
+
+def settings() -> Settings:
+    """Settings for this command run."""
+    return get_settings()
+
+
+@contextmanager
+def register() -> Iterator[Session]:
+    """A committed-on-success session on the initialized register."""
+    with session_scope(settings()) as session:
+        yield session
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return iso(value)
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def print_json(doc: Any) -> None:
+    """Write exactly one JSON document to stdout."""
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    """Print a Rich table."""
+    t = Table(title=title, show_lines=False)
+    for col in columns:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*("" if v is None else str(v) for v in row))
+    console.print(t)
+
+
+def fail(message: str) -> None:
+    """Stop with a one-line error and exit code 2 (used for bad input caught in the CLI)."""
+    from gezi.core.errors import GeziError
+
+    raise GeziError(message)

@@ -1,0 +1,56 @@
+"""The `gezi` command: groups are registered here and live one per module."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+import typer
+
+from gezi.core.errors import GeziError
+
+app = typer.Typer(
+    name="gezi",
+    help="gezi 個資 — 個人資料保護與資安管理：盤點、評鑑、監控、證據留存。\n\n"
+    "Run and prove a Taiwanese personal-data protection and information-security programme.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# (module, attribute): each module exposes a Typer group `app` or a single command function.
+GROUPS: list[tuple[str, str]] = [
+    ("gezi.cli.init", "register"),
+    ("gezi.cli.org", "register"),
+    ("gezi.cli.catalog", "register"),
+    ("gezi.cli.assess", "register"),
+    ("gezi.cli.findings", "register"),
+    ("gezi.cli.controls", "register"),
+    ("gezi.cli.evidence", "register"),
+    ("gezi.cli.audit", "register"),
+    ("gezi.cli.demo", "register"),
+]
+
+for module_name, attr in GROUPS:
+    getattr(importlib.import_module(module_name), attr)(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one-line errors with exit code 2 instead of tracebacks."""
+    try:
+        rv = app(args=argv, prog_name="gezi", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except GeziError as exc:
+        sys.stderr.write(f"gezi: 錯誤 error: {exc}\n")
+        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        sys.stderr.write("gezi: 已中止 aborted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(rv if isinstance(rv, int) else 0)

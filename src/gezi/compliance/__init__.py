@@ -1,0 +1,1 @@
+"""Frameworks → assessments → results; controls; evidence; findings; scores."""

@@ -1,0 +1,1 @@
+"""Settings, the register database and migrations, the audit trail, time and Taiwan identifiers."""
