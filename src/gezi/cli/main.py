@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
 
 from gezi.core.errors import GeziError
@@ -40,15 +39,15 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors with exit code 2 instead of tracebacks."""
     try:
         rv = app(args=argv, prog_name="gezi", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except typer.TyperException as exc:  # usage errors: typer prints them, exit code 2
         exc.show()
-        sys.exit(exc.exit_code)
+        sys.exit(getattr(exc, "exit_code", 2))
     except GeziError as exc:
         sys.stderr.write(f"gezi: 錯誤 error: {exc}\n")
         sys.exit(exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("gezi: 已中止 aborted\n")
         sys.exit(130)
     except BrokenPipeError:

@@ -8,7 +8,8 @@ import typer
 
 from gezi.catalog.applicability import applicable_items, framework_applies
 from gezi.catalog.loader import load_catalogs
-from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, register as reg, table
+from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, table
+from gezi.cli.common import register as reg
 from gezi.core.timeutil import show_date
 from gezi.org.models import Organization
 from gezi.org.service import add_org, list_orgs, resolve_org

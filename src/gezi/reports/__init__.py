@@ -1,1 +1,1 @@
-"""gezi.reports"""
+"""Document renderers (XLSX, DOCX, PDF) over module read models."""

@@ -1,0 +1,1 @@
+"""The demo organization used by `gezi demo` (a fictional e-commerce company)."""
