@@ -136,13 +136,14 @@ class Deadline:
     clock_id: str
 
 
-def _binds(entry: Dated, day: date, default: Status) -> bool:
+def _binds(status: Status, start: date | None, end: date | None, day: date) -> bool:
     """Whether an entry binds on a day. A promulgated text without an effective date never does;
     setting ``effective_from`` is the one-line change that makes it bind from that day."""
-    status = entry.status or default
-    if status == "promulgated_not_effective" and entry.effective_from is None:
+    if status in ("draft", "repealed"):
         return False
-    return entry.in_force_on(day, default=default)
+    if status == "promulgated_not_effective" and start is None:
+        return False
+    return not ((start and day < start) or (end and day > end))
 
 
 def _extra_dir() -> Path | None:
@@ -192,12 +193,13 @@ def rule(clock_id: str) -> Rule:
 
 
 def binding_on(r: Rule, day: date) -> bool:
-    """Whether a clock binds on a day: its instrument and itself in force, and not superseded
-    by a clock that binds that day (so the 2025 PDPA text replaces the 2023 one by data)."""
-    if not (_binds(r.instrument, day, "in_force") and _binds(r.clock, day, r.instrument.status)):
+    """Whether a clock binds on a day: in force (its own status and dates, else its instrument's)
+    and not superseded by a clock that binds that day (the 2025 PDPA text replaces 2023's)."""
+    c, inst = r.clock, r.instrument
+    if not _binds(r.status, c.effective_from or inst.effective_from,
+                  c.effective_to or inst.effective_to, day):
         return False
-    sup = r.clock.superseded_by
-    return not (sup and binding_on(rule(sup), day))
+    return not (c.superseded_by and binding_on(rule(c.superseded_by), day))
 
 
 def taipei_day(moment: datetime) -> date:
