@@ -9,7 +9,13 @@ import typer
 
 from gezi.cli.common import JsonOpt, OrgOpt, console, print_json, settings, table
 from gezi.cli.common import register as open_register
-from gezi.compliance.controls import add_control, control_dict, get_control, link_control, list_controls
+from gezi.compliance.controls import (
+    add_control,
+    control_dict,
+    get_control,
+    link_control,
+    list_controls,
+)
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.org.service import resolve_org
 

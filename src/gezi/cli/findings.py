@@ -10,7 +10,7 @@ from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, table
 from gezi.cli.common import register as open_register
 from gezi.compliance.findings import finding_dict, get_finding, list_findings, update_finding
 from gezi.compliance.models import FINDING_STATUS_ZH
-from gezi.core.timeutil import now_utc, parse_date, show_date, TAIPEI
+from gezi.core.timeutil import TAIPEI, now_utc, parse_date, show_date
 from gezi.org.service import resolve_org
 
 app = typer.Typer(help="缺失追蹤 Findings tracked to closure.", no_args_is_help=True)

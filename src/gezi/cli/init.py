@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from gezi.cli.common import JsonOpt, console, print_json, settings
-from gezi.core.db import safe_url, init_db
+from gezi.core.db import init_db, safe_url
 
 
 def init(json_out: JsonOpt = False) -> None:

@@ -40,7 +40,7 @@ def upsert_finding(session: Session, *, org_id: int, source: str, fingerprint: s
     existing.occurrences = (existing.occurrences or 0) + 1
     for key, value in fields.items():
         setattr(existing, key, value)
-    if existing.status == "closed" and source != "assessment":
+    if existing.status == "closed":
         existing.status, existing.closed_at = "open", None
     session.flush()
     return existing, False

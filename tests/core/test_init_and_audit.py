@@ -1,0 +1,75 @@
+"""`gezi init`, refusing foreign databases, and the hash-chained audit trail."""
+
+import sqlalchemy as sa
+
+from gezi.core.db import engine_for
+
+
+def test_init_is_idempotent(cli, gezi_env):
+    first = cli("init", "--json")
+    assert first.code == 0, first.err
+    assert first.json["status"] == "created"
+    again = cli("init", "--json")
+    assert again.code == 0 and again.json["status"] == "upgraded"
+
+
+def test_commands_before_init_give_one_line_error(cli, gezi_env):
+    r = cli("org", "list")
+    assert r.code == 2
+    assert "gezi init" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def test_refuses_database_that_is_not_gezis(cli, gezi_env, db_url):
+    with engine_for(db_url).begin() as conn:
+        conn.execute(sa.text("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)"))
+        conn.execute(sa.text("INSERT INTO customers VALUES (1, 'x')"))
+    r = cli("init")
+    assert r.code == 2
+    assert "not a gezi database" in r.err
+    with engine_for(db_url).connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        assert tables == {"customers"}  # nothing written
+        assert conn.execute(sa.text("SELECT count(*) FROM customers")).scalar() == 1
+    assert cli("org", "list").code == 2
+
+
+def _add_org(cli):
+    r = cli("org", "add", "--name", "測試公司", "--ubn", "04595252", "--industry", "ecommerce",
+            "--capital", "20000000", "--json")
+    assert r.code == 0, r.err
+    return r.json
+
+
+def test_audit_chain_records_and_verifies(cli, initialized):
+    _add_org(cli)
+    start = cli("assess", "start", "--framework", "moda-pd-security-plan", "--json")
+    assert start.code == 0, start.err
+    ok = cli("audit", "verify", "--json")
+    assert ok.code == 0 and ok.json["ok"] and ok.json["entries"] >= 2
+    log = cli("audit", "log", "--json").json["entries"]
+    assert {e["table"] for e in log} >= {"organizations", "assessments"}
+    assert all(e["actor"] == "tester" for e in log)
+
+
+def test_audit_detects_altered_entry(cli, initialized, db_url):
+    _add_org(cli)
+    cli("assess", "start", "--framework", "moda-pd-security-plan")
+    with engine_for(db_url).begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET actor='mallory' WHERE seq=1"))
+    r = cli("audit", "verify", "--json")
+    assert r.code == 1
+    assert r.json["first_bad"] == 1 and not r.json["ok"]
+
+
+def test_audit_detects_removed_entries(cli, initialized, db_url):
+    _add_org(cli)
+    cli("assess", "start", "--framework", "moda-pd-security-plan")
+    with engine_for(db_url).begin() as conn:
+        n = conn.execute(sa.text("SELECT max(seq) FROM audit_log")).scalar()
+        conn.execute(sa.text("DELETE FROM audit_log WHERE seq=:n"), {"n": n})  # the tip
+    tip = cli("audit", "verify", "--json")
+    assert tip.code == 1 and tip.json["first_bad"] == n
+    with engine_for(db_url).begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log WHERE seq=1"))
+    r = cli("audit", "verify")
+    assert r.code == 1 and "entry 1" in r.err
