@@ -83,6 +83,29 @@ class Dated(Strict):
 # A condition on the organization profile: {fact: [allowed values]} or
 # {fact: {gte|lte|eq: value}}, all keys must hold; {"any": [...]} / {"all": [...]} combine.
 Condition = dict[str, Any]
+PROFILE_FACTS = ("industry", "capital", "records", "broker_tier", "e_trading_share")
+OPERATORS = ("eq", "gte", "lte", "gt", "lt")
+
+
+def check_condition(cond: Any, facts: tuple[str, ...] = PROFILE_FACTS) -> Any:
+    """Reject conditions on unknown facts or with unknown operators when a catalog loads."""
+    if cond is None:
+        return cond
+    if not isinstance(cond, dict):
+        raise ValueError("a condition must be a mapping")
+    for key, test in cond.items():
+        if key in ("any", "all"):
+            if not isinstance(test, list) or not test:
+                raise ValueError(f"'{key}' needs a non-empty list of conditions")
+            for sub in test:
+                check_condition(sub, facts)
+        elif key not in facts:
+            raise ValueError(f"unknown fact {key!r}; known: {', '.join(facts)}")
+        elif isinstance(test, dict):
+            bad = set(test) - set(OPERATORS)
+            if bad:
+                raise ValueError(f"unknown operator(s) {sorted(bad)} on {key!r}")
+    return cond
 
 
 class Domain(Strict):
@@ -105,6 +128,11 @@ class Item(Dated):
     applies_if: Condition | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     guidance: LText | None = None
+
+    @field_validator("applies_if")
+    @classmethod
+    def _valid_condition(cls, value: Condition | None) -> Condition | None:
+        return check_condition(value)
 
 
 class Scoring(Strict):
@@ -152,6 +180,11 @@ class Framework(Dated):
     scoring: Scoring = Field(default_factory=Scoring)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("applies_if")
+    @classmethod
+    def _valid_condition(cls, value: Condition | None) -> Condition | None:
+        return check_condition(value)
 
     @model_validator(mode="after")
     def _references(self) -> Framework:
