@@ -1,0 +1,237 @@
+"""Marketing opt-outs (拒絕行銷, PDPA Art 20(2)–(3)) and the identifier handling they need.
+
+Why identifiers are stored as keyed digests: a suppression list must answer "has this person
+refused marketing?" but need not be able to print the person's e-mail or phone. gezi normalizes
+the identifier (e-mail lower-cased; phone to E.164 with region TW; member id trimmed), stores
+HMAC-SHA256(install key, "type:normalized") and a masked display form, and never the raw value.
+A plain SHA-256 of a Taiwanese mobile number can be reversed by trying all 10^8 numbers; the key
+(kept outside the database, in the data directory or ``GEZI_IDENTIFIER_KEY``) prevents that for
+someone who only has the database. The same key serves data-subject requests (subject/contact).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gezi.core.errors import GeziError
+from gezi.core.settings import Settings
+from gezi.core.timeutil import iso, now_utc
+from gezi.org.models import Organization
+from gezi.org.service import update_org_settings
+from gezi.privacy.ops_models import IDENTIFIER_TYPES, OPTOUT_CHANNELS, MarketingOptOut
+
+KEY_ENV = "GEZI_IDENTIFIER_KEY"
+SETTING_KEY = "marketing_optout_channel"
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CHANNEL_ZH = {"email": "電子郵件", "sms": "簡訊", "phone": "電話", "post": "郵寄", "all": "全部管道"}
+
+
+# --- identifiers -----------------------------------------------------------------------------
+
+def _key_file(settings: Settings) -> Path:
+    return settings.data_dir / "secrets" / "identifier.key"
+
+
+def identifier_key(settings: Settings) -> bytes:
+    """The install's HMAC key: ``GEZI_IDENTIFIER_KEY`` (hex), else a file created on first use.
+
+    Several hosts sharing one PostgreSQL register must share this key (copy the file or set the
+    variable), otherwise their digests differ and opt-out checks miss.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env:
+        try:
+            key = bytes.fromhex(env.strip())
+        except ValueError:
+            raise GeziError(f"{KEY_ENV} 須為十六進位字串 must be hex") from None
+        if len(key) < 16:
+            raise GeziError(f"{KEY_ENV} 至少 16 位元組 must hold at least 16 bytes")
+        return key
+    path = _key_file(settings)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first; use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError) as exc:
+        raise GeziError(f"無法讀取識別碼金鑰 cannot read identifier key {path}: {exc}") from None
+
+
+def key_id(settings: Settings) -> str:
+    """A short, non-secret fingerprint of the key, stored with each digest."""
+    return hashlib.sha256(identifier_key(settings)).hexdigest()[:12]
+
+
+def normalize(id_type: str, value: str) -> str:
+    """The canonical form of an identifier, or a one-line error for a malformed one."""
+    text = value.strip()
+    if not text:
+        raise GeziError(f"{id_type} 不可空白 must not be empty")
+    if id_type == "email":
+        # The local part is case-sensitive in theory; every mail system we meet treats it as
+        # case-insensitive, and a missed match would mean marketing someone who refused.
+        text = text.lower()
+        if not EMAIL_RE.match(text):
+            raise GeziError(f"無效的電子郵件 invalid e-mail address ({mask('email', text)})")
+        return text
+    if id_type == "phone":
+        try:
+            num = phonenumbers.parse(text, "TW")
+        except phonenumbers.NumberParseException:
+            raise GeziError("無效的電話號碼 invalid phone number") from None
+        if not phonenumbers.is_valid_number(num):
+            raise GeziError("無效的電話號碼 invalid phone number")
+        return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    if id_type == "member_id":
+        if len(text) > 200:
+            raise GeziError("會員編號過長 member id longer than 200 characters")
+        return text
+    raise GeziError(f"未知的識別碼類型 unknown identifier type {id_type!r}")
+
+
+def digest(settings: Settings, id_type: str, normalized: str) -> str:
+    """HMAC-SHA256 of a normalized identifier under the install key (hex)."""
+    msg = f"{id_type}:{normalized}".encode()
+    return hmac.new(identifier_key(settings), msg, hashlib.sha256).hexdigest()
+
+
+def mask(id_type: str, normalized: str) -> str:
+    """A display form that identifies nobody: w***@example.com, 0912-***-678, AB***89."""
+    if id_type == "email":
+        local, _, domain = normalized.partition("@")
+        return f"{local[:1]}***@{domain}"
+    if id_type == "phone":
+        num = phonenumbers.parse(normalized, "TW")  # normalized is E.164, always parses
+        national = re.sub(r"\D", "", phonenumbers.format_number(
+            num, phonenumbers.PhoneNumberFormat.NATIONAL))
+        if num.country_code == 886 and len(national) == 10:
+            return f"{national[:4]}-***-{national[-3:]}"
+        return f"+{num.country_code} {national[:2]}***{national[-3:]}"
+    if len(normalized) <= 4:
+        return "***"
+    return f"{normalized[:2]}***{normalized[-2:]}"
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A normalized identifier with its digest and masked form (the raw value is dropped)."""
+
+    id_type: str
+    digest: str
+    masked: str
+
+
+def identify(settings: Settings, id_type: str, value: str) -> Identifier:
+    """Normalize, digest and mask an identifier given on the command line."""
+    if id_type not in IDENTIFIER_TYPES:
+        raise GeziError(f"未知的識別碼類型 unknown identifier type {id_type!r}")
+    norm = normalize(id_type, value)
+    return Identifier(id_type, digest(settings, id_type, norm), mask(id_type, norm))
+
+
+# --- opt-outs --------------------------------------------------------------------------------
+
+def _check_channel(channel: str) -> None:
+    if channel not in OPTOUT_CHANNELS:
+        raise GeziError(f"未知的管道 unknown channel {channel!r}; use {', '.join(OPTOUT_CHANNELS)}")
+
+
+def add_optout(session: Session, settings: Settings, org: Organization, ident: Identifier,
+               channel: str, actor: str, since: dt.datetime | None = None,
+               source: str | None = None) -> tuple[MarketingOptOut, bool]:
+    """Record a refusal of marketing; recording the same refusal again changes nothing."""
+    _check_channel(channel)
+    row = session.scalar(sa.select(MarketingOptOut).where(
+        MarketingOptOut.org_id == org.id, MarketingOptOut.id_type == ident.id_type,
+        MarketingOptOut.digest == ident.digest, MarketingOptOut.channel == channel))
+    if row is not None:
+        return row, False
+    row = MarketingOptOut(org_id=org.id, id_type=ident.id_type, digest=ident.digest,
+                          masked=ident.masked, channel=channel, since=since or now_utc(),
+                          source=source, key_id=key_id(settings), created_by=actor)
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def check_optout(session: Session, org: Organization, idents: list[Identifier],
+                 channel: str) -> dict[str, Any]:
+    """May this person be sent marketing on a channel? An 'all' refusal blocks every channel;
+    asking about 'all' is blocked by a refusal on any channel."""
+    _check_channel(channel)
+    if not idents:
+        raise GeziError("請至少提供一個識別碼 give --email, --phone or --member-id")
+    q = sa.select(MarketingOptOut).where(
+        MarketingOptOut.org_id == org.id,
+        sa.or_(*[sa.and_(MarketingOptOut.id_type == i.id_type,
+                         MarketingOptOut.digest == i.digest) for i in idents]))
+    if channel != "all":
+        q = q.where(MarketingOptOut.channel.in_((channel, "all")))
+    rows = list(session.scalars(q.order_by(MarketingOptOut.since, MarketingOptOut.id)))
+    return {
+        "allowed": not rows,
+        "since": iso(rows[0].since) if rows else None,
+        "channel": channel,
+        "matched": [{"id_type": r.id_type, "identifier": r.masked, "channel": r.channel,
+                     "since": iso(r.since)} for r in rows],
+    }
+
+
+def list_optouts(session: Session, org: Organization,
+                 channel: str | None = None) -> list[MarketingOptOut]:
+    """Refusals of an organization, oldest first, optionally those that block one channel."""
+    q = sa.select(MarketingOptOut).where(MarketingOptOut.org_id == org.id)
+    if channel:
+        _check_channel(channel)
+        if channel != "all":
+            q = q.where(MarketingOptOut.channel.in_((channel, "all")))
+    return list(session.scalars(q.order_by(MarketingOptOut.since, MarketingOptOut.id)))
+
+
+def export_rows(rows: list[MarketingOptOut], hashed: bool) -> list[dict[str, Any]]:
+    """The suppression list: masked identifiers for people, or the digests for systems."""
+    out = []
+    for r in rows:
+        entry: dict[str, Any] = {"id_type": r.id_type, "channel": r.channel, "since": iso(r.since)}
+        if hashed:
+            entry.update(digest=r.digest, scheme="hmac-sha256", key_id=r.key_id)
+        else:
+            entry["identifier"] = r.masked
+        out.append(entry)
+    return out
+
+
+def set_first_marketing_channel(session: Session, org: Organization, channel: str,
+                                description: str, actor: str) -> dict[str, Any]:
+    """Record in the org profile the free way to refuse offered at the first marketing contact
+    (PDPA Art 20(3): 首次行銷時應提供當事人表示拒絕接受行銷之方式，並支付所需費用)."""
+    _check_channel(channel)
+    if not description.strip():
+        raise GeziError("--description 不可空白 describe how the person refuses (e.g. the link)")
+    value = {"channel": channel, "description": description.strip(), "free_of_charge": True,
+             "source": "個人資料保護法第20條第3項", "set_by": actor, "set_at": iso(now_utc())}
+    update_org_settings(session, org, **{SETTING_KEY: value})
+    return value
+
+
+def first_marketing_channel(org: Organization) -> dict[str, Any] | None:
+    """The recorded first-marketing opt-out channel, if any."""
+    return (org.settings or {}).get(SETTING_KEY)
