@@ -29,6 +29,8 @@ GROUPS: list[tuple[str, str]] = [
     ("gezi.cli.evidence", "register"),
     ("gezi.cli.audit", "register"),
     ("gezi.cli.demo", "register"),
+    ("gezi.cli.requests", "register"),
+    ("gezi.cli.optout", "register"),
 ]
 
 for module_name, attr in GROUPS:

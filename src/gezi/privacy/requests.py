@@ -358,19 +358,21 @@ def list_requests(session: Session, org: Organization, *, due_within: int | None
 
 
 def request_dict(req: DataSubjectRequest, now: dt.datetime | None = None) -> dict[str, Any]:
-    """A request as JSON: masked subject, due in Asia/Taipei, overdue flag."""
+    """A request as a JSON-ready dict (datetimes print as ISO 8601 Asia/Taipei): masked subject,
+    due moment and an overdue flag (open past due, or closed after due)."""
     now = as_utc(now or now_utc())
     due = as_utc(req.due_at)
     end = as_utc(req.closed_at) if req.closed_at else now
     return {
         "id": req.id, "type": req.request_type, "type_zh": rules().type_name(req.request_type),
         "channel": req.channel, "subject": req.subject_masked, "contact": req.contact_masked,
-        "received_at": iso(req.received_at), "due": iso(due), "counting": req.counting,
+        "received_at": as_utc(req.received_at), "due": due, "counting": req.counting,
         "clock": req.clock_id, "source": req.clock_source, "status": req.status,
-        "overdue": end > due, "seconds_left": int((due - now).total_seconds())
-        if req.status == "open" else None,
+        "overdue": end > due,
+        "seconds_left": int((due - now).total_seconds()) if req.status == "open" else None,
         "identity_verified": req.identity_verified_at is not None,
         "identity_method": req.identity_method, "extended": req.extended,
         "extension_reason": req.extension_reason, "decision": req.decision,
-        "decision_reason": req.decision_reason, "fee": req.fee, "closed_at": iso(req.closed_at),
+        "decision_reason": req.decision_reason, "fee": req.fee,
+        "closed_at": as_utc(req.closed_at) if req.closed_at else None,
     }
