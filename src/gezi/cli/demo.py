@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from gezi.cli.assess import print_scores
-from gezi.cli.common import JsonOpt, console, print_json, settings
+from gezi.cli.common import JsonOpt, console, print_json, settings, table
 from gezi.compliance.views import assessment_view
 from gezi.core.db import init_db, safe_url, session_scope
 from gezi.demo.seed import demo_assessments, ensure_demo
@@ -27,6 +27,13 @@ def demo(json_out: JsonOpt = False) -> None:
     console.print(f"[bold]{org.name}[/]（統一編號 {org.ubn}，資本額 NT${org.capital:,}，"
                   f"個資 {org.records:,} 筆）— {'已建立 created' if created else '沿用 reused'}")
     console.print(f"登錄資料庫 register: {safe_url(s.db_url)}")
+    table("遵循狀態總覽 Compliance status by framework",
+          ["框架", "版本", "適用項目", "已評鑑", "分數", "缺失（不符合＋部分符合）"],
+          [[v["framework"]["name"], v["framework"]["version"], v["scores"]["overall"]["applicable"],
+            v["scores"]["overall"]["assessed"],
+            "—" if v["scores"]["overall"]["score"] is None else f"{v['scores']['overall']['score']}%",
+            v["scores"]["overall"]["noncompliant"] + v["scores"]["overall"]["partial"]]
+           for v in views])
     for v in views:
         console.rule(f"{v['framework']['name']}（{v['framework']['id']} v"
                      f"{v['framework']['version']}）評鑑 #{v['id']}")
