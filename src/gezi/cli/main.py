@@ -31,6 +31,7 @@ GROUPS: list[tuple[str, str]] = [
     ("gezi.cli.demo", "register"),
     ("gezi.cli.requests", "register"),
     ("gezi.cli.optout", "register"),
+    ("gezi.cli.vendors", "register"),
 ]
 
 for module_name, attr in GROUPS:

@@ -1,0 +1,342 @@
+"""Vendor register (委外監督): the Enforcement Rules Art 8 supervision items as a checklist,
+certifications with expiry, contract dates, periodic confirmations with reminders, and the
+selection risk assessment (seed 003 系統開發及維護 2: 財務狀況、專業能力).
+
+The items, review methods, selection criteria and certification standards are data
+(``catalog/data/privacy/vendor-items.yaml``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import ConfigDict, Field, model_validator
+from sqlalchemy.orm import Session
+
+from gezi.catalog.loader import DATA_DIR, load_yaml_model
+from gezi.catalog.schema import LText, Source, Status, Strict
+from gezi.compliance.evidence import add_evidence, link_evidence
+from gezi.compliance.findings import upsert_finding
+from gezi.compliance.models import Evidence
+from gezi.core.errors import GeziError
+from gezi.core.settings import Settings
+from gezi.core.timeutil import now_utc
+from gezi.core.twid import ubn_is_valid
+from gezi.org.models import Organization
+from gezi.privacy.clocks import taipei_day
+from gezi.privacy.ops_models import (
+    Vendor,
+    VendorCertification,
+    VendorItemCheck,
+    VendorReview,
+    VendorSelection,
+)
+
+CATALOG_FILE = DATA_DIR / "privacy" / "vendor-items.yaml"
+ITEM_STATES = ("agreed", "missing", "na")
+REVIEW_RESULTS = ("satisfactory", "issues", "unsatisfactory")
+SELECTION_DECISIONS = ("selected", "conditional", "rejected")
+STATE_ZH = {"agreed": "已約定", "missing": "未約定", "na": "不適用"}
+TARGET = "vendor"
+
+
+# --- catalog (data) --------------------------------------------------------------------------
+
+class Coded(Strict):
+    """A coded entry with a name and an optional source."""
+
+    code: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: LText
+    source: Source | None = None
+
+
+class ReviewRule(Strict):
+    """ER Art 8 III: periodic confirmation, its methods and gezi's default interval."""
+
+    requirement: LText
+    source: Source
+    default_interval_months: int = Field(gt=0)
+    default_interval_source: Source
+    methods: list[Coded] = Field(min_length=1)
+    methods_source: Source
+
+
+class SelectionRule(Strict):
+    """The selection risk assessment and its criteria."""
+
+    requirement: LText
+    source: Source
+    criteria: list[Coded] = Field(min_length=1)
+    required: list[str] = Field(default_factory=list)
+    ratings: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known(self) -> SelectionRule:
+        unknown = set(self.required) - {c.code for c in self.criteria}
+        if unknown:
+            raise ValueError(f"required names unknown criteria {sorted(unknown)}")
+        return self
+
+
+class VendorCatalog(Strict):
+    """Schema of vendor-items.yaml."""
+
+    schema_: Literal["gezi.vendor-items/1"] = Field(alias="schema")
+    id: str
+    version: str
+    name: LText
+    status: Status
+    source: Source
+    supervision_items: list[Coded] = Field(min_length=1)
+    review: ReviewRule
+    selection: SelectionRule
+    contract_clauses: list[Coded] = Field(default_factory=list)
+    certifications: list[Coded] = Field(min_length=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def checklist(self) -> list[tuple[str, Coded]]:
+        """Every checklist entry as (group, item): the ER Art 8 items, then contract clauses."""
+        return ([("er_art8", i) for i in self.supervision_items]
+                + [("contract", c) for c in self.contract_clauses])
+
+
+@cache
+def catalog() -> VendorCatalog:
+    """The shipped vendor-supervision catalog, validated."""
+    return load_yaml_model(CATALOG_FILE, VendorCatalog)
+
+
+def _codes(entries: list[Coded]) -> list[str]:
+    return [e.code for e in entries]
+
+
+def _one_of(value: str, allowed: list[str] | tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise GeziError(f"未知的{what} unknown {value!r}; use {', '.join(allowed)}")
+    return value
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- service ---------------------------------------------------------------------------------
+
+def add_vendor(session: Session, org: Organization, *, name: str, service: str, actor: str,
+               ubn: str | None = None, contract_start: dt.date | None = None,
+               contract_end: dt.date | None = None, review_months: int | None = None) -> Vendor:
+    """Register a vendor; the review interval defaults to the catalog's."""
+    name, service = name.strip(), service.strip()
+    if not name or not service:
+        raise GeziError("--name 與 --service 不可空白 name and service are required")
+    if ubn is not None and not ubn_is_valid(ubn.strip()):
+        raise GeziError(f"統一編號檢查碼錯誤 invalid 統一編號 (UBN): {ubn!r}")
+    if contract_start and contract_end and contract_end < contract_start:
+        raise GeziError("契約終止日早於起始日 --contract-end is before --contract-start")
+    if review_months is not None and review_months <= 0:
+        raise GeziError("--review-every 須為正整數 must be a positive number of months")
+    if session.scalar(sa.select(Vendor).where(Vendor.org_id == org.id, Vendor.name == name)):
+        raise GeziError(f"受託者已存在 vendor {name!r} already registered")
+    vendor = Vendor(org_id=org.id, name=name, ubn=ubn.strip() if ubn else None, service=service,
+                    contract_start=contract_start, contract_end=contract_end,
+                    review_interval_months=review_months or catalog().review.default_interval_months,
+                    created_by=actor)
+    session.add(vendor)
+    session.flush()
+    return vendor
+
+
+def get_vendor(session: Session, org: Organization, ref: str) -> Vendor:
+    """A vendor of the organization by id or exact name."""
+    q = sa.select(Vendor).where(Vendor.org_id == org.id)
+    vendor = session.scalar(q.where(Vendor.id == int(ref))) if ref.isdigit() else None
+    vendor = vendor or session.scalar(q.where(Vendor.name == ref))
+    if vendor is None:
+        raise GeziError(f"找不到受託者 no vendor {ref!r}")
+    return vendor
+
+
+def check_item(session: Session, vendor: Vendor, item_code: str, state: str, actor: str,
+               clause: str | None = None, note: str | None = None) -> VendorItemCheck:
+    """Record whether the contract covers a checklist item (the latest answer replaces the last;
+    the audit trail keeps the history)."""
+    _one_of(item_code, [i.code for _, i in catalog().checklist()], "監督項目 item")
+    _one_of(state, ITEM_STATES, "狀態 state")
+    row = session.scalar(sa.select(VendorItemCheck).where(
+        VendorItemCheck.vendor_id == vendor.id, VendorItemCheck.item_code == item_code))
+    if row is None:
+        row = VendorItemCheck(vendor_id=vendor.id, item_code=item_code, state=state, checked_by=actor)
+        session.add(row)
+    row.state, row.clause, row.note, row.checked_by = state, clause, note, actor
+    row.checked_at = now_utc()
+    session.flush()
+    return row
+
+
+def add_certification(session: Session, vendor: Vendor, *, standard: str, valid_until: dt.date,
+                      actor: str, certificate_no: str | None = None,
+                      issuer: str | None = None) -> VendorCertification:
+    """Record a certification the vendor holds and until when it is valid."""
+    _one_of(standard, _codes(catalog().certifications), "驗證標準 standard")
+    cert = VendorCertification(vendor_id=vendor.id, standard=standard, valid_until=valid_until,
+                               certificate_no=(certificate_no or "").strip(), issuer=issuer, added_by=actor)
+    session.add(cert)
+    session.flush()
+    return cert
+
+
+def _attach(session: Session, settings: Settings, org: Organization, vendor: Vendor, path: Path | None,
+            kind: str, title: str, actor: str, day: dt.date) -> Evidence | None:
+    if path is None:
+        return None
+    ev = add_evidence(session, settings, org_id=org.id, path=path, kind=kind, actor=actor, title=title,
+                      effective_date=day)
+    link_evidence(session, ev, TARGET, str(vendor.id))
+    return ev
+
+
+def add_review(session: Session, settings: Settings, org: Organization, vendor: Vendor, *,
+               method: str, result: str, actor: str, reviewed_on: dt.date,
+               note: str | None = None, file: Path | None = None) -> VendorReview:
+    """Record a periodic confirmation (ER Art 8 III), optionally with its report as evidence."""
+    _one_of(method, _codes(catalog().review.methods), "確認方式 method")
+    _one_of(result, REVIEW_RESULTS, "結果 result")
+    ev = _attach(session, settings, org, vendor, file, "other_record",
+                 f"受託者定期確認 vendor review: {vendor.name}", actor, reviewed_on)
+    review = VendorReview(vendor_id=vendor.id, reviewed_on=reviewed_on, method=method, result=result,
+                          note=note, evidence_id=ev.id if ev else None, reviewer=actor)
+    session.add(review)
+    session.flush()
+    return review
+
+
+def add_selection(session: Session, settings: Settings, org: Organization, vendor: Vendor, *,
+                  ratings: dict[str, str], decision: str, actor: str, assessed_on: dt.date,
+                  notes: dict[str, str] | None = None, note: str | None = None,
+                  file: Path | None = None) -> VendorSelection:
+    """Record the selection risk assessment; the catalog's required criteria must be rated."""
+    sel = catalog().selection
+    _one_of(decision, SELECTION_DECISIONS, "決定 decision")
+    for code, rating in ratings.items():
+        _one_of(code, _codes(sel.criteria), "評估項目 criterion")
+        _one_of(rating, sel.ratings, "評等 rating")
+    missing = [c for c in sel.required if c not in ratings]
+    if missing:
+        raise GeziError(f"缺少必要評估項目 required criteria not rated: {', '.join(missing)}")
+    ev = _attach(session, settings, org, vendor, file, "vendor_assessment",
+                 f"資訊服務供應商選定風險評估 vendor selection: {vendor.name}", actor, assessed_on)
+    stored = {c: {"rating": r, "note": (notes or {}).get(c)} for c, r in ratings.items()}
+    row = VendorSelection(vendor_id=vendor.id, assessed_on=assessed_on, ratings=stored, decision=decision,
+                          note=note, evidence_id=ev.id if ev else None, assessor=actor)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_vendors(session: Session, org: Organization) -> list[Vendor]:
+    """Vendors of an organization, by name."""
+    return list(session.scalars(sa.select(Vendor).where(Vendor.org_id == org.id).order_by(Vendor.name)))
+
+
+def _rows(session: Session, model: Any, vendor: Vendor, order: Any) -> list[Any]:
+    return list(session.scalars(sa.select(model).where(model.vendor_id == vendor.id).order_by(order)))
+
+
+def next_review_due(vendor: Vendor, last: VendorReview | None) -> dt.date:
+    """When the next confirmation is due: one interval after the last one, or after the contract
+    start (registration day when no contract date) if there has been none."""
+    base = last.reviewed_on if last else (vendor.contract_start or taipei_day(vendor.created_at))
+    return add_months(base, vendor.review_interval_months)
+
+
+def vendor_status(session: Session, vendor: Vendor, today: dt.date) -> dict[str, Any]:
+    """Everything an inspector asks about a vendor: checklist, certifications, reviews, selection."""
+    cat = catalog()
+    checks = {c.item_code: c for c in _rows(session, VendorItemCheck, vendor, VendorItemCheck.id)}
+    checklist = []
+    for group, item in cat.checklist():
+        c = checks.get(item.code)
+        checklist.append({"group": group, "code": item.code, "name": item.name.zh,
+                          "source": item.source.citation if item.source else None,
+                          "state": c.state if c else "missing", "answered": c is not None,
+                          "clause": c.clause if c else None, "note": c.note if c else None})
+    certs = [{"id": c.id, "standard": c.standard, "certificate_no": c.certificate_no or None,
+              "issuer": c.issuer, "valid_until": c.valid_until, "expired": c.valid_until < today}
+             for c in _rows(session, VendorCertification, vendor, VendorCertification.valid_until)]
+    reviews = _rows(session, VendorReview, vendor, VendorReview.reviewed_on)
+    selections = _rows(session, VendorSelection, vendor, VendorSelection.assessed_on)
+    last = reviews[-1] if reviews else None
+    due = next_review_due(vendor, last)
+    return {
+        "id": vendor.id, "name": vendor.name, "ubn": vendor.ubn, "service": vendor.service,
+        "status": vendor.status, "contract_start": vendor.contract_start, "contract_end": vendor.contract_end,
+        "review_interval_months": vendor.review_interval_months,
+        "checklist": checklist,
+        "missing_items": [c["code"] for c in checklist if c["group"] == "er_art8" and c["state"] == "missing"],
+        "certifications": certs,
+        "reviews": [{"id": r.id, "reviewed_on": r.reviewed_on, "method": r.method, "result": r.result,
+                     "note": r.note, "evidence_id": r.evidence_id, "reviewer": r.reviewer} for r in reviews],
+        "next_review_due": due, "review_overdue": due < today,
+        "selection": [{"id": s.id, "assessed_on": s.assessed_on, "ratings": s.ratings, "decision": s.decision,
+                       "note": s.note, "evidence_id": s.evidence_id, "assessor": s.assessor} for s in selections],
+    }
+
+
+def reminders(session: Session, org: Organization, today: dt.date, within_days: int) -> list[dict[str, Any]]:
+    """What needs doing for active vendors: reviews and certifications due or overdue within
+    ``within_days``, contracts ending, missing ER Art 8 items and missing selection records."""
+    if within_days < 0:
+        raise GeziError("--within 不可為負數 must not be negative")
+    horizon = today + dt.timedelta(days=within_days)
+    out: list[dict[str, Any]] = []
+
+    def add(vendor: Vendor, kind: str, due: dt.date | None, detail: str) -> None:
+        out.append({"vendor_id": vendor.id, "vendor": vendor.name, "kind": kind, "due": due,
+                    "overdue": due is not None and due < today, "detail": detail})
+
+    for vendor in list_vendors(session, org):
+        if vendor.status != "active":
+            continue
+        st = vendor_status(session, vendor, today)
+        if st["next_review_due"] <= horizon:
+            add(vendor, "review", st["next_review_due"], "定期確認受託者執行狀況 periodic confirmation (ER Art 8 III)")
+        latest: dict[str, dict[str, Any]] = {}
+        for c in st["certifications"]:  # the latest certificate of each standard counts
+            latest[c["standard"]] = c
+        for c in latest.values():
+            if c["valid_until"] <= horizon:
+                add(vendor, "certification", c["valid_until"], f"驗證到期 certificate {c['standard']} expires")
+        if vendor.contract_end and vendor.contract_end <= horizon:
+            add(vendor, "contract_end", vendor.contract_end,
+                "契約到期：返還載體並刪除資料 contract ends: return carriers, delete data (ER Art 8 I(6))")
+        if st["missing_items"]:
+            add(vendor, "checklist", None, "未約定監督事項 missing ER Art 8 items: " + ", ".join(st["missing_items"]))
+        if not st["selection"]:
+            add(vendor, "selection", None, "缺選商風險評估紀錄 no selection risk-assessment record (seed 003)")
+    far = dt.date.max
+    out.sort(key=lambda r: (r["due"] or far, r["vendor"], r["kind"]))
+    return out
+
+
+def record_findings(session: Session, org: Organization, items: list[dict[str, Any]]) -> int:
+    """Turn overdue reminders into findings (deduplicated per vendor, kind and due date)."""
+    made = 0
+    for r in items:
+        if not r["overdue"]:
+            continue
+        _, created = upsert_finding(
+            session, org_id=org.id, source="vendors",
+            fingerprint=f"vendor:{r['vendor_id']}:{r['kind']}:{r['due'].isoformat()}",
+            title=f"受託者 {r['vendor']}：{r['detail']}（{r['due'].isoformat()} 到期）", severity="medium",
+            detail={"vendor_id": r["vendor_id"], "kind": r["kind"], "due": r["due"].isoformat()})
+        made += created
+    return made
