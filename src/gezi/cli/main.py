@@ -29,6 +29,7 @@ GROUPS: list[tuple[str, str]] = [
     ("gezi.cli.evidence", "register"),
     ("gezi.cli.audit", "register"),
     ("gezi.cli.demo", "register"),
+    ("gezi.cli.inventory", "register"),
     ("gezi.cli.requests", "register"),
     ("gezi.cli.optout", "register"),
     ("gezi.cli.vendors", "register"),

@@ -59,6 +59,7 @@ MODEL_MODULES = [
     "gezi.core.audit",
     "gezi.org.models",
     "gezi.compliance.models",
+    "gezi.pii.inventory_models",
     "gezi.privacy.incident_models",
     "gezi.privacy.ops_models",
 ]

@@ -1,0 +1,226 @@
+"""`gezi inventory`: the personal-data inventory (個資檔案清冊) built from PII scans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gezi.cli.common import (
+    JsonOpt,
+    OrgOpt,
+    RocOpt,
+    console,
+    err_console,
+    print_json,
+    register as reg,
+    table,
+)
+from gezi.core.db import safe_url
+from gezi.core.errors import GeziError
+from gezi.core.timeutil import now_utc, show_date
+from gezi.org.service import resolve_org
+from gezi.pii import inventory as inv
+
+app = typer.Typer(help="個資檔案清冊 Personal-data inventory: scan, complete, export.",
+                  no_args_is_help=True)
+
+EntitiesOpt = Annotated[str | None, typer.Option(
+    "--entities", help="只找這些種類（逗號分隔） Only these entity types, comma-separated.")]
+
+
+def _entities(value: str | None) -> set[str] | None:
+    if not value:
+        return None
+    wanted = {v.strip().upper() for v in value.split(",") if v.strip()}
+    unknown = wanted - set(inv.entity_categories())
+    if unknown:
+        raise GeziError(f"未知的個資種類 unknown entity type(s): {', '.join(sorted(unknown))}")
+    return wanted
+
+
+def _print_recorded(results: list[dict], skipped: list[dict]) -> None:
+    rows = [[r["id"], "新增" if r["created"] else "更新", r["name"], r["records"],
+             "、".join(f"{k} {v}" for k, v in sorted(r["counts"].items())) or "無個資",
+             (r["flag"] or {}).get("title", "")] for r in results]
+    table("盤點結果 Inventory update", ["id", "動作", "個資檔案", "筆數", "偵測 detected", "警示 flag"],
+          rows)
+    if skipped:
+        err_console.print(f"略過 {len(skipped)} 個檔案 skipped files, e.g. {skipped[0]}")
+
+
+@app.command("add-scan")
+def add_scan(
+    paths: Annotated[list[Path], typer.Argument(help="檔案或目錄 Files or directories to scan.")],
+    org: OrgOpt = None,
+    per_file: Annotated[bool, typer.Option(
+        "--per-file", help="目錄中每個含個資的檔案各為一筆 One entry per file with PII "
+        "(default: one entry per directory).")] = False,
+    entities: EntitiesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """掃描並登錄個資檔案 Scan paths and create/update 個資檔案 entries."""
+    from gezi.pii.scan import scan_paths
+
+    wanted = _entities(entities)
+    for path in paths:
+        if not path.exists():
+            raise GeziError(f"找不到路徑 no such file or directory: {path}")
+    seen_at = now_utc()
+    results, skipped, scanned = [], [], 0
+    with reg() as session:
+        organization = resolve_org(session, org)
+        for path in paths:
+            root = path.resolve()
+            report = scan_paths([root], entities=wanted)
+            scanned += report.files_scanned
+            skipped += report.files_skipped
+            for loc in inv.locations_from_report(report, root, per_file):
+                results.append(inv.record_location(session, organization, loc, seen_at))
+    if json_out:
+        print_json({"entries": results, "files_scanned": scanned, "files_skipped": skipped})
+    else:
+        _print_recorded(results, skipped)
+
+
+@app.command("add-db")
+def add_db(
+    url: Annotated[str, typer.Argument(help="SQLAlchemy URL of the database to scan.")],
+    org: OrgOpt = None,
+    sample: Annotated[int, typer.Option(help="每個資料表抽樣列數 Rows sampled per table.")] = 1000,
+    full: Annotated[bool, typer.Option("--full", help="掃描全部列 Scan every row.")] = False,
+    entities: EntitiesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """掃描資料庫並登錄每個含個資的資料表 Scan a database; one entry per table."""
+    from gezi.pii.scan import scan_database
+
+    if sample < 1:
+        raise GeziError("--sample 須為正整數 must be a positive number")
+    wanted = _entities(entities)
+    result = scan_database(url, sample=sample, full=full, entities=wanted)
+    seen_at = now_utc()
+    with reg() as session:
+        organization = resolve_org(session, org)
+        results = [inv.record_location(session, organization, loc, seen_at)
+                   for loc in inv.locations_from_db(result, safe_url(url))]
+    if json_out:
+        print_json({"entries": results})
+    else:
+        _print_recorded(results, [])
+
+
+@app.command("list")
+def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False) -> None:
+    """列出個資檔案 List the 個資檔案 of the inventory."""
+    with reg() as session:
+        docs = [inv.entry_dict(e) for e in inv.list_entries(session, resolve_org(session, org))]
+    if json_out:
+        print_json({"entries": docs})
+        return
+    table("個資檔案清冊 Personal-data inventory",
+          ["id", "名稱", "位置", "類別", "筆數", "特定目的", "最後盤點", "待確認"],
+          [[d["id"], d["name"], d["location"],
+            "、".join(c.get("code") or c.get("text") for c in d["categories"]) or "無個資",
+            d["records"], "、".join(p.get("code") or p.get("text") for p in d["purposes"]),
+            show_date(d["last_scanned_at"], roc),
+            "；".join(filter(None, ["未登錄類別 " + "、".join(d["undeclared_categories"])
+                                   if d["undeclared_categories"] else "",
+                                   "待補填 " + "、".join(d["missing"]) if d["missing"] else ""]))]
+           for d in docs])
+
+
+@app.command("show")
+def show(entry_id: Annotated[int, typer.Argument(help="個資檔案 id")], org: OrgOpt = None,
+         json_out: JsonOpt = False, roc: RocOpt = False) -> None:
+    """顯示一筆個資檔案 Show one 個資檔案 with its detected entities."""
+    with reg() as session:
+        doc = inv.entry_dict(inv.get_entry(session, resolve_org(session, org), entry_id))
+    if json_out:
+        print_json(doc)
+        return
+
+    def codes(items: list[dict]) -> str:
+        return "、".join(f"{i['code']} {i.get('name', '')}" if "code" in i else i["text"]
+                        for i in items)
+
+    table(f"個資檔案 #{doc['id']} {doc['name']}", ["欄位", "值"], [
+        ["存放位置 location", doc["location"]], ["保有單位 owner unit", doc["owner_unit"]],
+        ["個人資料類別 categories", codes(doc["categories"]) or "無個資"],
+        ["掃描偵測類別 detected", codes(doc["detected_categories"])],
+        ["特定目的 purposes", codes(doc["purposes"])],
+        ["法律依據 legal basis", codes(doc["legal_bases"])],
+        ["蒐集方式 collection", doc["collection_method"]], ["保存期限 retention", doc["retention"]],
+        ["利用對象 recipients", doc["recipients"]], ["國際傳輸 cross-border", doc["cross_border"]],
+        ["委外廠商 vendor", doc["vendor"]], ["筆數 records", doc["records"]],
+        ["首次發現 first seen", show_date(doc["first_seen"], roc)],
+        ["最後盤點 last scanned", show_date(doc["last_scanned_at"], roc)],
+        ["待補填 missing", "、".join(doc["missing"])]])
+    table("偵測到之個資 Detected entities", ["種類", "類別", "數量", "遮罩樣本", "首次", "最近"],
+          [[e["entity"], e["category"] or "", e["count"], "、".join(e["samples"]),
+            show_date(e["first_seen"], roc), show_date(e["last_seen"], roc)]
+           for e in doc["entities"]])
+
+
+@app.command("set")
+def set_cmd(
+    entry_id: Annotated[int, typer.Argument(help="個資檔案 id")],
+    org: OrgOpt = None,
+    name: Annotated[str | None, typer.Option(help="個資檔案名稱 Name.")] = None,
+    owner_unit: Annotated[str | None, typer.Option(help="保有單位 Owning unit.")] = None,
+    purpose: Annotated[list[str] | None, typer.Option(
+        "--purpose", help="特定目的代碼（可重複；清單允許時可用文字） Purpose code, repeatable.")] = None,
+    legal_basis: Annotated[list[str] | None, typer.Option(
+        "--legal-basis", help="法律依據 19-1-1 … 19-1-8 (個資法第19條第1項各款), repeatable.")] = None,
+    category: Annotated[list[str] | None, typer.Option(
+        "--category", help="個人資料類別代碼，如 C001（可重複） Category code, repeatable.")] = None,
+    no_pii: Annotated[bool, typer.Option("--no-pii", help="登錄為無個資 Declare: no personal data.")]
+    = False,
+    collection_method: Annotated[str | None, typer.Option(help="蒐集方式 How it is collected.")] = None,
+    retention: Annotated[str | None, typer.Option(help="保存期限 Retention period.")] = None,
+    recipients: Annotated[str | None, typer.Option(help="利用對象 Who receives or uses it.")] = None,
+    cross_border: Annotated[str | None, typer.Option(
+        help="國際傳輸（國家／對象，或「無」） Cross-border transfer.")] = None,
+    vendor: Annotated[str | None, typer.Option(help="委外廠商 Processor / vendor.")] = None,
+    note: Annotated[str | None, typer.Option(help="備註 Note.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """填寫個資檔案之登錄事項 Fill in what the organization declares about a 個資檔案."""
+    with reg() as session:
+        entry = inv.get_entry(session, resolve_org(session, org), entry_id)
+        inv.update_entry(session, entry, name=name, owner_unit=owner_unit, purposes=purpose,
+                         legal_bases_=legal_basis, categories=category, no_pii=no_pii,
+                         collection_method=collection_method, retention=retention,
+                         recipients=recipients, cross_border=cross_border, vendor=vendor,
+                         note=note)
+        doc = inv.entry_dict(entry)
+    if json_out:
+        print_json(doc)
+    else:
+        console.print(f"已更新個資檔案 updated entry #{doc['id']} {doc['name']}")
+
+
+@app.command("export")
+def export(
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="輸出檔 Output .xlsx file.")],
+    org: OrgOpt = None,
+    roc: RocOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """匯出個人資料檔案清冊 Export the inventory as an Excel workbook (zh-TW headers)."""
+    from gezi.pii.inventory_xlsx import export_xlsx
+
+    with reg() as session:
+        organization = resolve_org(session, org)
+        entries = inv.list_entries(session, organization)
+        path = export_xlsx(entries, organization, xlsx, roc=roc)
+    if json_out:
+        print_json({"path": str(path), "entries": len(entries)})
+    else:
+        console.print(f"已匯出 {len(entries)} 筆個資檔案 exported to {path}")
+
+
+def register(root: typer.Typer) -> None:
+    """Add `gezi inventory`."""
+    root.add_typer(app, name="inventory")

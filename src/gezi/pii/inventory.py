@@ -1,0 +1,380 @@
+"""The personal-data inventory (個資檔案清冊): 個資檔案 entries built from scans and completed by people.
+
+A scan (files, directories, database tables) becomes one entry per location with counts per
+entity, the official 個人資料類別 codes of those entities (catalog data, ``pii/entity-categories.yaml``)
+and first/last seen dates. People fill in the rest: 特定目的 codes, the PDPA Art 19 legal basis,
+retention, recipients, cross-border transfer, vendor, owner unit. A re-scan updates the counts and
+raises a finding when personal data shows up where the register says there is none, or in a
+category the register does not list. No raw value is stored: counts and masked samples only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from gezi.catalog.loader import DATA_DIR, CatalogError, load_catalogs, load_yaml_model
+from gezi.catalog.schema import CodeList, Dated, LText, Source, Strict
+from gezi.compliance.findings import upsert_finding
+from gezi.core.errors import GeziError
+from gezi.core.timeutil import now_utc
+from gezi.org.models import Organization
+from gezi.pii.inventory_models import LOCATION_KINDS, PdFile, PdFileEntity
+from gezi.pii.model import PiiFinding, ScanReport
+
+ENTITY_CATEGORIES_FILE = DATA_DIR / "pii" / "entity-categories.yaml"
+LEGAL_BASES_FILE = DATA_DIR / "pii" / "legal-bases.yaml"
+PURPOSES_LIST = "moj-pd-purposes"
+CATEGORIES_LIST = "moj-pd-categories"
+SAMPLES_PER_ENTITY = 3
+FINDING_SOURCE = "pii"
+
+
+class EntityCategory(Strict):
+    """One PII entity and the 個人資料類別 code it belongs to (None when no code is sourced)."""
+
+    entity: str = Field(pattern=r"^[A-Z][A-Z0-9_]+$")
+    category: str | None
+    source: Source | None = None
+    note: str | None = None
+
+
+class EntityCategories(Strict):
+    """Schema of ``pii/entity-categories.yaml``."""
+
+    schema_: Literal["gezi.pii-entity-categories/1"] = Field(alias="schema")
+    id: str
+    version: str
+    codelist: str
+    source: Source
+    entities: list[EntityCategory] = Field(min_length=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LegalBasis(Strict):
+    """One lawful basis for collecting and processing personal data."""
+
+    code: str = Field(pattern=r"^[0-9A-Za-z-]+$")
+    name: LText
+    source: Source
+
+
+class LegalBases(Dated):
+    """Schema of ``pii/legal-bases.yaml``."""
+
+    schema_: Literal["gezi.pdpa-legal-bases/1"] = Field(alias="schema")
+    id: str
+    version: str
+    source: Source
+    bases: list[LegalBasis] = Field(min_length=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+@cache
+def entity_categories() -> dict[str, str | None]:
+    """Entity → 個人資料類別 code; every code is checked against the MOJ category list."""
+    data = load_yaml_model(ENTITY_CATEGORIES_FILE, EntityCategories)
+    codes = {c.code for c in load_catalogs().codelist(data.codelist).codes}
+    for n, item in enumerate(data.entities):
+        if item.category is not None and item.category not in codes:
+            raise CatalogError(f"{ENTITY_CATEGORIES_FILE}: field entities.{n}.category: "
+                               f"{item.category!r} is not in {data.codelist}")
+    return {item.entity: item.category for item in data.entities}
+
+
+@cache
+def legal_bases_catalog() -> LegalBases:
+    """The catalog of lawful bases (PDPA Art 19(1))."""
+    return load_yaml_model(LEGAL_BASES_FILE, LegalBases)
+
+
+def legal_bases() -> dict[str, LegalBasis]:
+    """The PDPA Art 19(1) bases by code."""
+    return {b.code: b for b in legal_bases_catalog().bases}
+
+
+def category_of(entity: str) -> str | None:
+    """The 個人資料類別 code of an entity, or None."""
+    return entity_categories().get(entity)
+
+
+def _codelist(list_id: str) -> CodeList:
+    return load_catalogs().codelist(list_id)
+
+
+_CODE_LIKE = {PURPOSES_LIST: re.compile(r"^\d{3}$"), CATEGORIES_LIST: re.compile(r"^C\d{3}$")}
+
+
+def resolve_codes(list_id: str, values: Iterable[str]) -> list[dict[str, str]]:
+    """Validate entries against an MOJ code list: known codes, or free text where the list allows it.
+
+    A value that looks like a code but is not in the shipped list is refused (the list may be
+    incomplete): describe it in words instead, so nothing unverified is recorded as a code.
+    """
+    codelist = _codelist(list_id)
+    names = {c.code: c.name.zh for c in codelist.codes}
+    out: list[dict[str, str]] = []
+    for raw in values:
+        value = raw.strip()
+        if not value:
+            continue
+        if value.upper() in names:
+            out.append({"code": value.upper(), "name": names[value.upper()]})
+        elif _CODE_LIKE[list_id].match(value.upper()):
+            raise GeziError(f"代碼 {value} 不在{codelist.name.zh}已收錄之清單 code not in the shipped "
+                            f"{list_id} list ({len(names)} of {codelist.expected_count or '?'} "
+                            "codes); describe it in words instead")
+        elif codelist.allow_free_text:
+            out.append({"text": value})
+        else:
+            raise GeziError(f"未知的代碼 unknown {list_id} code {value!r}")
+    return out
+
+
+def resolve_legal_bases(values: Iterable[str]) -> list[str]:
+    """Validate legal-basis codes (e.g. 19-1-5) against the catalog."""
+    known = legal_bases()
+    out = []
+    for raw in values:
+        code = raw.strip()
+        if code not in known:
+            raise GeziError(f"未知的法律依據 unknown legal basis {code!r}; use one of "
+                            f"{', '.join(known)} (個人資料保護法第19條第1項各款)")
+        out.append(code)
+    return out
+
+
+# --- scans → locations -----------------------------------------------------------------------
+
+def _mask(entity: str, value: str) -> str:
+    from gezi.pii.masking import mask_partial
+
+    return mask_partial(entity, value)
+
+
+@dataclass
+class LocationScan:
+    """What one scan found in one location (aggregated, masked)."""
+
+    location: str
+    kind: str
+    name: str
+    counts: Counter[str] = field(default_factory=Counter)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    records: int = 0
+    files_scanned: int = 0
+
+    def add(self, findings: Iterable[PiiFinding]) -> None:
+        """Count findings per entity, keep a few masked samples, count records (lines/rows)."""
+        records: set[tuple] = set()
+        for f in findings:
+            self.counts[f.entity] += 1
+            samples = self.samples.setdefault(f.entity, [])
+            masked = _mask(f.entity, f.value)
+            if len(samples) < SAMPLES_PER_ENTITY and masked not in samples:
+                samples.append(masked)
+            records.add((f.path, f.line, f.row))
+        self.records += len(records)
+
+
+def locations_from_report(report: ScanReport, root: Path, per_file: bool) -> list[LocationScan]:
+    """One location for the scanned path, or (per_file, for a directory) one per file with hits."""
+    root_str = str(root)
+    if root.is_dir() and per_file:
+        by_path: dict[str, list[PiiFinding]] = {}
+        for f in report.findings:
+            by_path.setdefault(f.path, []).append(f)
+        out = []
+        for path, findings in sorted(by_path.items()):
+            loc = LocationScan(location=path, kind="file", name=Path(path).name, files_scanned=1)
+            loc.add(findings)
+            out.append(loc)
+        return out
+    kind = "directory" if root.is_dir() else "file"
+    loc = LocationScan(location=root_str, kind=kind, name=root.name or root_str,
+                       files_scanned=report.files_scanned)
+    loc.add(report.findings)
+    return [loc]
+
+
+# --- register --------------------------------------------------------------------------------
+
+def get_entry(session: Session, org: Organization, entry_id: int) -> PdFile:
+    """One 個資檔案 of an organization, or a one-line error."""
+    entry = session.get(PdFile, entry_id)
+    if entry is None or entry.org_id != org.id:
+        raise GeziError(f"找不到個資檔案 no inventory entry #{entry_id}")
+    return entry
+
+
+def list_entries(session: Session, org: Organization) -> list[PdFile]:
+    """The organization's 個資檔案, in the order they were added."""
+    return list(session.scalars(sa.select(PdFile).where(PdFile.org_id == org.id)
+                                .order_by(PdFile.id)))
+
+
+def detected_categories(entry: PdFile) -> list[str]:
+    """Category codes of the entities the latest scan found in the entry."""
+    return sorted({e.category for e in entry.entities if e.count > 0 and e.category})
+
+
+def undeclared_categories(entry: PdFile) -> list[str]:
+    """Detected categories the register does not list for this entry."""
+    declared = {c.get("code") for c in entry.categories}
+    return [c for c in detected_categories(entry) if c not in declared]
+
+
+def _category_items(codes: Iterable[str]) -> list[dict[str, str]]:
+    names = {c.code: c.name.zh for c in _codelist(CATEGORIES_LIST).codes}
+    return [{"code": c, "name": names.get(c, "")} for c in sorted(set(codes))]
+
+
+def _update_entities(entry: PdFile, loc: LocationScan, seen_at: dt.datetime) -> None:
+    existing = {e.entity: e for e in entry.entities}
+    for entity, row in existing.items():
+        if entity not in loc.counts:
+            row.count, row.samples = 0, []
+    for entity, count in loc.counts.items():
+        row = existing.get(entity)
+        if row is None:
+            row = PdFileEntity(entity=entity, first_seen=seen_at)
+            entry.entities.append(row)
+        row.category = category_of(entity)
+        row.count = count
+        row.samples = loc.samples.get(entity, [])
+        row.last_seen = seen_at
+
+
+def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
+          loc: LocationScan, seen_at: dt.datetime) -> dict[str, Any] | None:
+    """A finding when PII turns up where the register says there is none, or in new categories."""
+    if declared_none and loc.counts:
+        kind, severity = "no-pii", "high"
+        title = (f"標示為無個資之位置發現個人資料 personal data found where the inventory says "
+                 f"there is none: 「{entry.name}」")
+    elif new:
+        kind, severity = "undeclared:" + ",".join(new), "medium"
+        title = (f"個資檔案「{entry.name}」發現未登錄之個人資料類別 undeclared categories "
+                 f"{'、'.join(new)}")
+    else:
+        return None
+    detail = {"pd_file_id": entry.id, "location": entry.location,
+              "declared_categories": [c.get("code") or c.get("text") for c in entry.categories],
+              "detected_categories": sorted({category_of(e) for e in loc.counts} - {None}),
+              "undeclared_categories": new, "counts": dict(loc.counts), "samples": loc.samples}
+    finding, created = upsert_finding(session, org_id=entry.org_id, source=FINDING_SOURCE,
+                                      fingerprint=f"pii-inventory:{entry.id}:{kind}", title=title,
+                                      severity=severity, detail=detail, seen_at=seen_at)
+    return {"finding_id": finding.id, "created": created, "severity": severity, "title": title}
+
+
+def record_location(session: Session, org: Organization, loc: LocationScan,
+                    seen_at: dt.datetime | None = None) -> dict[str, Any]:
+    """Create or update the 個資檔案 of one scanned location; flag undeclared PII on re-scans.
+
+    A new entry lists the categories the scan found (none → 無個資). An existing entry keeps the
+    categories the register declares; what the scan finds beyond them raises a finding.
+    """
+    if loc.kind not in LOCATION_KINDS:
+        raise GeziError(f"未知的位置類型 unknown location kind {loc.kind!r}")
+    seen_at = seen_at or now_utc()
+    entry = session.scalar(sa.select(PdFile).where(PdFile.org_id == org.id,
+                                                   PdFile.location == loc.location))
+    created = entry is None
+    flag = None
+    if created:
+        entry = PdFile(org_id=org.id, name=loc.name[:300], location_kind=loc.kind,
+                       location=loc.location, purposes=[], legal_bases=[],
+                       categories=_category_items(c for e in loc.counts
+                                                  if (c := category_of(e))))
+        session.add(entry)
+    declared_none = not entry.categories
+    declared = {c.get("code") for c in entry.categories}
+    _update_entities(entry, loc, seen_at)
+    entry.records = loc.records
+    entry.files_scanned = loc.files_scanned
+    entry.last_scanned_at = seen_at
+    if loc.counts:
+        entry.first_seen = entry.first_seen or seen_at
+        entry.last_seen = seen_at
+    session.flush()
+    if not created:
+        new = sorted({c for e in loc.counts if (c := category_of(e))} - declared)
+        flag = _flag(session, entry, declared_none, new, loc, seen_at)
+    return {"id": entry.id, "name": entry.name, "location": entry.location, "created": created,
+            "counts": dict(loc.counts), "records": loc.records, "flag": flag}
+
+
+def update_entry(session: Session, entry: PdFile, *, name: str | None = None,
+                 owner_unit: str | None = None, purposes: list[str] | None = None,
+                 legal_bases_: list[str] | None = None, categories: list[str] | None = None,
+                 no_pii: bool = False, collection_method: str | None = None,
+                 retention: str | None = None, recipients: str | None = None,
+                 cross_border: str | None = None, vendor: str | None = None,
+                 note: str | None = None) -> PdFile:
+    """Fill in what a person declares about a 個資檔案; lists given replace the stored ones."""
+    if no_pii and categories:
+        raise GeziError("--no-pii 與 --category 不可並用 --no-pii and --category exclude each other")
+    if purposes is not None:
+        entry.purposes = resolve_codes(PURPOSES_LIST, purposes)
+    if legal_bases_ is not None:
+        entry.legal_bases = resolve_legal_bases(legal_bases_)
+    if categories is not None:
+        entry.categories = resolve_codes(CATEGORIES_LIST, categories)
+    if no_pii:
+        entry.categories = []
+    texts = {"name": name, "owner_unit": owner_unit, "collection_method": collection_method,
+             "retention": retention, "recipients": recipients, "cross_border": cross_border,
+             "vendor": vendor, "note": note}
+    for key, value in texts.items():
+        if value is not None:
+            value = value.strip()
+            if key == "name" and not value:
+                raise GeziError("--name 不可空白 must not be empty")
+            setattr(entry, key, value or None)
+    session.flush()
+    return entry
+
+
+def missing_fields(entry: PdFile) -> list[str]:
+    """What a person still has to fill in (zh-TW labels) before the entry is complete."""
+    wanted = {"特定目的": entry.purposes, "法律依據": entry.legal_bases, "保存期限": entry.retention,
+              "保有單位": entry.owner_unit}
+    return [label for label, value in wanted.items() if not value]
+
+
+def entry_dict(entry: PdFile) -> dict[str, Any]:
+    """A 個資檔案 as a JSON-ready dict (masked samples only)."""
+    bases = legal_bases()
+    return {
+        "id": entry.id, "name": entry.name, "location_kind": entry.location_kind,
+        "location": entry.location, "owner_unit": entry.owner_unit,
+        "categories": entry.categories,
+        "detected_categories": _category_items(detected_categories(entry)),
+        "undeclared_categories": undeclared_categories(entry),
+        "purposes": entry.purposes,
+        "legal_bases": [{"code": c, "name": bases[c].name.zh if c in bases else ""}
+                        for c in entry.legal_bases],
+        "collection_method": entry.collection_method, "retention": entry.retention,
+        "recipients": entry.recipients, "cross_border": entry.cross_border,
+        "vendor": entry.vendor, "note": entry.note, "records": entry.records,
+        "files_scanned": entry.files_scanned,
+        "entities": [{"entity": e.entity, "category": e.category, "count": e.count,
+                      "samples": e.samples, "first_seen": e.first_seen, "last_seen": e.last_seen}
+                     for e in entry.entities],
+        "first_seen": entry.first_seen, "last_seen": entry.last_seen,
+        "last_scanned_at": entry.last_scanned_at, "created_at": entry.created_at,
+        "missing": missing_fields(entry),
+    }

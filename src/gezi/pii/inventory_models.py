@@ -1,0 +1,80 @@
+"""Register tables of the personal-data inventory (個資檔案清冊).
+
+One ``PdFile`` per location (a file, a directory or a database table) of an organization, with
+what people declare about it (purposes, legal basis, retention, …) and what scans found in it
+(counts per entity in ``PdFileEntity``). Raw values are never stored: only counts and masked
+samples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gezi.core.db import Base
+from gezi.core.timeutil import now_utc
+
+LOCATION_KINDS = ("file", "directory", "db_table")
+LOCATION_KIND_ZH = {"file": "檔案", "directory": "目錄", "db_table": "資料庫資料表"}
+
+
+def _ts() -> Mapped[dt.datetime]:
+    return mapped_column(sa.DateTime(timezone=True), default=now_utc)
+
+
+def _opt_ts() -> Mapped[dt.datetime | None]:
+    return mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+
+class PdFile(Base):
+    """A 個資檔案: one location holding personal data, and what the organization declares about it."""
+
+    __tablename__ = "pd_files"
+    __table_args__ = (sa.UniqueConstraint("org_id", "location"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(300))  # 個資檔案名稱
+    location_kind: Mapped[str] = mapped_column(sa.String(20))  # file | directory | db_table
+    location: Mapped[str] = mapped_column(sa.String(1000))  # path, or URL (no password) + table
+    owner_unit: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)  # 保有單位
+    # What the register says the location holds: category codes (or free text); [] = 無個資.
+    categories: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # [{"code": "040", "name": "行銷"}] or [{"text": "…"}] when the list allows free text.
+    purposes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    legal_bases: Mapped[list] = mapped_column(sa.JSON, default=list)  # codes of legal-bases.yaml
+    collection_method: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    retention: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    recipients: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    cross_border: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    vendor: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    records: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)  # 筆數
+    files_scanned: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    first_seen: Mapped[dt.datetime | None] = _opt_ts()  # first scan that found PII here
+    last_seen: Mapped[dt.datetime | None] = _opt_ts()  # last scan that found PII here
+    last_scanned_at: Mapped[dt.datetime | None] = _opt_ts()  # 最後盤點日
+    created_at: Mapped[dt.datetime] = _ts()
+
+    entities: Mapped[list[PdFileEntity]] = relationship(
+        back_populates="pd_file", cascade="all, delete-orphan", order_by="PdFileEntity.entity")
+
+
+class PdFileEntity(Base):
+    """How many values of one entity type the latest scan found in a 個資檔案, and since when."""
+
+    __tablename__ = "pd_file_entities"
+    __table_args__ = (sa.UniqueConstraint("pd_file_id", "entity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pd_file_id: Mapped[int] = mapped_column(sa.ForeignKey("pd_files.id"), index=True)
+    entity: Mapped[str] = mapped_column(sa.String(40))
+    category: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)  # in the latest scan
+    samples: Mapped[list] = mapped_column(sa.JSON, default=list)  # masked values only
+    first_seen: Mapped[dt.datetime] = _ts()
+    last_seen: Mapped[dt.datetime] = _ts()
+
+    pd_file: Mapped[PdFile] = relationship(back_populates="entities")
