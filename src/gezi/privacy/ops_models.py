@@ -175,12 +175,15 @@ class DataTransfer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = _org()
-    # The personal-data file (個資檔案) by inventory id or name; no foreign key, so transfers
-    # can be recorded whether or not the inventory module is installed.
-    inventory_ref: Mapped[str] = mapped_column(sa.String(200), index=True)
+    # The personal-data file (個資檔案): the text the user gave, and the inventory entry's id when
+    # it names one (no foreign key, so a transfer of a file not yet inventoried can be recorded).
+    inventory_ref: Mapped[str] = mapped_column(sa.String(300))
+    pd_file_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True, index=True)
     destination: Mapped[str] = mapped_column(sa.String(10))
     recipient: Mapped[str] = mapped_column(sa.String(300))
     purpose: Mapped[str] = mapped_column(sa.Text)
+    legal_basis: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    method: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
     data_categories: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     safeguards: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     risk_analysis: Mapped[str | None] = mapped_column(sa.Text, nullable=True)

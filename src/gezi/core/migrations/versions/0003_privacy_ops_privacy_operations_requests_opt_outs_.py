@@ -4,8 +4,9 @@ Revision ID: 0003_privacy_ops
 Revises: 0001_foundation
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0003_privacy_ops'
 down_revision = '0001_foundation'
@@ -18,10 +19,13 @@ def upgrade() -> None:
     op.create_table('data_transfers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
-    sa.Column('inventory_ref', sa.String(length=200), nullable=False),
+    sa.Column('inventory_ref', sa.String(length=300), nullable=False),
+    sa.Column('pd_file_id', sa.Integer(), nullable=True),
     sa.Column('destination', sa.String(length=10), nullable=False),
     sa.Column('recipient', sa.String(length=300), nullable=False),
     sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('legal_basis', sa.Text(), nullable=True),
+    sa.Column('method', sa.String(length=300), nullable=True),
     sa.Column('data_categories', sa.Text(), nullable=True),
     sa.Column('safeguards', sa.Text(), nullable=True),
     sa.Column('risk_analysis', sa.Text(), nullable=True),
@@ -32,8 +36,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_data_transfers'))
     )
     with op.batch_alter_table('data_transfers', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_data_transfers_inventory_ref'), ['inventory_ref'], unique=False)
         batch_op.create_index(batch_op.f('ix_data_transfers_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_transfers_pd_file_id'), ['pd_file_id'], unique=False)
 
     op.create_table('marketing_optouts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -236,8 +240,8 @@ def downgrade() -> None:
 
     op.drop_table('marketing_optouts')
     with op.batch_alter_table('data_transfers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_transfers_pd_file_id'))
         batch_op.drop_index(batch_op.f('ix_data_transfers_org_id'))
-        batch_op.drop_index(batch_op.f('ix_data_transfers_inventory_ref'))
 
     op.drop_table('data_transfers')
     # ### end Alembic commands ###
