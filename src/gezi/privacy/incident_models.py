@@ -4,6 +4,7 @@ duties, its timeline and one delivery record per notified person."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -117,3 +118,8 @@ class NoticeDelivery(Base):
     created_at: Mapped[dt.datetime] = _ts()
     sending_at: Mapped[dt.datetime | None] = _ts(nullable=True)
     sent_at: Mapped[dt.datetime | None] = _ts(nullable=True)
+    # Optimistic lock: claiming a row for sending is a compare-and-set, so two runs at once
+    # cannot both send to the same person.
+    row_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    __mapper_args__: ClassVar[dict[str, object]] = {"version_id_col": row_version}

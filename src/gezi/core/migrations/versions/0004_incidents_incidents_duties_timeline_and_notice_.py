@@ -89,6 +89,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sending_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('row_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_incident_notice_deliveries_incident_id_incidents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_notice_deliveries')),
     sa.UniqueConstraint('incident_id', 'recipient_hash', name=op.f('uq_incident_notice_deliveries_incident_id'))
