@@ -56,3 +56,31 @@ def old_resident_cert_is_valid(value: str) -> bool:
     if not value[2:].isascii() or not value[2:].isdigit():
         return False
     return _id_sum(value[0], "ABCD".index(value[1]), value[2:]) % 10 == 0
+
+
+def national_id_check_digit(first9: str) -> str:
+    """The last digit that makes ``first9`` (letter + 8 digits, second digit 1/2/8/9) valid."""
+    total = _id_sum(first9[0], int(first9[1]), first9[2:] + "0")
+    return str((10 - total % 10) % 10)
+
+
+def luhn_is_valid(digits: str) -> bool:
+    """Luhn (mod 10) check used by payment card numbers (pii-anchors.md §5.5)."""
+    if not digits.isascii() or not digits.isdigit() or len(digits) < 2:
+        return False
+    return _luhn_sum(digits) % 10 == 0
+
+
+def luhn_check_digit(payload: str) -> str:
+    """The digit to append to ``payload`` so that the result passes the Luhn check."""
+    return str((10 - _luhn_sum(payload + "0") % 10) % 10)
+
+
+def _luhn_sum(digits: str) -> int:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total

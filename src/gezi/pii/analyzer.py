@@ -1,0 +1,124 @@
+"""Find personal data in one text: every recognizer of the registry, scored by evidence.
+
+Evidence: the pattern, the validator (checksum), context words within a window before or after
+(one Aho-Corasick pass, see gezi.pii.context), negative context words, the column name. Values
+glued to Chinese text are found (boundaries are lookarounds on ASCII letters and digits, never
+``\\b``), full-width forms match (patterns are widened at compile time, see gezi.pii.patterns)
+and offsets are code-point offsets into the text as given.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from gezi.pii.context import ContextIndex
+from gezi.pii.names import detect_names
+from gezi.pii.registry import Recognizer, Registry, get_registry
+from gezi.pii.validators import VALIDATORS
+
+Hit = tuple[str, int, int, float, str]  # (entity, start, end, score, value)
+
+# Longest value a context-required pattern can match: windows around context words are this
+# much wider, then stretched to the end of the current token so no value is cut short.
+_MAX_VALUE = 48
+_TOKEN_CHARS = frozenset("0123456789-() ０１２３４５６７８９－（）\u3000")
+
+
+def _windows(ctx: ContextIndex, rec: Recognizer, text: str) -> list[tuple[int, int]]:
+    hits = ctx.context(rec.index)
+    if not hits:
+        return []
+    n = len(text)
+    spans: list[tuple[int, int]] = []
+    for start, end in hits.spans:
+        lo = max(0, start - rec.window_after - _MAX_VALUE)
+        hi = min(n, end + rec.window_before + _MAX_VALUE)
+        stop = min(n, hi + _MAX_VALUE)
+        while hi < stop and (text[hi] in _TOKEN_CHARS or text[hi].isalnum()):
+            hi += 1
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
+def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int, base: float,
+           hinted: bool) -> float | None:
+    spec = rec.spec
+    if spec.validator:
+        if not VALIDATORS[spec.validator](value, spec.validator_params):
+            return None
+        if spec.validated_score is not None:
+            base = max(base, spec.validated_score)
+    ctx_hits = ctx.context(rec.index)
+    has_context = bool(ctx_hits) and ctx_hits.near(start, end, rec.window_before, rec.window_after)
+    if spec.context_required and not (has_context or hinted):
+        return None
+    score = base
+    if has_context:
+        score += spec.context_boost
+    if hinted:
+        score += spec.column_boost
+    neg = ctx.negative(rec.index)
+    if neg and neg.near(start, end, rec.window_before, rec.window_after):
+        score -= spec.negative_penalty
+    score = round(min(1.0, max(0.0, score)), 2)
+    return score if score >= spec.min_score else None
+
+
+def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool) -> list[Hit]:
+    if rec.spec.context_required and not hinted:
+        spans = _windows(ctx, rec, text)
+    else:
+        spans = [(0, len(text))]
+    hits: list[Hit] = []
+    for pattern, base in rec.patterns:
+        for lo, hi in spans:
+            for m in pattern.finditer(text, lo, hi):
+                start, end = m.span()
+                score = _score(rec, ctx, m.group(), start, end, base, hinted)
+                if score is not None:
+                    hits.append((rec.entity, start, end, score, m.group()))
+    return hits
+
+
+def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Keep the best of overlapping hits (higher score, then longer), sorted by start."""
+    starts: list[int] = []
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (-h[3], h[1] - h[2], h[1])):
+        i = bisect_left(starts, hit[1])
+        if i > 0 and kept[i - 1][2] > hit[1]:
+            continue
+        if i < len(kept) and kept[i][1] < hit[2]:
+            continue
+        starts.insert(i, hit[1])
+        kept.insert(i, hit)
+    return kept
+
+
+def analyze_text(text: str, entities: set[str] | None = None, column: str | None = None,
+                 registry: Registry | None = None) -> list[Hit]:
+    """All personal data in ``text`` as (entity, start, end, score, value), sorted by start.
+
+    ``entities`` limits the entity types; ``column`` is the column name or key the text came
+    from (a telling name raises scores and lets context-dependent entities fire).
+    """
+    if not text:
+        return []
+    reg = registry or get_registry()
+    recs = [r for r in reg.recognizers if entities is None or r.entity in entities]
+    if not recs:
+        return []
+    hinted = reg.column_matches(column)
+    ctx = ContextIndex(reg, text)
+    hits: list[Hit] = []
+    for rec in recs:
+        if rec.spec.kind == "chinese_name":
+            hits.extend((rec.entity, s, e, score, text[s:e]) for s, e, score in
+                        detect_names(text, rec, ctx, rec.index in hinted, reg.names)
+                        if score >= rec.spec.min_score)
+        else:
+            hits.extend(_pattern_hits(rec, ctx, text, rec.index in hinted))
+    return resolve_overlaps(hits)

@@ -1,0 +1,284 @@
+"""Masking personal data: partial (Taiwanese display convention), redact, keyed pseudonyms.
+
+- ``partial``: A12****789, 王○明, 0912-***-678 — how many characters stay is data
+  (``mask_keep`` in recognizers.yaml).
+- ``redact``: ``[TW_NATIONAL_ID]``.
+- ``pseudonym``: HMAC-SHA256 under a secret key of the canonical value, so the same person gets
+  the same pseudonym in every file and table (joins keep working) and nobody without the key can
+  recompute it. ``format_preserving`` makes the pseudonym look like the real thing: a national
+  ID that passes the checksum, a phone number that is still a Taiwanese phone number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import string
+import unicodedata
+from pathlib import Path
+
+from gezi.core import twid
+from gezi.core.errors import GeziError
+from gezi.pii.registry import get_registry
+from gezi.pii.validators import canonical
+
+METHODS = ("partial", "redact", "pseudonym")
+NAME_MASK = "○"
+KEY_ENV = "GEZI_MASK_KEY"
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ROAD_END = re.compile(r".*(?:路|街|大道|段)")
+_ADDRESS_UNITS = frozenset("鄰路街段巷弄號樓室之村里區鄉鎮市縣大道")
+_NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千〇零兩]")
+
+
+def load_key(key_file: Path | None = None) -> bytes:
+    """The pseudonym key from a file or from GEZI_MASK_KEY; a one-line error if neither."""
+    if key_file is not None:
+        try:
+            key = key_file.read_bytes().strip()
+        except OSError as exc:
+            raise GeziError(f"無法讀取金鑰檔 cannot read key file {key_file}: {exc.strerror}") from None
+    else:
+        key = os.environ.get(KEY_ENV, "").encode()
+    if len(key) < 16:
+        raise GeziError(f"假名化需要至少 16 位元組的金鑰 pseudonym needs a key of ≥ 16 bytes: "
+                        f"--key-file FILE or {KEY_ENV}")
+    return key
+
+
+def _mask_alnum(value: str, keep_start: int, keep_end: int, char: str = "*") -> str:
+    """Mask letters and digits except the first/last ones; separators stay."""
+    positions = [i for i, ch in enumerate(value) if ch.isalnum()]
+    if len(positions) <= keep_start + keep_end:
+        keep_start, keep_end = (1, 0) if len(positions) > 1 else (0, 0)
+    hidden = set(positions[keep_start : len(positions) - keep_end])
+    return "".join(char if i in hidden else ch for i, ch in enumerate(value))
+
+
+def _partial_name(value: str) -> str:
+    if _CJK.search(value):
+        chars = value.strip()
+        if len(chars) <= 2:
+            return chars[0] + NAME_MASK
+        return chars[0] + NAME_MASK * (len(chars) - 2) + chars[-1]
+    return " ".join(w[0] + "*" * (len(w) - 1) for w in value.split())
+
+
+def _partial_phone(value: str, keep: tuple[int, int]) -> str:
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    if len(digits) == 10 and digits.startswith("09"):
+        return f"{digits[:4]}-***-{digits[-3:]}"
+    return _mask_alnum(value, *keep)
+
+
+def _partial_address(value: str) -> str:
+    m = _ROAD_END.match(value)
+    head, tail = (value[: m.end()], value[m.end():]) if m else (value[:6], value[6:])
+    masked = "".join(NAME_MASK if _NUMERAL.match(ch) or ch not in _ADDRESS_UNITS and
+                     not m else ch if ch in _ADDRESS_UNITS else NAME_MASK for ch in tail)
+    return head + masked if masked != tail else head + NAME_MASK * len(tail)
+
+
+def _partial_ip(value: str) -> str:
+    if "." in value:
+        parts = value.split(".")
+        return ".".join(parts[:2] + ["*"] * (len(parts) - 2))
+    parts = value.split(":")
+    return ":".join(parts[:2] + ["*"] * (len(parts) - 2))
+
+
+def _partial_email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _partial_date(value: str) -> str:
+    first = re.search(r"\d+", unicodedata.normalize("NFKC", value))
+    cut = first.end() if first else 0
+    return value[:cut] + re.sub(r"[0-9０-９]", "*", value[cut:])
+
+
+def partial(entity: str, value: str) -> str:
+    """The Taiwanese display convention: A12****789, 王○明, 0912-***-678."""
+    spec = get_registry().spec_for(entity)
+    keep = spec.mask_keep if spec else (1, 1)
+    if entity == "PERSON_NAME":
+        return _partial_name(value)
+    if entity == "PHONE_NUMBER":
+        return _partial_phone(value, keep)
+    if entity == "EMAIL_ADDRESS":
+        return _partial_email(value)
+    if entity == "TW_ADDRESS":
+        return _partial_address(value)
+    if entity == "IP_ADDRESS":
+        return _partial_ip(value)
+    if entity == "DATE_OF_BIRTH":
+        return _partial_date(value)
+    return _mask_alnum(value, *keep)
+
+
+class _Stream:
+    """Deterministic pseudo-random choices from HMAC(key, message), extended by a counter."""
+
+    def __init__(self, key: bytes, message: str) -> None:
+        self._key, self._msg, self._buf, self._n = key, message.encode(), b"", 0
+
+    def byte(self) -> int:
+        if not self._buf:
+            self._buf = hmac.new(self._key, self._msg + self._n.to_bytes(4, "big"),
+                                 hashlib.sha256).digest()
+            self._n += 1
+        b, self._buf = self._buf[0], self._buf[1:]
+        return b
+
+    def choice(self, seq: str | tuple[str, ...]) -> str:
+        # 256 is not a multiple of most lengths; rejection sampling keeps choices uniform.
+        limit = 256 - 256 % len(seq)
+        while (b := self.byte()) >= limit:
+            pass
+        return seq[b % len(seq)]
+
+    def digits(self, n: int) -> str:
+        return "".join(self.choice(string.digits) for _ in range(n))
+
+    def hexdigest(self, n: int) -> str:
+        return "".join(f"{self.byte():02x}" for _ in range((n + 1) // 2))[:n]
+
+
+def _reshape(original: str, new: str) -> str:
+    """Put the characters of ``new`` into the letter/digit positions of ``original``."""
+    slots = [i for i, ch in enumerate(original) if ch.isalnum()]
+    if len(slots) != len(new):
+        return new
+    out = list(original)
+    for i, ch in zip(slots, new, strict=True):
+        out[i] = ch
+    return "".join(out)
+
+
+def _canonical_for_hash(entity: str, value: str) -> str:
+    if entity == "EMAIL_ADDRESS":
+        return unicodedata.normalize("NFKC", value).strip().lower()
+    if entity in ("PERSON_NAME", "TW_ADDRESS"):
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value).strip()).replace("台", "臺")
+    if entity == "PHONE_NUMBER":
+        digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+        return "0" + digits[3:] if digits.startswith("886") else digits
+    return canonical(value)
+
+
+def _fp_national_id(s: _Stream, second: str) -> str:
+    head = s.choice(string.ascii_uppercase) + s.choice(second) + s.digits(7)
+    return head + twid.national_id_check_digit(head)
+
+
+def _fp_ubn(s: _Stream) -> str:
+    head = s.digits(7)
+    return next(head + d for d in string.digits if twid.ubn_is_valid(head + d))
+
+
+def _fp_card(s: _Stream, digits: str) -> str:
+    payload = digits[:6] + s.digits(len(digits) - 7)
+    return payload + twid.luhn_check_digit(payload)
+
+
+def _fp_phone(s: _Stream, digits: str) -> str:
+    if digits.startswith("886"):
+        return "886" + digits[3:4] + s.digits(len(digits) - 4)
+    keep = 2 if digits.startswith("09") else min(3, len(digits) - 4)
+    return digits[:keep] + s.digits(len(digits) - keep)
+
+
+def _fp_name(s: _Stream, value: str) -> str:
+    reg = get_registry()
+    chars = value.strip()
+    if _CJK.search(chars):
+        given = "".join(s.choice(reg.names.pseudonym_given_chars) for _ in range(max(1, len(chars) - 1)))
+        return s.choice(reg.names.pseudonym_surnames) + given
+    syllables = ("ka", "li", "mo", "ren", "sa", "to", "wei", "ya", "chen", "hu", "lin", "jun")
+    return " ".join((s.choice(syllables) + s.choice(syllables)).capitalize() for _ in chars.split())
+
+
+def _fp_generic(s: _Stream, value: str) -> str:
+    reg = get_registry()
+    out = []
+    for ch in unicodedata.normalize("NFKC", value):
+        if ch.isdigit():
+            out.append(s.choice(string.digits))
+        elif ch.isascii() and ch.isalpha():
+            letter = s.choice(string.ascii_uppercase)
+            out.append(letter if ch.isupper() else letter.lower())
+        elif _CJK.match(ch) and ch not in _ADDRESS_UNITS:
+            out.append(s.choice(reg.names.pseudonym_given_chars))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _format_preserving(entity: str, value: str, s: _Stream) -> str:
+    canon = canonical(value)
+    if entity == "TW_NATIONAL_ID" and len(canon) == 10:
+        return _reshape(value, _fp_national_id(s, "12"))
+    if entity == "TW_RESIDENT_CERT" and len(canon) == 10:
+        return _reshape(value, _fp_national_id(s, "89"))
+    if entity == "TW_UBN" and len(canon) == 8:
+        return _reshape(value, _fp_ubn(s))
+    if entity == "CREDIT_CARD" and canon.isdigit():
+        return _reshape(value, _fp_card(s, canon))
+    if entity == "PHONE_NUMBER":
+        digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+        slots = [i for i, ch in enumerate(value) if ch.isdigit() or "０" <= ch <= "９"]
+        new = _fp_phone(s, digits)
+        out = list(value)
+        for i, ch in zip(slots, new, strict=False):
+            out[i] = ch
+        return "".join(out)
+    if entity == "EMAIL_ADDRESS":
+        return f"user{s.hexdigest(10)}@example.com"
+    if entity == "PERSON_NAME":
+        return _fp_name(s, value)
+    return _fp_generic(s, value)
+
+
+def pseudonym(entity: str, value: str, key: bytes, format_preserving: bool = False) -> str:
+    """A deterministic keyed pseudonym of ``value`` (never equal to it)."""
+    base = _canonical_for_hash(entity, value)
+    for attempt in range(16):
+        s = _Stream(key, f"{entity}\x00{base}\x00{attempt}")
+        out = (_format_preserving(entity, value, s) if format_preserving
+               else f"{entity.lower()}_{s.hexdigest(12)}")
+        if _canonical_for_hash(entity, out) != base:
+            return out
+    raise GeziError(f"無法產生假名 cannot derive a pseudonym for a {entity} value")
+
+
+def mask_value(entity: str, value: str, method: str = "partial", key: bytes | None = None,
+               format_preserving: bool = False) -> str:
+    """Mask one value of an entity type with a method: partial, redact or pseudonym."""
+    if method == "partial":
+        return partial(entity, value)
+    if method == "redact":
+        return f"[{entity}]"
+    if method == "pseudonym":
+        if key is None:
+            raise GeziError(f"假名化需要金鑰 pseudonym needs a key (--key-file or {KEY_ENV})")
+        return pseudonym(entity, value, key, format_preserving)
+    raise GeziError(f"未知的遮蔽方式 unknown masking method {method!r}; use {', '.join(METHODS)}")
+
+
+def mask_text(text: str, hits: list[tuple[str, int, int, float, str]], method: str = "partial",
+              key: bytes | None = None, format_preserving: bool = False) -> str:
+    """``text`` with every hit (from analyze_text) replaced by its masked form."""
+    out: list[str] = []
+    pos = 0
+    for entity, start, end, _score, value in sorted(hits, key=lambda h: h[1]):
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(mask_value(entity, value, method, key, format_preserving))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,141 @@
+"""Chinese person names without a neural model (pii-anchors.md §5.7).
+
+Signals, strongest first: a cue word right before (姓名：, 收件人, 我是) or right after
+(先生, 小姐, 的電話) a surname + given name; a table cell under a name column that is exactly a
+name; jieba tagging the words as a person name (nr) — used alone only for surnames on the list,
+because jieba also cuts 林淑芬 down to 淑芬 and misses 張志豪.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+
+from gezi.pii.context import ContextIndex
+from gezi.pii.registry import NameData, Recognizer
+
+SCORE_CUE_BEFORE = 0.85
+SCORE_CUE_AFTER = 0.8
+SCORE_CELL = 0.9
+SCORE_JIEBA = 0.6
+_SEPARATORS = " \u3000:：\t"
+_JIEBA_WINDOW = 6
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _given_ok(ch: str, data: NameData) -> bool:
+    return _is_cjk(ch) and ch not in data.not_name_chars
+
+
+def _surname_len(text: str, pos: int, data: NameData) -> int:
+    if text[pos : pos + 2] in data.double_surnames:
+        return 2
+    return 1 if pos < len(text) and text[pos] in data.surnames else 0
+
+
+def name_at(text: str, pos: int, data: NameData, stops: set[int]) -> tuple[int, int] | None:
+    """A surname + 1–2 given characters starting at ``pos``, stopping before a cue word."""
+    sl = _surname_len(text, pos, data)
+    if not sl:
+        return None
+    end = pos + sl
+    while end - pos - sl < 2 and end < len(text) and end not in stops and _given_ok(text[end], data):
+        end += 1
+    return (pos, end) if end > pos + sl else None
+
+
+def name_before(text: str, end: int, data: NameData) -> tuple[int, int] | None:
+    """A name ending at ``end`` (right before a cue such as 先生): 4, 3 then 2 characters."""
+    for length in (4, 3, 2):
+        start = end - length
+        if start < 0:
+            continue
+        sl = _surname_len(text, start, data)
+        if not sl or not 1 <= length - sl <= 2:
+            continue
+        if all(_given_ok(ch, data) for ch in text[start + sl : end]):
+            return start, end
+    return None
+
+
+@cache
+def _jieba():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+def jieba_person_at(text: str, pos: int, data: NameData) -> tuple[int, int] | None:
+    """The person name jieba finds at ``pos`` in a small window, repaired for cut surnames."""
+    lo = max(0, pos - _JIEBA_WINDOW)
+    window = text[lo : pos + _JIEBA_WINDOW]
+    offset = lo
+    for word, flag in _jieba().lcut(window):
+        start, end = offset, offset + len(word)
+        offset = end
+        if start > pos + 1:
+            break
+        if not flag.startswith("nr"):
+            continue
+        if start == pos and 2 <= len(word) <= 4 and _surname_len(word, 0, data):
+            return start, end
+        # jieba cuts 林淑芬 into 林 + 淑芬(nr): glue the surname back on.
+        if start == pos + 1 and len(word) == 2 and _surname_len(text, pos, data) == 1:
+            return pos, end
+    return None
+
+
+def _surname_pattern(data: NameData) -> re.Pattern[str]:
+    doubles = "|".join(sorted(data.double_surnames, key=len, reverse=True))
+    singles = "".join(sorted(data.surnames))
+    return re.compile(f"(?:{doubles}|[{singles}])(?=[\u4e00-\u9fff])")
+
+
+_PATTERNS: dict[int, re.Pattern[str]] = {}
+
+
+def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, data: NameData,
+                 use_jieba: bool = True) -> list[tuple[int, int, float]]:
+    """(start, end, score) of Chinese names in ``text``."""
+    found: dict[tuple[int, int], float] = {}
+    after = ctx.cues_after(rec.index)
+    stops = after.starts() if after else set()
+
+    def add(span: tuple[int, int] | None, score: float) -> None:
+        if span and found.get(span, 0) < score:
+            found[span] = score
+
+    stripped = text.strip()
+    if hinted and 2 <= len(stripped) <= 4:
+        start = text.index(stripped)
+        span = name_at(text, start, data, set())
+        if span == (start, start + len(stripped)):
+            add(span, SCORE_CELL)
+    before = ctx.cues_before(rec.index)
+    for _, end in before.spans if before else ():
+        pos = end
+        while pos < len(text) and pos - end < 2 and text[pos] in _SEPARATORS:
+            pos += 1
+        if pos < len(text):
+            add(name_at(text, pos, data, stops), SCORE_CUE_BEFORE)
+    for start, _ in after.spans if after else ():
+        add(name_before(text, start, data), SCORE_CUE_AFTER)
+    if use_jieba:
+        covered = {s for s, _ in found}
+        pattern = _PATTERNS.get(id(data))
+        if pattern is None:
+            pattern = _PATTERNS[id(data)] = _surname_pattern(data)
+        for m in pattern.finditer(text):
+            pos = m.start()
+            if pos in covered:
+                continue
+            span = jieba_person_at(text, pos, data)
+            if span:
+                add(span, SCORE_JIEBA)
+    return [(s, e, score) for (s, e), score in found.items()]

@@ -1,0 +1,124 @@
+"""Compile recognizer regexes so they also match full-width text, without normalizing the text.
+
+NFKC maps full-width ASCII (U+FF01–FF5E) and the ideographic space (U+3000) one-to-one onto ASCII.
+Rather than normalizing every scanned text (a full extra pass, and offsets to map back), each
+ASCII character a pattern mentions is widened at compile time to also accept its full-width
+form: ``[0-9]`` → ``[0-9０-９]``, ``-`` → ``[-－]``. Matches are then found directly in the
+original text, so offsets are original code-point offsets by construction; validators
+NFKC-normalize the (short) matched value.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FW_OFFSET = 0xFEE0
+_QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
+_CLASS_ESCAPES = set("dDwWsSbBAZ")
+_GROUP_PREFIXES = ("(?:", "(?<!", "(?<=", "(?=", "(?!")
+
+
+def fullwidth(ch: str) -> str | None:
+    """The full-width form of a printable ASCII character (space → U+3000), if any."""
+    if ch == " ":
+        return "\u3000"
+    if "!" <= ch <= "~":
+        return chr(ord(ch) + _FW_OFFSET)
+    return None
+
+
+def _class_body(body: str) -> str:
+    """Add full-width counterparts to the items of a character-class body.
+
+    Literal hyphens are escaped in the result, so appended items can never form a range.
+    """
+    items: list[str] = []
+    extra: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            ch = body[i + 1]
+            items.append(body[i : i + 2])
+            if ch not in _CLASS_ESCAPES and (fw := fullwidth(ch)):
+                extra.append(fw)
+            i += 2
+            continue
+        ch = body[i]
+        if i + 2 < len(body) and body[i + 1] == "-" and body[i + 2] != "\\":
+            items.append(body[i : i + 3])
+            lo, hi = fullwidth(ch), fullwidth(body[i + 2])
+            if lo and hi:
+                extra.append(f"{lo}-{hi}")
+            i += 3
+            continue
+        items.append("\\-" if ch == "-" else ch)
+        if fw := fullwidth(ch):
+            extra.append(fw)
+        i += 1
+    return "".join(items + extra)
+
+
+def _end_of_class(pattern: str, start: int) -> int:
+    """Index of the ``]`` closing the class opened at ``start``."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i
+
+
+def widen(pattern: str) -> str:
+    """Rewrite a regex so every ASCII character it names also matches its full-width form."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1]
+            fw = None if nxt in _CLASS_ESCAPES or nxt.isalnum() else fullwidth(nxt)
+            out.append(f"[\\{nxt}{fw}]" if fw else pattern[i : i + 2])
+            i += 2
+        elif ch == "[":
+            end = _end_of_class(pattern, i)
+            neg = pattern[i + 1] == "^"
+            body = pattern[i + 1 + neg : end]
+            out.append("[" + ("^" if neg else "") + _class_body(body) + "]")
+            i = end + 1
+        elif ch == "(":
+            prefix = next((p for p in _GROUP_PREFIXES if pattern.startswith(p, i)), "(")
+            out.append(prefix)
+            i += len(prefix)
+        elif ch == "{" and (m := _QUANT.match(pattern, i)):
+            out.append(m.group())
+            i = m.end()
+        elif ch in ".^$*+?|)":
+            out.append(ch)
+            i += 1
+        else:
+            fw = fullwidth(ch)
+            out.append(f"[{re.escape(ch)}{fw}]" if fw else ch)
+            i += 1
+    return "".join(out)
+
+
+_LEADING_LOOKBEHIND = re.compile(r"^\(\?<!(\[[^\]]*\])\)(\[[^\]]*\])(?![*+?{])")
+
+
+def fast_start(pattern: str) -> str:
+    """Move a leading one-character negative lookbehind behind the first character class.
+
+    ``(?<!X)[Y]…`` and ``[Y](?<!X.)…`` match the same strings, but the second starts with a
+    character class, which lets the regex engine skip quickly to candidate positions.
+    """
+    m = _LEADING_LOOKBEHIND.match(pattern)
+    if not m:
+        return pattern
+    return f"{m.group(2)}(?<!{m.group(1)}.){pattern[m.end():]}"
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """Widen to full-width, optimize the start, compile."""
+    return re.compile(fast_start(widen(pattern)))

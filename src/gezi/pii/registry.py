@@ -1,0 +1,270 @@
+"""Recognizer settings as data: schemas of the YAML files and the compiled registry.
+
+``src/gezi/catalog/data/pii/recognizers.yaml`` lists the recognizers; ``names.yaml`` and
+``places.yaml`` hold the word lists they use. A directory in ``GEZI_PII_DIR`` may hold
+replacements for any of the three files. Adding a recognizer is a YAML edit: the analyzer runs
+whatever the registry holds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import ahocorasick
+from pydantic import ConfigDict, Field, model_validator
+
+from gezi.catalog.loader import DATA_DIR, load_yaml_model
+from gezi.catalog.schema import Dated, LText, Source, Strict
+from gezi.pii.patterns import compile_pattern, fullwidth
+from gezi.pii.validators import VALIDATORS
+
+PII_DATA_DIR = DATA_DIR / "pii"
+
+# Roles of a word in the one-pass context automaton.
+CONTEXT, NEGATIVE, CUE_BEFORE, CUE_AFTER = range(4)
+
+
+class PatternSpec(Strict):
+    """One regex of a recognizer with the score a bare match gets."""
+
+    name: str
+    regex: str
+    score: float = Field(ge=0, le=1)
+
+
+class RecognizerSpec(Dated):
+    """One recognizer: patterns or a built-in kind, validator, context words, scores."""
+
+    entity: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    name: LText
+    source: Source
+    kind: Literal["pattern", "chinese_name"] = "pattern"
+    patterns: list[PatternSpec] = Field(default_factory=list)
+    validator: str | None = None
+    validator_params: dict[str, Any] = Field(default_factory=dict)
+    validated_score: float | None = Field(default=None, ge=0, le=1)
+    context: list[str] = Field(default_factory=list)
+    negative_context: list[str] = Field(default_factory=list)
+    context_required: bool = False
+    context_window_before: int | None = Field(default=None, ge=0)
+    context_window_after: int | None = Field(default=None, ge=0)
+    context_boost: float = Field(default=0.25, ge=0, le=1)
+    negative_penalty: float = Field(default=0.3, ge=0, le=1)
+    column_hints: list[str] = Field(default_factory=list)
+    column_boost: float = Field(default=0.3, ge=0, le=1)
+    min_score: float = Field(default=0.5, ge=0, le=1)
+    mask_keep: tuple[int, int] = (1, 1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RecognizerSpec:
+        if self.validator and self.validator not in VALIDATORS:
+            raise ValueError(f"unknown validator {self.validator!r}; known: {sorted(VALIDATORS)}")
+        if self.kind == "pattern" and not self.patterns:
+            raise ValueError("a pattern recognizer needs at least one pattern")
+        return self
+
+
+class RecognizerFile(Strict):
+    """recognizers.yaml (schema gezi.pii-recognizers/1)."""
+
+    schema_: Literal["gezi.pii-recognizers/1"] = Field(alias="schema")
+    id: str
+    version: str
+    source: Source
+    context_window_before: int = Field(ge=0)
+    context_window_after: int = Field(ge=0)
+    recognizers: list[RecognizerSpec] = Field(min_length=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class NamesFile(Dated):
+    """names.yaml (schema gezi.pii-names/1): surnames and name cues."""
+
+    schema_: Literal["gezi.pii-names/1"] = Field(alias="schema")
+    id: str
+    version: str
+    source: Source
+    surnames: str
+    double_surnames: list[str]
+    cues_before: list[str]
+    cues_after: list[str]
+    not_name_chars: str
+    pseudonym_given_chars: str = Field(min_length=10)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PlacesFile(Dated):
+    """places.yaml (schema gezi.pii-places/1): counties and address character sets."""
+
+    schema_: Literal["gezi.pii-places/1"] = Field(alias="schema")
+    id: str
+    version: str
+    source: Source
+    counties: list[str] = Field(min_length=1)
+    number_chars: str
+    not_place_chars: str
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+@dataclass
+class Recognizer:
+    """A recognizer ready to run."""
+
+    index: int
+    spec: RecognizerSpec
+    patterns: list[tuple[re.Pattern[str], float]]
+    window_before: int
+    window_after: int
+
+    @property
+    def entity(self) -> str:
+        return self.spec.entity
+
+
+@dataclass
+class NameData:
+    """Word lists of the Chinese-name recognizer."""
+
+    surnames: frozenset[str]
+    double_surnames: frozenset[str]
+    not_name_chars: frozenset[str]
+    pseudonym_surnames: tuple[str, ...] = ()
+    pseudonym_given_chars: str = ""
+
+
+@dataclass
+class Registry:
+    """Every recognizer, plus one Aho-Corasick automaton over all their context words."""
+
+    recognizers: list[Recognizer]
+    automaton: Any
+    names: NameData
+    entities: frozenset[str] = field(default_factory=frozenset)
+
+    _column_cache: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def spec_for(self, entity: str) -> RecognizerSpec | None:
+        """The first recognizer of an entity (its masking settings), if any."""
+        return next((r.spec for r in self.recognizers if r.entity == entity), None)
+
+    def column_matches(self, column: str | None) -> frozenset[int]:
+        """Indexes of the recognizers whose column hints match this column name (cached)."""
+        if not column:
+            return frozenset()
+        hit = self._column_cache.get(column)
+        if hit is None:
+            hit = column_hint_matches(self, column)
+            if len(self._column_cache) < 10_000:
+                self._column_cache[column] = hit
+        return hit
+
+
+def _data_file(name: str) -> Path:
+    extra = os.environ.get("GEZI_PII_DIR")
+    if extra and (Path(extra) / name).is_file():
+        return Path(extra) / name
+    return PII_DATA_DIR / name
+
+
+def _variants(word: str) -> set[str]:
+    """Spellings to look for: ASCII words in lower/upper/title case and full-width."""
+    if not word.isascii():
+        return {word, word.replace("臺", "台")}
+    forms = {word, word.lower(), word.upper(), word.title(), word.capitalize()}
+    return forms | {"".join(fullwidth(c) or c for c in f) for f in forms}
+
+
+def _expand_places(regex: str, places: PlacesFile) -> str:
+    counties = sorted({c for county in places.counties for c in (county, county.replace("臺", "台"))},
+                      key=len, reverse=True)
+    not_place = re.escape(places.not_place_chars)
+    return (regex.replace("{COUNTY}", "|".join(counties))
+            .replace("{NUM}", f"[{places.number_chars}]+")
+            .replace("{PLACE}", rf"[^\s\d{not_place}\W]"))
+
+
+def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Registry:
+    recognizers: list[Recognizer] = []
+    words: dict[str, list[tuple[int, int]]] = {}
+
+    def add(word: str, index: int, role: int) -> None:
+        for form in _variants(word):
+            words.setdefault(form, []).append((index, role))
+
+    for index, spec in enumerate(rec_file.recognizers):
+        compiled = [(compile_pattern(_expand_places(p.regex, places)), p.score)
+                    for p in spec.patterns]
+        before = spec.context_window_before
+        after = spec.context_window_after
+        recognizers.append(Recognizer(
+            index=index, spec=spec, patterns=compiled,
+            window_before=rec_file.context_window_before if before is None else before,
+            window_after=rec_file.context_window_after if after is None else after))
+        for word in spec.context:
+            add(word, index, CONTEXT)
+        for word in spec.negative_context:
+            add(word, index, NEGATIVE)
+        if spec.kind == "chinese_name":
+            for word in names.cues_before:
+                add(word, index, CUE_BEFORE)
+            for word in names.cues_after:
+                add(word, index, CUE_AFTER)
+    automaton = ahocorasick.Automaton()
+    for word, payload in words.items():
+        automaton.add_word(word, (len(word), word.isascii(), tuple(payload)))
+    automaton.make_automaton()
+    name_data = NameData(
+        surnames=frozenset(names.surnames.split()),
+        double_surnames=frozenset(names.double_surnames),
+        not_name_chars=frozenset(names.not_name_chars),
+        pseudonym_surnames=tuple(dict.fromkeys(names.surnames.split())),
+        pseudonym_given_chars=names.pseudonym_given_chars)
+    return Registry(recognizers=recognizers, automaton=automaton, names=name_data,
+                    entities=frozenset(r.entity for r in recognizers))
+
+
+@cache
+def _load(pii_dir: str | None) -> Registry:
+    rec_file = load_yaml_model(_data_file("recognizers.yaml"), RecognizerFile)
+    names = load_yaml_model(_data_file("names.yaml"), NamesFile)
+    places = load_yaml_model(_data_file("places.yaml"), PlacesFile)
+    return _build(rec_file, names, places)
+
+
+def get_registry() -> Registry:
+    """The compiled registry (cached per GEZI_PII_DIR)."""
+    return _load(os.environ.get("GEZI_PII_DIR"))
+
+
+_TOKEN = re.compile(r"[a-z]+|[0-9]+|[^\x00-\x7f]+")
+
+
+def column_hint_matches(registry: Registry, column: str) -> frozenset[int]:
+    """Recognizers whose column hints match: ASCII hints as whole tokens of a snake_case or
+    camelCase name (so ``tel`` does not fire on ``hotel``), CJK hints as substrings."""
+    lowered = column.lower().replace("臺", "台")
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower()
+    parts = _TOKEN.findall(spaced)
+    tokens, joined = set(parts), "_" + "_".join(parts) + "_"
+    found = set()
+    for rec in registry.recognizers:
+        for hint in rec.spec.column_hints:
+            h = hint.lower()
+            if not h.isascii():
+                matched = h.replace("臺", "台") in lowered
+            elif "_" in h:
+                matched = f"_{h}_" in joined
+            else:
+                matched = h in tokens
+            if matched:
+                found.add(rec.index)
+                break
+    return frozenset(found)

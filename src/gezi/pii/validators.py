@@ -1,0 +1,127 @@
+"""Validators a recognizer names in YAML (``validator:``): checksums and plausibility checks.
+
+Each takes the matched text (possibly full-width, with separators) and the recognizer's
+``validator_params`` and says whether the value really is that entity. A new recognizer can
+reuse any of them without touching the scanner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import phonenumbers
+
+from gezi.core import twid
+
+_SEPARATORS = re.compile(r"[\s\-.()/#]")
+_EXTENSION = re.compile(r"\s*(?:分機|轉|ext\.?|#|x).*$", re.IGNORECASE)
+
+
+def canonical(value: str) -> str:
+    """NFKC, upper case, separators removed: the form checksums and pseudonyms work on."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", value)).upper()
+
+
+def tw_national_id(value: str, params: dict[str, Any]) -> bool:
+    """國民身分證統一編號 checksum (pii-anchors.md §5.2)."""
+    return twid.national_id_is_valid(canonical(value))
+
+
+def tw_resident_cert(value: str, params: dict[str, Any]) -> bool:
+    """Resident certificate: 2021 format (same checksum as the ID) or old two-letter format."""
+    v = canonical(value)
+    if len(v) == 10 and v[1] in "89":
+        return twid.national_id_is_valid(v)
+    return twid.old_resident_cert_is_valid(v)
+
+
+def tw_ubn(value: str, params: dict[str, Any]) -> bool:
+    """統一編號 mod-5 checksum incl. the 7th-digit-7 case (pii-anchors.md §5.4)."""
+    return twid.ubn_is_valid(canonical(value))
+
+
+def _prefix_ok(digits: str, prefixes: list[str]) -> bool:
+    for spec in prefixes:
+        low, _, high = spec.partition("-")
+        head = digits[: len(low)]
+        if high and low <= head <= high or not high and head == low:
+            return True
+    return False
+
+
+def credit_card(value: str, params: dict[str, Any]) -> bool:
+    """Luhn check plus a known issuer prefix; separators must group consistently."""
+    norm = unicodedata.normalize("NFKC", value)
+    digits = re.sub(r"[\s-]", "", norm)
+    if not 13 <= len(digits) <= 19 or not twid.luhn_is_valid(digits):
+        return False
+    groups = re.split(r"[\s-]", norm)
+    if len(groups) > 1 and len(groups) not in (3, 4, 5):
+        return False
+    return _prefix_ok(digits, params.get("prefixes", []))
+
+
+def tw_phone(value: str, params: dict[str, Any]) -> bool:
+    """A valid Taiwanese number according to phonenumbers' numbering-plan metadata."""
+    norm = _EXTENSION.sub("", unicodedata.normalize("NFKC", value))
+    if norm.startswith("886"):
+        norm = "+" + norm
+    norm = norm.replace("(0)", "")
+    try:
+        number = phonenumbers.parse(norm, "TW")
+    except phonenumbers.NumberParseException:
+        return False
+    return number.country_code == 886 and phonenumbers.is_valid_number(number)
+
+
+_DATE_PARTS = re.compile(r"(?:民國\s*)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def parse_birth_date(value: str) -> dt.date | None:
+    """The date a birth-date string names (ROC years of 2–3 digits are +1911), if plausible."""
+    norm = unicodedata.normalize("NFKC", value)
+    m = _DATE_PARTS.search(norm) or _COMPACT.fullmatch(norm)
+    if not m:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if year < 1000:
+        year += 1911
+    try:
+        day_ = dt.date(year, month, day)
+    except ValueError:
+        return None
+    return day_ if dt.date(1900, 1, 1) <= day_ <= dt.date.today() else None
+
+
+def birth_date(value: str, params: dict[str, Any]) -> bool:
+    """A real calendar date between 1900 and today."""
+    return parse_birth_date(value) is not None
+
+
+def ip_address(value: str, params: dict[str, Any]) -> bool:
+    """IPv4 or IPv6 address according to Python's ipaddress."""
+    norm = unicodedata.normalize("NFKC", value)
+    if ":" in norm and norm.count(":") < 2:
+        return False
+    try:
+        ipaddress.ip_address(norm)
+    except ValueError:
+        return False
+    return True
+
+
+VALIDATORS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
+    "tw_national_id": tw_national_id,
+    "tw_resident_cert": tw_resident_cert,
+    "tw_ubn": tw_ubn,
+    "credit_card": credit_card,
+    "tw_phone": tw_phone,
+    "birth_date": birth_date,
+    "ip_address": ip_address,
+}
