@@ -1,0 +1,124 @@
+"""Turn parsed lines into the normalized events table `ev` the rules read.
+
+Everything that depends on the site profile or on pattern lists is computed here, once, as plain
+columns (booleans, country), so the rules are only filters, keys and windows and run unchanged
+on any Ibis backend.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import iptocc
+import pyarrow as pa
+
+from gezi.logwatch.catalog import Matcher, SiteProfile
+from gezi.logwatch.parse import Workspace, _lit
+
+# Asia/Taipei is UTC+8 all year (no daylight saving since 1979): a fixed offset gives local days.
+TAIPEI_OFFSET_MS = 8 * 3600 * 1000
+DAY_MS = 86_400_000
+# Columns of `ev` (also the Parquet layout of `gezi logs ingest`, minus the profile flags).
+EV_COLUMNS = (
+    "rid", "file_id", "source", "ts_ms", "dayn", "ip", "method", "path", "target", "status", "ua",
+    "account", "acct", "event", "result", "ok", "is_static", "is_login", "is_admin",
+    "is_admin_login", "is_pw_change", "probe", "sqli", "country", "foreign", "location",
+    "allowed",
+)
+
+
+def _in_list(expr: str, values: list[str]) -> str:
+    norm = sorted({v.lower().rstrip("/") or "/" for v in values})
+    if not norm:
+        return "false"
+    return f"{expr} IN ({', '.join(_lit(v) for v in norm)})"
+
+
+def _under_prefix(expr: str, prefixes: list[str]) -> str:
+    parts = []
+    for p in sorted({p.lower().rstrip("/") for p in prefixes if p.strip("/")}):
+        parts.append(f"({expr} = {_lit(p)} OR starts_with({expr}, {_lit(p + '/')}))")
+    return "(" + " OR ".join(parts) + ")" if parts else "false"
+
+
+def _regex(patterns: list[str]) -> str:
+    return _lit("|".join(f"(?:{p})" for p in patterns))
+
+
+def ip_info(ips: list[str], profile: SiteProfile) -> pa.Table:
+    """Country (offline, iptocc) and allow-list membership of each distinct IP.
+
+    Private and reserved addresses have no country, so they are never foreign.
+    """
+    countries = iptocc.country_code(ips) if ips else []
+    nets = []
+    for entry in profile.allow.ips:
+        try:
+            nets.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            continue
+    allowed = []
+    for ip in ips:
+        hit = False
+        if nets:
+            try:
+                addr = ipaddress.ip_address(ip)
+                hit = any(addr in n for n in nets if n.version == addr.version)
+            except ValueError:
+                hit = False
+        allowed.append(hit)
+    return pa.table({"ip": pa.array(ips, pa.string()), "country": pa.array(countries, pa.string()),
+                     "ip_allowed": pa.array(allowed, pa.bool_())})
+
+
+def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matcher]) -> int:
+    """Create table `ev` from the parsed lines; returns its row count."""
+    con = ws.con
+    con.execute(f"CREATE OR REPLACE VIEW u AS {ws.parsed_union()}")
+    ips = [r[0] for r in con.execute("SELECT DISTINCT ip FROM u WHERE ip IS NOT NULL").fetchall()]
+    con.register("ip_info_arrow", ip_info(ips, profile))
+    con.execute("CREATE OR REPLACE TABLE ip_info AS SELECT * FROM ip_info_arrow")
+    con.unregister("ip_info_arrow")
+    static = _lit(r"\.(" + "|".join(e.lower().lstrip(".") for e in profile.static_extensions)
+                  + ")$")
+    ua_allow = " OR ".join(f"contains(lower(coalesce(ua, '')), {_lit(a.lower())})"
+                           for a in profile.allow.user_agents) or "false"
+    home = _lit(profile.home_country)
+    flags = {name: f"coalesce(regexp_matches({'path' if name == 'probe' else 'dt'}, "
+                   f"{_regex(m.patterns)}), false)" for name, m in matchers.items()}
+    con.execute(f"""
+    CREATE OR REPLACE TABLE ev AS
+    WITH a AS (
+      SELECT *, lower(CASE WHEN contains(target, '%') OR contains(target, '+')
+                           THEN replace(coalesce(try(url_decode(target)), target), '+', ' ')
+                           ELSE target END) AS dt
+      FROM u),
+    b AS (SELECT *, split_part(dt, '?', 1) AS path0 FROM a),
+    c AS (SELECT *, CASE WHEN path0 = '/' THEN '/' ELSE rtrim(path0, '/') END AS path FROM b),
+    d AS (
+      SELECT c.*,
+        coalesce(regexp_matches(path, {static}), false) AS is_static,
+        coalesce({_in_list("path", profile.login_paths)}, false) AS is_login,
+        coalesce({_under_prefix("path", profile.admin_prefixes)}, false) AS is_admin,
+        coalesce({_in_list("path", profile.admin_login_paths)}, false) AS is_admin_login,
+        coalesce({_in_list("path", profile.password_change_paths)}, false) AS is_pw_change,
+        {", ".join(f"{expr} AS {name}" for name, expr in flags.items())},
+        CASE WHEN source = 'web' THEN coalesce(status BETWEEN 100 AND 399, false)
+             ELSE coalesce(result = 'success', false) END AS ok
+      FROM c)
+    SELECT rid, file_id, source, ts_ms, (ts_ms + {TAIPEI_OFFSET_MS}) // {DAY_MS} AS dayn,
+      d.ip, method, path, target, status, ua, account,
+      coalesce(account, 'req:' || rid::VARCHAR) AS acct,
+      CASE WHEN source = 'web' AND is_pw_change AND method = 'POST' AND ok THEN 'password_change'
+           WHEN source = 'web' AND is_login THEN 'login' ELSE event END AS event,
+      CASE WHEN source = 'web' AND is_pw_change AND method = 'POST' AND ok THEN 'success'
+           ELSE result END AS result,
+      ok, is_static, is_login, is_admin, is_admin_login, is_pw_change,
+      {", ".join(matchers)},
+      i.country, coalesce(i.country IS NOT NULL AND i.country <> {home}, false) AS foreign,
+      coalesce(i.country, {home}) AS location,
+      coalesce(i.ip_allowed, false) OR {ua_allow}
+        OR coalesce({_under_prefix("path", profile.allow.paths)}, false) AS allowed
+    FROM d LEFT JOIN ip_info i ON d.ip = i.ip
+    """)
+    return con.execute("SELECT count(*) FROM ev").fetchone()[0]

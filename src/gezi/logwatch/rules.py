@@ -1,0 +1,198 @@
+"""Rules as Ibis expressions over the normalized events table (any Ibis backend).
+
+Every rule reduces to: filter (`where`) → key → optional distinct value → count inside a window
+that slides over the events' own timestamps → alert per key and local day. Because windows are
+defined on timestamps, not arrival order, replaying shuffled or old logs gives the same alerts.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from gezi.logwatch.catalog import Rule
+from gezi.logwatch.normalize import DAY_MS, TAIPEI_OFFSET_MS
+
+KEY_COLUMN = {"ip": "ip", "user": "account"}
+DISTINCT_COLUMN = {"user": "account", "path": "path", "acct": "acct", "location": "location"}
+ALERT_COLUMNS = ("rule", "key_ip", "key_user", "dayn", "first_ms", "last_ms", "count", "peak",
+                 "country")
+
+
+def predicate(t: ir.Table, spec: dict) -> list[ir.BooleanValue]:
+    """`where` mapping → Ibis predicates (a list means 'any of')."""
+    preds = []
+    for col, value in spec.items():
+        if isinstance(value, list):
+            preds.append(t[col].isin(value))
+        else:
+            preds.append(t[col] == value)
+    return preds
+
+
+def base(ev: ir.Table, rule: Rule) -> ir.Table:
+    """The events a rule counts: its `where`, minus allow-listed requests."""
+    return ev.filter([*predicate(ev, rule.where), ~ev.allowed])
+
+
+def _day(ms: ir.IntegerValue) -> ir.IntegerValue:
+    return (ms + TAIPEI_OFFSET_MS) // DAY_MS
+
+
+def _hot(t: ir.Table, key: str, width: int, minimum: int) -> ir.Table:
+    """Events in fixed buckets where a window could reach `minimum` (cheap pre-filter).
+
+    A window [t - width + 1, t] lies inside buckets b-1 and b (bucket = ts // width), so it can
+    only reach `minimum` when those two buckets together hold that many events; events of other
+    buckets can neither trigger nor fall inside a triggering window.
+    """
+    tb = t.mutate(b=t.ts_ms // width)
+    agg = tb.group_by([key, "b"]).aggregate(n=tb.count())
+    prev = agg.select(key, b=agg.b + 1, pn=agg.n)
+    pairs = agg.left_join(prev, [key, "b"]).select(agg[key], agg.b, agg.n, prev.pn)
+    hot = pairs.filter(pairs.n + pairs.pn.fill_null(0) >= minimum).select(key, "b")
+    hot = hot.union(hot.select(key, b=hot.b - 1)).distinct()
+    return tb.semi_join(hot, [key, "b"]).drop("b")
+
+
+def _triggers_count(t: ir.Table, key: str, width: int, minimum: int) -> ir.Table:
+    """(key, dayn, t0, t1, peak): event times where the sliding count reached `minimum`."""
+    if minimum > 1:
+        t = _hot(t, key, width, minimum)
+    w = ibis.window(group_by=t[key], order_by=t.ts_ms, range=(-(width - 1), 0))
+    win = t.mutate(n=t.ts_ms.count().over(w))
+    trig = win.filter(win.n >= minimum)
+    return trig.group_by([key, _day(trig.ts_ms).name("dayn")]).aggregate(
+        t0=trig.ts_ms.min(), t1=trig.ts_ms.max(), peak=trig.n.max())
+
+
+def _triggers_distinct(t: ir.Table, key: str, value: str, width: int, minimum: int) -> ir.Table:
+    """Like _triggers_count, counting distinct `value`s in the window (sweep line).
+
+    Each (key, value) occurrence keeps the value 'active' until the window passes it or the
+    next occurrence of the same value takes over, so the running sum of +1/-1 marks is the
+    number of distinct values in the window — exact, and made of plain window functions every
+    backend supports (distinct window aggregates are not portable).
+    """
+    p = t.select(key, value, "ts_ms").distinct()
+    pw = ibis.window(group_by=[p[key], p[value]], order_by=p.ts_ms)
+    p = p.mutate(nxt=p.ts_ms.lead().over(pw))
+    end = ibis.least(p.nxt.fill_null(p.ts_ms + width) - 1, p.ts_ms + width - 1)
+    plus = p.select(key, at=p.ts_ms, delta=ibis.literal(1, "int64"))
+    minus = p.select(key, at=end + 1, delta=ibis.literal(-1, "int64"))
+    sweep = plus.union(minus, distinct=False)
+    sweep = sweep.group_by([key, "at"]).aggregate(delta=sweep.delta.sum())
+    cw = ibis.window(group_by=sweep[key], order_by=sweep.at, rows=(None, 0))
+    sweep = sweep.mutate(active=sweep.delta.sum().over(cw))
+    trig = sweep.filter(sweep.active >= minimum)
+    return trig.group_by([key, _day(trig.at).name("dayn")]).aggregate(
+        t0=trig.at.min(), t1=trig.at.max(), peak=trig.active.max())
+
+
+def _span(t: ir.Table, core: ir.Table, key: str, width: int, value: str | None) -> ir.Table:
+    """Alert rows: the events of each trigger span [t0 - width + 1, t1] summarized."""
+    j = t.join(core, [t[key] == core[key], t.ts_ms >= core.t0 - (width - 1),
+                      t.ts_ms <= core.t1])
+    counted = j[value].nunique() if value else j.count()
+    return j.group_by([j[key].name("k"), j.dayn_right.name("dayn")]).aggregate(
+        first_ms=j.ts_ms.min(), last_ms=j.ts_ms.max(), count=counted,
+        peak=j.peak.max(), ip=j.ip.min(), user=j.account.min(), country=j.country.max())
+
+
+def _finish(rows: ir.Table, rule: Rule) -> ir.Table:
+    return rows.select(
+        rule=ibis.literal(rule.id, "string"),
+        key_ip=rows.ip.cast("string"),
+        key_user=rows.user.cast("string"),
+        dayn=rows.dayn.cast("int64"),
+        first_ms=rows.first_ms.cast("int64"),
+        last_ms=rows.last_ms.cast("int64"),
+        count=rows["count"].cast("int64"),
+        peak=rows.peak.cast("int64"),
+        country=rows.country.cast("string"),
+    )
+
+
+def _window_rule(t: ir.Table, rule: Rule) -> ir.Table:
+    key = KEY_COLUMN[rule.key]
+    width = rule.window_seconds * 1000  # type: ignore[operator]
+    minimum = rule.condition.minimum  # type: ignore[union-attr]
+    t = t.mutate(dayn=_day(t.ts_ms))
+    if rule.kind == "window_distinct":
+        value = DISTINCT_COLUMN[rule.distinct]  # type: ignore[index]
+        core = _triggers_distinct(t, key, value, width, minimum)
+    else:
+        value = None
+        core = _triggers_count(t, key, width, minimum)
+    return _finish(_span(t, core, key, width, value), rule)
+
+
+def _without_prior(ev: ir.Table, rule: Rule) -> ir.Table:
+    hits = base(ev, rule)
+    prior = ev.filter(predicate(ev, rule.prior or {}))
+    first = prior.group_by("ip").aggregate(first_login=prior.ts_ms.min())
+    j = hits.left_join(first, "ip")
+    bad = j.filter(j.first_login.isnull() | (j.ts_ms < j.first_login)).drop("first_login")
+    if "ip_right" in bad.columns:
+        bad = bad.drop("ip_right")
+    return _window_rule(bad, rule)
+
+
+def _baseline_excess(ev: ir.Table, rule: Rule) -> ir.Table:
+    t = base(ev, rule)
+    days = ev.select("dayn").distinct()
+    days = days.mutate(idx=ibis.row_number().over(ibis.window(order_by=days.dayn)))
+    pd = t.group_by(["path", "dayn"]).aggregate(n=t.count())
+    pd = pd.join(days, "dayn")
+    cw = ibis.window(group_by=pd.path, order_by=pd.dayn, rows=(None, -1))
+    pd = pd.mutate(before=pd.n.sum().over(cw).fill_null(0))
+    pd = pd.mutate(baseline=pd.before.cast("float64") / pd.idx.cast("float64"))
+    cand = pd.filter(pd.idx >= rule.baseline_days, pd.n >= rule.min_daily_count,
+                     pd.n > pd.baseline * (1 + rule.excess_ratio))  # type: ignore[operator]
+    cand = cand.mutate(excess=cand.n - cand.baseline)
+    ipd = t.group_by(["path", "dayn", "ip"]).aggregate(
+        ni=t.count(), first_ms=t.ts_ms.min(), last_ms=t.ts_ms.max(), country=t.country.max())
+    hit = ipd.join(cand, ["path", "dayn"])
+    hit = hit.filter(hit.ni >= hit.excess * rule.ip_share)
+    rows = hit.group_by(["ip", "dayn"]).aggregate(
+        first_ms=hit.first_ms.min(), last_ms=hit.last_ms.max(), count=hit.ni.sum(),
+        peak=hit.n.max(), country=hit.country.max())
+    return _finish(rows.mutate(user=ibis.null("string")), rule)
+
+
+def _new_value(ev: ir.Table, rule: Rule) -> ir.Table:
+    t = base(ev, rule)
+    key = KEY_COLUMN[rule.key]
+    value = DISTINCT_COLUMN[rule.distinct]  # type: ignore[index]
+    firsts = t.group_by([key, value]).aggregate(f=t.ts_ms.min())
+    start = t.group_by(key).aggregate(u=t.ts_ms.min())
+    new = firsts.join(start, key).filter(lambda x: x.f > x.u)
+    j = t.join(new, [t[key] == new[key], t[value] == new[value], t.ts_ms == new.f])
+    rows = j.group_by([j[key].name("user"), j.f]).aggregate(
+        ip=j.ip.min(), country=j.country.max(), count=j.count())
+    rows = rows.mutate(dayn=_day(rows.f), first_ms=rows.f, last_ms=rows.f, peak=rows["count"])
+    return _finish(rows, rule)
+
+
+def rule_expr(ev: ir.Table, rule: Rule) -> ir.Table:
+    """The alert rows of one rule as an Ibis expression (columns ALERT_COLUMNS)."""
+    if rule.kind in ("window_count", "window_distinct"):
+        return _window_rule(base(ev, rule), rule)
+    if rule.kind == "without_prior":
+        return _without_prior(ev, rule)
+    if rule.kind == "baseline_excess":
+        return _baseline_excess(ev, rule)
+    return _new_value(ev, rule)
+
+
+def evidence_expr(ev: ir.Table, rule: Rule, alerts: ir.Table, limit: int = 5) -> ir.Table:
+    """(k, dayn, rid): the first `limit` events of each alert's span, for its evidence lines."""
+    t = base(ev, rule)
+    key = KEY_COLUMN[rule.key]
+    j = t.join(alerts, [t[key] == alerts.k, t.ts_ms >= alerts.first_ms,
+                        t.ts_ms <= alerts.last_ms])
+    w = ibis.window(group_by=[j.k, j.dayn_right], order_by=[j.ts_ms, j.rid])
+    ranked = j.mutate(pos=ibis.row_number().over(w))
+    return ranked.filter(ranked.pos < limit).select(
+        k=ranked.k, dayn=ranked.dayn_right, rid=ranked.rid, ts_ms=ranked.ts_ms,
+        account=ranked.account)
