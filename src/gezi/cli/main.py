@@ -33,6 +33,7 @@ GROUPS: list[tuple[str, str]] = [
     ("gezi.cli.requests", "register"),
     ("gezi.cli.optout", "register"),
     ("gezi.cli.vendors", "register"),
+    ("gezi.cli.transfers", "register"),
     ("gezi.cli.incidents", "register"),
 ]
 
