@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import iso, now_utc
+from gezi.core.timeutil import as_utc, iso, now_utc
 from gezi.org.models import Organization
 from gezi.privacy.clocks import incident_obligations
 from gezi.privacy.incident_models import (
@@ -142,7 +142,10 @@ def update_incident(session: Session, org: Organization, incident: Incident, act
             raise GeziError(f"未知的欄位 unknown field {key!r}")
         if key == "contact":
             value = {**(incident.contact or {}), **value}
-        if getattr(incident, key) != value:
+        current = getattr(incident, key)
+        if isinstance(current, dt.datetime):  # SQLite returns naive UTC
+            current = as_utc(current)
+        if current != value:
             setattr(incident, key, value)
             changed.append(key)
     _check_period(incident)
@@ -203,7 +206,8 @@ def duty_json(duty: IncidentDuty) -> dict[str, Any]:
 
 def _ordered(duties: list[IncidentDuty]) -> list[IncidentDuty]:
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return sorted(duties, key=lambda d: (not d.binding, d.due or far, d.clock_id))
+    return sorted(duties, key=lambda d: (not d.binding, as_utc(d.due) if d.due else far,
+                                         d.clock_id))
 
 
 def incident_json(incident: Incident, with_events: bool = False) -> dict[str, Any]:
