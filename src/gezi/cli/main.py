@@ -34,6 +34,7 @@ GROUPS: list[tuple[str, str]] = [
     ("gezi.cli.optout", "register"),
     ("gezi.cli.vendors", "register"),
     ("gezi.cli.transfers", "register"),
+    ("gezi.cli.records", "register"),
     ("gezi.cli.incidents", "register"),
 ]
 
