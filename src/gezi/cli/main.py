@@ -36,6 +36,8 @@ GROUPS: list[tuple[str, str]] = [
     ("gezi.cli.transfers", "register"),
     ("gezi.cli.records", "register"),
     ("gezi.cli.incidents", "register"),
+    ("gezi.cli.pii", "register"),
+    ("gezi.cli.mask", "register"),
 ]
 
 for module_name, attr in GROUPS:

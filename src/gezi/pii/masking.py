@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 from gezi.core import twid
 from gezi.core.errors import GeziError
 from gezi.pii.registry import get_registry
-from gezi.pii.validators import canonical
+from gezi.pii.validators import canonical, parse_birth_date
 
 METHODS = ("partial", "redact", "pseudonym")
 NAME_MASK = "○"
@@ -77,8 +78,8 @@ def _partial_phone(value: str, keep: tuple[int, int]) -> str:
 def _partial_address(value: str) -> str:
     m = _ROAD_END.match(value)
     head, tail = (value[: m.end()], value[m.end():]) if m else (value[:6], value[6:])
-    masked = "".join(NAME_MASK if _NUMERAL.match(ch) or ch not in _ADDRESS_UNITS and
-                     not m else ch if ch in _ADDRESS_UNITS else NAME_MASK for ch in tail)
+    masked = "".join(NAME_MASK if _NUMERAL.match(ch) or (ch not in _ADDRESS_UNITS and
+                     not m) else ch if ch in _ADDRESS_UNITS else NAME_MASK for ch in tail)
     return head + masked if masked != tail else head + NAME_MASK * len(tail)
 
 
@@ -202,7 +203,7 @@ def _fp_name(s: _Stream, value: str) -> str:
     return " ".join((s.choice(syllables) + s.choice(syllables)).capitalize() for _ in chars.split())
 
 
-def _fp_generic(s: _Stream, value: str) -> str:
+def _fp_generic(s: _Stream, value: str, cjk: bool = False) -> str:
     reg = get_registry()
     out = []
     for ch in unicodedata.normalize("NFKC", value):
@@ -211,11 +212,46 @@ def _fp_generic(s: _Stream, value: str) -> str:
         elif ch.isascii() and ch.isalpha():
             letter = s.choice(string.ascii_uppercase)
             out.append(letter if ch.isupper() else letter.lower())
-        elif _CJK.match(ch) and ch not in _ADDRESS_UNITS:
+        elif cjk and _CJK.match(ch) and ch not in _ADDRESS_UNITS:
             out.append(s.choice(reg.names.pseudonym_given_chars))
         else:
             out.append(ch)
     return "".join(out)
+
+
+_ADMIN_PREFIX = re.compile(r"^[0-9０-９ ]*[^\s\d]{2}[縣市](?:[^\s\d]{1,3}?[鄉鎮市區])?")
+
+
+def _fp_address(s: _Stream, value: str) -> str:
+    """County and district stay (they are not personal), road and numbers are replaced."""
+    m = _ADMIN_PREFIX.match(value)
+    cut = m.end() if m else 0
+    return value[:cut] + _fp_generic(s, value[cut:], cjk=True)
+
+
+def _fp_ip(s: _Stream, value: str) -> str:
+    if ":" in value:  # a unique-local IPv6 address (fd00::/8)
+        return "fd" + s.hexdigest(2) + ":" + ":".join(s.hexdigest(4) for _ in range(7))
+    return "10." + ".".join(str(s.byte()) for _ in range(3))  # private range, never routable
+
+
+def _fp_date(s: _Stream, value: str) -> str:
+    """Another real date of the same form (ROC or Gregorian, same separators)."""
+    day = parse_birth_date(value)
+    if day is None:
+        return _fp_generic(s, value)
+    new = day + dt.timedelta(days=int.from_bytes(bytes([s.byte(), s.byte()]), "big") % 730 - 365)
+    groups = list(re.finditer(r"[0-9０-９]+", value))
+    if len(groups) == 1:  # compact 19900512
+        return new.strftime("%Y%m%d")
+    year = new.year if len(groups[0].group()) == 4 else new.year - 1911
+    parts = [str(year), f"{new.month:0{len(groups[1].group())}d}",
+             f"{new.day:0{len(groups[2].group())}d}"]
+    out, pos = [], 0
+    for g, part in zip(groups[:3], parts, strict=True):
+        out += [value[pos : g.start()], part]
+        pos = g.end()
+    return "".join(out) + value[pos:]
 
 
 def _format_preserving(entity: str, value: str, s: _Stream) -> str:
@@ -240,6 +276,12 @@ def _format_preserving(entity: str, value: str, s: _Stream) -> str:
         return f"user{s.hexdigest(10)}@example.com"
     if entity == "PERSON_NAME":
         return _fp_name(s, value)
+    if entity == "TW_ADDRESS":
+        return _fp_address(s, value)
+    if entity == "IP_ADDRESS":
+        return _fp_ip(s, value)
+    if entity == "DATE_OF_BIRTH":
+        return _fp_date(s, value)
     return _fp_generic(s, value)
 
 

@@ -111,12 +111,17 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         if span and found.get(span, 0) < score:
             found[span] = score
 
-    stripped = text.strip()
-    if hinted and 2 <= len(stripped) <= 4:
-        start = text.index(stripped)
-        span = name_at(text, start, data, set())
-        if span == (start, start + len(stripped)):
-            add(span, SCORE_CELL)
+    if hinted:
+        # Under a name column, a cell (one line) that is exactly a name is one.
+        offset = 0
+        for line in text.split("\n"):
+            stripped = line.strip()
+            if 2 <= len(stripped) <= 4:
+                start = offset + line.index(stripped)
+                span = name_at(text, start, data, set())
+                if span == (start, start + len(stripped)):
+                    add(span, SCORE_CELL)
+            offset += len(line) + 1
     before = ctx.cues_before(rec.index)
     for _, end in before.spans if before else ():
         pos = end

@@ -49,7 +49,7 @@ def _prefix_ok(digits: str, prefixes: list[str]) -> bool:
     for spec in prefixes:
         low, _, high = spec.partition("-")
         head = digits[: len(low)]
-        if high and low <= head <= high or not high and head == low:
+        if (high and low <= head <= high) or (not high and head == low):
             return True
     return False
 

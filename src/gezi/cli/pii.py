@@ -1,0 +1,142 @@
+"""`gezi pii`: find personal data in files, directories, archives and databases."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from gezi.cli.common import JsonOpt, console, err_console, print_json, table
+from gezi.core.errors import GeziError
+from gezi.pii.masking import partial
+from gezi.pii.model import PiiFinding, ScanReport
+from gezi.pii.registry import get_registry
+
+app = typer.Typer(help="個資探索 Find personal data in files and databases.", no_args_is_help=True)
+
+EntitiesOpt = Annotated[str | None, typer.Option(
+    "--entities", help="只找這些類型（逗號分隔） Only these entity types, comma-separated, "
+    "e.g. TW_NATIONAL_ID,PHONE_NUMBER.")]
+ShowOpt = Annotated[bool, typer.Option(
+    "--show-values", help="顯示原始值（預設遮蔽） Show raw values (masked by default).")]
+_HUMAN_LIMIT = 200
+_PROGRESS_MIN_BYTES = 8 << 20
+
+
+def parse_entities(value: str | None) -> set[str] | None:
+    """The --entities option as a set, checked against the registry."""
+    if not value:
+        return None
+    wanted = {e.strip().upper() for e in value.split(",") if e.strip()}
+    unknown = wanted - get_registry().entities
+    if unknown:
+        known = ", ".join(sorted(get_registry().entities))
+        raise GeziError(f"未知的類型 unknown entity {', '.join(sorted(unknown))}; known: {known}")
+    return wanted
+
+
+def finding_dict(f: PiiFinding, show_values: bool) -> dict:
+    """One finding in the documented JSON shape; the value masked unless asked otherwise."""
+    return {"path": f.path, "line": f.line, "start": f.start, "end": f.end, "row": f.row,
+            "column": f.column, "entity": f.entity, "score": f.score,
+            "value": f.value if show_values else partial(f.entity, f.value)}
+
+
+def summary_dict(report: ScanReport) -> dict:
+    """Counts of a scan: files, bytes, findings per entity, skipped files with reasons."""
+    return {"files_scanned": report.files_scanned, "files_skipped": len(report.files_skipped),
+            "bytes_scanned": report.bytes_scanned, "findings": len(report.findings),
+            "by_entity": dict(sorted(Counter(f.entity for f in report.findings).items())),
+            "skipped": report.files_skipped}
+
+
+def _where(f: PiiFinding) -> str:
+    if f.row is not None:
+        return f"row {f.row} [{f.column}] {f.start}-{f.end}"
+    if f.line is not None:
+        return f"line {f.line}:{f.start}-{f.end}" + (f" [{f.column}]" if f.column else "")
+    return f"[{f.column}] {f.start}-{f.end}"
+
+
+@app.command("scan")
+def scan(
+    paths: Annotated[list[Path], typer.Argument(help="檔案或目錄 Files or directories.")],
+    entities: EntitiesOpt = None,
+    show_values: ShowOpt = False,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="平行處理程序數 Parallel processes (default: CPU count).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """掃描檔案中的個資 Scan files (TXT/log, CSV/TSV, XLSX, JSON/JSONL, DOCX, PDF, ZIP)."""
+    from gezi.pii.scan import iter_files, scan_paths
+
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise GeziError(f"找不到路徑 path not found: {', '.join(missing)}")
+    wanted = parse_entities(entities)
+    total = sum(size for _, size in iter_files(paths, []))
+    if total >= _PROGRESS_MIN_BYTES and err_console.is_terminal:
+        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                      TimeRemainingColumn(), console=err_console, transient=True) as bar:
+            task = bar.add_task("掃描中 scanning", total=total)
+            report = scan_paths(paths, wanted, workers,
+                                progress=lambda done, _t: bar.update(task, completed=done))
+    else:
+        report = scan_paths(paths, wanted, workers)
+    if json_out:
+        print_json({"summary": summary_dict(report),
+                    "findings": [finding_dict(f, show_values) for f in report.findings]})
+        return
+    rows = [[f.path, _where(f), f.entity, f"{f.score:.2f}",
+             f.value if show_values else partial(f.entity, f.value)]
+            for f in report.findings[:_HUMAN_LIMIT]]
+    if rows:
+        table("個資發現 PII findings", ["檔案 path", "位置 where", "類型 entity", "分數 score",
+                                        "值 value"], rows)
+    if len(report.findings) > _HUMAN_LIMIT:
+        console.print(f"… 另有 {len(report.findings) - _HUMAN_LIMIT} 筆 more (use --json)")
+    s = summary_dict(report)
+    console.print(f"已掃描 {s['files_scanned']} 個檔案 files scanned, {s['bytes_scanned']} bytes; "
+                  f"發現 {s['findings']} 筆 findings; 略過 {s['files_skipped']} 個 skipped")
+    for entity, n in s["by_entity"].items():
+        console.print(f"  {entity}: {n}")
+    for skipped in report.files_skipped[:20]:
+        console.print(f"  略過 skipped {skipped['path']}: {skipped['reason']}")
+
+
+@app.command("scan-db")
+def scan_db(
+    url: Annotated[str, typer.Argument(help="SQLAlchemy 資料庫網址 database URL.")],
+    sample: Annotated[int, typer.Option("--sample", min=1,
+                                        help="每表抽樣列數 Rows sampled per table.")] = 1000,
+    full: Annotated[bool, typer.Option("--full", help="讀取全部資料列 Read every row.")] = False,
+    entities: EntitiesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """掃描資料庫欄位 Classify database columns (name hints + sampled values)."""
+    from gezi.pii.db import scan_database
+
+    result = scan_database(url, sample=sample, full=full, entities=parse_entities(entities))
+    if json_out:
+        print_json(result)
+        return
+    rows = []
+    for t in result["tables"]:
+        for c in t["columns"]:
+            if c["classification"] or c["entities"]:
+                share = c["entities"].get(c["classification"] or "", {}).get("share")
+                found = ", ".join(f"{e} {v['share']:.0%}" for e, v in c["entities"].items())
+                rows.append([t["table"], c["column"], c["classification"] or "（內文含個資 contains）",
+                             c["basis"] or "", "" if share is None else f"{share:.0%}", found])
+    table(f"資料庫個資欄位 PII columns — {result['database']}",
+          ["資料表 table", "欄位 column", "分類 class", "依據 basis", "比例 share", "發現 found"], rows)
+    console.print(f"{result['summary']['tables']} 個資料表 tables, "
+                  f"{result['summary']['pii_columns']} 個個資欄位 PII columns")
+
+
+def register(root: typer.Typer) -> None:
+    """Add `gezi pii`."""
+    root.add_typer(app, name="pii")

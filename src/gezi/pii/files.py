@@ -1,0 +1,272 @@
+"""Readers of the file formats a PII scan understands, as streams of text segments.
+
+Every reader yields batches of ``Segment``s: lines of text-like files (``line`` set), cells of a
+table (``row`` and ``column`` set) or string values of JSON (``column`` = the JSON path, ``line``
+for JSON Lines). Readers stream, so memory stays bounded on huge files. A file that cannot be
+read raises ``Unreadable`` with the reason; the scanner reports it and goes on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from charset_normalizer import from_bytes
+
+BATCH_CHARS = 1 << 20  # characters analyzed per pass
+TABLE_BATCH_ROWS = 2000
+SAMPLE_BYTES = 1 << 16
+TEXT_SUFFIXES = {".txt", ".log", ".md", ".text", ".out", ".err", ".sql", ".xml", ".html", ".htm",
+                 ".yaml", ".yml", ".ini", ".conf", ".cfg"}
+TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+DOCX_SUFFIXES = {".docx"}
+PDF_SUFFIXES = {".pdf"}
+ZIP_SUFFIXES = {".zip"}
+
+
+class Unreadable(Exception):
+    """The file cannot be scanned; the message is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of text and where it sits."""
+
+    text: str
+    line: int | None = None
+    row: int | None = None
+    column: str | None = None
+
+
+Batch = tuple[str | None, list[Segment]]  # (column name shared by the batch, segments)
+Opener = Callable[[], IO[bytes]]
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else charset-normalizer (Big5 → CP950)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample:
+        raise Unreadable("二進位檔 binary content")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(sample).best()
+    if best is None:
+        raise Unreadable("無法判斷編碼 undecodable bytes (encoding not recognized)")
+    enc = best.encoding.lower().replace("_", "")
+    # CP950 is Microsoft's superset of Big5 that Taiwanese Excel writes.
+    return "cp950" if enc in {"big5", "big5hkscs", "cp950"} else best.encoding
+
+
+def open_text(opener: Opener) -> tuple[IO[str], str]:
+    """A decoding text stream over the file, and the encoding used."""
+    fh = opener()
+    sample = fh.read(SAMPLE_BYTES)
+    fh.seek(0)
+    encoding = detect_encoding(sample)
+    return io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""), encoding
+
+
+def read_text_lines(opener: Opener) -> Iterator[Batch]:
+    """Lines of a text file in batches (1-based line numbers, line breaks removed)."""
+    stream, _ = open_text(opener)
+    with stream:
+        batch: list[Segment] = []
+        size = 0
+        for number, line in enumerate(stream, start=1):
+            text = line.rstrip("\r\n")
+            batch.append(Segment(text, line=number))
+            size += len(text)
+            if size >= BATCH_CHARS:
+                yield None, batch
+                batch, size = [], 0
+        if batch:
+            yield None, batch
+
+
+def _header_names(row: list[Any]) -> list[str]:
+    names = []
+    for i, cell in enumerate(row):
+        name = "" if cell is None else str(cell).strip()
+        names.append(name or f"#{i + 1}")
+    return names
+
+
+def _table_batches(rows: Iterator[list[Any]]) -> Iterator[Batch]:
+    """Cells grouped by column, TABLE_BATCH_ROWS rows at a time; the first row is the header."""
+    header: list[str] | None = None
+    columns: dict[int, list[Segment]] = {}
+    count = 0
+    for number, row in enumerate(rows, start=1):
+        if header is None:
+            header = _header_names(row)
+            continue
+        for i, cell in enumerate(row):
+            if cell is None or cell == "":
+                continue
+            name = header[i] if i < len(header) else f"#{i + 1}"
+            columns.setdefault(i, []).append(Segment(str(cell), row=number, column=name))
+        count += 1
+        if count >= TABLE_BATCH_ROWS:
+            for segs in columns.values():
+                yield segs[0].column, segs
+            columns, count = {}, 0
+    for segs in columns.values():
+        yield segs[0].column, segs
+
+
+def read_csv(opener: Opener, delimiter: str) -> Iterator[Batch]:
+    """CSV/TSV cells; encoding detected (UTF-8, UTF-8 with BOM, Big5/CP950)."""
+    stream, _ = open_text(opener)
+    csv.field_size_limit(16 << 20)
+    with stream:
+        reader = csv.reader(stream, delimiter=delimiter)
+        try:
+            yield from _table_batches(reader)
+        except csv.Error as exc:
+            raise Unreadable(f"CSV 格式錯誤 malformed CSV at line {reader.line_num}: {exc}") from None
+
+
+def read_xlsx(opener: Opener) -> Iterator[Batch]:
+    """Cells of every sheet; the column is ``sheet!header``."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(opener(), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise Unreadable(f"無法開啟 XLSX corrupt or unsupported workbook ({type(exc).__name__})") from None
+    try:
+        for sheet in book.worksheets:
+            for column, segs in _table_batches(list(r) for r in sheet.iter_rows(values_only=True)):
+                yield column, [Segment(s.text, row=s.row, column=f"{sheet.title}!{s.column}")
+                               for s in segs]
+    finally:
+        book.close()
+
+
+def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _json_strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _json_strings(item, f"{path}[{i}]")
+    elif isinstance(value, str):
+        yield path, value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield path, str(value)
+
+
+def _key_of(path: str) -> str:
+    """The last key of a JSON path ($.customer.phone → phone), used as the column hint."""
+    tail = path.rsplit(".", 1)[-1]
+    return tail.split("[", 1)[0] or tail
+
+
+def read_json(opener: Opener) -> Iterator[Batch]:
+    """String and number values of a JSON document; the column is the JSON path."""
+    stream, _ = open_text(opener)
+    with stream:
+        try:
+            doc = json.load(stream)
+        except json.JSONDecodeError as exc:
+            raise Unreadable(f"JSON 格式錯誤 invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    for path, text in _json_strings(doc, "$"):
+        yield _key_of(path), [Segment(text, column=path)]
+
+
+def read_jsonl(opener: Opener) -> Iterator[Batch]:
+    """JSON Lines: values per line (``line`` set); bad lines are kept as plain text."""
+    for _, batch in read_text_lines(opener):
+        for seg in batch:
+            if not seg.text.strip():
+                continue
+            try:
+                doc = json.loads(seg.text)
+            except json.JSONDecodeError:
+                yield None, [seg]
+                continue
+            for path, text in _json_strings(doc, "$"):
+                yield _key_of(path), [Segment(text, line=seg.line, column=path)]
+
+
+def read_docx(opener: Opener) -> Iterator[Batch]:
+    """Paragraphs (``line`` = paragraph number) and table cells (first row = header)."""
+    import zipfile
+
+    import docx
+
+    try:
+        document = docx.Document(opener())
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
+    except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
+        raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
+    yield None, [Segment(p.text, line=i) for i, p in enumerate(document.paragraphs, start=1)
+                 if p.text]
+    for table in document.tables:
+        yield from _table_batches([cell.text for cell in row.cells] for row in table.rows)
+
+
+def read_pdf(opener: Opener) -> Iterator[Batch]:
+    """Text of every page as lines, numbered across the whole document."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(opener())
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise Unreadable("PDF 已加密 encrypted PDF")
+        pages = list(reader.pages)
+    except Unreadable:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise Unreadable(f"無法開啟 PDF corrupt PDF ({type(exc).__name__})") from None
+    except Exception as exc:  # pypdf raises assorted errors on damaged files
+        raise Unreadable(f"無法開啟 PDF corrupt PDF ({type(exc).__name__})") from None
+    number = 0
+    for page in pages:
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:  # a damaged page: the rest of the document still counts
+            raise Unreadable(f"PDF 頁面無法解析 unreadable page ({type(exc).__name__})") from None
+        batch = []
+        for line in text.splitlines():
+            number += 1
+            batch.append(Segment(line, line=number))
+        yield None, batch
+
+
+def reader_for(name: str, sniff: bytes) -> Callable[[Opener], Iterator[Batch]] | None:
+    """The reader of a file by its suffix (or, without a known suffix, by a sniff of its bytes)."""
+    lower = name.lower()
+    suffix = lower[lower.rfind("."):] if "." in lower.rsplit("/", 1)[-1] else ""
+    if suffix in TABLE_SUFFIXES:
+        delimiter = TABLE_SUFFIXES[suffix]
+        return lambda opener: read_csv(opener, delimiter)
+    readers = {**dict.fromkeys(JSON_SUFFIXES, read_json),
+               **dict.fromkeys(JSONL_SUFFIXES, read_jsonl),
+               **dict.fromkeys(XLSX_SUFFIXES, read_xlsx),
+               **dict.fromkeys(DOCX_SUFFIXES, read_docx),
+               **dict.fromkeys(PDF_SUFFIXES, read_pdf),
+               **dict.fromkeys(TEXT_SUFFIXES, read_text_lines)}
+    if suffix in readers:
+        return readers[suffix]
+    if b"\x00" not in sniff[:8192] and not sniff.startswith((b"PK\x03\x04", b"%PDF")):
+        return read_text_lines
+    return None

@@ -1,0 +1,209 @@
+"""Masked copies of files (CSV/TSV, XLSX, JSON/JSONL, TXT/log) for test environments.
+
+The source is only read; the copy is written to a temporary file next to the output and renamed
+into place when complete. In a column whose name says what it holds (電話, 身分證, name…) every
+non-empty value is masked whole as that entity — even a value that does not validate, so no
+original value survives; elsewhere the values found are masked where they stand. Text output is
+UTF-8 (with a BOM when the source had one or was Big5/CP950, so Excel opens it).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from gezi.core.errors import GeziError
+from gezi.pii.analyzer import analyze_segments, analyze_text
+from gezi.pii.files import TABLE_SUFFIXES, Unreadable, open_text
+from gezi.pii.masking import mask_text, mask_value
+from gezi.pii.registry import get_registry
+
+SUPPORTED = {".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".txt",
+             ".log", ".text"}
+_LINE_BATCH = 5000
+
+
+class _Masker:
+    """Masks values with one method and counts what it masked, per entity."""
+
+    def __init__(self, method: str, key: bytes | None, fp: bool, entities: set[str] | None):
+        self.method, self.key, self.fp, self.entities = method, key, fp, entities
+        self.counts: Counter[str] = Counter()
+        self._registry = get_registry()
+
+    def column_entity(self, column: str | None) -> str | None:
+        """The entity a column name announces, if exactly one recognizer's hints match."""
+        hinted = {self._registry.recognizers[i].entity
+                  for i in self._registry.column_matches(column)}
+        if self.entities is not None:
+            hinted &= self.entities
+        return hinted.pop() if len(hinted) == 1 else None
+
+    def text(self, text: str, column: str | None = None,
+             hits: list[tuple[str, int, int, float, str]] | None = None) -> str:
+        """Mask one value: whole under a telling column, else the hits where they stand."""
+        if hits is None:
+            hits = analyze_text(text, self.entities, column)
+        entity = self.column_entity(column)
+        if entity and text.strip() and not (hits and any(h[0] != entity for h in hits)):
+            self.counts[entity] += 1
+            return mask_value(entity, text, self.method, self.key, self.fp)
+        for hit in hits:
+            self.counts[hit[0]] += 1
+        return mask_text(text, hits, self.method, self.key, self.fp) if hits else text
+
+
+def _out_encoding(encoding: str) -> str:
+    return "utf-8" if encoding == "utf-8" else "utf-8-sig"
+
+
+def _mask_lines(src: Path, out: IO[bytes], m: _Masker) -> None:
+    stream, encoding = open_text(lambda: src.open("rb"))
+    with stream:
+        writer = open(out.fileno(), "w", encoding=_out_encoding(encoding), newline="",
+                      closefd=False)
+        batch: list[str] = []
+
+        def flush() -> None:
+            bodies = [line.rstrip("\r\n") for line in batch]
+            by_line: dict[int, list] = {}
+            for i, hit in analyze_segments(bodies, m.entities):
+                by_line.setdefault(i, []).append(hit)
+            for i, line in enumerate(batch):
+                body = bodies[i]
+                ending = line[len(body):]
+                writer.write((m.text(body, hits=by_line[i]) if i in by_line else body) + ending)
+            batch.clear()
+
+        for line in stream:
+            batch.append(line)
+            if len(batch) >= _LINE_BATCH:
+                flush()
+        flush()
+        writer.flush()
+
+
+def _mask_csv(src: Path, out: IO[bytes], m: _Masker, delimiter: str) -> None:
+    stream, encoding = open_text(lambda: src.open("rb"))
+    csv.field_size_limit(16 << 20)
+    with stream:
+        writer_fh = open(out.fileno(), "w", encoding=_out_encoding(encoding), newline="",
+                         closefd=False)
+        reader = csv.reader(stream, delimiter=delimiter)
+        writer = csv.writer(writer_fh, delimiter=delimiter, lineterminator="\r\n")
+        header: list[str] | None = None
+        try:
+            for row in reader:
+                if header is None:
+                    header = row
+                    writer.writerow(row)
+                    continue
+                writer.writerow([m.text(cell, header[i] if i < len(header) else None) if cell
+                                 else cell for i, cell in enumerate(row)])
+        except csv.Error as exc:
+            raise GeziError(f"CSV 格式錯誤 malformed CSV at line {reader.line_num}: {exc}") from None
+        writer_fh.flush()
+
+
+def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> None:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(src)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise GeziError(f"無法開啟 XLSX cannot open workbook ({type(exc).__name__})") from None
+    for sheet in book.worksheets:
+        header: list[str] = []
+        for r, row in enumerate(sheet.iter_rows(), start=1):
+            for c, cell in enumerate(row):
+                if r == 1:
+                    header.append("" if cell.value is None else str(cell.value))
+                    continue
+                value = cell.value
+                if isinstance(value, str | int | float) and not isinstance(value, bool):
+                    text = str(value)
+                    masked = m.text(text, header[c] if c < len(header) else None)
+                    if masked != text:
+                        cell.value = masked
+    book.save(out)
+
+
+def _mask_json_value(value: Any, key: str | None, m: _Masker) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_json_value(v, k, m) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_json_value(v, key, m) for v in value]
+    if isinstance(value, str):
+        return m.text(value, key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        masked = m.text(str(value), key)
+        return value if masked == str(value) else masked
+    return value
+
+
+def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
+    stream, _ = open_text(lambda: src.open("rb"))
+    with stream:
+        if not lines:
+            try:
+                doc = json.load(stream)
+            except json.JSONDecodeError as exc:
+                raise GeziError(f"JSON 格式錯誤 invalid JSON at line {exc.lineno}: {exc.msg}") from None
+            out.write(json.dumps(_mask_json_value(doc, None, m), ensure_ascii=False,
+                                 indent=2).encode() + b"\n")
+            return
+        for line in stream:
+            body = line.rstrip("\r\n")
+            try:
+                doc = json.loads(body) if body.strip() else None
+            except json.JSONDecodeError:
+                out.write((m.text(body) + "\n").encode())
+                continue
+            masked = "" if doc is None else json.dumps(_mask_json_value(doc, None, m),
+                                                       ensure_ascii=False)
+            out.write((masked + "\n").encode())
+
+
+def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None = None,
+              format_preserving: bool = False, entities: set[str] | None = None,
+              overwrite: bool = False) -> dict:
+    """Write a masked copy of ``src`` to ``dst``; returns counts per entity."""
+    if not src.is_file():
+        raise GeziError(f"找不到輸入檔 input file not found: {src}")
+    suffix = src.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise GeziError(f"不支援的格式 unsupported format {suffix or '(none)'}; "
+                        f"supported: {', '.join(sorted(SUPPORTED))}")
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise GeziError("輸出不可覆寫來源 output would overwrite the source")
+    if dst.exists() and not overwrite:
+        raise GeziError(f"輸出檔已存在 output exists (use --force): {dst}")
+    m = _Masker(method, key, format_preserving, entities)
+    writers: dict[str, Callable[[IO[bytes]], None]] = {
+        **{s: (lambda o, d=d: _mask_csv(src, o, m, d)) for s, d in TABLE_SUFFIXES.items()},
+        ".xlsx": lambda o: _mask_xlsx(src, o, m), ".xlsm": lambda o: _mask_xlsx(src, o, m),
+        ".json": lambda o: _mask_json(src, o, m, False),
+        ".jsonl": lambda o: _mask_json(src, o, m, True),
+        ".ndjson": lambda o: _mask_json(src, o, m, True),
+    }
+    write = writers.get(suffix, lambda o: _mask_lines(src, o, m))
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+        os.replace(tmp, dst)
+    except Unreadable as exc:
+        raise GeziError(f"{src}: {exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return {"input": str(src), "output": str(dst), "method": method,
+            "format_preserving": format_preserving, "values_masked": sum(m.counts.values()),
+            "by_entity": dict(sorted(m.counts.items()))}
