@@ -1,0 +1,128 @@
+"""Marketing opt-outs on SQLite and PostgreSQL: refusals by channel, normalized and keyed-hashed
+identifiers (no raw e-mails or phones stored), the suppression list and the first-marketing channel."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from gezi.core.audit import AuditEntry
+from gezi.core.db import session_scope
+from gezi.core.errors import GeziError
+from gezi.core.settings import get_settings
+from gezi.privacy import optout as svc
+from gezi.privacy.ops_models import MarketingOptOut
+
+UBN = "04595257"
+
+
+@pytest.fixture
+def org_cli(initialized, cli):
+    assert cli("org", "add", "--name", "測試電商", "--ubn", UBN, "--industry", "ecommerce").code == 0
+    return cli
+
+
+def test_refusal_blocks_its_channel_and_all_blocks_every_channel(org_cli):
+    r = org_cli("optout", "add", "--email", "Wang.Xiao@Example.COM", "--channel", "email", "--json")
+    assert r.code == 0, r.err
+    since = r.json["optouts"][0]["since"]
+    check = org_cli("optout", "check", "--email", " wang.xiao@example.com ", "--channel", "email", "--json").json
+    assert check["allowed"] is False and check["since"] == since
+    assert org_cli("optout", "check", "--email", "wang.xiao@example.com", "--channel", "sms",
+                   "--json").json == {"allowed": True, "since": None, "channel": "sms", "matched": []}
+    # Asking about marketing on any channel is blocked by a refusal on one channel.
+    assert org_cli("optout", "check", "--email", "wang.xiao@example.com", "--json").json["allowed"] is False
+    # A refusal of all marketing blocks every channel, whatever format the number is written in.
+    assert org_cli("optout", "add", "--phone", "0912-345-678", "--channel", "all").code == 0
+    for number, channel in (("+886 912 345 678", "sms"), ("0912345678", "phone"), ("886912345678", "post")):
+        doc = org_cli("optout", "check", "--phone", number, "--channel", channel, "--json").json
+        assert doc["allowed"] is False, (number, channel)
+        assert doc["matched"][0]["identifier"] == "0912-***-678"
+    assert org_cli("optout", "check", "--phone", "0912345679", "--channel", "sms", "--json").json["allowed"]
+    # Several identifiers of one person: any refusal blocks.
+    both = org_cli("optout", "check", "--member-id", "M001", "--phone", "0912345678", "--channel", "sms", "--json")
+    assert both.json["allowed"] is False
+
+
+def test_recording_the_same_refusal_twice_keeps_one_row_and_its_first_date(org_cli):
+    first = org_cli("optout", "add", "--member-id", "M-0001", "--channel", "sms", "--since",
+                    "2026-01-02T09:00", "--json").json["optouts"][0]
+    again = org_cli("optout", "add", "--member-id", " M-0001 ", "--channel", "sms", "--json").json["optouts"][0]
+    assert first["created"] and not again["created"] and again["id"] == first["id"]
+    assert again["since"] == "2026-01-02T09:00:00+08:00"
+    assert len(org_cli("optout", "list", "--json").json["optouts"]) == 1
+
+
+def test_identifiers_are_stored_only_masked_and_keyed_hashed(org_cli):
+    assert org_cli("optout", "add", "--email", "alice@example.org", "--phone", "0987654321",
+                   "--channel", "email").code == 0
+    s = get_settings()
+    key = svc.identifier_key(s)
+    assert (s.data_dir / "secrets" / "identifier.key").stat().st_mode & 0o077 == 0
+    with session_scope(s) as session:
+        rows = list(session.scalars(sa.select(MarketingOptOut).order_by(MarketingOptOut.id)))
+        stored = " ".join(f"{r.digest} {r.masked}" for r in rows)
+        trail = " ".join(f"{e.before} {e.after}" for e in session.scalars(sa.select(AuditEntry)))
+    for raw in ("alice@example.org", "0987654321", "+886987654321"):
+        assert raw not in stored and raw not in trail
+    assert [r.masked for r in rows] == ["a***@example.org", "0987-***-321"]
+    # The digest is HMAC-SHA256 under the install key, not a plain (reversible-by-trial) SHA-256.
+    expected = hmac.new(key, b"phone:+886987654321", hashlib.sha256).hexdigest()
+    assert rows[1].digest == expected
+    assert rows[1].digest != hashlib.sha256(b"+886987654321").hexdigest()
+
+
+def test_export_masked_for_people_and_hashed_for_systems(org_cli, tmp_path):
+    org_cli("optout", "add", "--email", "a@example.com", "--channel", "email")
+    org_cli("optout", "add", "--phone", "0912345678", "--channel", "all")
+    org_cli("optout", "add", "--member-id", "M77", "--channel", "post")
+    plain = list(csv.DictReader(io.StringIO(org_cli("optout", "export").out)))
+    assert [r["identifier"] for r in plain] == ["a***@example.com", "0912-***-678", "***"]
+    hashed = org_cli("optout", "export", "--hashed", "--json").json
+    assert hashed["hashed"] and hashed["count"] == 3
+    key = svc.identifier_key(get_settings())
+    want = hmac.new(key, b"email:a@example.com", hashlib.sha256).hexdigest()
+    assert hashed["optouts"][0]["digest"] == want and hashed["optouts"][0]["scheme"] == "hmac-sha256"
+    assert "identifier" not in hashed["optouts"][0]
+    sms = org_cli("optout", "export", "--channel", "sms", "--json").json
+    assert [r["id_type"] for r in sms["optouts"]] == ["phone"]  # the 'all' refusal blocks sms too
+    out = tmp_path / "suppress.csv"
+    assert org_cli("optout", "export", "--hashed", "--out", str(out)).code == 0
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "id_type,channel,since,digest,scheme,key_id"
+
+
+def test_first_marketing_free_channel_is_recorded_in_the_org_profile(org_cli):
+    assert org_cli("optout", "channel", "show", "--json").json == {"channel": None}
+    r = org_cli("optout", "channel", "set", "--channel", "email", "--description",
+                "電子報底部「取消訂閱」連結，免付費", "--json")
+    assert r.code == 0, r.err
+    shown = org_cli("optout", "channel", "show", "--json").json["channel"]
+    assert shown["channel"] == "email" and shown["free_of_charge"] is True
+    assert shown["source"] == "個人資料保護法第20條第3項"
+    profile = org_cli("org", "show", "--json").json
+    assert profile["settings"]["marketing_optout_channel"]["description"].startswith("電子報底部")
+    assert org_cli("optout", "channel", "set", "--channel", "fax", "--description", "x").code == 2
+    assert org_cli("optout", "channel", "set", "--channel", "sms", "--description", " ").code == 2
+
+
+def test_bad_identifiers_and_channels_are_one_line_errors(org_cli):
+    for args in (["--email", "not-an-email"], ["--phone", "123"], ["--phone", "abc"],
+                 ["--member-id", "   "], ["--email", "a@b.co", "--channel", "fax"], []):
+        r = org_cli("optout", "add", *args, "--json")
+        assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1, (args, r.err)
+        assert "not-an-email" not in r.err
+    assert org_cli("optout", "check", "--json").code == 2
+
+
+def test_key_from_environment_must_be_long_hex(gezi_env, monkeypatch):
+    monkeypatch.setenv("GEZI_IDENTIFIER_KEY", "zz")
+    with pytest.raises(GeziError):
+        svc.identifier_key(get_settings())
+    monkeypatch.setenv("GEZI_IDENTIFIER_KEY", "ab" * 32)
+    assert svc.identifier_key(get_settings()) == bytes.fromhex("ab" * 32)
+    assert not (get_settings().data_dir / "secrets").exists()
