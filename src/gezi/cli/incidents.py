@@ -13,7 +13,7 @@ from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, settin
 from gezi.cli.common import register as reg
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import parse_date, parse_datetime, show_date
+from gezi.core.timeutil import parse_date, parse_datetime, roc_date, show_date
 from gezi.org.service import resolve_org, update_org_settings
 from gezi.privacy import incidents as svc
 from gezi.privacy import mailer, notices
@@ -85,19 +85,33 @@ def _values(title: str | None, detected_at: str | None, affected: int | None,
     return out
 
 
+def _when(value: str | None, roc: bool) -> str:
+    """A stored ISO moment as Taipei date and time (ROC date with --roc): hours matter here."""
+    if not value:
+        return ""
+    moment = parse_datetime(value)
+    return f"{roc_date(moment)} {show_date(moment)[-5:]}" if roc else show_date(moment)
+
+
 def _print_incident(doc: dict[str, Any], roc: bool) -> None:
-    console.print(f"事故 #{doc['id']} {doc['title']} ({doc['kind']}, {doc['status']}) — 知悉 "
-                  f"{doc['detected_at']}, 影響 {doc['affected']:,} 人")
+    console.print(f"[bold]事故 #{doc['id']} {doc['title']}[/bold] ({doc['kind']}, "
+                  f"{doc['status']}) 知悉 {_when(doc['detected_at'], roc)}，"
+                  f"影響 {doc['affected']:,} 人")
     for binding, title in ((True, "法定義務（現行有效）Binding obligations"),
-                           (False, "參考：尚未施行或草案 Advisory (not in force)")):
-        rows = [[o["id"], PURPOSE_ZH.get(o["purpose"], o["purpose"]), o["due"] or "無法定時數",
-                 o["done_at"] or "", o["source"], o["description"]]
-                for o in doc["obligations"] if o["binding"] is binding]
-        if rows:
-            table(title, ["id", "類別", "期限 due", "完成 done", "依據 source", "內容"], rows)
-    for o in doc["obligations"]:
-        if o["caveat"]:
-            console.print(f"※ {o['id']}: {o['caveat']}")
+                           (False, "參考：尚未施行或草案，不具拘束力 Advisory (not in force)")):
+        duties = [o for o in doc["obligations"] if o["binding"] is binding]
+        if not duties:
+            continue
+        console.print(f"\n[bold]{title}[/bold]")
+        for o in duties:
+            due = _when(o["due"], roc) or "無法定時數 no fixed limit"
+            done_mark = f"  ✔ 已完成 {_when(o['done_at'], roc)}" if o["done_at"] else ""
+            console.print(f"• [{PURPOSE_ZH.get(o['purpose'], o['purpose'])}] 期限 {due}  "
+                          f"{o['id']}{done_mark}")
+            console.print(f"  {o['description']}")
+            console.print(f"  依據 {o['source']}")
+            if o["caveat"]:
+                console.print(f"  ※ {o['caveat']}")
 
 
 @app.command("new")
@@ -159,7 +173,7 @@ def show(incident_id: IdArg, org: OrgOpt = None, json_out: JsonOpt = False,
         print_json(doc)
         return
     _print_incident(doc, roc)
-    _print_timeline(doc["timeline"])
+    _print_timeline(doc["timeline"], roc)
 
 
 @app.command("list")
@@ -174,15 +188,15 @@ def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False)
     for d in docs:
         nxt = next((o for o in d["obligations"] if o["binding"] and o["due"] and not o["done_at"]),
                    None)
-        rows.append([d["id"], d["title"], d["kind"], d["status"], d["detected_at"], d["affected"],
-                     f"{nxt['id']} {nxt['due']}" if nxt else ""])
+        rows.append([d["id"], d["title"], d["kind"], d["status"], _when(d["detected_at"], roc),
+                     d["affected"], f"{_when(nxt['due'], roc)} {nxt['id']}" if nxt else ""])
     table("事故 Incidents", ["id", "名稱", "類型", "狀態", "知悉", "影響人數", "下一期限 next due"],
           rows)
 
 
-def _print_timeline(events: list[dict[str, Any]]) -> None:
+def _print_timeline(events: list[dict[str, Any]], roc: bool = False) -> None:
     table("處理歷程 Timeline", ["時間 at", "類別 kind", "內容 text", "人員 actor"],
-          [[e["at"], EVENT_KIND_ZH.get(e["kind"], e["kind"]), e["text"], e["actor"]]
+          [[_when(e["at"], roc), EVENT_KIND_ZH.get(e["kind"], e["kind"]), e["text"], e["actor"]]
            for e in events])
 
 

@@ -170,8 +170,9 @@ def _message(org: Organization, incident: Incident, config: SmtpConfig, person: 
     msg["Message-ID"] = make_msgid(domain=config.sender.partition("@")[2] or None)
     msg["X-Gezi-Incident"] = str(incident.id)
     msg["X-Gezi-Delivery"] = str(delivery.id)
-    msg.set_content(text)
-    msg.add_alternative(notices.to_html(title, text), subtype="html")
+    # base64: long CJK lines would break the 998-octet SMTP line limit as 8bit
+    msg.set_content(text, cte="base64")
+    msg.add_alternative(notices.to_html(title, text), subtype="html", cte="base64")
     return msg
 
 
@@ -188,7 +189,8 @@ def _transfer(conn: smtplib.SMTP, sender: str, msg: EmailMessage, to: str) -> No
     except (smtplib.SMTPException, OSError) as exc:
         raise _Refused(f"{type(exc).__name__}: {exc}", fatal=True) from None
     try:
-        code, resp = conn.data(msg.as_bytes())
+        # smtplib sends bytes as given: lines must already end in CRLF
+        code, resp = conn.data(msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")))
     except smtplib.SMTPDataError as exc:  # the server answered DATA with a refusal
         raise _Refused(f"DATA {exc.smtp_code} {exc.smtp_error!r}", fatal=True) from None
     except (smtplib.SMTPException, OSError) as exc:
@@ -200,8 +202,10 @@ def _transfer(conn: smtplib.SMTP, sender: str, msg: EmailMessage, to: str) -> No
 def _connect(config: SmtpConfig) -> smtplib.SMTP:
     try:
         conn = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        conn.ehlo_or_helo_if_needed()
         if config.starttls:
             conn.starttls()
+            conn.ehlo()
         if config.user:
             conn.login(config.user, config.password or "")
     except (smtplib.SMTPException, OSError) as exc:

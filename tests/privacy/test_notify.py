@@ -1,0 +1,212 @@
+"""Notice by e-mail against a real SMTP server (aiosmtpd): exactly one mail per person, even
+after a failing server or a crash mid-run (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections import Counter
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from gezi.core.db import session_scope
+from gezi.core.settings import get_settings
+from gezi.org.service import resolve_org
+from gezi.privacy import mailer
+from gezi.privacy.incidents import get_incident
+
+UBN = "04595257"
+PEOPLE = [f"user{n}@example.com" for n in range(1, 8)]
+
+
+class Recorder:
+    """SMTP handler that keeps every accepted message; can refuse after ``accept_limit``."""
+
+    def __init__(self) -> None:
+        self.accepted: list[tuple[list[str], bytes]] = []
+        self.accept_limit: int | None = None
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd hook name
+        with self.lock:
+            if self.accept_limit is not None and len(self.accepted) >= self.accept_limit:
+                return "451 4.3.0 temporarily unavailable"
+            self.accepted.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    def per_recipient(self) -> Counter:
+        return Counter(r.lower() for tos, _ in self.accepted for r in tos)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def incident_id(initialized, cli) -> str:
+    assert cli("org", "add", "--name", "好物網購股份有限公司", "--ubn", UBN, "--industry",
+               "ecommerce").code == 0
+    r = cli("incidents", "new", "--title", "會員資料外洩", "--detected-at", "2026-03-06T10:00",
+            "--affected", str(len(PEOPLE)), "--data", "姓名,電子信箱", "--contact-phone",
+            "02-2345-6789", "--json")
+    iid = str(r.json["id"])
+    assert cli("incidents", "timeline", iid, "--add", "封鎖異常帳號", "--kind", "measure").code == 0
+    return iid
+
+
+def _csv(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "recipients.csv"
+    lines = ["email,name"] + [f"{p},王小明{n}" for n, p in enumerate(PEOPLE)]
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def _notify(cli, smtp, iid, csv, *extra):
+    return cli("incidents", "notify", iid, "--recipients", csv, "--smtp-host", "127.0.0.1",
+               "--smtp-port", str(smtp.port), "--from", "dpo@shop.example", "--rate", "1000",
+               *extra, "--json")
+
+
+def test_everyone_gets_exactly_one_mail_and_rerun_sends_nothing(incident_id, cli, smtp,
+                                                                 tmp_path):
+    csv = _csv(tmp_path, "not-an-address,某人\nUSER1@EXAMPLE.COM,重複\n\n")
+    r = _notify(cli, smtp, incident_id, csv)
+    assert r.code == 0, r.out
+    assert (r.json["sent"], r.json["invalid_lines"], r.json["duplicates"]) == (len(PEOPLE), 1, 1)
+    assert "not-an-address" not in r.out  # the sample is masked
+    assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+    r = _notify(cli, smtp, incident_id, csv)
+    assert r.code == 0 and r.json["sent"] == 0 and r.json["already_sent"] == len(PEOPLE)
+    assert len(smtp.accepted) == len(PEOPLE)
+
+    msg = message_from_bytes(smtp.accepted[0][1], policy=policy.default)
+    assert msg["Subject"] == "【個資事故通知】好物網購股份有限公司"
+    body = msg.get_body(("plain",)).get_content()
+    assert "王小明0 您好" in body and "165" in body and "115年03月06日" in body
+    assert msg.get_body(("html",)) is not None
+
+    r = cli("incidents", "deliveries", incident_id, "--json")
+    rows = r.json["deliveries"]
+    assert len(rows) == len(PEOPLE) and {d["status"] for d in rows} == {"sent"}
+    assert all(d["recipient"].startswith("u***@") for d in rows)
+    assert "user1@example.com" not in r.out
+    assert "user1@example.com" not in cli("incidents", "deliveries", incident_id).out
+
+
+def test_server_failing_after_k_then_rerun_delivers_the_rest(incident_id, cli, smtp, tmp_path):
+    csv = _csv(tmp_path)
+    smtp.accept_limit = 3
+    r = _notify(cli, smtp, incident_id, csv)
+    assert r.code == 1  # not everyone reached: the run says so
+    assert (r.json["sent"], r.json["failed"], r.json["stopped"]) == (3, 1, True)
+    assert "451" in r.json["error"]
+    smtp.accept_limit = None
+    r = _notify(cli, smtp, incident_id, csv)
+    assert r.code == 0, r.out
+    assert (r.json["sent"], r.json["already_sent"]) == (len(PEOPLE) - 3, 3)
+    assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+    attempts = {d["attempts"] for d in cli("incidents", "deliveries", incident_id,
+                                            "--json").json["deliveries"]}
+    assert attempts == {1, 2}  # the refused one was tried twice, nobody got two mails
+
+
+class Crash(Exception):
+    """Stands for the process dying."""
+
+
+def _run_with_crash(stage: str, at: int, smtp) -> None:
+    """Call the mailer directly with a hook that 'kills' the run at the at-th recipient."""
+    settings = get_settings()
+    seen = []
+
+    def hook(where, row):
+        if where == stage:
+            seen.append(row.id)
+            if len(seen) == at:
+                raise Crash(where)
+
+    people = [mailer.Recipient(p, None) for p in PEOPLE]
+    config = mailer.SmtpConfig(host="127.0.0.1", port=smtp.port, sender="dpo@shop.example",
+                               rate=1000)
+    with pytest.raises(Crash), session_scope(settings) as session:
+        org = resolve_org(session, None)
+        mailer.send_notices(session, org, get_incident(session, org, 1), people, config,
+                            "tester", hook=hook)
+
+
+def test_crash_after_the_server_accepted_never_sends_twice(incident_id, cli, smtp, tmp_path):
+    _run_with_crash("accepted", 3, smtp)  # the 3rd mail went out, "sent" was never recorded
+    assert len(smtp.accepted) == 3
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path))
+    assert r.code == 1  # one person is held as uncertain
+    assert (r.json["sent"], r.json["already_sent"], r.json["held_uncertain"]) == (4, 2, 1)
+    assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+    states = Counter(d["status"] for d in cli("incidents", "deliveries", incident_id,
+                                              "--json").json["deliveries"])
+    assert states == Counter({"sent": 6, "uncertain": 1})
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path))  # a plain re-run still holds it
+    assert r.json["sent"] == 0 and smtp.per_recipient()[PEOPLE[2]] == 1
+
+
+def test_crash_before_sending_is_held_until_the_operator_resends(incident_id, cli, smtp,
+                                                                  tmp_path):
+    _run_with_crash("claimed", 2, smtp)  # row 2 claimed, nothing sent to that person
+    assert smtp.per_recipient() == Counter({PEOPLE[0]: 1})
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path))
+    assert r.json["held_uncertain"] == 1 and PEOPLE[1] not in smtp.per_recipient()
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--resend-uncertain")
+    assert r.code == 0 and r.json["sent"] == 1
+    assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+
+
+def test_throttle_spaces_messages_by_the_rate(incident_id, smtp):
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    people = [mailer.Recipient(p, None) for p in PEOPLE[:4]]
+    config = mailer.SmtpConfig(host="127.0.0.1", port=smtp.port, sender="dpo@shop.example",
+                               rate=2)
+    with session_scope(get_settings()) as session:
+        org = resolve_org(session, None)
+        report = mailer.send_notices(session, org, get_incident(session, org, 1), people, config,
+                                     "tester", sleep=sleep, clock=lambda: now[0])
+    assert report.sent == 4
+    assert waits == [0.5, 0.5, 0.5]
+
+
+def test_smtp_down_is_a_one_line_error_and_nothing_is_marked_sent(incident_id, cli, tmp_path):
+    r = cli("incidents", "notify", incident_id, "--recipients", _csv(tmp_path), "--smtp-host",
+            "127.0.0.1", "--smtp-port", str(_free_port()), "--from", "dpo@shop.example")
+    assert r.code == 2 and "cannot connect to SMTP" in r.err
+    rows = cli("incidents", "deliveries", incident_id, "--json").json["deliveries"]
+    assert {d["status"] for d in rows} == {"pending"}
+
+
+def test_bad_recipients_file_and_sender(incident_id, cli, tmp_path, smtp):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("email\nnope\n", encoding="utf-8")
+    r = _notify(cli, smtp, incident_id, empty)
+    assert r.code == 2 and "no valid address" in r.err
+    r = cli("incidents", "notify", incident_id, "--recipients", _csv(tmp_path), "--from", "x",
+            "--smtp-port", str(smtp.port), "--smtp-host", "127.0.0.1")
+    assert r.code == 2 and "sender" in r.err
+    assert smtp.accepted == []
