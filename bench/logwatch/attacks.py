@@ -115,6 +115,11 @@ class Injector:
         status = 302 if result == "success" else 401
         self.req(t, ip, "POST", path, status, ua, 0 if status == 302 else 9304, SITE + path)
         self.auth.append(AuthEvent(t, ip, user, "login", result))
+        if result == "failure":
+            # the customer's own typos that day are capped so that only the attacker's
+            # failures can bring an account to 3 (see Shop.login)
+            key = (user, int((t - self.day0) // 86400))
+            self.shop.failures[key] = self.shop.failures.get(key, 0) + 1
 
     # -- the scenarios ------------------------------------------------------------------
     def inject_all(self) -> list[Scenario]:
@@ -258,7 +263,7 @@ class Injector:
     def inject_anomaly(self, day: int, baseline: float) -> None:
         """One IP walks order-detail pages all day: +60 % over the page's normal daily count."""
         ip, cc = ATTACKERS["traffic_anomaly"]
-        extra = max(60, int(baseline * 0.6))
+        extra = max(100, int(baseline * 0.6))
         start, end = self.at(day, 8, 0), self.at(day, 20, 0)
         gap = (end - start) / extra
         n_ev = len(self.events)

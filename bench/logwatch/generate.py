@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--lines", type=int, default=5_000_000, help="approximate access-log lines")
-    p.add_argument("--days", type=int, default=7)
+    p.add_argument("--days", type=int, default=10)
     p.add_argument("--seed", type=int, default=20261123)
     p.add_argument("--start", default="2026-11-02", help="first day (Asia/Taipei)")
     p.add_argument("--out", type=Path, required=True, help="output directory")

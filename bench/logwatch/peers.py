@@ -60,6 +60,12 @@ class Run:
     note: str = ""
     extra: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Run:
+        """Inverse of `dataclasses.asdict` (for the peer-result cache)."""
+        dets = [Detection(**x) for x in d.pop("detections")]
+        return cls(**d, detections=dets)
+
     @property
     def lines_per_s(self) -> float:
         """Throughput over the whole process lifetime (start-up included)."""

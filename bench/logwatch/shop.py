@@ -275,7 +275,7 @@ class Shop:
         typos = 0
         if rng.random() < 0.1:
             typos = 1 if rng.random() < 0.85 else 2
-        typos = min(typos, 2 - self.failures.get(key, 0))
+        typos = max(0, min(typos, 2 - self.failures.get(key, 0)))
         for _ in range(typos):
             t += rng.uniform(4, 20)
             out.append(Event(t, ip, "POST", "/login", 401, 9304, f"{SITE}/login", ua))
@@ -330,9 +330,9 @@ class Shop:
             return "/"
         if r < 0.9:
             return "/api/cart/count"
-        if logged_in and r < 0.95:
+        if logged_in and r < 0.98:
             return f"/member/order/detail?id={rng.randrange(2400000, 2600000)}"
-        if r < 0.97:
+        if r < 0.985:
             return "/member/orders"
         return rng.choice(["/faq", "/about", "/shipping", "/returns"])
 
