@@ -34,7 +34,8 @@ def record_kinds(all_kinds: bool = False) -> list[EvidenceKind]:
     return [k for k in kinds if SECTION_MARK in k.source.citation]
 
 
-def _entry_day(ev: Evidence) -> dt.date:
+def entry_day(ev: Evidence) -> dt.date:
+    """The day an evidence entry counts on: its effective date, else the Taipei day it was added."""
     return ev.effective_date or as_utc(ev.added_at).astimezone(TAIPEI).date()
 
 
@@ -51,7 +52,7 @@ def gaps(session: Session, org: Organization, on: dt.date, months: int = 12,
     rows = session.scalars(sa.select(Evidence).where(
         Evidence.org_id == org.id, Evidence.kind.in_([k.code for k in kinds])))
     for ev in rows:
-        day = _entry_day(ev)
+        day = entry_day(ev)
         if not since < day <= on:
             continue
         total[ev.kind] = total.get(ev.kind, 0) + 1

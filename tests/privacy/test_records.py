@@ -1,0 +1,81 @@
+"""`gezi records gaps` on SQLite and PostgreSQL: the twelve seed 000 §十 record kinds, counted
+per organization in a 12-month window by each entry's effective date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gezi.core.settings import get_settings
+from gezi.org.service import add_org
+from gezi.privacy import records as svc
+from gezi.privacy.vendors import add_months
+
+UBN, OTHER_UBN = "04595257", "22099131"
+
+
+def test_the_twelve_record_kinds_come_from_the_catalog_with_five_years_retention():
+    kinds = svc.record_kinds()
+    assert len(kinds) == 12
+    assert kinds[0].code == "transfer_to_third_party" and kinds[-1].code == "other_record"
+    assert {k.retention_years for k in kinds} == {5}
+    assert len(svc.record_kinds(all_kinds=True)) > 12
+
+
+def _evidence(session, org, tmp_path, kind: str, day: date | None, name: str):
+    from gezi.compliance.evidence import add_evidence
+
+    path = tmp_path / name
+    path.write_text(f"{kind} {day}", encoding="utf-8")
+    return add_evidence(session, get_settings(), org_id=org.id, path=path, kind=kind, actor="t",
+                        effective_date=day)
+
+
+def test_gaps_count_entries_inside_the_window_of_this_organization_only(session, tmp_path):
+    org = add_org(session, name="測試電商", ubn=UBN, industry="ecommerce")
+    other = add_org(session, name="另一家", ubn=OTHER_UBN, industry="ecommerce")
+    on = date(2026, 11, 23)
+    _evidence(session, org, tmp_path, "awareness_training", date(2026, 3, 1), "a.txt")
+    _evidence(session, org, tmp_path, "awareness_training", date(2026, 9, 1), "b.txt")
+    _evidence(session, org, tmp_path, "backup_verification", date(2025, 11, 23), "c.txt")  # just outside
+    _evidence(session, org, tmp_path, "audit_improvement", date(2026, 12, 1), "d.txt")  # after the day
+    _evidence(session, other, tmp_path, "system_access", date(2026, 10, 1), "e.txt")
+    _evidence(session, org, tmp_path, "vulnerability_scan", date(2026, 10, 1), "f.txt")  # not a §十 kind
+    doc = svc.gaps(session, org, on)
+    assert doc["since"] == date(2025, 11, 23) and doc["months"] == 12
+    by_code = {k["code"]: k for k in doc["kinds"]}
+    assert not by_code["awareness_training"]["gap"]
+    assert by_code["awareness_training"]["entries"] == 2
+    assert by_code["awareness_training"]["latest"] == date(2026, 9, 1)
+    for code in ("backup_verification", "audit_improvement", "system_access"):
+        assert by_code[code]["gap"], code
+    assert doc["gaps"] == 11
+    assert "vulnerability_scan" not in by_code
+    wide = svc.gaps(session, org, on, months=13, all_kinds=True)
+    wide_codes = {k["code"]: k for k in wide["kinds"]}
+    assert not wide_codes["backup_verification"]["gap"] and not wide_codes["vulnerability_scan"]["gap"]
+
+
+def test_entry_without_effective_date_counts_on_the_day_it_was_added(session, tmp_path):
+    org = add_org(session, name="測試電商", ubn=UBN, industry="ecommerce")
+    ev = _evidence(session, org, tmp_path, "incident_response", None, "g.txt")
+    session.flush()
+    today = svc.entry_day(ev)
+    assert not {k["code"]: k for k in svc.gaps(session, org, today)["kinds"]}["incident_response"]["gap"]
+    assert {k["code"]: k for k in svc.gaps(session, org, add_months(today, -1))["kinds"]}["incident_response"]["gap"]
+
+
+def test_cli_gaps_json_and_errors(initialized, cli, tmp_path):
+    assert cli("org", "add", "--name", "測試電商", "--ubn", UBN, "--industry", "ecommerce").code == 0
+    doc = cli("records", "gaps", "--json").json
+    assert doc["gaps"] == 12 and len(doc["kinds"]) == 12
+    # Recording a transfer leaves its record, closing the 第1款 gap.
+    assert cli("transfers", "add", "--inventory", "會員資料", "--destination", "US", "--recipient", "r",
+               "--purpose", "p").code == 0
+    doc = cli("records", "gaps", "--json").json
+    assert doc["gaps"] == 11 and not doc["kinds"][0]["gap"]
+    assert cli("records", "gaps", "--months", "0").code == 2
+    assert cli("records", "gaps", "--on", "not-a-date").code == 2
+    assert cli("records", "gaps", "--org", "nobody").code == 2
+    roc = cli("records", "gaps", "--roc")
+    assert roc.code == 0 and "年" in roc.out
+    assert len(cli("records", "kinds", "--json").json["kinds"]) == 12
