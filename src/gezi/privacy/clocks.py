@@ -77,8 +77,8 @@ class Clock(Dated):
     def _consistent(self) -> Clock:
         if (self.duration is None) != (self.unit is None):
             raise ValueError("duration and unit go together (both set, or both empty = no limit)")
-        if self.extension and self.unit != "day":
-            raise ValueError("an extension is only supported on clocks counted in days")
+        if (self.extension or self.purpose == "request") and self.unit != "day":
+            raise ValueError("request clocks and extensions are counted in days (unit: day)")
         bad = [t for t in self.request_types if t not in REQUEST_TYPES]
         if bad:
             raise ValueError(f"unknown request type(s) {bad}; use {', '.join(REQUEST_TYPES)}")
@@ -114,7 +114,7 @@ class Rule:
         return self.clock.status or self.instrument.status
 
     def citation(self) -> str:
-        """The source as one line: instrument, then the article or section."""
+        """The clock's source citation (law and article, or seed file and section)."""
         return self.clock.source.citation
 
 
@@ -192,14 +192,22 @@ def rule(clock_id: str) -> Rule:
     raise GeziError(f"未知的法定時限 unknown legal clock {clock_id!r}")
 
 
-def binding_on(r: Rule, day: date) -> bool:
-    """Whether a clock binds on a day: in force (its own status and dates, else its instrument's)
-    and not superseded by a clock that binds that day (the 2025 PDPA text replaces 2023's)."""
+def standing_on(r: Rule, day: date) -> Literal["binding", "superseded", "advisory"]:
+    """How a clock stands on a day: ``binding`` when in force (its own status and dates, else its
+    instrument's) and not replaced; ``superseded`` when a clock naming it in ``superseded_by``
+    binds that day (the 2025 PDPA text replaces 2023's); ``advisory`` otherwise."""
     c, inst = r.clock, r.instrument
-    if not _binds(r.status, c.effective_from or inst.effective_from,
-                  c.effective_to or inst.effective_to, day):
-        return False
-    return not (c.superseded_by and binding_on(rule(c.superseded_by), day))
+    if c.superseded_by and binding_on(rule(c.superseded_by), day):
+        return "superseded"
+    if _binds(r.status, c.effective_from or inst.effective_from,
+              c.effective_to or inst.effective_to, day):
+        return "binding"
+    return "advisory"
+
+
+def binding_on(r: Rule, day: date) -> bool:
+    """Whether a clock binds on a day."""
+    return standing_on(r, day) == "binding"
 
 
 def taipei_day(moment: datetime) -> date:
@@ -275,7 +283,8 @@ def request_deadline(request_type: str, received_at: datetime, extended: bool,
         raise GeziError(f"{r.clock.id} 不得延長 this deadline cannot be extended")
     extend_days = ext.duration if ext else 0
     due = due_at(r, received_at, extend_days if extended else 0)
-    assert due is not None and r.clock.duration is not None  # request clocks have a limit
+    if due is None or r.clock.duration is None:  # the schema requires days; belt and braces
+        raise CatalogError(f"{r.clock.id}: a request clock needs duration and unit: day")
     return Deadline(due=due, days=r.clock.duration, extend_days=extend_days,
                     extendable=ext is not None and not extended, calendar=r.clock.counting,
                     source=r.citation(), clock_id=r.clock.id)
@@ -320,9 +329,10 @@ def incident_obligations(facts: Mapping[str, Any], detected_at: datetime,
         c = r.clock
         if c.purpose not in INCIDENT_PURPOSES or not matches(c.applies_if, facts):
             continue
-        binding = binding_on(r, day)
-        if not binding and (not include_advisory or _superseded_on(r, day)):
-            continue
+        standing = standing_on(r, day)
+        binding = standing == "binding"
+        if standing == "superseded" or (not binding and not include_advisory):
+            continue  # a replaced text is dropped, not shown as advice
         out.append(Obligation(
             id=c.id, purpose=c.purpose, description=c.description.zh, due=due_at(r, detected_at),
             binding=binding, status=r.status, source=r.citation(), trigger=c.trigger,
@@ -331,8 +341,3 @@ def incident_obligations(facts: Mapping[str, Any], detected_at: datetime,
     out.sort(key=lambda o: (not o.binding, o.due or far, o.id))
     return out
 
-
-def _superseded_on(r: Rule, day: date) -> bool:
-    """An old text replaced by a newer one that binds on the day is dropped, not shown."""
-    sup = r.clock.superseded_by
-    return bool(sup and binding_on(rule(sup), day))
