@@ -20,10 +20,9 @@ TAIPEI_OFFSET_MS = 8 * 3600 * 1000
 DAY_MS = 86_400_000
 # Columns of `ev` (also the Parquet layout of `gezi logs ingest`, minus the profile flags).
 EV_COLUMNS = (
-    "rid", "file_id", "source", "ts_ms", "dayn", "ip", "method", "path", "target", "status", "ua",
-    "account", "acct", "event", "result", "ok", "is_static", "is_login", "is_admin",
-    "is_admin_login", "is_pw_change", "probe", "sqli", "country", "foreign", "location",
-    "allowed",
+    "rid", "file_id", "source", "ts_ms", "dayn", "ip", "method", "path", "status", "account",
+    "acct", "event", "result", "ok", "is_static", "is_login", "is_admin", "is_admin_login",
+    "is_pw_change", "probe", "sqli", "country", "foreign", "location", "allowed",
 )
 
 
@@ -107,8 +106,9 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
              ELSE coalesce(result = 'success', false) END AS ok
       FROM c)
     SELECT rid, file_id, source, ts_ms, (ts_ms + {TAIPEI_OFFSET_MS}) // {DAY_MS} AS dayn,
-      d.ip, method, path, target, status, ua, account,
-      coalesce(account, 'req:' || rid::VARCHAR) AS acct,
+      d.ip, method, path, status, account,
+      CASE WHEN source = 'auth' THEN account WHEN is_pw_change THEN 'req:' || rid::VARCHAR
+      END AS acct,
       CASE WHEN source = 'web' AND is_pw_change AND method = 'POST' AND ok THEN 'password_change'
            WHEN source = 'web' AND is_login THEN 'login' ELSE event END AS event,
       CASE WHEN source = 'web' AND is_pw_change AND method = 'POST' AND ok THEN 'success'

@@ -75,7 +75,8 @@ def scan(paths: list[Path], auth_paths: list[Path] | None = None, *,
         raise GeziError("請指定日誌檔 give at least one log file")
     profile = load_profile(profile_path)
     rules = effective_rules(profile)
-    with Workspace() as ws:
+    # User agents are only parsed when the allow list needs them (a third of the parse cost).
+    with Workspace(detail=bool(profile.allow.user_agents)) as ws:
         load_files(ws, paths, auth_paths or [], fmt, progress)
         build_events(ws, profile, rule_catalog().matchers)
         first_ms, last_ms = ws.con.execute("SELECT min(ts_ms), max(ts_ms) FROM ev").fetchone()
