@@ -35,10 +35,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import now_utc
 from gezi.org.models import Organization
-from gezi.privacy import notices
+from gezi.privacy import notices, optout
 from gezi.privacy.incident_models import Incident, IncidentEvent, NoticeDelivery
 
-_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 SAMPLE = 3
 RETRYABLE = ("pending", "failed")
 
@@ -75,12 +74,6 @@ class RecipientFile:
     duplicates: int = 0
 
 
-def mask_email(address: str) -> str:
-    """w***@example.com — enough to recognise a row, not to write to the person."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}"
-
-
 def _mask_line(line: str) -> str:
     return re.sub(r"[^\s,;]{2,}", lambda m: m.group(0)[:1] + "***", line)[:60]
 
@@ -105,12 +98,13 @@ def read_recipients(path: Path) -> RecipientFile:
         if n == 0 and cells[0].lower() in ("email", "e-mail", "電子郵件", "電子信箱"):
             continue
         address = cells[0]
-        if not _EMAIL.match(address):
+        try:
+            key = optout.normalize("email", address)
+        except GeziError:
             result.invalid += 1
             if len(result.invalid_sample) < SAMPLE:
                 result.invalid_sample.append(f"line {n + 1}: {_mask_line(','.join(cells))}")
             continue
-        key = address.lower()
         if key in seen:
             result.duplicates += 1
             continue
@@ -224,8 +218,8 @@ def _rows(session: Session, incident: Incident, people: list[Recipient]
         h = recipient_hash(incident, person.email)
         row = existing.get(h)
         if row is None:
-            row = NoticeDelivery(incident_id=incident.id, recipient_hash=h,
-                                 recipient_masked=mask_email(person.email), status="pending")
+            row = NoticeDelivery(incident_id=incident.id, recipient_hash=h, status="pending",
+                                 recipient_masked=optout.mask("email", person.email.lower()))
             session.add(row)
             existing[h] = row
         out.append((person, row))
@@ -285,7 +279,7 @@ def send_notices(session: Session, org: Organization, incident: Incident, people
     ``hook(stage, row)`` is called at "claimed" and "accepted" (tests inject failures there);
     ``sleep``/``clock`` make the throttle testable without waiting.
     """
-    if not config.sender or not _EMAIL.match(config.sender):
+    if not optout.EMAIL_RE.match(config.sender):
         raise GeziError("--from 須為有效的電子郵件 sender must be a valid address")
     if config.rate <= 0:
         raise GeziError("--rate 須大於 0 must be greater than 0")
