@@ -142,3 +142,24 @@ def test_review_report_is_kept_as_evidence_and_changes_are_audited(session, tmp_
     session.flush()
     tables = {e.table_name for e in session.scalars(sa.select(AuditEntry))}
     assert {"vendors", "vendor_reviews", "evidence"} <= tables
+
+
+def test_termination_stays_on_the_reminders_until_return_and_deletion_are_confirmed(org_cli, tmp_path):
+    org_cli("vendors", "add", "--name", "舊客服商", "--service", "客服（會員資料）")
+    r = org_cli("vendors", "terminate", "1", "--returned", "--on", "2026-10-31", "--json")
+    assert r.code == 0, r.err
+    assert r.json["status"] == "terminated"
+    assert r.json["termination"] == {"on": "2026-10-31", "data_returned": True, "data_deleted": False,
+                                     "note": None, "evidence_id": None}
+    pending = org_cli("vendors", "due", "--json").json["reminders"]
+    assert [(x["kind"], x["due"], x["overdue"]) for x in pending] == [("termination", "2026-10-31", True)]
+    proof = tmp_path / "刪除證明.pdf"
+    proof.write_bytes(b"%PDF-1.4 deletion certificate")
+    r = org_cli("vendors", "terminate", "舊客服商", "--returned", "--deleted", "--file", str(proof),
+                "--note", "廠商出具銷毀證明", "--json")
+    assert r.code == 0, r.err
+    assert r.json["termination"]["on"] == "2026-10-31" and r.json["termination"]["data_deleted"] is True
+    assert org_cli("vendors", "due", "--json").json["reminders"] == []
+    with session_scope(get_settings()) as session:
+        kinds = [e.kind for e in evidence_for(session, "vendor", ["1"])["1"]]
+    assert kinds == ["deletion_destruction"]

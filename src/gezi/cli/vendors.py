@@ -224,6 +224,35 @@ def select(
         console.print(f"已記錄選商評估 selection assessment recorded for {v.name}: {decision}")
 
 
+@app.command("terminate")
+def terminate(
+    vendor: VendorArg,
+    returned: Annotated[bool, typer.Option("--returned/--not-returned",
+                                           help="已返還個資載體 Carriers returned.")] = False,
+    deleted: Annotated[bool, typer.Option("--deleted/--not-deleted",
+                                          help="受託者已刪除所存個資 Stored data deleted.")] = False,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    on: DateOpt = None,
+    file: FileOpt = None,
+    org: OrgOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """終止委託並記錄返還與刪除 End the entrustment; record return and deletion (ER Art 8 I(6))."""
+    s = settings()
+    with reg() as session:
+        o = resolve_org(session, org)
+        v = svc.terminate_vendor(session, s, o, svc.get_vendor(session, o, vendor), returned=returned,
+                                 deleted=deleted, note=note, file=file, terminated_on=_date(on) or _today(),
+                                 actor=s.who)
+        doc = svc.vendor_status(session, v, _today())
+    if json_out:
+        print_json(doc)
+        return
+    console.print(f"已終止委託 terminated {doc['name']} on {doc['termination']['on']}")
+    if not (returned and deleted):
+        console.print("提醒：尚未確認返還載體及刪除資料 return/deletion not confirmed — it stays on `vendors due`")
+
+
 @app.command("due")
 def due(
     within: Annotated[int, typer.Option("--within", help="N 日內到期 Due within N days.")] = 30,

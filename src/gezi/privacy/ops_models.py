@@ -99,7 +99,13 @@ class Vendor(Base):
     contract_start: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     contract_end: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     review_interval_months: Mapped[int] = mapped_column(sa.Integer)
-    status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")  # active | terminated
+    # ER Art 8 I(6): on termination, carriers are returned and stored data deleted.
+    terminated_on: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
+    data_returned: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    data_deleted: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    termination_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    termination_evidence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"), nullable=True)
     created_by: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[dt.datetime] = _ts()
 

@@ -279,7 +279,7 @@ def _assess_ccpa(answers: dict[str, Any], day: dt.date) -> Outcome:
         out.reasoning.append(f"尚未回答 unanswered: {', '.join(unknown)}")
     else:
         out.result = "out_of_scope"
-        out.reasoning.append("三項門檻均未達：非 CCPA 所稱事業。")
+        out.reasoning.append(f"{len(v.thresholds)} 項門檻均未達：非 CCPA 所稱事業。")
     out.reasoning.append(f"版本 version {v.id} ({v.status}); 依據 source: {v.source.citation}")
     return out
 

@@ -242,6 +242,23 @@ def add_selection(session: Session, settings: Settings, org: Organization, vendo
     return row
 
 
+def terminate_vendor(session: Session, settings: Settings, org: Organization, vendor: Vendor, *,
+                     terminated_on: dt.date, returned: bool, deleted: bool, actor: str,
+                     note: str | None = None, file: Path | None = None) -> Vendor:
+    """End the entrustment and record whether carriers were returned and stored data deleted
+    (ER Art 8 I(6)); proof given with ``file`` is kept as deletion evidence. Running it again on a
+    terminated vendor updates the confirmation (e.g. when the deletion proof arrives later) and
+    keeps the first termination day."""
+    ev = _attach(session, settings, org, vendor, file, "deletion_destruction",
+                 f"委託終止：返還及刪除證明 termination proof: {vendor.name}", actor, terminated_on)
+    vendor.status, vendor.terminated_on = "terminated", vendor.terminated_on or terminated_on
+    vendor.data_returned, vendor.data_deleted = returned, deleted
+    vendor.termination_note = note or vendor.termination_note
+    vendor.termination_evidence_id = ev.id if ev else vendor.termination_evidence_id
+    session.flush()
+    return vendor
+
+
 def list_vendors(session: Session, org: Organization) -> list[Vendor]:
     """Vendors of an organization, by name."""
     return list(session.scalars(sa.select(Vendor).where(Vendor.org_id == org.id).order_by(Vendor.name)))
@@ -279,6 +296,9 @@ def vendor_status(session: Session, vendor: Vendor, today: dt.date) -> dict[str,
     return {
         "id": vendor.id, "name": vendor.name, "ubn": vendor.ubn, "service": vendor.service,
         "status": vendor.status, "contract_start": vendor.contract_start, "contract_end": vendor.contract_end,
+        "termination": {"on": vendor.terminated_on, "data_returned": vendor.data_returned,
+                        "data_deleted": vendor.data_deleted, "note": vendor.termination_note,
+                        "evidence_id": vendor.termination_evidence_id} if vendor.terminated_on else None,
         "review_interval_months": vendor.review_interval_months,
         "checklist": checklist,
         "missing_items": [c["code"] for c in checklist if c["group"] == "er_art8" and c["state"] == "missing"],
@@ -305,6 +325,9 @@ def reminders(session: Session, org: Organization, today: dt.date, within_days: 
 
     for vendor in list_vendors(session, org):
         if vendor.status != "active":
+            if not (vendor.data_returned and vendor.data_deleted):
+                add(vendor, "termination", vendor.terminated_on,
+                    "委託已終止，尚未確認返還載體及刪除資料 return/deletion not confirmed (ER Art 8 I(6))")
             continue
         st = vendor_status(session, vendor, today)
         if st["next_review_due"] <= horizon:

@@ -94,25 +94,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_privacy_requests_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_privacy_requests_subject_digest'), ['subject_digest'], unique=False)
 
-    op.create_table('vendors',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('org_id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('ubn', sa.String(length=8), nullable=True),
-    sa.Column('service', sa.Text(), nullable=False),
-    sa.Column('contract_start', sa.Date(), nullable=True),
-    sa.Column('contract_end', sa.Date(), nullable=True),
-    sa.Column('review_interval_months', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_by', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_vendors_org_id_organizations')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_vendors')),
-    sa.UniqueConstraint('org_id', 'name', name=op.f('uq_vendors_org_id'))
-    )
-    with op.batch_alter_table('vendors', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_vendors_org_id'), ['org_id'], unique=False)
-
     op.create_table('transfer_assessments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
@@ -131,6 +112,31 @@ def upgrade() -> None:
     with op.batch_alter_table('transfer_assessments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transfer_assessments_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_transfer_assessments_transfer_id'), ['transfer_id'], unique=False)
+
+    op.create_table('vendors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('ubn', sa.String(length=8), nullable=True),
+    sa.Column('service', sa.Text(), nullable=False),
+    sa.Column('contract_start', sa.Date(), nullable=True),
+    sa.Column('contract_end', sa.Date(), nullable=True),
+    sa.Column('review_interval_months', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('terminated_on', sa.Date(), nullable=True),
+    sa.Column('data_returned', sa.Boolean(), nullable=True),
+    sa.Column('data_deleted', sa.Boolean(), nullable=True),
+    sa.Column('termination_note', sa.Text(), nullable=True),
+    sa.Column('termination_evidence_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_vendors_org_id_organizations')),
+    sa.ForeignKeyConstraint(['termination_evidence_id'], ['evidence.id'], name=op.f('fk_vendors_termination_evidence_id_evidence')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vendors')),
+    sa.UniqueConstraint('org_id', 'name', name=op.f('uq_vendors_org_id'))
+    )
+    with op.batch_alter_table('vendors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vendors_org_id'), ['org_id'], unique=False)
 
     op.create_table('vendor_certifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -219,15 +225,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_vendor_certifications_vendor_id'))
 
     op.drop_table('vendor_certifications')
+    with op.batch_alter_table('vendors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vendors_org_id'))
+
+    op.drop_table('vendors')
     with op.batch_alter_table('transfer_assessments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transfer_assessments_transfer_id'))
         batch_op.drop_index(batch_op.f('ix_transfer_assessments_org_id'))
 
     op.drop_table('transfer_assessments')
-    with op.batch_alter_table('vendors', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_vendors_org_id'))
-
-    op.drop_table('vendors')
     with op.batch_alter_table('privacy_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_privacy_requests_subject_digest'))
         batch_op.drop_index(batch_op.f('ix_privacy_requests_org_id'))
