@@ -14,10 +14,11 @@ from gezi.cli.common import (
     console,
     err_console,
     print_json,
-    register as reg,
     table,
 )
-from gezi.core.db import safe_url
+from gezi.cli.common import (
+    register as reg,
+)
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import now_utc, show_date
 from gezi.org.service import resolve_org
@@ -100,11 +101,12 @@ def add_db(
         raise GeziError("--sample 須為正整數 must be a positive number")
     wanted = _entities(entities)
     result = scan_database(url, sample=sample, full=full, entities=wanted)
+    counts = inv.table_row_counts(url, result["tables"])
     seen_at = now_utc()
     with reg() as session:
         organization = resolve_org(session, org)
         results = [inv.record_location(session, organization, loc, seen_at)
-                   for loc in inv.locations_from_db(result, safe_url(url))]
+                   for loc in inv.locations_from_db(result, counts)]
     if json_out:
         print_json({"entries": results})
     else:

@@ -159,9 +159,9 @@ def resolve_legal_bases(values: Iterable[str]) -> list[str]:
 # --- scans → locations -----------------------------------------------------------------------
 
 def _mask(entity: str, value: str) -> str:
-    from gezi.pii.masking import mask_partial
+    from gezi.pii.masking import mask_value
 
-    return mask_partial(entity, value)
+    return mask_value(entity, value, "partial")
 
 
 @dataclass
@@ -207,6 +207,45 @@ def locations_from_report(report: ScanReport, root: Path, per_file: bool) -> lis
                        files_scanned=report.files_scanned)
     loc.add(report.findings)
     return [loc]
+
+
+def locations_from_db(result: dict, row_counts: dict[tuple[str | None, str], int]) -> list[LocationScan]:
+    """One location per table of a ``scan_database`` result that holds personal data.
+
+    Counts are rows whose values matched, per entity, summed over columns; a column classified
+    by its name only counts its non-empty sampled values. ``row_counts`` gives 筆數 per table.
+    """
+    out = []
+    for t in result["tables"]:
+        loc = LocationScan(location=f"{result['database']}#{_table_name(t)}", kind="db_table",
+                           name=_table_name(t), records=row_counts.get((t["schema"], t["table"]), 0))
+        for col in t["columns"]:
+            for entity, info in col["entities"].items():
+                loc.counts[entity] += info["rows"]
+            named = col["classification"]
+            if named and named not in col["entities"] and col["non_null"]:
+                loc.counts[named] += col["non_null"]
+        if loc.counts:
+            out.append(loc)
+    return out
+
+
+def _table_name(table: dict) -> str:
+    return f"{table['schema']}.{table['table']}" if table.get("schema") else table["table"]
+
+
+def table_row_counts(url: str, tables: Iterable[dict]) -> dict[tuple[str | None, str], int]:
+    """COUNT(*) of each scanned table: the 筆數 of the 個資檔案 (the scan itself only samples)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {(t["schema"], t["table"]): conn.scalar(
+                sa.select(sa.func.count()).select_from(sa.table(t["table"], schema=t["schema"])))
+                for t in tables}
+    except sa.exc.SQLAlchemyError as exc:
+        raise GeziError(f"無法計算資料表筆數 cannot count table rows: {type(exc).__name__}") from None
+    finally:
+        engine.dispose()
 
 
 # --- register --------------------------------------------------------------------------------

@@ -1,0 +1,257 @@
+"""gezi's PII analyzer vs Presidio (offline) on the committed corpus: accuracy and throughput.
+
+Accuracy: every unit of the corpus (a text line, or a CSV cell with its column name) goes through
+``gezi.pii.analyzer.analyze_text`` and through Presidio (bench/pii/presidio_side.py in its own
+venv, see setup-presidio.sh). A prediction counts only if entity, unit, start and end all equal
+a gold label (character-exact). "overlap" F1 (same entity, spans intersect) is printed as a
+diagnostic only.
+
+Throughput (single core, this process): UTF-8 megabytes per second on
+  * units: the accuracy run itself (short lines and cells, column names passed);
+  * text: the corpus's text files joined into 64 KiB chunks (the plain-text path), repeated to
+    --text-mb for gezi; Presidio gets the first --presidio-kb KiB of the same chunks;
+  * scan (with --scan): ``gezi.pii.scan.scan_paths`` with one worker on a --text-mb file.
+
+Run: ``bench/pii/setup-presidio.sh`` once, then ``.venv/bin/python bench/pii/run.py``.
+Results: a table on stdout, details (incl. error examples) in bench/out/pii-results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import evalset
+
+from gezi.pii.analyzer import analyze_text
+
+HERE = Path(__file__).resolve().parent
+PRESIDIO_PY = HERE / ".venv-presidio" / "bin" / "python"
+OUT = HERE.parents[1] / "bench" / "out"
+CHECKSUM_ENTITIES = ("TW_NATIONAL_ID", "TW_RESIDENT_CERT", "TW_UBN", "CREDIT_CARD")
+NAME_ADDRESS = ("PERSON_NAME", "TW_ADDRESS")
+CHUNK = 64 * 1024
+MB = 1_000_000
+
+Span = tuple[str, str, int, int]  # unit key, entity, start, end
+
+
+def unit_key(where: tuple) -> str:
+    return "\t".join("" if v is None else str(v) for v in where)
+
+
+def text_chunks(units: list[evalset.Unit]) -> list[str]:
+    """The text files' lines joined with newlines into chunks of about CHUNK characters."""
+    chunks, buf, size = [], [], 0
+    for u in units:
+        if u.line is None:
+            continue
+        buf.append(u.text)
+        size += len(u.text) + 1
+        if size >= CHUNK:
+            chunks.append("\n".join(buf))
+            buf, size = [], 0
+    if buf:
+        chunks.append("\n".join(buf))
+    return chunks
+
+
+def utf8_mb(texts) -> float:
+    return sum(len(t.encode("utf-8")) for t in texts) / MB
+
+
+def run_gezi(units: list[evalset.Unit]) -> tuple[list[Span], float]:
+    analyze_text("暖身 warm-up 0912345678 王小明")
+    hits: list[Span] = []
+    t0 = time.perf_counter()
+    for u in units:
+        key = unit_key(u.where)
+        hits.extend((key, ent, s, e) for ent, s, e, _score, _v in analyze_text(u.text, column=u.column))
+    return hits, time.perf_counter() - t0
+
+
+def gezi_text_speed(chunks: list[str], target_mb: float) -> dict:
+    size = utf8_mb(chunks)
+    reps = max(1, round(target_mb / size))
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        for c in chunks:
+            analyze_text(c)
+    secs = time.perf_counter() - t0
+    return {"mb": size * reps, "seconds": secs, "mb_per_s": size * reps / secs}
+
+
+def gezi_scan_speed(chunks: list[str], target_mb: float) -> dict:
+    from gezi.pii.scan import scan_paths
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "pii-plain.txt"
+    body = "\n".join(chunks) + "\n"
+    reps = max(1, round(target_mb * MB / len(body.encode("utf-8"))))
+    path.write_text(body * reps, encoding="utf-8")
+    t0 = time.perf_counter()
+    report = scan_paths([path], workers=1)
+    secs = time.perf_counter() - t0
+    mb = path.stat().st_size / MB
+    return {"mb": mb, "seconds": secs, "mb_per_s": mb / secs, "findings": len(report.findings)}
+
+
+def run_presidio(units: list[evalset.Unit], chunks: list[str], kb: int) -> dict:
+    budget, sample = kb * 1024, []
+    for c in chunks:
+        if sum(len(s) for s in sample) >= budget:
+            break
+        sample.append(c)
+    job = {"units": [[unit_key(u.where), u.text, u.column] for u in units], "chunks": sample}
+    proc = subprocess.run([str(PRESIDIO_PY), str(HERE / "presidio_side.py")],
+                          input=json.dumps(job), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"presidio run failed:\n{proc.stderr[-3000:]}")
+    out = json.loads(proc.stdout)
+    out["hits"] = [tuple(h) for h in out["hits"]]
+    out["chunks_mb"] = utf8_mb(sample)
+    return out
+
+
+def score(gold: set[Span], pred: set[Span]) -> dict[str, dict]:
+    """Per-entity precision, recall, F1 (exact spans) plus overlap-F1 as a diagnostic."""
+    by_unit: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for key, ent, s, e in gold:
+        by_unit[(key, ent)].append((s, e))
+    pred_by_unit: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for key, ent, s, e in pred:
+        pred_by_unit[(key, ent)].append((s, e))
+
+    def overlaps(spans, s, e):
+        return any(s < e2 and s2 < e for s2, e2 in spans)
+
+    out = {}
+    for ent in sorted({g[1] for g in gold}):
+        g = {x for x in gold if x[1] == ent}
+        p = {x for x in pred if x[1] == ent}
+        tp = len(g & p)
+        o_tp_p = sum(overlaps(by_unit[(k, ent)], s, e) for k, _, s, e in p)
+        o_tp_g = sum(overlaps(pred_by_unit[(k, ent)], s, e) for k, _, s, e in g)
+        prec = tp / len(p) if p else 0.0
+        rec = tp / len(g) if g else 0.0
+        op = o_tp_p / len(p) if p else 0.0
+        orc = o_tp_g / len(g) if g else 0.0
+        out[ent] = {"gold": len(g), "pred": len(p), "tp": tp, "precision": prec, "recall": rec,
+                    "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+                    "overlap_f1": 2 * op * orc / (op + orc) if op + orc else 0.0}
+    return out
+
+
+def micro(scores: dict[str, dict], entities) -> float:
+    tp = sum(scores[e]["tp"] for e in entities)
+    g = sum(scores[e]["gold"] for e in entities)
+    p = sum(scores[e]["pred"] for e in entities)
+    return 2 * tp / (g + p) if g + p else 0.0
+
+
+def errors(gold: set[Span], pred: set[Span], texts: dict[str, str], per: int = 6) -> dict:
+    """A few missed and spurious spans per entity, with their unit text."""
+    out: dict[str, dict[str, list]] = defaultdict(lambda: {"missed": [], "spurious": []})
+    for kind, spans in (("missed", sorted(gold - pred)), ("spurious", sorted(pred - gold))):
+        for key, ent, s, e in spans:
+            bucket = out[ent][kind]
+            if len(bucket) < per:
+                text = texts[key]
+                bucket.append({"unit": key.replace("\t", " | "), "span": text[s:e],
+                               "start": s, "end": e, "text": text[:160]})
+    return dict(out)
+
+
+def decoy_hits(pred: set[Span]) -> dict[str, int]:
+    """Predictions overlapping a decoy, by decoy kind."""
+    by_unit = defaultdict(list)
+    for d in evalset.decoys():
+        by_unit[unit_key(evalset.where(d))].append((d["start"], d["end"], d["kind"]))
+    counts: Counter[str] = Counter()
+    for key, _ent, s, e in pred:
+        for ds, de, kind in by_unit.get(key, ()):
+            if s < de and ds < e:
+                counts[kind] += 1
+    return dict(counts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-presidio", action="store_true")
+    ap.add_argument("--presidio-kb", type=int, default=128)
+    ap.add_argument("--text-mb", type=float, default=20.0)
+    ap.add_argument("--scan", action="store_true", help="also time gezi.pii.scan.scan_paths")
+    args = ap.parse_args()
+
+    units = list(evalset.units())
+    texts = {unit_key(u.where): u.text for u in units}
+    gold = {(unit_key(evalset.where(g)), g["entity"], g["start"], g["end"])
+            for g in evalset.labels()}
+    chunks = text_chunks(units)
+    units_mb = utf8_mb(u.text for u in units)
+
+    g_hits, g_secs = run_gezi(units)
+    result: dict = {"corpus": {"units": len(units), "labels": len(gold), "units_mb": units_mb,
+                               "text_mb": utf8_mb(chunks)}}
+    g_pred = set(g_hits)
+    result["gezi"] = {"scores": score(gold, g_pred), "units_mb_per_s": units_mb / g_secs,
+                      "text": gezi_text_speed(chunks, args.text_mb),
+                      "decoy_hits": decoy_hits(g_pred), "errors": errors(gold, g_pred, texts)}
+    if args.scan:
+        result["gezi"]["scan"] = gezi_scan_speed(chunks, args.text_mb)
+    if not args.no_presidio:
+        p = run_presidio(units, chunks, args.presidio_kb)
+        p_pred = set(p["hits"])
+        result["presidio"] = {
+            "scores": score(gold, p_pred), "units_mb_per_s": units_mb / p["seconds_units"],
+            "text": {"mb": p["chunks_mb"], "seconds": p["seconds_chunks"],
+                     "mb_per_s": p["chunks_mb"] / p["seconds_chunks"]},
+            "decoy_hits": decoy_hits(p_pred), "errors": errors(gold, p_pred, texts)}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "pii-results.json").write_text(json.dumps(result, ensure_ascii=False, indent=2),
+                                          encoding="utf-8")
+    report(result)
+
+
+def report(result: dict) -> None:
+    g = result["gezi"]
+    p = result.get("presidio")
+    print(f"corpus: {result['corpus']['units']} units, {result['corpus']['labels']} labels, "
+          f"{result['corpus']['units_mb']:.2f} MB")
+    print("\n| entity | gold | gezi P | gezi R | gezi F1 | (overlap F1) |"
+          + (" Presidio P | Presidio R | Presidio F1 |" if p else ""))
+    print("|---|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if p else ""))
+    for ent, s in g["scores"].items():
+        row = (f"| {ent} | {s['gold']} | {s['precision']:.3f} | {s['recall']:.3f} | "
+               f"**{s['f1']:.3f}** | ({s['overlap_f1']:.3f}) |")
+        if p:
+            q = p["scores"][ent]
+            row += f" {q['precision']:.3f} | {q['recall']:.3f} | {q['f1']:.3f} |"
+        print(row)
+    for label, ents in (("checksum-validated IDs", CHECKSUM_ENTITIES),
+                        ("names + addresses", NAME_ADDRESS)):
+        line = f"micro F1 {label}: gezi {micro(g['scores'], ents):.3f}"
+        if p:
+            line += f", Presidio {micro(p['scores'], ents):.3f}"
+        print(line)
+    print(f"\nthroughput gezi: units {g['units_mb_per_s']:.2f} MB/s, "
+          f"text {g['text']['mb_per_s']:.2f} MB/s ({g['text']['mb']:.1f} MB)")
+    if "scan" in g:
+        print(f"throughput gezi scan_paths (1 worker): {g['scan']['mb_per_s']:.2f} MB/s "
+              f"({g['scan']['mb']:.1f} MB)")
+    if p:
+        print(f"throughput Presidio: units {p['units_mb_per_s']:.3f} MB/s, "
+              f"text {p['text']['mb_per_s']:.3f} MB/s ({p['text']['mb']:.2f} MB)")
+        print(f"ratio gezi/Presidio: units {g['units_mb_per_s'] / p['units_mb_per_s']:.0f}x, "
+              f"text {g['text']['mb_per_s'] / p['text']['mb_per_s']:.0f}x")
+    print(f"decoy hits gezi: {g['decoy_hits']}" + (f"; Presidio: {p['decoy_hits']}" if p else ""))
+
+
+if __name__ == "__main__":
+    main()

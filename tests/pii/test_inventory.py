@@ -1,0 +1,190 @@
+"""The personal-data inventory (個資檔案清冊) on SQLite and PostgreSQL, through the real CLI."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from gezi.compliance.models import Finding
+from gezi.core.db import session_scope
+from gezi.core.settings import get_settings
+from gezi.pii import inventory as inv
+from gezi.pii.registry import get_registry
+
+NID = "A123456789"
+CARD = "4111111111111111"
+CUSTOMERS = ("姓名,身分證字號,手機\n"
+             f"王小明,{NID},0912-345-678\n"
+             "陳怡君,B287654335,0933123456\n")
+
+
+def _org(cli) -> None:
+    r = cli("org", "add", "--name", "測試商店股份有限公司", "--ubn", "04595252",
+            "--industry", "ecommerce", "--json")
+    assert r.code == 0, r.err
+
+
+def _findings() -> list[Finding]:
+    with session_scope(get_settings()) as s:
+        return list(s.scalars(sa.select(Finding).where(Finding.source == "pii")
+                              .order_by(Finding.id)))
+
+
+def test_entity_categories_cover_every_recognizer_and_exist_in_the_moj_list():
+    mapping = inv.entity_categories()  # raises if a code is not in moj-pd-categories
+    assert set(mapping) == {r.entity for r in get_registry().recognizers}
+    assert mapping["TW_NATIONAL_ID"] == "C003"
+    assert {mapping[e] for e in ("PERSON_NAME", "PHONE_NUMBER", "TW_ADDRESS", "EMAIL_ADDRESS")} \
+        == {"C001"}
+    assert mapping["CREDIT_CARD"] == mapping["BANK_ACCOUNT"] == "C002"
+
+
+def test_scan_creates_entry_and_rescan_flags_undeclared_category(initialized, cli, tmp_path):
+    _org(cli)
+    data = tmp_path / "customers.csv"
+    data.write_text(CUSTOMERS, encoding="utf-8")
+    r = cli("inventory", "add-scan", data, "--json")
+    assert r.code == 0, r.err
+    assert NID not in r.out and "0912-345-678" not in r.out
+    entry = r.json["entries"][0]
+    assert entry["created"] and entry["flag"] is None
+    assert entry["counts"]["TW_NATIONAL_ID"] == 2 and entry["records"] == 2
+
+    shown = cli("inventory", "show", entry["id"], "--json").json
+    assert [c["code"] for c in shown["categories"]] == ["C001", "C003"]
+    assert shown["location_kind"] == "file" and shown["location"] == str(data.resolve())
+    samples = {e["entity"]: e["samples"] for e in shown["entities"]}
+    assert samples["TW_NATIONAL_ID"] and NID not in str(samples)
+    assert shown["first_seen"] and shown["undeclared_categories"] == []
+    assert not _findings()
+
+    # A credit card column appears: C002 is not in the register → one finding, deduplicated.
+    data.write_text(CUSTOMERS.replace("手機\n", "手機,信用卡號\n", 1)
+                    .replace("0912-345-678\n", f"0912-345-678,{CARD}\n"), encoding="utf-8")
+    for _ in range(2):
+        r = cli("inventory", "add-scan", data, "--json")
+        assert r.code == 0, r.err
+        assert CARD not in r.out
+    flag = r.json["entries"][0]["flag"]
+    assert flag["severity"] == "medium" and "C002" in flag["title"]
+    (finding,) = _findings()
+    assert finding.occurrences == 2 and finding.detail["undeclared_categories"] == ["C002"]
+    assert CARD not in str(finding.detail) and NID not in str(finding.detail)
+    shown = cli("inventory", "show", entry["id"], "--json").json
+    assert shown["undeclared_categories"] == ["C002"]
+    assert {e["entity"]: e["count"] for e in shown["entities"]}["CREDIT_CARD"] == 1
+
+    # Declaring C002 resolves the mismatch: a further re-scan raises nothing new.
+    assert cli("inventory", "set", entry["id"], "--category", "C001", "--category", "C002",
+               "--category", "C003").code == 0
+    r = cli("inventory", "add-scan", data, "--json")
+    assert r.json["entries"][0]["flag"] is None
+    assert len(_findings()) == 1
+
+
+def test_location_declared_without_pii_is_flagged_when_pii_appears(initialized, cli, tmp_path):
+    _org(cli)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("今天的會議紀錄：討論新版網站的上線時程。\n", encoding="utf-8")
+    r = cli("inventory", "add-scan", notes, "--json")
+    entry = r.json["entries"][0]
+    assert entry["counts"] == {}
+    shown = cli("inventory", "show", entry["id"], "--json").json
+    assert shown["categories"] == [] and shown["first_seen"] is None
+
+    notes.write_text(f"客戶身分證字號{NID}，請回電。\n", encoding="utf-8")
+    r = cli("inventory", "add-scan", notes, "--json")
+    flag = r.json["entries"][0]["flag"]
+    assert flag["severity"] == "high" and "無個資" in flag["title"]
+    (finding,) = _findings()
+    assert finding.detail["counts"] == {"TW_NATIONAL_ID": 1}
+    shown = cli("inventory", "show", entry["id"], "--json").json
+    assert shown["last_seen"] is not None and shown["last_scanned_at"] == shown["last_seen"]
+
+
+def test_directory_is_one_entry_or_one_per_file(initialized, cli, tmp_path):
+    _org(cli)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a.csv").write_text(CUSTOMERS, encoding="utf-8")
+    (folder / "b.txt").write_text("聯絡信箱 someone@example.com.tw\n", encoding="utf-8")
+    (folder / "c.txt").write_text("沒有個資的說明文件\n", encoding="utf-8")
+    r = cli("inventory", "add-scan", folder, "--json")
+    (entry,) = r.json["entries"]
+    assert entry["counts"]["EMAIL_ADDRESS"] == 1 and entry["counts"]["TW_NATIONAL_ID"] == 2
+    assert cli("inventory", "show", entry["id"], "--json").json["location_kind"] == "directory"
+
+    r = cli("inventory", "add-scan", folder, "--per-file", "--json")
+    names = sorted(e["name"] for e in r.json["entries"])
+    assert names == ["a.csv", "b.txt"]  # files without PII get no entry
+    assert len(cli("inventory", "list", "--json").json["entries"]) == 3
+
+
+def test_set_validates_codes_and_export_writes_the_register(initialized, cli, tmp_path):
+    _org(cli)
+    data = tmp_path / "members.csv"
+    data.write_text(CUSTOMERS, encoding="utf-8")
+    entry_id = cli("inventory", "add-scan", data, "--json").json["entries"][0]["id"]
+
+    bad = cli("inventory", "set", entry_id, "--purpose", "999")
+    assert bad.code == 2 and "999" in bad.err and len(bad.err.strip().splitlines()) == 1
+    assert cli("inventory", "set", entry_id, "--legal-basis", "19-1-9").code == 2
+    assert cli("inventory", "set", entry_id, "--no-pii", "--category", "C001").code == 2
+    assert cli("inventory", "show", 999, "--json").code == 2
+
+    r = cli("inventory", "set", entry_id, "--name", "會員資料", "--owner-unit", "客服部",
+            "--purpose", "040", "--purpose", "090", "--purpose", "會員活動通知",
+            "--legal-basis", "19-1-2", "--legal-basis", "19-1-5",
+            "--collection-method", "會員註冊表單", "--retention", "會員終止後五年",
+            "--recipients", "本公司客服", "--cross-border", "無", "--vendor", "雲端主機商",
+            "--json")
+    assert r.code == 0, r.err
+    doc = r.json
+    assert [p.get("code") or p.get("text") for p in doc["purposes"]] == ["040", "090", "會員活動通知"]
+    assert [b["code"] for b in doc["legal_bases"]] == ["19-1-2", "19-1-5"]
+    assert doc["missing"] == []
+
+    out = tmp_path / "清冊.xlsx"
+    r = cli("inventory", "export", "--xlsx", out, "--roc", "--json")
+    assert r.code == 0, r.err
+    assert r.json["entries"] == 1
+    ws = load_workbook(out)["個人資料檔案清冊"]
+    header = [c.value for c in ws[4]]
+    for col in ("個資檔案名稱", "保有單位", "存放位置", "特定目的（代碼）", "個人資料類別（代碼）",
+                "蒐集方式/法律依據", "筆數", "保存期限", "利用對象", "國際傳輸", "委外廠商", "最後盤點日"):
+        assert col in header, col
+    row = dict(zip(header, [c.value for c in ws[5]], strict=True))
+    assert row["個資檔案名稱"] == "會員資料" and row["保有單位"] == "客服部"
+    assert row["特定目的（代碼）"].startswith("040 行銷")
+    assert "C003 政府資料中之辨識者" in row["個人資料類別（代碼）"]
+    assert "會員註冊表單" in row["蒐集方式/法律依據"] and "第19條第1項第5款" in row["蒐集方式/法律依據"]
+    assert row["筆數"] == 2 and row["國際傳輸"] == "無" and row["委外廠商"] == "雲端主機商"
+    assert "年" in row["最後盤點日"]  # ROC date, e.g. 115年11月23日
+    cells = " ".join(str(c.value) for r_ in ws.iter_rows() for c in r_ if c.value is not None)
+    assert NID not in cells and "0912-345-678" not in cells
+    assert cli("inventory", "export", "--xlsx", tmp_path / "x.csv").code == 2
+
+
+def test_add_db_records_one_entry_per_table_with_pii(initialized, cli, tmp_path):
+    _org(cli)
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, "
+                             "national_id TEXT, mobile TEXT)"))
+        conn.execute(sa.text("CREATE TABLE products (id INTEGER PRIMARY KEY, title TEXT)"))
+        for n, (name, nid) in enumerate([("王小明", NID), ("陳怡君", "B287654335"),
+                                         ("林淑芬", "F131104093")]):
+            conn.execute(sa.text("INSERT INTO customers VALUES (:i, :n, :d, :m)"),
+                         {"i": n, "n": name, "d": nid, "m": f"091234567{n}"})
+        conn.execute(sa.text("INSERT INTO products VALUES (1, '保溫杯')"))
+    engine.dispose()
+    r = cli("inventory", "add-db", url, "--sample", "2", "--json")
+    assert r.code == 0, r.err
+    (entry,) = r.json["entries"]
+    assert entry["name"] == "customers" and entry["records"] == 3  # COUNT(*), not the sample
+    assert entry["counts"]["TW_NATIONAL_ID"] == 2
+    shown = cli("inventory", "show", entry["id"], "--json").json
+    assert shown["location_kind"] == "db_table" and shown["location"].endswith("#customers")
+    assert "C003" in [c["code"] for c in shown["categories"]]
+    assert cli("inventory", "add-db", "nosuchdb://x").code == 2
