@@ -104,10 +104,16 @@ def test_timeline_done_and_close(initialized, cli, session):
                "contact").code == 0
     r = cli("incidents", "close", iid, "--note", "處理完畢")
     assert r.code == 2 and "binding duties still open" in r.err
+    late = cli("incidents", "done", iid, "TW-MODA-DE-A08-report", "--note", "已通報數位部",
+               "--at", "2026-03-10T09:00", "--json")
+    assert late.code == 0 and late.json["late"] is True
     for o in doc["obligations"]:
-        if o["binding"]:
+        if o["binding"] and o["id"] != "TW-MODA-DE-A08-report":
             r = cli("incidents", "done", iid, o["id"], "--note", "已完成", "--json")
-            assert r.code == 0 and r.json["done_at"]
+            assert r.code == 0 and r.json["done_at"] and r.json["late"] is False
+    shown = cli("incidents", "show", iid, "--roc")
+    assert shown.code == 0 and "115年03月09日 23:59" in shown.out and "已完成" in shown.out
+    assert cli("incidents", "list").code == 0
     r = cli("incidents", "close", iid, "--note", "處理完畢", "--json")
     assert r.code == 0 and r.json["status"] == "closed"
     kinds = [e["kind"] for e in cli("incidents", "show", iid, "--json").json["timeline"]]

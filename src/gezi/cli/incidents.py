@@ -13,7 +13,7 @@ from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, settin
 from gezi.cli.common import register as reg
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import parse_date, parse_datetime, roc_date, show_date
+from gezi.core.timeutil import as_utc, parse_date, parse_datetime, roc_date, show_date
 from gezi.org.service import resolve_org, update_org_settings
 from gezi.privacy import incidents as svc
 from gezi.privacy import mailer, notices
@@ -239,12 +239,13 @@ def done(
         incident = svc.get_incident(session, resolve_org(session, org), incident_id)
         duty = svc.mark_done(session, incident, clock_id, settings().who, note.strip(),
                              parse_datetime(at) if at else None)
-        doc = svc.duty_json(duty)
+        late = bool(duty.due and duty.done_at and as_utc(duty.done_at) > as_utc(duty.due))
+        doc = {**svc.duty_json(duty), "late": late}
     if json_out:
         print_json(doc)
     else:
-        late = " (逾期 late)" if duty.due and doc["done_at"] > doc["due"] else ""
-        console.print(f"已登記完成 recorded {clock_id} at {doc['done_at']}{late}")
+        console.print(f"已登記完成 recorded {clock_id} at {doc['done_at']}"
+                      + (" (逾期 late)" if late else ""))
 
 
 @app.command("close")
