@@ -283,9 +283,10 @@ class Gen:
         floor = r.random()
         if floor < 0.4:
             parts.append(f"{num(r.randint(2, 25))}樓")
-            if r.random() < 0.2:
+            unit = r.random()  # 之N or a room, never both (之814室 would be ambiguous)
+            if unit < 0.2:
                 parts.append(f"之{num(r.randint(1, 9))}")
-            if r.random() < 0.15:
+            elif unit < 0.35:
                 parts.append(f"{num(r.randint(1, 20))}室")
         elif floor < 0.5:
             parts.append(r.choice(["B1", "地下一樓", f"{r.randint(2, 20)}F"]))
@@ -424,7 +425,7 @@ def order_emails(g: Gen, n: int) -> list[Line]:
     for _ in range(n):
         name = g.name()
         out += [
-            Line().t("From: 購物網 <no-reply@shop.example.com.tw>"),
+            Line().t("From: 購物網 <").e("EMAIL_ADDRESS", "no-reply@shop.example.com.tw").t(">"),
             Line().t("To: ").e("EMAIL_ADDRESS", g.email()),
             Line().t("Subject: 訂單成立通知 #").d("order_number", "20" + g.digits(12)),
             Line().t(""),
