@@ -32,7 +32,7 @@ def verify(json_out: JsonOpt = False) -> None:
 @app.command("log")
 def log(
     table_name: Annotated[str | None, typer.Option("--table", help="只看某資料表 One table.")] = None,
-    limit: Annotated[int, typer.Option(help="筆數 Number of entries.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="筆數 Number of entries.")] = 50,
     json_out: JsonOpt = False,
 ) -> None:
     """顯示最近的異動 Show recent changes (who, when, what)."""
