@@ -322,12 +322,13 @@ def _send_all(session: Session, org: Organization, incident: Incident,
         for person, row in todo:
             if last is not None and (wait := last + interval - clock()) > 0:
                 sleep(wait)
+            # built before the claim, so only the SMTP exchange can leave a row in "sending"
+            msg = _message(org, incident, config, person, row)
             if not _claim(session, row, allowed):
                 continue
             if hook:
                 hook("claimed", row)
             last = clock()
-            msg = _message(org, incident, config, person, row)
             try:
                 _transfer(conn, config.sender, msg, person.email)
             except _Refused as exc:
