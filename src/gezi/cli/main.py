@@ -38,6 +38,7 @@ GROUPS: list[tuple[str, str]] = [
     ("gezi.cli.incidents", "register"),
     ("gezi.cli.pii", "register"),
     ("gezi.cli.mask", "register"),
+    ("gezi.cli.logs", "register"),
 ]
 
 for module_name, attr in GROUPS:

@@ -22,7 +22,7 @@ DAY_MS = 86_400_000
 EV_COLUMNS = (
     "rid", "file_id", "source", "ts_ms", "dayn", "ip", "method", "path", "status", "account",
     "acct", "event", "result", "ok", "is_static", "is_login", "is_admin", "is_admin_login",
-    "is_pw_change", "probe", "sqli", "country", "foreign", "location", "allowed",
+    "is_pw_change", "probe", "sqli", "country", "is_foreign", "location", "allowed",
 )
 
 
@@ -115,7 +115,7 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
            ELSE result END AS result,
       ok, is_static, is_login, is_admin, is_admin_login, is_pw_change,
       {", ".join(matchers)},
-      i.country, coalesce(i.country IS NOT NULL AND i.country <> {home}, false) AS foreign,
+      i.country, coalesce(i.country IS NOT NULL AND i.country <> {home}, false) AS is_foreign,
       coalesce(i.country, {home}) AS location,
       coalesce(i.ip_allowed, false) OR {ua_allow}
         OR coalesce({_under_prefix("path", profile.allow.paths)}, false) AS allowed

@@ -325,6 +325,26 @@ class Workspace:
                     WHEN ts_ms IS NULL THEN 'bad_timestamp' END AS reason
         FROM t"""
 
+    def add_parquet(self, path: Path, source: str) -> None:
+        """Archived events (from `gezi logs ingest`); evidence lines are rebuilt from the fields."""
+        fid = len(self.paths)
+        self.paths.append(path)
+        table = f"p{fid}"
+        line = ("json_object('ts', strftime(make_timestamp(ts_ms * 1000), '%Y-%m-%dT%H:%M:%SZ'), "
+                "'ip', ip, 'user', account, 'event', event, 'result', result)::VARCHAR"
+                if source == "auth" else
+                "concat_ws(' ', ip, '- -', '[' || strftime(make_timestamp(ts_ms * 1000), "
+                "'%d/%b/%Y:%H:%M:%S +0000') || ']', '\"' || method || ' ' || target || '\"', "
+                "status, coalesce(bytes::VARCHAR, '-'), '\"' || coalesce(ref, '-') || '\"', "
+                "'\"' || coalesce(ua, '-') || '\"')")
+        self.con.execute(f"CREATE TABLE {table} AS SELECT *, {line} AS line, "
+                         f"NULL::VARCHAR AS reason FROM read_parquet({_lit(str(path))})")
+        self.line_tables[fid] = table
+        self.parsed.append(self._select(fid, source, f"SELECT rowid AS rid, * FROM {table}"))
+        n = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        self.summary.lines += n
+        self.summary.parsed += n
+
     # -- results ------------------------------------------------------------------------------
 
     def parsed_union(self) -> str:
