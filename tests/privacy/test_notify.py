@@ -78,7 +78,7 @@ def _csv(tmp_path: Path, extra: str = "") -> Path:
 
 def _notify(cli, smtp, iid, csv, *extra):
     return cli("incidents", "notify", iid, "--recipients", csv, "--smtp-host", "127.0.0.1",
-               "--smtp-port", str(smtp.port), "--from", "dpo@shop.example", "--rate", "1000",
+               "--smtp-port", str(smtp.port), "--from", "dpo@shop.example", "--rate", "1000/s",
                *extra, "--json")
 
 
@@ -209,4 +209,8 @@ def test_bad_recipients_file_and_sender(incident_id, cli, tmp_path, smtp):
     r = cli("incidents", "notify", incident_id, "--recipients", _csv(tmp_path), "--from", "x",
             "--smtp-port", str(smtp.port), "--smtp-host", "127.0.0.1")
     assert r.code == 2 and "sender" in r.err
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--rate", "fast")
+    assert r.code == 2 and "--rate" in r.err
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--rate", "0")
+    assert r.code == 2 and "greater than 0" in r.err
     assert smtp.accepted == []

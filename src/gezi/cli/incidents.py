@@ -293,7 +293,8 @@ def notify(
     sender: Annotated[str, typer.Option("--from", help="寄件者 Sender address.")],
     smtp_host: Annotated[str, typer.Option("--smtp-host")] = "localhost",
     smtp_port: Annotated[int, typer.Option("--smtp-port")] = 25,
-    rate: Annotated[float, typer.Option("--rate", help="每秒封數 Messages per second.")] = 5.0,
+    rate: Annotated[str, typer.Option(
+        "--rate", help="每秒封數 Messages per second, e.g. 5 or 5/s.")] = "5/s",
     starttls: Annotated[bool, typer.Option("--starttls", help="使用 STARTTLS.")] = False,
     smtp_user: Annotated[str | None, typer.Option(
         "--smtp-user", help="帳號；密碼取自 GEZI_SMTP_PASSWORD Login; password from env.")] = None,
@@ -303,8 +304,12 @@ def notify(
     org: OrgOpt = None, json_out: JsonOpt = False,
 ) -> None:
     """以電子郵件寄送通知（可中斷續寄，不重複寄送）Send the notice by SMTP, resumable."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/s)?\s*", rate)
+    if not match:
+        raise GeziError(f"--rate 格式錯誤 use a number of messages per second, e.g. 5/s: {rate!r}")
     people = mailer.read_recipients(recipients)
-    config = mailer.SmtpConfig(host=smtp_host, port=smtp_port, sender=sender, rate=rate,
+    config = mailer.SmtpConfig(host=smtp_host, port=smtp_port, sender=sender,
+                               rate=float(match.group(1)),
                                starttls=starttls, user=smtp_user,
                                password=os.environ.get("GEZI_SMTP_PASSWORD"))
     with reg() as session:
