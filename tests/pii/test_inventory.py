@@ -119,6 +119,15 @@ def test_directory_is_one_entry_or_one_per_file(initialized, cli, tmp_path):
     assert names == ["a.csv", "b.txt"]  # files without PII get no entry
     assert len(cli("inventory", "list", "--json").json["entries"]) == 3
 
+    # A scan limited to phones updates phone counts only; the other counts stay.
+    r = cli("inventory", "add-scan", folder / "a.csv", "--entities", "PHONE_NUMBER", "--json")
+    entry = r.json["entries"][0]
+    assert set(entry["counts"]) == {"PHONE_NUMBER"} and not entry["created"]
+    counts = {e["entity"]: e["count"]
+              for e in cli("inventory", "show", entry["id"], "--json").json["entities"]}
+    assert counts["TW_NATIONAL_ID"] == 2 and counts["PHONE_NUMBER"] == 2
+    assert cli("inventory", "add-scan", folder, "--entities", "NO_SUCH_ENTITY").code == 2
+
 
 def test_set_validates_codes_and_export_writes_the_register(initialized, cli, tmp_path):
     _org(cli)

@@ -19,6 +19,7 @@ from gezi.cli.common import (
 from gezi.cli.common import (
     register as reg,
 )
+from gezi.cli.pii import parse_entities
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import now_utc, show_date
 from gezi.org.service import resolve_org
@@ -29,16 +30,6 @@ app = typer.Typer(help="個資檔案清冊 Personal-data inventory: scan, comple
 
 EntitiesOpt = Annotated[str | None, typer.Option(
     "--entities", help="只找這些種類（逗號分隔） Only these entity types, comma-separated.")]
-
-
-def _entities(value: str | None) -> set[str] | None:
-    if not value:
-        return None
-    wanted = {v.strip().upper() for v in value.split(",") if v.strip()}
-    unknown = wanted - set(inv.entity_categories())
-    if unknown:
-        raise GeziError(f"未知的個資種類 unknown entity type(s): {', '.join(sorted(unknown))}")
-    return wanted
 
 
 def _print_recorded(results: list[dict], skipped: list[dict]) -> None:
@@ -64,7 +55,7 @@ def add_scan(
     """掃描並登錄個資檔案 Scan paths and create/update 個資檔案 entries."""
     from gezi.pii.scan import scan_paths
 
-    wanted = _entities(entities)
+    wanted = parse_entities(entities)
     for path in paths:
         if not path.exists():
             raise GeziError(f"找不到路徑 no such file or directory: {path}")
@@ -77,7 +68,7 @@ def add_scan(
             report = scan_paths([root], entities=wanted)
             scanned += report.files_scanned
             skipped += report.files_skipped
-            for loc in inv.locations_from_report(report, root, per_file):
+            for loc in inv.locations_from_report(report, root, per_file, wanted):
                 results.append(inv.record_location(session, organization, loc, seen_at))
     if json_out:
         print_json({"entries": results, "files_scanned": scanned, "files_skipped": skipped})
@@ -99,14 +90,14 @@ def add_db(
 
     if sample < 1:
         raise GeziError("--sample 須為正整數 must be a positive number")
-    wanted = _entities(entities)
+    wanted = parse_entities(entities)
     result = scan_database(url, sample=sample, full=full, entities=wanted)
     counts = inv.table_row_counts(url, result["tables"])
     seen_at = now_utc()
     with reg() as session:
         organization = resolve_org(session, org)
         results = [inv.record_location(session, organization, loc, seen_at)
-                   for loc in inv.locations_from_db(result, counts)]
+                   for loc in inv.locations_from_db(result, counts, wanted)]
     if json_out:
         print_json({"entries": results})
     else:

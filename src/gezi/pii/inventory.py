@@ -175,6 +175,7 @@ class LocationScan:
     samples: dict[str, list[str]] = field(default_factory=dict)
     records: int = 0
     files_scanned: int = 0
+    scope: frozenset[str] | None = None  # entity types the scan looked for (None: all)
 
     def add(self, findings: Iterable[PiiFinding]) -> None:
         """Count findings per entity, keep a few masked samples, count records (lines/rows)."""
@@ -189,27 +190,34 @@ class LocationScan:
         self.records += len(records)
 
 
-def locations_from_report(report: ScanReport, root: Path, per_file: bool) -> list[LocationScan]:
-    """One location for the scanned path, or (per_file, for a directory) one per file with hits."""
+def locations_from_report(report: ScanReport, root: Path, per_file: bool,
+                          scope: set[str] | None = None) -> list[LocationScan]:
+    """One location for the scanned path, or (per_file, for a directory) one per file with hits.
+
+    ``scope`` is the set of entity types the scan was limited to, if any.
+    """
     root_str = str(root)
+    frozen = frozenset(scope) if scope else None
     if root.is_dir() and per_file:
         by_path: dict[str, list[PiiFinding]] = {}
         for f in report.findings:
             by_path.setdefault(f.path, []).append(f)
         out = []
         for path, findings in sorted(by_path.items()):
-            loc = LocationScan(location=path, kind="file", name=Path(path).name, files_scanned=1)
+            loc = LocationScan(location=path, kind="file", name=Path(path).name, files_scanned=1,
+                               scope=frozen)
             loc.add(findings)
             out.append(loc)
         return out
     kind = "directory" if root.is_dir() else "file"
     loc = LocationScan(location=root_str, kind=kind, name=root.name or root_str,
-                       files_scanned=report.files_scanned)
+                       files_scanned=report.files_scanned, scope=frozen)
     loc.add(report.findings)
     return [loc]
 
 
-def locations_from_db(result: dict, row_counts: dict[tuple[str | None, str], int]) -> list[LocationScan]:
+def locations_from_db(result: dict, row_counts: dict[tuple[str | None, str], int],
+                      scope: set[str] | None = None) -> list[LocationScan]:
     """One location per table of a ``scan_database`` result that holds personal data.
 
     Counts are rows whose values matched, per entity, summed over columns; a column classified
@@ -218,7 +226,8 @@ def locations_from_db(result: dict, row_counts: dict[tuple[str | None, str], int
     out = []
     for t in result["tables"]:
         loc = LocationScan(location=f"{result['database']}#{_table_name(t)}", kind="db_table",
-                           name=_table_name(t), records=row_counts.get((t["schema"], t["table"]), 0))
+                           name=_table_name(t), records=row_counts.get((t["schema"], t["table"]), 0),
+                           scope=frozenset(scope) if scope else None)
         for col in t["columns"]:
             for entity, info in col["entities"].items():
                 loc.counts[entity] += info["rows"]
@@ -283,7 +292,7 @@ def _category_items(codes: Iterable[str]) -> list[dict[str, str]]:
 def _update_entities(entry: PdFile, loc: LocationScan, seen_at: dt.datetime) -> None:
     existing = {e.entity: e for e in entry.entities}
     for entity, row in existing.items():
-        if entity not in loc.counts:
+        if entity not in loc.counts and (loc.scope is None or entity in loc.scope):
             row.count, row.samples = 0, []
     for entity, count in loc.counts.items():
         row = existing.get(entity)
@@ -342,7 +351,8 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
     declared_none = not entry.categories
     declared = {c.get("code") for c in entry.categories}
     _update_entities(entry, loc, seen_at)
-    entry.records = loc.records
+    if loc.scope is None or entry.records is None:  # a scan limited to some entities
+        entry.records = loc.records  # undercounts the rows holding personal data
     entry.files_scanned = loc.files_scanned
     entry.last_scanned_at = seen_at
     if loc.counts:
