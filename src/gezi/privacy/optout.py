@@ -30,6 +30,7 @@ from gezi.core.settings import Settings
 from gezi.core.timeutil import iso, now_utc
 from gezi.org.models import Organization
 from gezi.org.service import update_org_settings
+from gezi.pii.masking import partial
 from gezi.privacy.ops_models import IDENTIFIER_TYPES, OPTOUT_CHANNELS, MarketingOptOut
 
 KEY_ENV = "GEZI_IDENTIFIER_KEY"
@@ -114,20 +115,14 @@ def digest(settings: Settings, id_type: str, normalized: str) -> str:
 
 
 def mask(id_type: str, normalized: str) -> str:
-    """A display form that identifies nobody: w***@example.com, 0912-***-678, AB***89."""
+    """A display form that identifies nobody (gezi.pii.masking): w***@example.com, 0912-***-678."""
     if id_type == "email":
-        local, _, domain = normalized.partition("@")
-        return f"{local[:1]}***@{domain}"
+        return partial("EMAIL_ADDRESS", normalized)
     if id_type == "phone":
         num = phonenumbers.parse(normalized, "TW")  # normalized is E.164, always parses
-        national = re.sub(r"\D", "", phonenumbers.format_number(
-            num, phonenumbers.PhoneNumberFormat.NATIONAL))
-        if num.country_code == 886 and len(national) == 10:
-            return f"{national[:4]}-***-{national[-3:]}"
-        return f"+{num.country_code} {national[:2]}***{national[-3:]}"
-    if len(normalized) <= 4:
-        return "***"
-    return f"{normalized[:2]}***{normalized[-2:]}"
+        national = re.sub(r"\D", "", phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL))
+        return partial("PHONE_NUMBER", national if num.country_code == 886 else normalized)
+    return partial("MEMBER_ID", normalized)
 
 
 @dataclass(frozen=True)

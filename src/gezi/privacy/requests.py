@@ -9,7 +9,6 @@ keyed digests (``gezi.privacy.optout.identify``).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from gezi.core.errors import GeziError
 from gezi.core.settings import Settings
 from gezi.core.timeutil import TAIPEI, as_utc, iso, now_utc, roc_date
 from gezi.org.models import Organization
+from gezi.pii.masking import partial
 from gezi.privacy.clocks import REQUEST_TYPES, request_deadline, taipei_day
 from gezi.privacy.ops_models import DataSubjectRequest
 from gezi.privacy.optout import digest, identify
@@ -109,23 +109,7 @@ def rules() -> RequestRules:
     return load_yaml_model(RULES_FILE, RequestRules)
 
 
-# --- masking ---------------------------------------------------------------------------------
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def mask_name(text: str) -> str:
-    """Mask each word of a name or description: 王小明 → 王○明, Alice → A***e, 12 → 1*."""
-    def one(word: str) -> str:
-        fill = "○" if _CJK.search(word) else "*"
-        if len(word) <= 1:
-            return word
-        if len(word) == 2:
-            return word[0] + fill
-        return word[0] + fill * min(len(word) - 2, 3) + word[-1]
-
-    return " ".join(one(w) for w in text.split())
-
+# --- identifiers -----------------------------------------------------------------------------
 
 def subject_digest(settings: Settings, subject: str) -> str:
     """Keyed digest of a subject's name (whitespace collapsed), to find their other requests."""
@@ -152,7 +136,7 @@ def new_request(session: Session, settings: Settings, org: Organization, *, requ
     contact_id = _contact(settings, contact) if contact else None
     req = DataSubjectRequest(
         org_id=org.id, request_type=request_type, channel=(channel or "").strip() or None,
-        subject_masked=mask_name(norm_subject),
+        subject_masked=partial("PERSON_NAME", norm_subject),
         subject_digest=subject_digest(settings, norm_subject),
         contact_masked=contact_id.masked if contact_id else None,
         contact_digest=contact_id.digest if contact_id else None,
