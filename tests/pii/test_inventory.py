@@ -74,6 +74,12 @@ def test_scan_creates_entry_and_rescan_flags_undeclared_category(initialized, cl
     assert shown["undeclared_categories"] == ["C002"]
     assert {e["entity"]: e["count"] for e in shown["entities"]}["CREDIT_CARD"] == 1
 
+    # Neither the register tables nor the audit trail hold a raw value.
+    with session_scope(get_settings()) as s:
+        stored = [str(row) for t in ("pd_files", "pd_file_entities", "findings", "audit_log")
+                  for row in s.execute(sa.text(f"SELECT * FROM {t}"))]
+    assert stored and not any(NID in row or CARD in row for row in stored)
+
     # Declaring C002 resolves the mismatch: a further re-scan raises nothing new.
     assert cli("inventory", "set", entry["id"], "--category", "C001", "--category", "C002",
                "--category", "C003").code == 0

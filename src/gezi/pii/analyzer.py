@@ -44,6 +44,37 @@ def _windows(ctx: ContextIndex, rec: Recognizer, text: str) -> list[tuple[int, i
     return spans
 
 
+_BOUNDARY = frozenset(" \t\n\r\u3000,.;:!?()[]{}<>\"'，。；：！？（）「」『』【】、")
+_STRETCH = 32
+
+
+def _anchor_windows(rec: Recognizer, text: str) -> list[tuple[int, int]]:
+    """Windows around the anchor's matches, stretched to a boundary on both sides, so the
+    patterns see each value whole (the same matches as a scan of the full text)."""
+    assert rec.anchor is not None
+    before, after = rec.spec.anchor_window
+    n = len(text)
+    spans: list[tuple[int, int]] = []
+    for m in rec.anchor.finditer(text):
+        lo, hi = max(0, m.start() - before), min(n, m.end() + after)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+            continue
+        floor = max(0, lo - _STRETCH) if rec.spec.anchor_stretch else lo
+        while lo > floor and text[lo - 1] not in _BOUNDARY:
+            lo -= 1
+        spans.append((lo, hi))
+    if not rec.spec.anchor_stretch:
+        return spans
+    out = []
+    for lo, hi in spans:
+        ceiling = min(n, hi + _STRETCH)
+        while hi < ceiling and text[hi] not in _BOUNDARY:
+            hi += 1
+        out.append((lo, hi))
+    return out
+
+
 def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int, base: float,
            hinted: bool) -> float | None:
     spec = rec.spec
@@ -71,6 +102,8 @@ def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int,
 def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool) -> list[Hit]:
     if rec.spec.context_required and not hinted:
         spans = _windows(ctx, rec, text)
+    elif rec.anchor is not None:
+        spans = _anchor_windows(rec, text)
     else:
         spans = [(0, len(text))]
     hits: list[Hit] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from gezi.pii.context import ContextIndex
 from gezi.pii.registry import NameData, Recognizer
@@ -48,14 +48,15 @@ def name_at(text: str, pos: int, data: NameData, stops: set[int]) -> tuple[int, 
     return (pos, end) if end > pos + sl else None
 
 
-def name_before(text: str, end: int, data: NameData) -> tuple[int, int] | None:
-    """A name ending at ``end`` (right before a cue such as 先生): 4, 3 then 2 characters."""
+def name_before(text: str, end: int, data: NameData, stops: set[int]) -> tuple[int, int] | None:
+    """A name ending at ``end`` (right before a cue such as 先生): 4, 3 then 2 characters.
+    A cue inside the candidate (王小姐您好) means it is a title, not a given name."""
     for length in (4, 3, 2):
         start = end - length
         if start < 0:
             continue
         sl = _surname_len(text, start, data)
-        if not sl or not 1 <= length - sl <= 2:
+        if not sl or not 1 <= length - sl <= 2 or any(i in stops for i in range(start + sl, end)):
             continue
         if all(_given_ok(ch, data) for ch in text[start + sl : end]):
             return start, end
@@ -65,29 +66,45 @@ def name_before(text: str, end: int, data: NameData) -> tuple[int, int] | None:
 @cache
 def _jieba():
     import jieba
-    import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
+    jieba.initialize()
+    return jieba
 
 
-def jieba_person_at(text: str, pos: int, data: NameData) -> tuple[int, int] | None:
-    """The person name jieba finds at ``pos`` in a small window, repaired for cut surnames."""
+@lru_cache(maxsize=4096)
+def _token_bounds(window: str) -> frozenset[int]:
+    """Offsets where jieba (dictionary + HMM for unknown words such as names) starts a token."""
+    bounds, offset = set(), 0
+    for word in _jieba().lcut(window):
+        bounds.add(offset)
+        offset += len(word)
+    bounds.add(offset)
+    return frozenset(bounds)
+
+
+def uncued_name_at(text: str, pos: int, sl: int, data: NameData,
+                   stops: set[int]) -> tuple[int, int] | None:
+    """A name with no cue around it: surname + common given-name characters, not part of a
+    dictionary word (森林, 如何, 方法), and cut as a word or surname + word by jieba."""
+    g = pos + sl
+    if g >= len(text) or text[g] not in data.given_name_chars:
+        return None
+    jb = _jieba()
+    if pos > 0 and text[pos - 1 : pos + 1] in jb.dt.FREQ:
+        return None  # the surname character belongs to the word before it (森林, 行李)
+    if jb.dt.FREQ.get(text[pos : g + 1]) and text[g + 1 : g + 2] not in data.given_name_chars:
+        return None  # a dictionary word such as 方法, 高手
+    end = g + 1
+    if end < len(text) and end not in stops and text[end] in data.given_name_chars:
+        end += 1
     lo = max(0, pos - _JIEBA_WINDOW)
-    window = text[lo : pos + _JIEBA_WINDOW]
-    offset = lo
-    for word, flag in _jieba().lcut(window):
-        start, end = offset, offset + len(word)
-        offset = end
-        if start > pos + 1:
-            break
-        if not flag.startswith("nr"):
-            continue
-        if start == pos and 2 <= len(word) <= 4 and _surname_len(word, 0, data):
-            return start, end
-        # jieba cuts 林淑芬 into 林 + 淑芬(nr): glue the surname back on.
-        if start == pos + 1 and len(word) == 2 and _surname_len(text, pos, data) == 1:
-            return pos, end
+    bounds = _token_bounds(text[lo : end + _JIEBA_WINDOW])
+    if pos - lo not in bounds:
+        return None
+    for stop in (end, end - 1) if end - g == 2 else (end,):
+        if stop - lo in bounds:
+            return pos, stop
     return None
 
 
@@ -130,7 +147,7 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         if pos < len(text):
             add(name_at(text, pos, data, stops), SCORE_CUE_BEFORE)
     for start, _ in after.spans if after else ():
-        add(name_before(text, start, data), SCORE_CUE_AFTER)
+        add(name_before(text, start, data, stops), SCORE_CUE_AFTER)
     if use_jieba:
         covered = {s for s, _ in found}
         pattern = _PATTERNS.get(id(data))
@@ -140,7 +157,5 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             pos = m.start()
             if pos in covered:
                 continue
-            span = jieba_person_at(text, pos, data)
-            if span:
-                add(span, SCORE_JIEBA)
+            add(uncued_name_at(text, pos, m.end() - pos, data, stops), SCORE_JIEBA)
     return [(s, e, score) for (s, e), score in found.items()]

@@ -104,19 +104,31 @@ def widen(pattern: str) -> str:
     return "".join(out)
 
 
-_LEADING_LOOKBEHIND = re.compile(r"^\(\?<!(\[[^\]]*\])\)(\[[^\]]*\])(?![*+?{])")
+_LEADING_LOOKBEHIND = re.compile(
+    r"^\(\?<!(\[[^\]]*\])\)(\[[^\]]*\])(?:\{(\d+)(?:,(\d*))?\}|(\+))?(?![*?{+])")
 
 
 def fast_start(pattern: str) -> str:
     """Move a leading one-character negative lookbehind behind the first character class.
 
-    ``(?<!X)[Y]…`` and ``[Y](?<!X.)…`` match the same strings, but the second starts with a
-    character class, which lets the regex engine skip quickly to candidate positions.
+    ``(?<!X)[Y]{8}`` and ``[Y](?<!X.)[Y]{7}`` match the same strings, but the second starts
+    with a character class, which lets the regex engine skip quickly to candidate positions.
     """
     m = _LEADING_LOOKBEHIND.match(pattern)
     if not m:
         return pattern
-    return f"{m.group(2)}(?<!{m.group(1)}.){pattern[m.end():]}"
+    behind, cls, low, high, plus = m.groups()
+    if plus:
+        rest = f"{cls}*"
+    elif low is None:
+        rest = ""
+    elif int(low) == 0:
+        return pattern
+    elif high is None:
+        rest = f"{cls}{{{int(low) - 1}}}"
+    else:
+        rest = f"{cls}{{{int(low) - 1},{'' if high == '' else int(high) - 1}}}"
+    return f"{cls}(?<!{behind}.){rest}{pattern[m.end():]}"
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:

@@ -58,6 +58,9 @@ class RecognizerSpec(Dated):
     column_hints: list[str] = Field(default_factory=list)
     column_boost: float = Field(default=0.3, ge=0, le=1)
     min_score: float = Field(default=0.5, ge=0, le=1)
+    anchor: str | None = None
+    anchor_window: tuple[int, int] = (48, 48)
+    anchor_stretch: bool = True
     mask_keep: tuple[int, int] = (1, 1)
 
     @model_validator(mode="after")
@@ -96,6 +99,7 @@ class NamesFile(Dated):
     cues_after: list[str]
     not_name_chars: str
     pseudonym_given_chars: str = Field(min_length=10)
+    given_name_chars: str = Field(min_length=10)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -123,6 +127,7 @@ class Recognizer:
     patterns: list[tuple[re.Pattern[str], float]]
     window_before: int
     window_after: int
+    anchor: re.Pattern[str] | None = None
 
     @property
     def entity(self) -> str:
@@ -136,6 +141,7 @@ class NameData:
     surnames: frozenset[str]
     double_surnames: frozenset[str]
     not_name_chars: frozenset[str]
+    given_name_chars: frozenset[str] = frozenset()
     pseudonym_surnames: tuple[str, ...] = ()
     pseudonym_given_chars: str = ""
 
@@ -182,11 +188,34 @@ def _variants(word: str) -> set[str]:
     return forms | {"".join(fullwidth(c) or c for c in f) for f in forms}
 
 
+def trie_regex(words: list[str]) -> str:
+    """An alternation of words factored by common prefixes (臺(?:北市|中市)|新(?:北市|竹市)…):
+    the regex engine rejects a position after one character instead of trying every word."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict) -> str:
+        branches = []
+        optional = "" in node
+        for ch, child in sorted(node.items()):
+            if ch:
+                branches.append(re.escape(ch) + render(child))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not optional else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if optional else body
+
+    return render(tree)
+
+
 def _expand_places(regex: str, places: PlacesFile) -> str:
-    counties = sorted({c for county in places.counties for c in (county, county.replace("臺", "台"))},
-                      key=len, reverse=True)
+    counties = sorted({c for county in places.counties for c in (county, county.replace("臺", "台"))})
     not_place = re.escape(places.not_place_chars)
-    return (regex.replace("{COUNTY}", "|".join(counties))
+    return (regex.replace("{COUNTY}", trie_regex(counties))
             .replace("{NUM}", f"[{places.number_chars}]+")
             .replace("{PLACE}", rf"[^\s\d{not_place}\W]"))
 
@@ -207,7 +236,8 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
         recognizers.append(Recognizer(
             index=index, spec=spec, patterns=compiled,
             window_before=rec_file.context_window_before if before is None else before,
-            window_after=rec_file.context_window_after if after is None else after))
+            window_after=rec_file.context_window_after if after is None else after,
+            anchor=compile_pattern(spec.anchor) if spec.anchor else None))
         for word in spec.context:
             add(word, index, CONTEXT)
         for word in spec.negative_context:
@@ -225,6 +255,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
         surnames=frozenset(names.surnames.split()),
         double_surnames=frozenset(names.double_surnames),
         not_name_chars=frozenset(names.not_name_chars),
+        given_name_chars=frozenset(names.given_name_chars) - frozenset(" \n"),
         pseudonym_surnames=tuple(dict.fromkeys(names.surnames.split())),
         pseudonym_given_chars=names.pseudonym_given_chars)
     return Registry(recognizers=recognizers, automaton=automaton, names=name_data,

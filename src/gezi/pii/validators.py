@@ -12,6 +12,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -66,17 +67,24 @@ def credit_card(value: str, params: dict[str, Any]) -> bool:
     return _prefix_ok(digits, params.get("prefixes", []))
 
 
+@lru_cache(maxsize=1 << 16)
+def _tw_number_valid(national: str) -> bool:
+    # Building the number directly skips phonenumbers.parse (4× the cost of the check itself).
+    number = phonenumbers.PhoneNumber(country_code=886, national_number=int(national))
+    return phonenumbers.is_valid_number(number)
+
+
 def tw_phone(value: str, params: dict[str, Any]) -> bool:
-    """A valid Taiwanese number according to phonenumbers' numbering-plan metadata."""
-    norm = _EXTENSION.sub("", unicodedata.normalize("NFKC", value))
-    if norm.startswith("886"):
-        norm = "+" + norm
-    norm = norm.replace("(0)", "")
-    try:
-        number = phonenumbers.parse(norm, "TW")
-    except phonenumbers.NumberParseException:
+    """A valid Taiwanese number according to phonenumbers' numbering-plan metadata (TW)."""
+    norm = _EXTENSION.sub("", unicodedata.normalize("NFKC", value)).replace("(0)", "")
+    digits = re.sub(r"\D", "", norm)
+    if digits.startswith("886") and (norm.lstrip().startswith(("+", "886"))):
+        national = digits[3:].lstrip("0")
+    elif digits.startswith("0"):
+        national = digits[1:]
+    else:
         return False
-    return number.country_code == 886 and phonenumbers.is_valid_number(number)
+    return 7 <= len(national) <= 11 and _tw_number_valid(national)
 
 
 _DATE_PARTS = re.compile(r"(?:民國\s*)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
