@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from gezi.core.db import session_scope
+from gezi.core.errors import GeziError
 from gezi.core.settings import get_settings
 from gezi.org.service import resolve_org
 from gezi.privacy import mailer
@@ -214,3 +215,14 @@ def test_bad_recipients_file_and_sender(incident_id, cli, tmp_path, smtp):
     r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--rate", "0")
     assert r.code == 2 and "greater than 0" in r.err
     assert smtp.accepted == []
+
+
+def test_recipients_file_must_be_utf8(tmp_path):
+    path = tmp_path / "big5.csv"
+    path.write_bytes("王小明@example.com\n".encode("big5"))
+    with pytest.raises(GeziError, match="UTF-8"):
+        mailer.read_recipients(path)
+    bom = tmp_path / "bom.csv"
+    bom.write_text("email,name\nA@Example.com,甲\na@example.com,乙\n", encoding="utf-8-sig")
+    parsed = mailer.read_recipients(bom)
+    assert [r.email for r in parsed.recipients] == ["A@Example.com"] and parsed.duplicates == 1

@@ -41,6 +41,9 @@ def _check(values: dict[str, Any]) -> None:
     for key in ("affected", "system_records"):
         if values.get(key) is not None and values[key] < 0:
             raise GeziError(f"--{key.replace('_', '-')} 不可為負數 must not be negative")
+    detected = values.get("detected_at")
+    if detected is not None and as_utc(detected) > now_utc() + dt.timedelta(minutes=5):
+        raise GeziError("--detected-at 不可晚於現在 the detection time is in the future")
     if "title" in values and not str(values["title"]).strip():
         raise GeziError("--title 不可空白 must not be empty")
     bad = set(values.get("contact") or {}) - set(CONTACT_KEYS)
