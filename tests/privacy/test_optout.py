@@ -126,3 +126,26 @@ def test_key_from_environment_must_be_long_hex(gezi_env, monkeypatch):
     monkeypatch.setenv("GEZI_IDENTIFIER_KEY", "ab" * 32)
     assert svc.identifier_key(get_settings()) == bytes.fromhex("ab" * 32)
     assert not (get_settings().data_dir / "secrets").exists()
+
+
+def test_filter_removes_refused_people_from_a_big5_contact_list(org_cli, tmp_path):
+    org_cli("optout", "add", "--phone", "0912345678", "--channel", "sms")
+    org_cli("optout", "add", "--phone", "0922333444", "--channel", "all")
+    org_cli("optout", "add", "--phone", "0933444555", "--channel", "email")  # does not block sms
+    contacts = tmp_path / "名單.csv"
+    contacts.write_bytes("姓名,手機\n王小明,0912-345-678\n李大華,+886922333444\n陳美麗,0933444555\n"
+                         "林志玲,not-a-phone\n張三,\n".encode("cp950"))
+    out = tmp_path / "allowed.csv"
+    r = org_cli("optout", "filter", str(contacts), "--column", "手機", "--type", "phone", "--channel", "sms",
+                "--out", str(out), "--json")
+    assert r.code == 0, r.err
+    doc = r.json
+    assert (doc["rows"], doc["allowed"], doc["suppressed"], doc["invalid"]) == (5, 1, 2, 2)
+    assert doc["encoding"] == "cp950" and [s["line"] for s in doc["invalid_sample"]] == [5, 6]
+    assert "not-a-phone" not in r.out
+    assert out.read_text(encoding="utf-8").splitlines() == ["姓名,手機", "陳美麗,0933444555"]
+    assert contacts.read_bytes().decode("cp950").count("\n") == 6  # the input is untouched
+    bad = org_cli("optout", "filter", str(contacts), "--column", "email", "--out", str(out))
+    assert bad.code == 2 and "手機" in bad.err
+    assert org_cli("optout", "filter", str(contacts), "--column", "手機", "--out", str(contacts)).code == 2
+    assert org_cli("optout", "filter", str(tmp_path / "none.csv"), "--column", "x", "--out", str(out)).code == 2

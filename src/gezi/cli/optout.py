@@ -115,6 +115,30 @@ def export(
         typer.echo(buf.getvalue(), nl=False)
 
 
+@app.command("filter")
+def filter_cmd(
+    source: Annotated[Path, typer.Argument(help="行銷名單 CSV Marketing contact list (CSV, UTF-8 or Big5).")],
+    column: Annotated[str, typer.Option("--column", help="識別碼欄位名稱 Column holding the identifier.")],
+    out: Annotated[Path, typer.Option("--out", help="排除後之名單 Where to write the allowed rows.")],
+    id_type: Annotated[str, typer.Option("--type", help="email | phone | member_id")] = "email",
+    channel: ChannelOpt = "all",
+    org: OrgOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """自行銷名單排除拒絕行銷者 Remove people who refused marketing from a contact list."""
+    s = settings()
+    with reg() as session:
+        doc = svc.filter_contacts(session, s, resolve_org(session, org), source, out, column=column,
+                                  id_type=id_type, channel=channel)
+    if json_out:
+        print_json(doc)
+        return
+    console.print(f"{doc['rows']} 筆：可行銷 allowed {doc['allowed']}，排除 suppressed {doc['suppressed']}，"
+                  f"無效 invalid {doc['invalid']} → {doc['out']}")
+    for item in doc["invalid_sample"]:
+        console.print(f"  無效 invalid line {item['line']}: {item['value']}")
+
+
 @app.command("list")
 def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False) -> None:
     """列出拒絕行銷紀錄（遮罩）List refusals (masked)."""

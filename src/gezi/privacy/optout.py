@@ -11,9 +11,11 @@ someone who only has the database. The same key serves data-subject requests (su
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import hmac
+import io
 import os
 import re
 import secrets
@@ -30,6 +32,7 @@ from gezi.core.settings import Settings
 from gezi.core.timeutil import iso, now_utc
 from gezi.org.models import Organization
 from gezi.org.service import update_org_settings
+from gezi.pii.files import SAMPLE_BYTES, Unreadable, detect_encoding
 from gezi.pii.masking import partial
 from gezi.privacy.ops_models import IDENTIFIER_TYPES, OPTOUT_CHANNELS, MarketingOptOut
 
@@ -230,3 +233,54 @@ def set_first_marketing_channel(session: Session, org: Organization, channel: st
 def first_marketing_channel(org: Organization) -> dict[str, Any] | None:
     """The recorded first-marketing opt-out channel, if any."""
     return (org.settings or {}).get(SETTING_KEY)
+
+
+# --- batch suppression -----------------------------------------------------------------------
+
+SAMPLE_SIZE = 5
+
+
+def filter_contacts(session: Session, settings: Settings, org: Organization, source: Path, dest: Path, *,
+                    column: str, id_type: str, channel: str) -> dict[str, Any]:
+    """Copy a marketing contact list (CSV) to ``dest`` without the people who refused marketing on
+    ``channel``; the source file is not changed. Rows whose identifier cannot be normalized are
+    left out too and counted, with a masked sample (they match no refusal and reach no one)."""
+    _check_channel(channel)
+    if id_type not in IDENTIFIER_TYPES:
+        raise GeziError(f"未知的識別碼類型 unknown identifier type {id_type!r}; use {', '.join(IDENTIFIER_TYPES)}")
+    if source.resolve() == dest.resolve():
+        raise GeziError("--out 不可與輸入檔相同 must not overwrite the input file")
+    refused = {r.digest for r in list_optouts(session, org, channel) if r.id_type == id_type}
+    try:
+        raw = source.read_bytes()
+        encoding = detect_encoding(raw[:SAMPLE_BYTES])
+    except OSError as exc:
+        raise GeziError(f"無法讀取 cannot read {source}: {exc.strerror}") from None
+    except Unreadable as exc:
+        raise GeziError(f"無法讀取 cannot read {source}: {exc}") from None
+    reader = csv.DictReader(io.StringIO(raw.decode(encoding, errors="replace"), newline=""))
+    if reader.fieldnames is None or column not in reader.fieldnames:
+        raise GeziError(f"找不到欄位 no column {column!r} in {source.name}; columns: "
+                        f"{', '.join(reader.fieldnames or [])}")
+    counts = {"rows": 0, "allowed": 0, "suppressed": 0, "invalid": 0}
+    sample: list[dict[str, Any]] = []
+    with dest.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames, extrasaction="ignore")
+        writer.writeheader()
+        for line, row in enumerate(reader, start=2):
+            counts["rows"] += 1
+            value = row.get(column) or ""
+            try:
+                ident = digest(settings, id_type, normalize(id_type, value))
+            except GeziError:
+                counts["invalid"] += 1
+                if len(sample) < SAMPLE_SIZE:
+                    sample.append({"line": line, "value": partial("MEMBER_ID", value.strip()) if value.strip() else ""})
+                continue
+            if ident in refused:
+                counts["suppressed"] += 1
+                continue
+            counts["allowed"] += 1
+            writer.writerow(row)
+    return {**counts, "encoding": encoding, "channel": channel, "id_type": id_type, "out": str(dest),
+            "invalid_sample": sample}
