@@ -226,3 +226,14 @@ def test_recipients_file_must_be_utf8(tmp_path):
     bom.write_text("email,name\nA@Example.com,甲\na@example.com,乙\n", encoding="utf-8-sig")
     parsed = mailer.read_recipients(bom)
     assert [r.email for r in parsed.recipients] == ["A@Example.com"] and parsed.duplicates == 1
+
+
+def test_huge_nul_and_quoted_lines_are_counted_not_fatal(tmp_path):
+    path = tmp_path / "messy.csv"
+    path.write_text("email,name\n" + "x" * 200_000 + "\nok@example.com,\"王,小明\"\n"
+                    "bad\x00@example.com\n\"unterminated@example.com\nlast@example.com\n",
+                    encoding="utf-8")
+    parsed = mailer.read_recipients(path)
+    assert [(r.email, r.name) for r in parsed.recipients] == [
+        ("ok@example.com", "王,小明"), ("last@example.com", None)]
+    assert parsed.invalid == 3 and "longer than" in parsed.invalid_sample[0]

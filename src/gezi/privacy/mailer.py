@@ -39,6 +39,7 @@ from gezi.privacy import notices, optout
 from gezi.privacy.incident_models import Incident, IncidentEvent, NoticeDelivery
 
 SAMPLE = 3
+MAX_LINE = 1000  # an e-mail address plus a name; anything longer is not a recipient line
 RETRYABLE = ("pending", "failed")
 
 
@@ -78,12 +79,27 @@ def _mask_line(line: str) -> str:
     return re.sub(r"[^\s,;]{2,}", lambda m: m.group(0)[:1] + "***", line)[:60]
 
 
+def _bad(result: RecipientFile, number: int, text: str) -> None:
+    result.invalid += 1
+    if len(result.invalid_sample) < SAMPLE:
+        result.invalid_sample.append(f"line {number}: {text}")
+
+
+def _address_key(address: str) -> str | None:
+    """The normalized address (the opt-out register's form), or None when it is not one."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in address):  # NUL, CR… would break SMTP
+        return None
+    try:
+        return optout.normalize("email", address)
+    except GeziError:
+        return None
+
+
 def read_recipients(path: Path) -> RecipientFile:
     """Read ``email[,name]`` lines; a header line ``email,…`` is allowed. Bad lines are counted
     and sampled (masked), duplicates (case-insensitive) are dropped."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise GeziError(f"無法讀取收件人檔案 cannot read recipients file {path}: {exc.strerror}") \
             from None
@@ -91,19 +107,23 @@ def read_recipients(path: Path) -> RecipientFile:
         raise GeziError(f"收件人檔案須為 UTF-8 recipients file must be UTF-8: {path}") from None
     result = RecipientFile(recipients=[])
     seen: set[str] = set()
-    for n, row in enumerate(rows):
-        cells = [c.strip() for c in row]
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE:
+            _bad(result, number, f"({len(line)} characters, longer than {MAX_LINE})")
+            continue
+        try:  # one record per physical line: a stray quote cannot swallow the rest of the file
+            cells = [c.strip() for c in next(csv.reader([line], strict=True), [])]
+        except csv.Error as exc:
+            _bad(result, number, f"({exc})")
+            continue
         if not any(cells):
             continue
-        if n == 0 and cells[0].lower() in ("email", "e-mail", "電子郵件", "電子信箱"):
+        if number == 1 and cells[0].lower() in ("email", "e-mail", "電子郵件", "電子信箱"):
             continue
         address = cells[0]
-        try:
-            key = optout.normalize("email", address)
-        except GeziError:
-            result.invalid += 1
-            if len(result.invalid_sample) < SAMPLE:
-                result.invalid_sample.append(f"line {n + 1}: {_mask_line(','.join(cells))}")
+        key = _address_key(address)
+        if key is None:
+            _bad(result, number, _mask_line(",".join(cells)))
             continue
         if key in seen:
             result.duplicates += 1
