@@ -206,3 +206,24 @@ def test_every_step_is_on_the_audit_trail_and_closing_keeps_a_handling_record(se
     assert actions[0] == "insert" and actions.count("update") >= 3
     kinds = {e.kind for e in session.scalars(sa.select(Evidence))}
     assert kinds == {"data_subject_request"}
+
+
+def test_overdue_requests_become_findings_once_and_show_lists_evidence(org_cli):
+    late = new(org_cli, "--type", "stop", "--received", now_iso(-40)).json["id"]
+    new(org_cli, "--type", "stop", "--received", now_iso(-1))
+    doc = org_cli("requests", "list", "--record-findings", "--json").json
+    assert doc["findings_created"] == 1 and doc["overdue"] == 1
+    assert org_cli("requests", "list", "--record-findings", "--json").json["findings_created"] == 0
+    from gezi.compliance.models import Finding
+    from gezi.core.db import session_scope
+
+    with session_scope(get_settings()) as s:
+        finding = s.scalar(sa.select(Finding).where(Finding.source == "requests"))
+        assert finding.severity == "high" and finding.detail["request_id"] == late
+    org_cli("requests", "verify-identity", str(late), "--method", "臨櫃")
+    org_cli("requests", "close", str(late), "--decision", "granted")
+    shown = org_cli("requests", "show", str(late), "--json").json
+    assert shown["overdue"] is True and shown["status"] == "closed"  # decided after the due moment
+    assert [e["kind"] for e in shown["evidence"]] == ["data_subject_request"]
+    assert org_cli("requests", "show", str(late)).code == 0
+    assert org_cli("requests", "show", "404").code == 2

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, settings, table
 from gezi.cli.common import register as reg
+from gezi.compliance.evidence import evidence_for
 from gezi.core.timeutil import now_utc, parse_datetime, show_date
 from gezi.org.service import resolve_org
 from gezi.privacy import requests as svc
@@ -124,6 +126,8 @@ def list_cmd(
         "--due-within", help="只列 N 日內到期（含逾期）之未結案請求 Open requests due within N days.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="含已結案 Include closed requests.")] = False,
     subject: Annotated[str | None, typer.Option("--subject", help="只列此當事人 Only this subject.")] = None,
+    record_findings: Annotated[bool, typer.Option(
+        "--record-findings", help="逾期未結案者登錄為缺失 Record overdue open requests as findings.")] = False,
     org: OrgOpt = None,
     json_out: JsonOpt = False,
     roc: RocOpt = False,
@@ -135,14 +139,36 @@ def list_cmd(
         o = resolve_org(session, org)
         rows = svc.list_requests(session, o, due_within=due_within, include_closed=all_, now=now,
                                  subject_digest=svc.subject_digest(s, subject) if subject else None)
+        made = svc.record_overdue_findings(session, o, rows, now) if record_findings else 0
         docs = [svc.request_dict(r, now) for r in rows]
     if json_out:
-        print_json({"requests": docs, "overdue": sum(1 for d in docs if d["overdue"] and d["status"] == "open")})
+        print_json({"requests": docs, "overdue": sum(1 for d in docs if d["overdue"] and d["status"] == "open"),
+                    "findings_created": made})
         return
     table("當事人權利行使 Data-subject requests", ["id", "類型", "當事人", "收件", "期限", "狀態", "延長", "逾期"],
           [[d["id"], d["type_zh"], d["subject"], show_date(d["received_at"], roc),
             show_date(d["due"], roc), d["status"], "是" if d["extended"] else "",
             "逾期" if d["overdue"] and d["status"] == "open" else ""] for d in docs])
+    if record_findings:
+        console.print(f"新增缺失 findings created: {made}")
+
+
+@app.command("show")
+def show(request_id: IdArg, org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False) -> None:
+    """顯示請求與處理經過 Show a request, its handling and its evidence."""
+    with reg() as session:
+        req = svc.get_request(session, resolve_org(session, org), request_id)
+        doc = svc.request_dict(req)
+        doc["evidence"] = [{"id": e.id, "filename": e.filename, "kind": e.kind, "sha256": e.sha256}
+                           for e in evidence_for(session, svc.TARGET, [str(req.id)]).get(str(req.id), [])]
+    if json_out:
+        print_json(doc)
+        return
+    _show(doc, roc)
+    table(None, ["欄位", "值"], [[k, show_date(v, roc) if isinstance(v, datetime) else v]
+                                 for k, v in doc.items() if k != "evidence"])
+    for e in doc["evidence"]:
+        console.print(f"證據 evidence #{e['id']} {e['filename']} ({e['kind']})")
 
 
 def register(root: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gezi.catalog.loader import DATA_DIR, load_yaml_model
 from gezi.catalog.schema import LText, Source, Status, Strict
 from gezi.compliance.evidence import add_evidence, link_evidence
+from gezi.compliance.findings import upsert_finding
 from gezi.compliance.models import Evidence
 from gezi.core.errors import GeziError
 from gezi.core.settings import Settings
@@ -360,3 +361,22 @@ def request_dict(req: DataSubjectRequest, now: dt.datetime | None = None) -> dic
         "decision_reason": req.decision_reason, "fee": req.fee,
         "closed_at": as_utc(req.closed_at) if req.closed_at else None,
     }
+
+
+def record_overdue_findings(session: Session, org: Organization, rows: list[DataSubjectRequest],
+                            now: dt.datetime | None = None) -> int:
+    """Open requests past their due moment become findings (one per request, deduplicated): a
+    missed Art 13 deadline is what an inspector fines (PDPA Art 48)."""
+    now = as_utc(now or now_utc())
+    made = 0
+    for req in rows:
+        if req.status != "open" or as_utc(req.due_at) >= now:
+            continue
+        _, created = upsert_finding(
+            session, org_id=org.id, source="requests", fingerprint=f"request:{req.id}:overdue",
+            title=f"當事人請求 #{req.id}（{rules().type_name(req.request_type)}）已逾處理期限 {iso(req.due_at)}",
+            severity="high", seen_at=now,
+            detail={"request_id": req.id, "type": req.request_type, "due": iso(req.due_at),
+                    "source": req.clock_source})
+        made += created
+    return made
