@@ -1,0 +1,202 @@
+"""File scanners: formats, encodings, locations and offsets, bad input reported and skipped."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from gezi.pii.model import ScanReport
+from gezi.pii.scan import scan_paths
+from .builders import (
+    make_docx,
+    make_encrypted_pdf,
+    make_pdf,
+    make_xlsx,
+    make_zip,
+)
+
+CSV_TEXT = "姓名,身分證,電話,備註\n王小明,A123456789,0912-345-678,寄到台北市大安區忠孝東路四段100號\n"
+
+
+def scan(*paths: Path, workers: int = 1) -> ScanReport:
+    return scan_paths(list(paths), workers=workers)
+
+
+def located(report: ScanReport) -> set[tuple]:
+    return {(Path(f.path).name if "!" not in f.path else f.path.split("!", 1)[1], f.entity,
+             f.line, f.row, f.column, f.start, f.end, f.value) for f in report.findings}
+
+
+def test_text_lines_and_offsets(tmp_path):
+    path = tmp_path / "chat.log"
+    lines = ["沒有個資的一行", "客戶王小明說他的身分證是Ａ１２３４５６７８９喔",
+             "電話 0912 345 678，email wang@example.com"]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    report = scan(path)
+    assert report.files_scanned == 1 and report.files_skipped == []
+    assert report.bytes_scanned == path.stat().st_size
+    for f in report.findings:
+        assert lines[f.line - 1][f.start:f.end] == f.value
+    assert located(report) == {
+        ("chat.log", "PERSON_NAME", 2, None, None, 2, 5, "王小明"),
+        ("chat.log", "TW_NATIONAL_ID", 2, None, None, 12, 22, "Ａ１２３４５６７８９"),
+        ("chat.log", "PHONE_NUMBER", 3, None, None, 3, 15, "0912 345 678"),
+        ("chat.log", "EMAIL_ADDRESS", 3, None, None, 22, 38, "wang@example.com"),
+    }
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp950"])
+def test_csv_encodings_rows_and_columns(tmp_path, encoding):
+    path = tmp_path / "customers.csv"
+    path.write_bytes(CSV_TEXT.encode(encoding))
+    report = scan(path)
+    assert report.files_skipped == []
+    assert located(report) == {
+        ("customers.csv", "PERSON_NAME", None, 2, "姓名", 0, 3, "王小明"),
+        ("customers.csv", "TW_NATIONAL_ID", None, 2, "身分證", 0, 10, "A123456789"),
+        ("customers.csv", "PHONE_NUMBER", None, 2, "電話", 0, 12, "0912-345-678"),
+        ("customers.csv", "TW_ADDRESS", None, 2, "備註", 2, 18, "台北市大安區忠孝東路四段100號"),
+    }
+
+
+def test_tsv_and_column_hint_enables_context_entities(tmp_path):
+    path = tmp_path / "vendors.tsv"
+    path.write_text("公司\t統一編號\t備註\n甲公司\t04595252\t04595252\n", encoding="utf-8")
+    report = scan(path)
+    # Only the cell under 統一編號 counts: a bare 8-digit number elsewhere is not a UBN.
+    assert located(report) == {("vendors.tsv", "TW_UBN", None, 2, "統一編號", 0, 8, "04595252")}
+
+
+def test_xlsx_sheets(tmp_path):
+    path = make_xlsx(tmp_path / "book.xlsx", {
+        "客戶": [["姓名", "手機", "生日"], ["陳怡君", "0922333444", "1990-05-12"],
+                 [None, 912345678, None]],
+        "其他": [["說明"], ["無個資"]],
+    })
+    report = scan(path)
+    assert report.files_skipped == []
+    assert located(report) == {
+        ("book.xlsx", "PERSON_NAME", None, 2, "客戶!姓名", 0, 3, "陳怡君"),
+        ("book.xlsx", "PHONE_NUMBER", None, 2, "客戶!手機", 0, 10, "0922333444"),
+        ("book.xlsx", "DATE_OF_BIRTH", None, 2, "客戶!生日", 0, 10, "1990-05-12"),
+    }
+
+
+def test_json_and_jsonl(tmp_path):
+    doc = {"order": {"id": "20240615123456", "buyer": {"name": "林淑芬", "phone": "0912345678"},
+                     "items": [{"note": "統編04595252"}]}}
+    (tmp_path / "order.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "events.jsonl").write_text(
+        '{"msg": "login ok", "ip": "203.0.113.9"}\nnot json 身分證A123456789\n', encoding="utf-8")
+    report = scan(tmp_path)
+    assert located(report) == {
+        ("order.json", "PERSON_NAME", None, None, "$.order.buyer.name", 0, 3, "林淑芬"),
+        ("order.json", "PHONE_NUMBER", None, None, "$.order.buyer.phone", 0, 10, "0912345678"),
+        ("order.json", "TW_UBN", None, None, "$.order.items[0].note", 2, 10, "04595252"),
+        ("events.jsonl", "IP_ADDRESS", 1, None, "$.ip", 0, 11, "203.0.113.9"),
+        ("events.jsonl", "TW_NATIONAL_ID", 2, None, None, 12, 22, "A123456789"),
+    }
+
+
+def test_docx_paragraphs_and_tables(tmp_path):
+    path = make_docx(tmp_path / "memo.docx", ["會議紀錄", "聯絡人：王小明，手機0912345678"],
+                     [["姓名", "身分證字號"], ["陳怡君", "A123456789"]])
+    report = scan(path)
+    assert located(report) == {
+        ("memo.docx", "PERSON_NAME", 2, None, None, 4, 7, "王小明"),
+        ("memo.docx", "PHONE_NUMBER", 2, None, None, 10, 20, "0912345678"),
+        ("memo.docx", "PERSON_NAME", None, 2, "姓名", 0, 3, "陳怡君"),
+        ("memo.docx", "TW_NATIONAL_ID", None, 2, "身分證字號", 0, 10, "A123456789"),
+    }
+
+
+def test_pdf_text_and_encrypted_pdf(tmp_path):
+    plain = make_pdf(tmp_path / "form.pdf", ["Application form", "ID: A123456789",
+                                             "Mobile: 0912-345-678"])
+    make_encrypted_pdf(tmp_path / "locked.pdf", plain)
+    report = scan(tmp_path)
+    assert {(f.entity, f.line, f.value) for f in report.findings} == {
+        ("TW_NATIONAL_ID", 2, "A123456789"), ("PHONE_NUMBER", 3, "0912-345-678")}
+    assert [(Path(s["path"]).name, "encrypted" in s["reason"]) for s in report.files_skipped] == [
+        ("locked.pdf", True)]
+    assert report.files_scanned == 1
+
+
+def test_zip_recursive_with_member_paths(tmp_path):
+    inner = tmp_path / "inner.zip"
+    make_zip(inner, {"deep/a.txt": "身分證A123456789".encode()})
+    outer = make_zip(tmp_path / "outer.zip", {
+        "customers.csv": CSV_TEXT.encode("cp950"), "nested/inner.zip": inner.read_bytes()})
+    inner.unlink()
+    report = scan(outer)
+    paths = {f.path for f in report.findings}
+    assert paths == {f"{outer}!customers.csv", f"{outer}!nested/inner.zip!deep/a.txt"}
+    assert report.files_scanned == 2
+
+
+def test_bad_inputs_are_reported_and_the_rest_completes(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("手機0912345678", encoding="utf-8")
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02\xff\xfe" * 100)
+    (tmp_path / "bad.json").write_text('{"a": ', encoding="utf-8")
+    make_pdf(tmp_path / "x.pdf", ["x"])
+    (tmp_path / "corrupt.pdf").write_bytes(b"%PDF-1.4\n garbage \n%%EOF")
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 truncated")
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.txt", b"0" * (3 << 20))
+        zf.writestr("../../etc/evil.txt", "身分證A123456789")
+        zf.writestr("ok.txt", "電話0922333444")
+    nest = "身分證A123456789".encode()
+    for level in range(5):
+        path = tmp_path / f"n{level}.zip"
+        make_zip(path, {f"level{level}.zip" if level else "leaf.txt": nest})
+        nest = path.read_bytes()
+        path.unlink()
+    (tmp_path / "nested.zip").write_bytes(nest)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "back").symlink_to(tmp_path, target_is_directory=True)
+    report = scan(tmp_path, workers=2)
+    reasons = {s["path"].replace(str(tmp_path) + os.sep, ""): s["reason"] for s in report.files_skipped}
+    assert "XLSX" in reasons["broken.xlsx"]
+    assert "binary" in reasons["binary.txt"]
+    assert "JSON" in reasons["bad.json"]
+    assert "PDF" in reasons["corrupt.pdf"]
+    assert "ZIP" in reasons["bad.zip"]
+    assert "zip bomb" in reasons["bomb.zip!zeros.txt"]
+    assert "path traversal" in reasons["bomb.zip!../../etc/evil.txt"]
+    assert any("nested deeper" in r for p, r in reasons.items() if p.startswith("nested.zip!"))
+    assert "symlink loop" in reasons["loop"]
+    assert "symlink loop" in reasons["sub/back"]
+    values = {(Path(f.path.split("!")[0]).name, f.value) for f in report.findings}
+    assert ("good.txt", "0912345678") in values
+    assert ("bomb.zip", "0922333444") in values
+    assert not any(f.value == "A123456789" and "evil" in f.path for f in report.findings)
+
+
+def test_progress_and_parallel_match_sequential(tmp_path):
+    for i in range(4):
+        (tmp_path / f"f{i}.txt").write_text(f"客戶王小明 手機09123456{i:02d}\n" * 50, encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    seq = scan_paths([tmp_path], workers=1)
+    par = scan_paths([tmp_path], workers=2, progress=lambda d, t: calls.append((d, t)))
+    assert sorted(map(repr, seq.findings)) == sorted(map(repr, par.findings))
+    assert len(seq.findings) == 4 * 50 * 2
+    assert calls[-1][0] == calls[-1][1] == sum(p.stat().st_size for p in tmp_path.iterdir())
+
+
+def test_large_text_file_streams_in_batches(tmp_path):
+    path = tmp_path / "big.log"
+    line = "2026-11-23 10:00:01 INFO user=alice 訂單 20240615123456 處理完成\n"
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(40000):
+            fh.write(line if i != 39999 else "身分證 A123456789\n")
+    report = scan(path)
+    assert [(f.line, f.value) for f in report.findings] == [(40000, "A123456789")]
