@@ -24,7 +24,7 @@ Category = Literal[
 ]
 # Columns of the normalized events table a rule may test in `where` / `prior`.
 WHERE_COLUMNS = {
-    "source", "event", "result", "method", "status", "ok", "is_static", "is_login", "is_admin",
+    "source", "event", "result", "method", "status", "ok", "served", "is_static", "is_login", "is_admin",
     "is_admin_login", "is_pw_change", "probe", "sqli", "is_foreign",
 }
 Scalar = str | int | bool

@@ -21,7 +21,7 @@ DAY_MS = 86_400_000
 # Columns of `ev` (also the Parquet layout of `gezi logs ingest`, minus the profile flags).
 EV_COLUMNS = (
     "rid", "file_id", "source", "ts_ms", "dayn", "ip", "method", "path", "status", "account",
-    "acct", "event", "result", "ok", "is_static", "is_login", "is_admin", "is_admin_login",
+    "acct", "event", "result", "ok", "served", "is_static", "is_login", "is_admin", "is_admin_login",
     "is_pw_change", "probe", "sqli", "country", "is_foreign", "location", "allowed",
 )
 
@@ -103,7 +103,8 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
         coalesce({_in_list("path", profile.password_change_paths)}, false) AS is_pw_change,
         {", ".join(f"{expr} AS {name}" for name, expr in flags.items())},
         CASE WHEN source = 'web' THEN coalesce(status BETWEEN 100 AND 399, false)
-             ELSE coalesce(result = 'success', false) END AS ok
+             ELSE coalesce(result = 'success', false) END AS ok,
+        coalesce(source = 'web' AND status BETWEEN 200 AND 299, false) AS served
       FROM c)
     SELECT rid, file_id, source, ts_ms, (ts_ms + {TAIPEI_OFFSET_MS}) // {DAY_MS} AS dayn,
       d.ip, method, path, status, account,
@@ -113,7 +114,7 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
            WHEN source = 'web' AND is_login THEN 'login' ELSE event END AS event,
       CASE WHEN source = 'web' AND is_pw_change AND method = 'POST' AND ok THEN 'success'
            ELSE result END AS result,
-      ok, is_static, is_login, is_admin, is_admin_login, is_pw_change,
+      ok, served, is_static, is_login, is_admin, is_admin_login, is_pw_change,
       {", ".join(matchers)},
       i.country, coalesce(i.country IS NOT NULL AND i.country <> {home}, false) AS is_foreign,
       coalesce(i.country, {home}) AS location,
