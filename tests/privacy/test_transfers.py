@@ -61,7 +61,7 @@ def test_transfer_links_the_inventory_entry_and_keeps_the_record_as_evidence(ses
     record = Path(blob_path(s, ev.sha256)).read_text(encoding="utf-8")
     for part in ("SG 客服中心", "委託契約第3條", "VPN", "2026-03-01", "客戶服務", "清冊 #"):
         assert part in record
-    for bad in ("USA", "1", ""):
+    for bad in ("USA", "1", "", "XX", "EU"):
         with pytest.raises(GeziError):
             svc.record_transfer(session, s, org, inventory="x", destination=bad, recipient="r", purpose="p",
                                 actor="t")

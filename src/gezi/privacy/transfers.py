@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import phonenumbers
 import sqlalchemy as sa
 from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -339,9 +340,10 @@ def record_transfer(session: Session, settings: Settings, org: Organization, *, 
     """Record a transfer of a personal-data file to a destination; the record (對象、依據、原因、
     方法、時間、地點, seed 000 §十 第1款) is also kept as evidence."""
     destination = destination.strip().upper()
-    if not DEST_RE.match(destination):
-        raise GeziError(f"目的地須為 ISO 3166 兩碼國家代碼 --destination must be a 2-letter country code, "
-                        f"got {destination!r}")
+    # The regions of the phonenumbers metadata are ISO 3166-1 alpha-2 codes shipped offline.
+    if not DEST_RE.match(destination) or destination not in phonenumbers.SUPPORTED_REGIONS:
+        raise GeziError(f"目的地須為 ISO 3166 兩碼國家或地區代碼 --destination must be a 2-letter country "
+                        f"or region code, got {destination!r}")
     inventory, recipient, purpose = inventory.strip(), recipient.strip(), purpose.strip()
     if not inventory or not recipient or not purpose:
         raise GeziError("--inventory、--recipient、--purpose 不可空白 must not be empty")
