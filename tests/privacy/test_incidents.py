@@ -207,3 +207,31 @@ def test_incomplete_notice_is_refused(initialized, cli, tmp_path):
     assert "data categories" in r.err and "measures taken" in r.err and "contact" in r.err
     r = cli("incidents", "notice", str(doc["id"]), "--format", "rtf", "--out", out)
     assert r.code == 2 and "unknown format" in r.err
+
+
+def test_due_lists_overdue_and_upcoming_binding_duties(initialized, cli):
+    _org(cli)
+    old = _new(cli, "--affected", "5")  # detected 2026-03-06: its 72 h report is long overdue
+    now = datetime.now(TAIPEI).replace(microsecond=0)
+    r = cli("incidents", "new", "--title", "剛發生", "--detected-at", now.isoformat(),
+            "--affected", "5", "--json")
+    fresh = r.json
+    r = cli("incidents", "due", "--within", "1", "--json")
+    assert r.code == 0
+    listed = {(d["incident_id"], d["id"]): d for d in r.json["duties"]}
+    assert listed[(old["id"], "TW-MODA-DE-A08-report")]["overdue"] is True
+    assert (fresh["id"], "TW-MODA-DE-A08-report") not in listed
+    assert all(d["binding"] for d in r.json["duties"])  # advisory duties never show up here
+    r = cli("incidents", "due", "--within", "80", "--json")
+    upcoming = {(d["incident_id"], d["id"]): d for d in r.json["duties"]}
+    assert upcoming[(fresh["id"], "TW-MODA-DE-A08-report")]["overdue"] is False
+    r = cli("incidents", "due", "--record-findings", "--json")
+    assert r.json["findings_created"] == 1
+    assert cli("incidents", "due", "--record-findings", "--json").json["findings_created"] == 0
+    findings = cli("findings", "list", "--source", "incidents", "--json")
+    assert findings.code == 0 and "TW-MODA-DE-A08-report" in findings.out
+    cli("incidents", "done", str(old["id"]), "TW-MODA-DE-A08-report", "--note", "補通報")
+    r = cli("incidents", "due", "--json")
+    assert (old["id"], "TW-MODA-DE-A08-report") not in {
+        (d["incident_id"], d["id"]) for d in r.json["duties"]}
+    assert cli("incidents", "due", "--within", "-1").code == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, settin
 from gezi.cli.common import register as reg
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import as_utc, parse_date, parse_datetime, roc_date, show_date
+from gezi.core.timeutil import as_utc, now_utc, parse_date, parse_datetime, roc_date, show_date
 from gezi.org.service import resolve_org, update_org_settings
 from gezi.privacy import incidents as svc
 from gezi.privacy import mailer, notices
@@ -258,6 +259,34 @@ def close(incident_id: IdArg,
         svc.close_incident(session, incident, settings().who, note)
         doc = svc.incident_json(incident)
     print_json(doc) if json_out else console.print(f"事故 #{incident_id} 已結案 closed")
+
+
+@app.command("due")
+def due(
+    within: Annotated[float, typer.Option(
+        "--within", help="幾小時內到期（含已逾期）Due within this many hours (overdue included).")
+    ] = 24.0,
+    record_findings: Annotated[bool, typer.Option(
+        "--record-findings", help="逾期者登錄為缺失 Record overdue duties as findings.")] = False,
+    org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False,
+) -> None:
+    """即將到期與逾期之法定義務（供排程檢查）Binding duties due soon or overdue."""
+    if within < 0:
+        raise GeziError("--within 不可為負數 must not be negative")
+    now = now_utc()
+    with reg() as session:
+        organization = resolve_org(session, org)
+        duties = svc.open_duties(session, organization, timedelta(hours=within), now)
+        created = svc.record_overdue(session, organization, duties, now) if record_findings else 0
+        docs = [{"incident_id": d.incident_id, "incident": d.incident.title,
+                 "overdue": as_utc(d.due) < now, **svc.duty_json(d)} for d in duties]
+    if json_out:
+        print_json({"now": now, "within_hours": within, "duties": docs,
+                    "findings_created": created})
+        return
+    table("即將到期／逾期之法定義務 Duties due", ["事故", "義務 id", "期限 due", "逾期", "依據"],
+          [[f"#{d['incident_id']} {d['incident']}", d["id"], _when(d["due"], roc),
+            "逾期 overdue" if d["overdue"] else "", d["source"]] for d in docs])
 
 
 @app.command("notice")

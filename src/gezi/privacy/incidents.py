@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gezi.compliance.findings import upsert_finding
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import as_utc, iso, now_utc
 from gezi.org.models import Organization
@@ -198,6 +199,38 @@ def mark_done(session: Session, incident: Incident, clock_id: str, actor: str, n
                                          at=duty.done_at))
     session.flush()
     return duty
+
+
+def open_duties(session: Session, org: Organization, within: dt.timedelta,
+                now: dt.datetime | None = None) -> list[IncidentDuty]:
+    """Binding duties not yet met that are due before ``now + within`` (overdue ones too),
+    soonest first — what a cron job or the dashboard checks so no deadline is missed."""
+    limit = (now or now_utc()) + within
+    rows = session.scalars(
+        sa.select(IncidentDuty).join(Incident)
+        .where(Incident.org_id == org.id, Incident.status == "open", IncidentDuty.binding,
+               IncidentDuty.done_at.is_(None), IncidentDuty.due.is_not(None)))
+    return sorted((d for d in rows if as_utc(d.due) <= limit), key=lambda d: as_utc(d.due))
+
+
+def record_overdue(session: Session, org: Organization, duties: list[IncidentDuty],
+                   now: dt.datetime | None = None) -> int:
+    """Make each overdue duty a finding (one per incident and duty, deduplicated); returns
+    how many findings were created."""
+    now = now or now_utc()
+    created = 0
+    for duty in duties:
+        if as_utc(duty.due) >= now:
+            continue
+        _, new = upsert_finding(
+            session, org_id=org.id, source="incidents",
+            fingerprint=f"incident:{duty.incident_id}:{duty.clock_id}",
+            title=f"事故 #{duty.incident_id} 逾期未完成法定義務 overdue duty {duty.clock_id}",
+            severity="high", seen_at=now,
+            detail={"incident_id": duty.incident_id, "clock_id": duty.clock_id,
+                    "due": iso(duty.due), "source": duty.source})
+        created += new
+    return created
 
 
 def duty_json(duty: IncidentDuty) -> dict[str, Any]:
