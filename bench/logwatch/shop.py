@@ -371,13 +371,20 @@ class Shop:
             t = start + rng.expovariate(1 / gap)
             while t < end:
                 r = rng.random()
-                page = (self.product_path() if r < 0.7 else
+                page = (self.product_path() if r < 0.75 else
                         f"/category/{rng.choice(CATEGORIES)}?page={rng.randrange(1, 30)}"
-                        if r < 0.9 else rng.choice(["/", "/robots.txt", "/sitemap.xml"]))
-                status = 404 if r < 0.7 and rng.random() < 0.01 else 200
+                        if r < 0.97 else "/")
+                status = 404 if r < 0.75 and rng.random() < 0.01 else 200
                 out.append(Event(t, rng.choice(ips), "GET", page, status,
                                  rng.randrange(9000, 60000), "-", ua))
                 t += rng.expovariate(1 / gap)
+            # robots.txt and the sitemap are re-read every few hours, not per page
+            if rng.random() < 0.3:
+                t = start + rng.random() * (end - start)
+                for path in ("/robots.txt", "/sitemap.xml"):
+                    out.append(Event(t, rng.choice(ips), "GET", path, 200,
+                                     912 if path == "/robots.txt" else 48210, "-", ua))
+                    t += rng.uniform(0.5, 3.0)
 
 
 ANOMALY_PAGE = "/member/order/detail"
