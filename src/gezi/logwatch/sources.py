@@ -6,7 +6,6 @@ import bz2
 import gzip
 import json
 import lzma
-import shutil
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,13 +53,34 @@ class Decompressed:
     truncated: bool
 
 
+def _decompressor(compression: str):
+    if compression == "gzip":
+        return zlib.decompressobj(wbits=31)
+    if compression == "bz2":
+        return bz2.BZ2Decompressor()
+    if compression == "xz":
+        return lzma.LZMADecompressor()
+    return zstandard.ZstdDecompressor().decompressobj()
+
+
 def decompress_to(path: Path, compression: str, target: Path) -> Decompressed:
-    """Stream-decompress into a plain file, keeping whatever precedes damage at the end."""
+    """Stream-decompress into a plain file, keeping everything that precedes damage.
+
+    Incremental decompressor objects (not file wrappers) so the output of a truncated or
+    corrupted archive is kept up to the damaged block; concatenated streams are followed.
+    """
     truncated = False
-    with target.open("wb") as out:
+    dec = _decompressor(compression)
+    with path.open("rb") as src, target.open("wb") as out:
         try:
-            with open_decompressed(path, compression) as src:
-                shutil.copyfileobj(src, out, CHUNK)
+            while chunk := src.read(64 * 1024):
+                while chunk:
+                    out.write(dec.decompress(chunk))
+                    if not getattr(dec, "eof", False):
+                        break
+                    chunk = dec.unused_data
+                    dec = _decompressor(compression) if chunk else dec
+            truncated = not getattr(dec, "eof", True)
         except (EOFError, OSError, zlib.error, lzma.LZMAError, zstandard.ZstdError):
             truncated = True
     return Decompressed(target, truncated)
