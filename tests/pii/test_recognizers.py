@@ -99,7 +99,7 @@ def test_ubn_rules():
     assert found("統編22099131", "TW_UBN") == [(2, 10, "22099131")]
     # 7th digit 7: its product 28 counts as 10 or as 1, so Z+1 divisible by 5 also passes.
     def z(ubn: str) -> int:
-        return sum(sum(divmod(int(d) * w, 10)) for d, w in zip(ubn, (1, 2, 1, 2, 1, 2, 4, 1)))
+        return sum(sum(divmod(int(d) * w, 10)) for d, w in zip(ubn, (1, 2, 1, 2, 1, 2, 4, 1), strict=True))
 
     seven = next(c for c in (f"{n:06d}7{d}" for n in range(1000, 10**6) for d in range(10))
                  if z(c) % 5 and (z(c) + 1) % 5 == 0)

@@ -11,6 +11,7 @@ import pytest
 
 from gezi.pii.model import ScanReport
 from gezi.pii.scan import scan_paths
+
 from .builders import (
     make_docx,
     make_encrypted_pdf,

@@ -16,6 +16,10 @@ _FW_OFFSET = 0xFEE0
 _QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
 _CLASS_ESCAPES = set("dDwWsSbBAZ")
 _GROUP_PREFIXES = ("(?:", "(?<!", "(?<=", "(?=", "(?!")
+_LOOKAROUNDS = ("(?<!", "(?<=", "(?=", "(?!")
+# Full-width forms that are everyday Chinese punctuation (電話：0912…, IP：2001:db8::1). Inside
+# a lookaround they would wrongly act as part of a value, so there they stay unwidened.
+_CJK_PUNCTUATION = frozenset("：，；！？（）")
 
 
 def fullwidth(ch: str) -> str | None:
@@ -27,7 +31,7 @@ def fullwidth(ch: str) -> str | None:
     return None
 
 
-def _class_body(body: str) -> str:
+def _class_body(body: str, in_lookaround: bool = False) -> str:
     """Add full-width counterparts to the items of a character-class body.
 
     Literal hyphens are escaped in the result, so appended items can never form a range.
@@ -39,7 +43,8 @@ def _class_body(body: str) -> str:
         if body[i] == "\\" and i + 1 < len(body):
             ch = body[i + 1]
             items.append(body[i : i + 2])
-            if ch not in _CLASS_ESCAPES and (fw := fullwidth(ch)):
+            fw = fullwidth(ch)
+            if ch not in _CLASS_ESCAPES and fw and not (in_lookaround and fw in _CJK_PUNCTUATION):
                 extra.append(fw)
             i += 2
             continue
@@ -52,7 +57,8 @@ def _class_body(body: str) -> str:
             i += 3
             continue
         items.append("\\-" if ch == "-" else ch)
-        if fw := fullwidth(ch):
+        fw = fullwidth(ch)
+        if fw and not (in_lookaround and fw in _CJK_PUNCTUATION):
             extra.append(fw)
         i += 1
     return "".join(items + extra)
@@ -73,6 +79,7 @@ def _end_of_class(pattern: str, start: int) -> int:
 def widen(pattern: str) -> str:
     """Rewrite a regex so every ASCII character it names also matches its full-width form."""
     out: list[str] = []
+    groups: list[bool] = []  # per open group: is it a lookaround?
     i = 0
     while i < len(pattern):
         ch = pattern[i]
@@ -85,16 +92,19 @@ def widen(pattern: str) -> str:
             end = _end_of_class(pattern, i)
             neg = pattern[i + 1] == "^"
             body = pattern[i + 1 + neg : end]
-            out.append("[" + ("^" if neg else "") + _class_body(body) + "]")
+            out.append("[" + ("^" if neg else "") + _class_body(body, any(groups)) + "]")
             i = end + 1
         elif ch == "(":
             prefix = next((p for p in _GROUP_PREFIXES if pattern.startswith(p, i)), "(")
+            groups.append(prefix in _LOOKAROUNDS)
             out.append(prefix)
             i += len(prefix)
         elif ch == "{" and (m := _QUANT.match(pattern, i)):
             out.append(m.group())
             i = m.end()
         elif ch in ".^$*+?|)":
+            if ch == ")" and groups:
+                groups.pop()
             out.append(ch)
             i += 1
         else:

@@ -55,16 +55,19 @@ def _prefix_ok(digits: str, prefixes: list[str]) -> bool:
     return False
 
 
+_CARD_GROUPS = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}")
+
+
 def credit_card(value: str, params: dict[str, Any]) -> bool:
-    """Luhn check plus a known issuer prefix; separators must group consistently."""
+    """Luhn check, a known scheme prefix with that scheme's length, card-like grouping."""
     norm = unicodedata.normalize("NFKC", value)
     digits = re.sub(r"[\s-]", "", norm)
     if not 13 <= len(digits) <= 19 or not twid.luhn_is_valid(digits):
         return False
-    groups = re.split(r"[\s-]", norm)
-    if len(groups) > 1 and len(groups) not in (3, 4, 5):
-        return False
-    return _prefix_ok(digits, params.get("prefixes", []))
+    if digits != norm and not _CARD_GROUPS.fullmatch(norm):
+        return False  # 4582-662-102451 is grouped like a bank account, not a card
+    return any(len(digits) in scheme["lengths"] and _prefix_ok(digits, scheme["prefixes"])
+               for scheme in params.get("schemes", []))
 
 
 @lru_cache(maxsize=1 << 16)
