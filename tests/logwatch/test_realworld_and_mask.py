@@ -1,0 +1,52 @@
+"""A real Apache log (elastic/examples, 2015) and the masking of personal data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gezi.logwatch.mask import mask_text, mask_value
+from gezi.logwatch.scan import scan
+
+REAL = Path("/work/shared/realworld/apache_combined_2015.log")
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="real-world sample not present")
+def test_real_apache_log_parses_and_flags_only_the_real_probes():
+    doc = scan([REAL]).to_dict()
+    s = doc["summary"]
+    assert s["lines"] == 10000 and s["parsed"] == 10000
+    by_cat: dict[str, set[str]] = {}
+    for a in doc["alerts"]:
+        by_cat.setdefault(a["category"], set()).add(a["src_ip"])
+    # These IPs asked for /wp-login.php, /administrator/ and /admin.php (all 404) within a minute.
+    assert by_cat.pop("scanning") == {"95.78.54.93", "198.245.61.43", "195.250.34.144",
+                                      "188.165.243.45"}
+    # Two probes only (144.76.194.187, 199.168.96.66) stay below the rule; crawlers such as
+    # Googlebot (66.249.73.135, 482 requests) raise no bot alert; nothing else fires.
+    assert by_cat == {}
+    for a in doc["alerts"]:
+        assert any("/wp-login.php" in line for line in a["evidence"])
+        assert len(a["evidence"]) == 3
+
+
+def test_mask_values():
+    assert mask_value("alice@example.com") == "a***@example.com"
+    assert mask_value("A123456789") == "A12****789"
+    assert mask_value("0912345678") == "0912-***-678"
+    assert mask_value("bob") == "b**"
+    assert mask_value("wangxiaoming") == "w******g"
+
+
+def test_mask_text_query_strings_json_and_known_accounts():
+    line = ('1.2.3.4 - - [x] "GET /login?user=alice%40example.com&next=/cart&id=A123456789 '
+            'HTTP/1.1" 200 1 "-" "-"')
+    out = mask_text(line)
+    assert "alice" not in out and "A123456789" not in out and "next=/cart" in out
+    j = '{"ts": "2026-03-02T10:00:00+08:00", "ip": "1.2.3.4", "user": "king888"}'
+    assert "king888" not in mask_text(j)
+    assert mask_text("login failed for king888 from 1.2.3.4", ["king888"]) == \
+        "login failed for k*****8 from 1.2.3.4"
+    # an invalid ID-like string is left alone outside sensitive parameters
+    assert "A123456788" in mask_text("/product/A123456788")
