@@ -116,10 +116,8 @@ class Injector:
         self.req(t, ip, "POST", path, status, ua, 0 if status == 302 else 9304, SITE + path)
         self.auth.append(AuthEvent(t, ip, user, "login", result))
         if result == "failure":
-            # the customer's own typos that day are capped so that only the attacker's
-            # failures can bring an account to 3 (see Shop.login)
-            key = (user, int((t - self.day0) // 86400))
-            self.shop.failures[key] = self.shop.failures.get(key, 0) + 1
+            # registered so the customer's own typos never add up to 3 with it (Shop.login)
+            self.shop.fail_times.setdefault(user, []).append(t)
 
     # -- the scenarios ------------------------------------------------------------------
     def inject_all(self) -> list[Scenario]:

@@ -89,12 +89,13 @@ class Writer:
 
 def mean_session_lines(seed: int, shop: Shop) -> float:
     """Average lines per customer session, measured on a throw-away sample of sessions."""
-    saved_rng, saved_fail, saved_hits = shop.rng, dict(shop.failures), dict(shop.page_hits)
+    saved_rng, saved_hits = shop.rng, dict(shop.page_hits)
+    saved_fail = {u: list(ts) for u, ts in shop.fail_times.items()}
     shop.rng = random.Random(seed ^ 0x5EED)
     events: list[Event] = []
     for i in range(5000):
         shop.session(1_700_000_000.0 + i * 97.0, i % 1000, events, [])
-    shop.rng, shop.failures, shop.page_hits = saved_rng, saved_fail, saved_hits
+    shop.rng, shop.fail_times, shop.page_hits = saved_rng, saved_fail, saved_hits
     return len(events) / 5000
 
 
