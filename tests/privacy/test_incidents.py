@@ -130,6 +130,7 @@ def test_timeline_done_and_close(initialized, cli, session):
     (["--detected-at", DETECTED, "--kind", "fire"], "unknown incident kind"),
     (["--detected-at", "2999-01-01T00:00"], "in the future"),
     (["--detected-at", DETECTED, "--affected", "-1"], "must not be negative"),
+    (["--detected-at", DETECTED, "--system-records", "99999999999999999999"], "larger than"),
     (["--detected-at", DETECTED, "--occurred-from", "2026-03-05", "--occurred-to",
       "2026-03-01"], "ends before it starts"),
 ])

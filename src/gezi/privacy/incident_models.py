@@ -42,7 +42,7 @@ class Incident(Base):
     detected_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     occurred_from: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     occurred_to: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
-    affected: Mapped[int] = mapped_column(sa.Integer, default=0)
+    affected: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     special_categories: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     system_records: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
     major: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)

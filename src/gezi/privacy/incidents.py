@@ -32,6 +32,7 @@ EDITABLE = ("title", "kind", "detected_at", "occurred_from", "occurred_to", "aff
             "special_categories", "system_records", "major", "data_categories", "cause",
             "how_found", "investigator", "fraud_warning", "contact")
 CONTACT_KEYS = ("phone", "email", "hours", "after_hours")
+MAX_COUNT = 10**15  # far above any real count, well inside a 64-bit column
 
 
 def _check(values: dict[str, Any]) -> None:
@@ -40,8 +41,9 @@ def _check(values: dict[str, Any]) -> None:
         raise GeziError(f"未知的事故類型 unknown incident kind {values['kind']!r}; "
                         f"use {', '.join(INCIDENT_KINDS)}")
     for key in ("affected", "system_records"):
-        if values.get(key) is not None and values[key] < 0:
-            raise GeziError(f"--{key.replace('_', '-')} 不可為負數 must not be negative")
+        if values.get(key) is not None and not 0 <= values[key] <= MAX_COUNT:
+            raise GeziError(f"--{key.replace('_', '-')} 須介於 0 與 {MAX_COUNT:,} "
+                            f"must not be negative or larger than {MAX_COUNT:,}")
     detected = values.get("detected_at")
     if detected is not None and as_utc(detected) > now_utc() + dt.timedelta(minutes=5):
         raise GeziError("--detected-at 不可晚於現在 the detection time is in the future")

@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('detected_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('occurred_from', sa.Date(), nullable=True),
     sa.Column('occurred_to', sa.Date(), nullable=True),
-    sa.Column('affected', sa.Integer(), nullable=False),
+    sa.Column('affected', sa.BigInteger(), nullable=False),
     sa.Column('special_categories', sa.Boolean(), nullable=False),
     sa.Column('system_records', sa.BigInteger(), nullable=True),
     sa.Column('major', sa.Boolean(), nullable=True),
