@@ -65,7 +65,11 @@ def add_scan(
         organization = resolve_org(session, org)
         for path in paths:
             root = path.resolve()
-            report = scan_paths([root], entities=wanted)
+            if json_out or not err_console.is_terminal:
+                report = scan_paths([root], entities=wanted)
+            else:
+                with err_console.status(f"掃描中 scanning {path} …"):
+                    report = scan_paths([root], entities=wanted)
             scanned += report.files_scanned
             skipped += report.files_skipped
             for loc in inv.locations_from_report(report, root, per_file, wanted):
