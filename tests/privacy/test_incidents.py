@@ -129,6 +129,7 @@ def test_timeline_done_and_close(initialized, cli, session):
     (["--detected-at", "yesterday"], "unrecognized datetime"),
     (["--detected-at", DETECTED, "--kind", "fire"], "unknown incident kind"),
     (["--detected-at", "2999-01-01T00:00"], "in the future"),
+    (["--detected-at", DETECTED, "--investigator", "某" * 201], "longer than 200"),
     (["--detected-at", DETECTED, "--affected", "-1"], "must not be negative"),
     (["--detected-at", DETECTED, "--system-records", "99999999999999999999"], "larger than"),
     (["--detected-at", DETECTED, "--occurred-from", "2026-03-05", "--occurred-to",

@@ -32,6 +32,7 @@ EDITABLE = ("title", "kind", "detected_at", "occurred_from", "occurred_to", "aff
             "special_categories", "system_records", "major", "data_categories", "cause",
             "how_found", "investigator", "fraud_warning", "contact")
 CONTACT_KEYS = ("phone", "email", "hours", "after_hours")
+LENGTHS = {"title": 300, "how_found": 300, "investigator": 200}  # column sizes
 MAX_COUNT = 10**15  # far above any real count, well inside a 64-bit column
 
 
@@ -47,6 +48,9 @@ def _check(values: dict[str, Any]) -> None:
     detected = values.get("detected_at")
     if detected is not None and as_utc(detected) > now_utc() + dt.timedelta(minutes=5):
         raise GeziError("--detected-at 不可晚於現在 the detection time is in the future")
+    for key, limit in LENGTHS.items():
+        if values.get(key) is not None and len(values[key]) > limit:
+            raise GeziError(f"--{key.replace('_', '-')} 過長 longer than {limit} characters")
     if "title" in values and not str(values["title"]).strip():
         raise GeziError("--title 不可空白 must not be empty")
     bad = set(values.get("contact") or {}) - set(CONTACT_KEYS)
