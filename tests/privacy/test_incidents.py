@@ -209,6 +209,9 @@ def test_incomplete_notice_is_refused(initialized, cli, tmp_path):
     assert "data categories" in r.err and "measures taken" in r.err and "contact" in r.err
     r = cli("incidents", "notice", str(doc["id"]), "--format", "rtf", "--out", out)
     assert r.code == 2 and "unknown format" in r.err
+    iid = _complete_incident(cli)
+    r = cli("incidents", "notice", iid, "--format", "txt", "--out", tmp_path)
+    assert r.code == 2 and "cannot write" in r.err
 
 
 def test_due_lists_overdue_and_upcoming_binding_duties(initialized, cli):

@@ -207,12 +207,15 @@ def write_notice(org: Organization, incident: Incident, fmt: str, out: Path,
         raise GeziError(f"目錄不存在 directory does not exist: {out.parent}")
     text = notice_text(org, incident, on=on)
     title = subject(org)
-    if fmt == "txt":
-        out.write_text(text, encoding="utf-8")
-    elif fmt == "html":
-        out.write_text(to_html(title, text), encoding="utf-8")
-    elif fmt == "docx":
-        _write_docx(title, text, out)
-    else:
-        _write_pdf(title, text, out)
+    try:
+        if fmt == "txt":
+            out.write_text(text, encoding="utf-8")
+        elif fmt == "html":
+            out.write_text(to_html(title, text), encoding="utf-8")
+        elif fmt == "docx":
+            _write_docx(title, text, out)
+        else:
+            _write_pdf(title, text, out)
+    except OSError as exc:
+        raise GeziError(f"無法寫入 cannot write {out}: {exc.strerror or exc}") from None
     return out
