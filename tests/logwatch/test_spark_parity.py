@@ -1,0 +1,33 @@
+"""The same Ibis rules on DuckDB and on PySpark (local mode) give identical alerts."""
+
+from __future__ import annotations
+
+import pytest
+from lwdata import TW_IP, US_IP, at, auth, signature, web
+
+pytestmark = pytest.mark.spark
+
+
+def test_duckdb_and_spark_alerts_are_identical(logs):
+    web_lines = [web("203.0.113.7", at(i % 3), f"/product/{i}") for i in range(31)]
+    web_lines += [web("203.0.113.8", at(0), "/login", method="POST") for _ in range(8)]
+    web_lines += [web("203.0.113.9", at(i), p, 404)
+                  for i, p in enumerate(["/.git/config", "/.env", "/phpmyadmin/"])]
+    web_lines += [web("203.0.113.10", at(i), "/p?id=1%27%20or%201=1--") for i in range(2)]
+    web_lines += [web(US_IP, at(5), "/admin/orders", 200), web(TW_IP, at(6), "/admin/x", 200)]
+    web_lines += [web("203.0.113.11", at(i * 30), "/member/password", 200, method="POST")
+                  for i in range(5)]
+    for day in range(8):
+        web_lines += [web(f"198.51.100.{i % 40 + 1}", at(i * 60, day), "/hot") for i in range(60)]
+    web_lines += [web("203.0.113.12", at(3600 + i, 7), "/hot") for i in range(30)]
+    auth_lines = [auth("203.0.113.20", at(i * 10), f"user{i}") for i in range(11)]
+    auth_lines += [auth("203.0.113.21", at(i), "alice") for i in range(3)]
+    auth_lines += [auth("203.0.113.22", at(i), f"nobody{i}", result="unknown_user")
+                   for i in range(3)]
+    auth_lines += [auth(TW_IP, at(0), "bob", result="success"),
+                   auth(US_IP, at(0, 1), "bob", result="success")]
+    duck = logs.scan(web_lines, auth_lines)
+    spark = logs.scan(web_lines, auth_lines, backend="spark")
+    assert len({a["category"] for a in duck["alerts"]}) == 12
+    assert signature(spark) == signature(duck)
+    assert [a["evidence"] for a in spark["alerts"]] == [a["evidence"] for a in duck["alerts"]]
