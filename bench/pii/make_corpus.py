@@ -70,6 +70,14 @@ PLACES: dict[str, dict[str, list[str]]] = {
     "南投縣": {"埔里鎮": ["中山路"]},
 }
 VILLAGES = ["福德里", "民生里", "中正里", "光明里", "仁愛里", "大同村", "永安村"]
+# A second vocabulary for hard.txt: surnames and given-name characters the other files never
+# use, so a recognizer tuned on the rest is also measured on names it has not seen.
+ALT_SURNAMES = list("鄧馮曹薛丁卓阮董唐藍石蔣古紀姚連程湯田康姜白汪鄒尤巫黎龔嚴韓袁")
+ALT_GIVEN = list("振興玉蘭淑惠志遠美華宗憲麗卿俊男春生碧霞家銘素貞明德秋菊文雄慧敏國華月娥正義")
+# Sentences full of surname characters that are not names (precision check for PERSON_NAME).
+NOT_NAMES = ["許多客戶反映周末高雄門市很忙，何時可以方便處理？", "馬上幫您確認金額，成功後會通知。",
+             "林口倉庫的黃金週活動已經結束。", "曾經有人詢問江湖傳說的周邊商品。", "方便的話請高興地告訴我們。",
+             "王品餐券兌換期限到月底。", "施工期間造成不便，敬請見諒。", "程式更新後，溫度顯示正常。"]
 CN_DIGITS = "〇一二三四五六七八九"
 FULLWIDTH = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-",
                           "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ－")
@@ -581,6 +589,60 @@ def staff_csv(g: Gen, n: int) -> tuple[list[str], list[list[Line]]]:
     return header, rows
 
 
+def alt_name(g: Gen) -> str:
+    return g.r.choice(ALT_SURNAMES) + "".join(g.r.choice(ALT_GIVEN) for _ in range(2))
+
+
+def hard_lines(g: Gen, n: int) -> list[Line]:
+    """Harder variants: unseen name vocabulary and cues, separators, lower case, negatives."""
+    r = g.r
+    out = []
+    for i in range(n):
+        k = i % 16
+        ln = Line()
+        if k == 0:
+            ln.t("昨天跟").e("PERSON_NAME", alt_name(g)).t("一起去銀行辦事")
+        elif k == 1:
+            ln.t("本案承辦：").e("PERSON_NAME", alt_name(g)).t("（分機 ").t(g.digits(3)).t("）")
+        elif k == 2:
+            ln.t(r.choice(NOT_NAMES))
+        elif k == 3:
+            nid = g.national_id()
+            ln.t("身分證號 ").e("TW_NATIONAL_ID", f"{nid[:4]}-{nid[4:7]}-{nid[7:]}")
+        elif k == 4:
+            ln.t("帳號登入代碼為").e("TW_NATIONAL_ID", g.national_id().lower()).t("的使用者")
+        elif k == 5:
+            d = "09" + g.digits(8)
+            while not phonenumbers.is_valid_number(phonenumbers.parse(d, "TW")):
+                d = "09" + g.digits(8)
+            ln.t("聯絡方式：").e("PHONE_NUMBER", f"{d[:4]}.{d[4:7]}.{d[7:]}")
+        elif k == 6:
+            ln.t("請寄信至").e("EMAIL_ADDRESS", g.email().upper()).t("謝謝")
+        elif k == 7:
+            ln.t("退款請匯入").e("BANK_ACCOUNT", g.bank_account()).t("（戶名：").e("PERSON_NAME", alt_name(g))
+            ln.t("）")
+        elif k == 8:
+            ln.t("出貨地點：").e("TW_ADDRESS", g.address()).t("，到了請打電話")
+        elif k == 9:
+            ln.t("感謝").e("PERSON_NAME", alt_name(g)).t("經理的協助，合約已回傳")
+        elif k == 10:
+            ln.t("發票號碼 ").d("order_number", g.chars(2, PLATE_LETTERS) + "-" + g.digits(8))
+            ln.t("，金額 ").t(str(r.randint(100, 99999))).t(" 元")
+        elif k == 11:
+            ln.t("卡號：").e("CREDIT_CARD", fullwidth(g.card_text(g.credit_card()).replace(" ", "")))
+        elif k == 12:
+            ln.t("版本 v").t(f"{r.randint(1, 9)}.{r.randint(0, 20)}.{r.randint(0, 99)}").t(" 已部署")
+        elif k == 13:
+            ln.t("生於").e("DATE_OF_BIRTH", g.dob()).t("的").e("PERSON_NAME", alt_name(g)).t("同學")
+        elif k == 14:
+            ln.t("統一編號：").d("bad_ubn", g.bad(g.ubn()))
+        else:
+            day = f"2024/{r.randint(1, 12):02d}/{r.randint(1, 28):02d}"
+            ln.t("訂單成立於 ").d("date_not_dob", day).t(f" {r.randint(0, 23):02d}:{r.randint(0, 59):02d}")
+        out.append(ln)
+    return out
+
+
 def latin_name_lines(g: Gen, n: int) -> list[Line]:
     """Latin-script names next to name labels (passport spelling)."""
     out = []
@@ -609,6 +671,7 @@ def build(out: Path, seed: int = SEED) -> Corpus:
     c.text_file("addresses.txt", address_lines(g, 800))
     c.text_file("app.log", log_lines(g, 1200))
     c.text_file("names_latin.txt", latin_name_lines(g, 120))
+    c.text_file("hard.txt", hard_lines(g, 480))
     c.csv_file("customers_big5.csv", "cp950", *customers_csv(g, 900))
     c.csv_file("staff_utf8bom.csv", "utf-8-sig", *staff_csv(g, 360))
     c.write_meta()

@@ -37,8 +37,8 @@ def texts() -> dict:
 
 
 def _plain(value: str) -> str:
-    """Full-width forms folded to ASCII, separators dropped."""
-    return "".join(c for c in unicodedata.normalize("NFKC", value) if c.isalnum())
+    """Full-width forms folded to ASCII, separators dropped, letters upper-cased."""
+    return "".join(c for c in unicodedata.normalize("NFKC", value) if c.isalnum()).upper()
 
 
 def test_every_label_points_at_its_value(texts):
