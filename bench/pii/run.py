@@ -50,12 +50,15 @@ def unit_key(where: tuple) -> str:
 
 def text_chunks(units: list[evalset.Unit]) -> list[str]:
     """The text files' lines joined with newlines into chunks of about CHUNK characters."""
+    return line_chunks(u.text for u in units if u.line is not None)
+
+
+def line_chunks(lines) -> list[str]:
+    """Lines joined with newlines into chunks of about CHUNK characters."""
     chunks, buf, size = [], [], 0
-    for u in units:
-        if u.line is None:
-            continue
-        buf.append(u.text)
-        size += len(u.text) + 1
+    for line in lines:
+        buf.append(line)
+        size += len(line) + 1
         if size >= CHUNK:
             chunks.append("\n".join(buf))
             buf, size = [], 0
@@ -107,13 +110,20 @@ def gezi_scan_speed(chunks: list[str], target_mb: float) -> dict:
     return {"mb": mb, "seconds": secs, "mb_per_s": mb / secs, "findings": len(report.findings)}
 
 
-def run_presidio(units: list[evalset.Unit], chunks: list[str], kb: int) -> dict:
-    budget, sample = kb * 1024, []
+def head(chunks: list[str], kb: int) -> list[str]:
+    """The first chunks, about kb KiB of characters."""
+    sample: list[str] = []
     for c in chunks:
-        if sum(len(s) for s in sample) >= budget:
+        if sum(len(s) for s in sample) >= kb * 1024:
             break
         sample.append(c)
-    job = {"units": [[unit_key(u.where), u.text, u.column] for u in units], "chunks": sample}
+    return sample
+
+
+def run_presidio(units: list[evalset.Unit], chunks: list[str], plain: list[str], kb: int) -> dict:
+    sample, plain_sample = head(chunks, kb), head(plain, kb)
+    job = {"units": [[unit_key(u.where), u.text, u.column] for u in units], "chunks": sample,
+           "plain": plain_sample}
     proc = subprocess.run([str(PRESIDIO_PY), str(HERE / "presidio_side.py")],
                           input=json.dumps(job), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -121,6 +131,7 @@ def run_presidio(units: list[evalset.Unit], chunks: list[str], kb: int) -> dict:
     out = json.loads(proc.stdout)
     out["hits"] = [tuple(h) for h in out["hits"]]
     out["chunks_mb"] = utf8_mb(sample)
+    out["plain_mb"] = utf8_mb(plain_sample)
     return out
 
 
@@ -196,7 +207,12 @@ def main() -> None:
                     help="corpus directory (e.g. one made by make_corpus.py --seed N --out DIR "
                          "as a held-out set)")
     ap.add_argument("--out", type=Path, default=OUT / "pii-results.json")
+    ap.add_argument("--plain", type=Path, nargs="*", default=[],
+                    help="extra UTF-8 text files timed as plain text (speed only, e.g. real logs "
+                         "with little personal data)")
     args = ap.parse_args()
+    plain = line_chunks(line for f in args.plain
+                        for line in f.read_text(encoding="utf-8", errors="replace").splitlines())
 
     units = list(evalset.units(args.corpus))
     texts = {unit_key(u.where): u.text for u in units}
@@ -215,13 +231,17 @@ def main() -> None:
                       "errors": errors(gold, g_pred, texts)}
     if args.scan:
         result["gezi"]["scan"] = gezi_scan_speed(chunks, args.text_mb)
+    if plain:
+        result["gezi"]["plain"] = gezi_text_speed(plain, 0)
     if not args.no_presidio:
-        p = run_presidio(units, chunks, args.presidio_kb)
+        p = run_presidio(units, chunks, plain, args.presidio_kb)
         p_pred = set(p["hits"])
         result["presidio"] = {
             "scores": score(gold, p_pred), "units_mb_per_s": units_mb / p["seconds_units"],
             "text": {"mb": p["chunks_mb"], "seconds": p["seconds_chunks"],
                      "mb_per_s": p["chunks_mb"] / p["seconds_chunks"]},
+            "plain": ({"mb": p["plain_mb"], "seconds": p["seconds_plain"],
+                       "mb_per_s": p["plain_mb"] / p["seconds_plain"]} if plain else None),
             "decoy_hits": decoy_hits(p_pred, args.corpus), "errors": errors(gold, p_pred, texts)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -251,6 +271,12 @@ def report(result: dict) -> None:
         print(line)
     print(f"\nthroughput gezi: units {g['units_mb_per_s']:.2f} MB/s, "
           f"text {g['text']['mb_per_s']:.2f} MB/s ({g['text']['mb']:.1f} MB)")
+    if "plain" in g:
+        line = f"throughput plain files: gezi {g['plain']['mb_per_s']:.2f} MB/s ({g['plain']['mb']:.1f} MB)"
+        if p and p.get("plain"):
+            line += (f", Presidio {p['plain']['mb_per_s']:.3f} MB/s ({p['plain']['mb']:.2f} MB), "
+                     f"ratio {g['plain']['mb_per_s'] / p['plain']['mb_per_s']:.0f}x")
+        print(line)
     if "scan" in g:
         print(f"throughput gezi scan_paths (1 worker): {g['scan']['mb_per_s']:.2f} MB/s "
               f"({g['scan']['mb']:.1f} MB)")
