@@ -163,3 +163,11 @@ def test_termination_stays_on_the_reminders_until_return_and_deletion_are_confir
     with session_scope(get_settings()) as session:
         kinds = [e.kind for e in evidence_for(session, "vendor", ["1"])["1"]]
     assert kinds == ["deletion_destruction"]
+
+
+def test_text_longer_than_its_column_is_a_one_line_error_on_both_databases(org_cli):
+    r = org_cli("vendors", "add", "--name", "廠" * 201, "--service", "s", "--json")
+    assert r.code == 2 and r.out == "" and "too long" in r.err and len(r.err.strip().splitlines()) == 1
+    assert org_cli("vendors", "add", "--name", "廠" * 200, "--service", "s").code == 0
+    long_clause = org_cli("vendors", "check", "1", "--item", "scope", "--state", "agreed", "--clause", "條" * 301)
+    assert long_clause.code == 2 and "clause" in long_clause.err

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gezi.core.db import Base
+from gezi.core.errors import GeziError
 from gezi.core.timeutil import now_utc
 
 REQUEST_STATUSES = ("open", "closed")
@@ -214,3 +216,19 @@ class TransferAssessment(Base):
     reasoning: Mapped[list] = mapped_column(sa.JSON, default=list)
     assessed_by: Mapped[str] = mapped_column(sa.String(200))
     assessed_at: Mapped[dt.datetime] = _ts()
+
+
+def _check_lengths(_mapper, _conn, row: Base) -> None:
+    """Refuse text longer than its column with a one-line error: PostgreSQL would fail with a
+    traceback and SQLite would silently store it."""
+    for col in row.__table__.columns:
+        if isinstance(col.type, sa.String) and col.type.length:
+            value = getattr(row, col.key, None)
+            if isinstance(value, str) and len(value) > col.type.length:
+                raise GeziError(f"{col.key} 過長 too long: {len(value)} > {col.type.length} characters")
+
+
+for _model in (DataSubjectRequest, MarketingOptOut, Vendor, VendorItemCheck, VendorCertification, VendorReview,
+               VendorSelection, DataTransfer, TransferAssessment):
+    event.listen(_model, "before_insert", _check_lengths)
+    event.listen(_model, "before_update", _check_lengths)

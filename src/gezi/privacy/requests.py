@@ -30,7 +30,7 @@ from gezi.org.models import Organization
 from gezi.pii.masking import partial
 from gezi.privacy.clocks import REQUEST_TYPES, request_deadline, taipei_day
 from gezi.privacy.ops_models import DataSubjectRequest
-from gezi.privacy.optout import digest, identify
+from gezi.privacy.optout import Identifier, digest, identify
 
 RULES_FILE = DATA_DIR / "privacy" / "request-rules.yaml"
 EVIDENCE_KIND = "data_subject_request"
@@ -117,7 +117,7 @@ def subject_digest(settings: Settings, subject: str) -> str:
     return digest(settings, "subject", " ".join(subject.split()))
 
 
-def _contact(settings: Settings, contact: str):
+def _contact(settings: Settings, contact: str) -> Identifier:
     kind = "email" if "@" in contact else "phone"
     return identify(settings, kind, contact)
 
