@@ -134,3 +134,25 @@ def test_assessments_are_on_the_audit_trail(session):
     session.flush()
     entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.table_name == "transfer_assessments"))
     assert entry.action == "insert" and entry.after["result"] == "review_required" and row.reasoning
+
+
+def test_interactive_walk_asks_each_remaining_question_in_catalog_order(org_cli, monkeypatch):
+    import sys
+
+    import typer
+
+    asked: list[str] = []
+    replies = iter(["yes", "", "n"] + [""] * 20)
+
+    def fake_prompt(text, **_kw):
+        asked.append(text)
+        return next(replies)
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(typer, "prompt", fake_prompt)
+    r = org_cli("transfers", "assess", "--regime", "gdpr", "--set", "eu_named=no", "-i", "--json")
+    assert r.code == 0, r.err
+    questions = [q["question"] for q in svc.questions("gdpr")]
+    assert [a.split(" (")[0] for a in asked] == questions[1:]  # eu_named was answered already
+    assert r.json["answers"] == {"eu_named": False, "search_ads": True, "eu_contact": False}
+    assert r.json["result"] == "review_required"
