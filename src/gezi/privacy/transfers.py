@@ -23,7 +23,7 @@ from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from gezi.catalog.loader import DATA_DIR, load_yaml_model
-from gezi.catalog.schema import Dated, LText, Source, Strict
+from gezi.catalog.schema import Dated, LText, Source, Status, Strict
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.core.errors import GeziError
 from gezi.core.settings import Settings
@@ -120,6 +120,7 @@ class GdprArt32(Dated):
 class Cbpr(Strict):
     """APEC CBPR/PRP: a dated list of participating economies and the recipient's status."""
 
+    status: Status
     name: LText
     source: Source
     snapshot_date: dt.date
@@ -130,6 +131,7 @@ class Cbpr(Strict):
 class TwPdpa(Strict):
     """PDPA Art 21 and the pre-transfer risk analysis."""
 
+    status: Status
     requirement: LText
     source: Source
     restriction_grounds: list[LText]
