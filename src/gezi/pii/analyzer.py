@@ -9,6 +9,7 @@ and offsets are code-point offsets into the text as given.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
 
@@ -107,14 +108,30 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool) -
     else:
         spans = [(0, len(text))]
     hits: list[Hit] = []
+    if rec.spec.first_pattern_wins:
+        # Per window, the first pattern that matches decides (the most specific comes first).
+        for lo, hi in spans:
+            for pattern, base in rec.patterns:
+                matches = list(pattern.finditer(text, lo, hi))
+                for m in matches:
+                    _add(hits, rec, ctx, m, base, hinted)
+                if matches:
+                    break
+        return hits
     for pattern, base in rec.patterns:
         for lo, hi in spans:
             for m in pattern.finditer(text, lo, hi):
-                start, end = m.span()
-                score = _score(rec, ctx, m.group(), start, end, base, hinted)
-                if score is not None:
-                    hits.append((rec.entity, start, end, score, m.group()))
+                _add(hits, rec, ctx, m, base, hinted)
     return hits
+
+
+def _add(hits: list[Hit], rec: Recognizer, ctx: ContextIndex, m: re.Match[str], base: float,
+         hinted: bool) -> None:
+    start, end = m.span()
+    value = m.group()
+    score = _score(rec, ctx, value, start, end, base, hinted)
+    if score is not None:
+        hits.append((rec.entity, start, end, score, value))
 
 
 def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
@@ -148,7 +165,14 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
     hinted = reg.column_matches(column)
     ctx = ContextIndex(reg, text)
     hits: list[Hit] = []
+    present: dict[re.Pattern[str], bool] = {}
     for rec in recs:
+        if rec.requires is not None:
+            ok = present.get(rec.requires)
+            if ok is None:
+                ok = present[rec.requires] = rec.requires.search(text) is not None
+            if not ok:
+                continue
         if rec.spec.kind == "chinese_name":
             hits.extend((rec.entity, s, e, score, text[s:e]) for s, e, score in
                         detect_names(text, rec, ctx, rec.index in hinted, reg.names)

@@ -1,9 +1,10 @@
 """Chinese person names without a neural model (pii-anchors.md §5.7).
 
-Signals, strongest first: a cue word right before (姓名：, 收件人, 我是) or right after
-(先生, 小姐, 的電話) a surname + given name; a table cell under a name column that is exactly a
-name; jieba tagging the words as a person name (nr) — used alone only for surnames on the list,
-because jieba also cuts 林淑芬 down to 淑芬 and misses 張志豪.
+Signals, strongest first: a table cell under a name column that is exactly a name; a cue word
+right before (姓名：, 收件人, 我是) or right after (先生, 小姐, 的電話) a surname + given name;
+without a cue, a listed surname followed by common given-name characters that jieba's
+segmentation (dictionary + HMM for unknown words) cuts as a word of its own. jieba is one signal
+only: it cuts 林淑芬 down to 淑芬, misses 張志豪 and its dictionary is mostly Simplified.
 """
 
 from __future__ import annotations
@@ -85,26 +86,28 @@ def _token_bounds(window: str) -> frozenset[int]:
 
 def uncued_name_at(text: str, pos: int, sl: int, data: NameData,
                    stops: set[int]) -> tuple[int, int] | None:
-    """A name with no cue around it: surname + common given-name characters, not part of a
-    dictionary word (森林, 如何, 方法), and cut as a word or surname + word by jieba."""
+    """A name with no cue around it: surname + one or two common given-name characters, not
+    part of a dictionary word (森林, 如何, 方法), and cut exactly there by jieba. A two-character
+    name must also be followed by a non-Chinese character, so a brand or word that starts with
+    a surname (王品餐券) is not taken for a name."""
     g = pos + sl
-    if g >= len(text) or text[g] not in data.given_name_chars:
+    n = len(text)
+    if g >= n or text[g] not in data.given_name_chars:
         return None
     jb = _jieba()
     if pos > 0 and text[pos - 1 : pos + 1] in jb.dt.FREQ:
         return None  # the surname character belongs to the word before it (森林, 行李)
     if jb.dt.FREQ.get(text[pos : g + 1]) and text[g + 1 : g + 2] not in data.given_name_chars:
         return None  # a dictionary word such as 方法, 高手
-    end = g + 1
-    if end < len(text) and end not in stops and text[end] in data.given_name_chars:
-        end += 1
     lo = max(0, pos - _JIEBA_WINDOW)
-    bounds = _token_bounds(text[lo : end + _JIEBA_WINDOW])
+    bounds = _token_bounds(text[lo : g + 2 + _JIEBA_WINDOW])
     if pos - lo not in bounds:
         return None
-    for stop in (end, end - 1) if end - g == 2 else (end,):
-        if stop - lo in bounds:
-            return pos, stop
+    if g + 1 < n and g + 1 not in stops and text[g + 1] in data.given_name_chars \
+            and g + 2 - lo in bounds:
+        return pos, g + 2
+    if g + 1 - lo in bounds and (g + 1 >= n or not _is_cjk(text[g + 1])):
+        return pos, g + 1
     return None
 
 

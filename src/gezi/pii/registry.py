@@ -61,6 +61,8 @@ class RecognizerSpec(Dated):
     anchor: str | None = None
     anchor_window: tuple[int, int] = (48, 48)
     anchor_stretch: bool = True
+    first_pattern_wins: bool = False
+    requires: str | None = None
     mask_keep: tuple[int, int] = (1, 1)
 
     @model_validator(mode="after")
@@ -128,6 +130,7 @@ class Recognizer:
     window_before: int
     window_after: int
     anchor: re.Pattern[str] | None = None
+    requires: re.Pattern[str] | None = None
 
     @property
     def entity(self) -> str:
@@ -223,6 +226,7 @@ def _expand_places(regex: str, places: PlacesFile) -> str:
 def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Registry:
     recognizers: list[Recognizer] = []
     words: dict[str, list[tuple[int, int]]] = {}
+    compiled_requires: dict[str, re.Pattern[str]] = {}  # shared, so each is searched once a text
 
     def add(word: str, index: int, role: int) -> None:
         for form in _variants(word):
@@ -237,7 +241,9 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
             index=index, spec=spec, patterns=compiled,
             window_before=rec_file.context_window_before if before is None else before,
             window_after=rec_file.context_window_after if after is None else after,
-            anchor=compile_pattern(spec.anchor) if spec.anchor else None))
+            anchor=compile_pattern(spec.anchor) if spec.anchor else None,
+            requires=compiled_requires.setdefault(
+                spec.requires, compile_pattern(spec.requires)) if spec.requires else None))
         for word in spec.context:
             add(word, index, CONTEXT)
         for word in spec.negative_context:
