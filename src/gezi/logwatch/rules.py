@@ -44,8 +44,11 @@ def _hot(t: ir.Table, key: str, width: int, minimum: int) -> ir.Table:
 
     A window [t - width + 1, t] lies inside buckets b-1 and b (bucket = ts // width), so it can
     only reach `minimum` when those two buckets together hold that many events; events of other
-    buckets can neither trigger nor fall inside a triggering window.
+    buckets can neither trigger nor fall inside a triggering window. Keys with fewer events in
+    total are dropped first (a cheap aggregate over few groups).
     """
+    totals = t.group_by(key).aggregate(total=t.count())
+    t = t.semi_join(totals.filter(totals.total >= minimum), key)
     tb = t.mutate(b=t.ts_ms // width)
     agg = tb.group_by([key, "b"]).aggregate(n=tb.count())
     prev = agg.select(key, b=agg.b + 1, pn=agg.n)
@@ -150,6 +153,7 @@ def _baseline_excess(ev: ir.Table, rule: Rule) -> ir.Table:
     cand = pd.filter(pd.idx >= rule.baseline_days, pd.n >= rule.min_daily_count,
                      pd.n > pd.baseline * (1 + rule.excess_ratio))  # type: ignore[operator]
     cand = cand.mutate(excess=cand.n - cand.baseline)
+    t = t.semi_join(cand, ["path", "dayn"])
     ipd = t.group_by(["path", "dayn", "ip"]).aggregate(
         ni=t.count(), first_ms=t.ts_ms.min(), last_ms=t.ts_ms.max(), country=t.country.max())
     hit = ipd.join(cand, ["path", "dayn"])
