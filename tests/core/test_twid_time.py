@@ -75,3 +75,16 @@ def test_times_are_utc_stored_taipei_shown():
     assert iso(t) == "2026-01-01T23:59:00+08:00"
     # 23:59 Taipei on 31 Dec is still that day in the ROC calendar
     assert roc_date(parse_datetime("2025-12-31T23:59:00+08:00")) == "114年12月31日"
+
+
+def test_in_force_on_respects_status_and_dates():
+    from gezi.catalog.schema import Dated
+
+    day = date(2026, 11, 23)
+    assert Dated(status="in_force", effective_from=date(2023, 10, 12)).in_force_on(day)
+    assert not Dated(status="in_force", effective_from=date(2027, 1, 1)).in_force_on(day)
+    assert not Dated(status="promulgated_not_effective").in_force_on(day)
+    assert Dated(status="promulgated_not_effective", effective_from=date(2026, 1, 1)).in_force_on(day)
+    assert not Dated(status="draft", effective_from=date(2020, 1, 1)).in_force_on(day)
+    assert not Dated(status="repealed").in_force_on(day)
+    assert not Dated(status="in_force", effective_to=date(2025, 1, 1)).in_force_on(day)

@@ -75,6 +75,8 @@ class Dated(Strict):
         status = self.status or default
         if status == "repealed" or status == "draft":
             return False
+        if status == "promulgated_not_effective" and self.effective_from is None:
+            return False  # waits for the Executive Yuan to set the date
         if self.effective_from and day < self.effective_from:
             return False
         return not (self.effective_to and day > self.effective_to)
