@@ -79,3 +79,28 @@ def test_cli_gaps_json_and_errors(initialized, cli, tmp_path):
     roc = cli("records", "gaps", "--roc")
     assert roc.code == 0 and "年" in roc.out
     assert len(cli("records", "kinds", "--json").json["kinds"]) == 12
+
+
+def test_export_workbook_holds_every_register_masked_in_taipei_time(initialized, cli, tmp_path):
+    from openpyxl import load_workbook
+
+    assert cli("org", "add", "--name", "測試電商", "--ubn", UBN, "--industry", "ecommerce").code == 0
+    cli("requests", "new", "--type", "copy", "--received", "2026-11-20T23:59", "--subject", "王小明",
+        "--contact", "wang@example.com")
+    cli("optout", "add", "--phone", "0912345678", "--channel", "sms")
+    cli("vendors", "add", "--name", "雲端資服公司", "--service", "主機代管")
+    cli("transfers", "add", "--inventory", "會員資料", "--destination", "SG", "--recipient", "r", "--purpose", "p")
+    cli("transfers", "assess", "--regime", "cbpr", "--transfer", "1")
+    out = tmp_path / "紀錄簿.xlsx"
+    r = cli("records", "export", "--out", str(out), "--on", "2026-11-23", "--json")
+    assert r.code == 0, r.err
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["當事人權利行使", "拒絕行銷", "受託者", "國際傳輸", "國際傳輸評估", "紀錄缺口"]
+    req = [c.value for c in wb["當事人權利行使"][2]]
+    assert req[2] == "王○明" and req[3] == "w***@example.com"
+    assert req[4].strftime("%Y-%m-%d %H:%M") == "2026-11-20 23:59" and req[5].day == 5
+    assert wb["拒絕行銷"]["B2"].value == "0912-***-678"
+    assert wb["受託者"]["I2"].value == "缺" and wb["國際傳輸評估"]["E2"].value == "participating_economy"
+    assert wb["紀錄缺口"].max_row == 13
+    text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value)
+    assert "王小明" not in text and "0912345678" not in text and "wang@example.com" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -52,6 +53,24 @@ def gaps(
           [[k["code"], k["name"], k["entries"], show_date(k["latest"], roc), "缺 GAP" if k["gap"] else ""]
            for k in doc["kinds"]])
     console.print(f"缺口 {doc['gaps']} / {len(doc['kinds'])} 類 kinds without an entry in {months} months")
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("--out", help="輸出 Excel 檔 Workbook to write (.xlsx).")],
+    months: Annotated[int, typer.Option("--months", help="紀錄缺口檢查期間（月）Gap window in months.")] = 12,
+    on: Annotated[str | None, typer.Option("--on", help="基準日 As of this day (default today).")] = None,
+    org: OrgOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """匯出個資作業紀錄簿（受檢用）Export requests, opt-outs, vendors, transfers and gaps to Excel."""
+    day = parse_date(on) if on else taipei_day(now_utc())
+    with reg() as session:
+        path = svc.export_workbook(session, resolve_org(session, org), out, day, months)
+    if json_out:
+        print_json({"out": path})
+    else:
+        console.print(f"已匯出 exported {path}")
 
 
 def register(root: typer.Typer) -> None:

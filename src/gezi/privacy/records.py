@@ -9,6 +9,7 @@ added when it has none.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,9 @@ from gezi.compliance.models import Evidence
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import TAIPEI, as_utc
 from gezi.org.models import Organization
+from gezi.privacy import optout, requests, transfers, vendors
 from gezi.privacy.vendors import add_months
+from gezi.reports.xlsx import add_sheet, new_workbook, save
 
 # Kinds whose source cites seed 000 §十 are the twelve record kinds of the e-commerce plan.
 SECTION_MARK = "seed 000 §十"
@@ -67,3 +70,46 @@ def gaps(session: Session, org: Organization, on: dt.date, months: int = 12,
                     "gap": last is None})
     return {"org": org.name, "on": on, "since": since, "months": months,
             "gaps": sum(1 for r in out if r["gap"]), "kinds": out}
+
+
+def _local(value: Any) -> Any:
+    """Datetimes as Asia/Taipei wall time for a spreadsheet cell (Excel has no time zones)."""
+    if isinstance(value, dt.datetime):
+        return as_utc(value).astimezone(TAIPEI).replace(tzinfo=None)
+    return value
+
+
+def export_workbook(session: Session, org: Organization, path: Path, on: dt.date, months: int = 12) -> Path:
+    """One workbook of the privacy registers for an inspector: requests, opt-outs (masked),
+    vendors, transfers and the record gaps. Times are Asia/Taipei; no raw personal data."""
+    wb = new_workbook()
+    reqs = [requests.request_dict(r) for r in requests.list_requests(session, org, include_closed=True)]
+    add_sheet(wb, "當事人權利行使", ["編號", "類型", "當事人", "聯絡方式", "收件時間", "處理期限", "依據", "身分確認",
+                                 "延長原因", "狀態", "決定", "理由", "費用", "結案時間", "逾期"],
+              [[d["id"], d["type_zh"], d["subject"], d["contact"], _local(d["received_at"]), _local(d["due"]),
+                d["source"], d["identity_method"], d["extension_reason"], d["status"], d["decision"],
+                d["decision_reason"], d["fee"], _local(d["closed_at"]), "是" if d["overdue"] else ""] for d in reqs])
+    add_sheet(wb, "拒絕行銷", ["類型", "識別碼（遮罩）", "管道", "表示拒絕時間", "來源"],
+              [[r.id_type, r.masked, optout.CHANNEL_ZH[r.channel], _local(r.since), r.source]
+               for r in optout.list_optouts(session, org)])
+    rows = []
+    for v in vendors.list_vendors(session, org):
+        st = vendors.vendor_status(session, v, on)
+        rows.append([st["name"], st["service"], st["contract_start"], st["contract_end"],
+                     [f"{c['code']}: {vendors.STATE_ZH[c['state']]}" for c in st["checklist"]],
+                     [f"{c['standard']} {c['valid_until']}" for c in st["certifications"]],
+                     st["reviews"][-1]["reviewed_on"] if st["reviews"] else None, st["next_review_due"],
+                     st["selection"][-1]["decision"] if st["selection"] else "缺", st["status"]])
+    add_sheet(wb, "受託者", ["名稱", "委託範圍", "契約起日", "契約迄日", "監督項目", "驗證", "最近確認", "下次確認",
+                          "選商評估", "狀態"], rows)
+    add_sheet(wb, "國際傳輸", ["編號", "個資檔案", "目的地", "接收者", "原因", "依據", "方法", "風險分析", "開始"],
+              [[t.id, t.inventory_ref, t.destination, t.recipient, t.purpose, t.legal_basis, t.method,
+                t.risk_analysis, t.started_on] for t in transfers.list_transfers(session, org)])
+    add_sheet(wb, "國際傳輸評估", ["編號", "傳輸", "類型", "版本", "結果", "理由", "評估者", "時間"],
+              [[a.id, a.transfer_id, a.regime, a.rule_version, a.result, a.reasoning, a.assessed_by,
+                _local(a.assessed_at)] for a in transfers.assessments_of(session, org)])
+    doc = gaps(session, org, on, months)
+    add_sheet(wb, "紀錄缺口", ["類型", "名稱", "保存年限", f"近{months}個月筆數", "最近一筆", "缺口"],
+              [[k["code"], k["name"], k["retention_years"], k["entries"], k["latest"], "缺" if k["gap"] else ""]
+               for k in doc["kinds"]])
+    return save(wb, path)
