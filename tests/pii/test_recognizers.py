@@ -214,3 +214,9 @@ def test_segments_map_offsets_per_line():
 def test_entities_filter():
     text = "客戶王小明 身分證A123456789"
     assert {h[0] for h in analyze_text(text, entities={"TW_NATIONAL_ID"})} == {"TW_NATIONAL_ID"}
+
+
+def test_context_stays_inside_table_cells_but_crosses_text_lines():
+    cells = ["統編", "04595252"]
+    assert analyze_segments(cells, column="remark", isolate=True) == []
+    assert [h[0] for _, h in analyze_segments(cells, column="remark")] == ["TW_UBN"]

@@ -84,8 +84,9 @@ def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int,
             return None
         if spec.validated_score is not None:
             base = max(base, spec.validated_score)
+    before, after = ctx.clamp(start, end, rec.window_before, rec.window_after)
     ctx_hits = ctx.context(rec.index)
-    has_context = bool(ctx_hits) and ctx_hits.near(start, end, rec.window_before, rec.window_after)
+    has_context = bool(ctx_hits) and ctx_hits.near(start, end, before, after)
     if spec.context_required and not (has_context or hinted):
         return None
     score = base
@@ -94,7 +95,7 @@ def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int,
     if hinted:
         score += spec.column_boost
     neg = ctx.negative(rec.index)
-    if neg and neg.near(start, end, rec.window_before, rec.window_after):
+    if neg and neg.near(start, end, before, after):
         score -= spec.negative_penalty
     score = round(min(1.0, max(0.0, score)), 2)
     return score if score >= spec.min_score else None
@@ -150,11 +151,14 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
 
 
 def analyze_text(text: str, entities: set[str] | None = None, column: str | None = None,
-                 registry: Registry | None = None) -> list[Hit]:
+                 registry: Registry | None = None,
+                 segment_starts: list[int] | None = None) -> list[Hit]:
     """All personal data in ``text`` as (entity, start, end, score, value), sorted by start.
 
     ``entities`` limits the entity types; ``column`` is the column name or key the text came
     from (a telling name raises scores and lets context-dependent entities fire).
+    ``segment_starts`` (offsets of the line starts of joined table cells) keeps context words
+    from reaching across cells.
     """
     if not text:
         return []
@@ -163,7 +167,7 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
     if not recs:
         return []
     hinted = reg.column_matches(column)
-    ctx = ContextIndex(reg, text)
+    ctx = ContextIndex(reg, text, segment_starts)
     hits: list[Hit] = []
     present: dict[re.Pattern[str], bool] = {}
     for rec in recs:
@@ -183,18 +187,21 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
 
 
 def analyze_segments(segments: list[str], entities: set[str] | None = None,
-                     column: str | None = None) -> list[tuple[int, Hit]]:
+                     column: str | None = None, isolate: bool = False) -> list[tuple[int, Hit]]:
     """Analyze many short texts (lines of a file, cells of one column) in one pass.
 
     Returns (segment index, hit) with offsets inside the segment. Joining the segments with
     line breaks amortizes the per-call work; no pattern matches across a line break.
+    ``isolate``: context words count only inside their own segment (table cells); lines of a
+    text keep seeing the line before (a label on one line, the value on the next).
     """
     if not segments:
         return []
     joined = "\n".join(segments)
     starts = [0, *accumulate(len(seg) + 1 for seg in segments[:-1])]
     out: list[tuple[int, Hit]] = []
-    for entity, start, end, score, value in analyze_text(joined, entities, column):
+    for entity, start, end, score, value in analyze_text(joined, entities, column,
+                                                         segment_starts=starts if isolate else None):
         i = bisect_right(starts, start) - 1
         base = starts[i]
         if end - base > len(segments[i]):

@@ -55,9 +55,11 @@ class WordHits:
 class ContextIndex:
     """Word hits of one text, per recognizer and role."""
 
-    def __init__(self, registry: Registry, text: str) -> None:
+    def __init__(self, registry: Registry, text: str,
+                 segment_starts: list[int] | None = None) -> None:
         self._hits: dict[tuple[int, int], WordHits] = {}
-        n = len(text)
+        self._segments = segment_starts
+        n = self._length = len(text)
         for last, (length, is_ascii, payload) in registry.automaton.iter(text):
             start, end = last - length + 1, last + 1
             # ASCII words match whole words only ("IP" not inside "SHIP", "tel" not in "hotel").
@@ -70,6 +72,15 @@ class ContextIndex:
                 if hits is None:
                     hits = self._hits[key] = WordHits()
                 hits.spans.append((start, end))
+
+    def clamp(self, start: int, end: int, before: int, after: int) -> tuple[int, int]:
+        """Context windows cut at the edges of the segment holding [start, end)."""
+        if self._segments is None:
+            return before, after
+        i = bisect_right(self._segments, start) - 1
+        seg_start = self._segments[i]
+        seg_end = self._segments[i + 1] - 1 if i + 1 < len(self._segments) else self._length
+        return min(before, start - seg_start), max(0, min(after, seg_end - end))
 
     def get(self, index: int, role: int) -> WordHits | None:
         """Hits of one recognizer's words of one role, or None."""
