@@ -59,21 +59,23 @@ def add_scan(
     for path in paths:
         if not path.exists():
             raise GeziError(f"找不到路徑 no such file or directory: {path}")
+    with reg() as session:
+        resolve_org(session, org)  # fail before a long scan, not after it
     seen_at = now_utc()
-    results, skipped, scanned = [], [], 0
+    locations, skipped, scanned = [], [], 0
+    for path in paths:  # scan outside any register transaction: scans can take long
+        root = path.resolve()
+        if json_out or not err_console.is_terminal:
+            report = scan_paths([root], entities=wanted)
+        else:
+            with err_console.status(f"掃描中 scanning {path} …"):
+                report = scan_paths([root], entities=wanted)
+        scanned += report.files_scanned
+        skipped += report.files_skipped
+        locations += inv.locations_from_report(report, root, per_file, wanted)
     with reg() as session:
         organization = resolve_org(session, org)
-        for path in paths:
-            root = path.resolve()
-            if json_out or not err_console.is_terminal:
-                report = scan_paths([root], entities=wanted)
-            else:
-                with err_console.status(f"掃描中 scanning {path} …"):
-                    report = scan_paths([root], entities=wanted)
-            scanned += report.files_scanned
-            skipped += report.files_skipped
-            for loc in inv.locations_from_report(report, root, per_file, wanted):
-                results.append(inv.record_location(session, organization, loc, seen_at))
+        results = [inv.record_location(session, organization, loc, seen_at) for loc in locations]
     if json_out:
         print_json({"entries": results, "files_scanned": scanned, "files_skipped": skipped})
     else:
@@ -95,6 +97,8 @@ def add_db(
     if sample < 1:
         raise GeziError("--sample 須為正整數 must be a positive number")
     wanted = parse_entities(entities)
+    with reg() as session:
+        resolve_org(session, org)
     result = scan_database(url, sample=sample, full=full, entities=wanted)
     counts = inv.table_row_counts(url, result["tables"])
     seen_at = now_utc()
