@@ -35,6 +35,9 @@ class Matcher(Strict):
 
     description: LText
     source: Source
+    field: Literal["path", "target"] = "target"
+    min_status: int | None = None  # evaluate only for responses with at least this status
+    needs_any: list[str] = Field(default_factory=list)  # and only if one of these occurs
     patterns: list[str] = Field(min_length=1)
 
 

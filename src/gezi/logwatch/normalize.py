@@ -44,6 +44,16 @@ def _regex(patterns: list[str]) -> str:
     return _lit("|".join(f"(?:{p})" for p in patterns))
 
 
+def _matcher_sql(m: Matcher) -> str:
+    expr = f"regexp_matches({'path' if m.field == 'path' else 'dt'}, {_regex(m.patterns)})"
+    gates = [f"coalesce(status, 0) >= {m.min_status}"] if m.min_status else []
+    if m.needs_any:
+        gates.append("(" + " OR ".join(f"contains(dt, {_lit(c)})" for c in m.needs_any) + ")")
+    if gates:
+        expr = f"CASE WHEN {' AND '.join(gates)} THEN {expr} ELSE false END"
+    return f"coalesce({expr}, false)"
+
+
 def ip_info(ips: list[str], profile: SiteProfile) -> pa.Table:
     """Country (offline, iptocc) and allow-list membership of each distinct IP.
 
@@ -83,8 +93,7 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
     ua_allow = " OR ".join(f"contains(lower(coalesce(ua, '')), {_lit(a.lower())})"
                            for a in profile.allow.user_agents) or "false"
     home = _lit(profile.home_country)
-    flags = {name: f"coalesce(regexp_matches({'path' if name == 'probe' else 'dt'}, "
-                   f"{_regex(m.patterns)}), false)" for name, m in matchers.items()}
+    flags = {name: _matcher_sql(m) for name, m in matchers.items()}
     con.execute(f"""
     CREATE OR REPLACE TABLE ev AS
     WITH a AS (
