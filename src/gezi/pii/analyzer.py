@@ -112,15 +112,19 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool) -
     if rec.spec.first_pattern_wins:
         # Per window, the first pattern that matches decides (the most specific comes first).
         for lo, hi in spans:
-            for pattern, base in rec.patterns:
+            for pattern, base, needs in rec.patterns:
+                if needs is not None and not needs.search(text, lo, hi):
+                    continue
                 matches = list(pattern.finditer(text, lo, hi))
                 for m in matches:
                     _add(hits, rec, ctx, m, base, hinted)
                 if matches:
                     break
         return hits
-    for pattern, base in rec.patterns:
+    for pattern, base, needs in rec.patterns:
         for lo, hi in spans:
+            if needs is not None and not needs.search(text, lo, hi):
+                continue
             for m in pattern.finditer(text, lo, hi):
                 _add(hits, rec, ctx, m, base, hinted)
     return hits
@@ -163,7 +167,8 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
     if not text:
         return []
     reg = registry or get_registry()
-    recs = [r for r in reg.recognizers if entities is None or r.entity in entities]
+    recs = reg.recognizers if entities is None else [r for r in reg.recognizers
+                                                      if r.entity in entities]
     if not recs:
         return []
     hinted = reg.column_matches(column)
@@ -177,6 +182,9 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
                 ok = present[rec.requires] = rec.requires.search(text) is not None
             if not ok:
                 continue
+        if rec.spec.context_required and rec.index not in hinted \
+                and ctx.context(rec.index) is None:
+            continue  # nothing to say it is this entity: skip all its patterns
         if rec.spec.kind == "chinese_name":
             hits.extend((rec.entity, s, e, score, text[s:e]) for s, e, score in
                         detect_names(text, rec, ctx, rec.index in hinted, reg.names)

@@ -57,21 +57,23 @@ class ContextIndex:
 
     def __init__(self, registry: Registry, text: str,
                  segment_starts: list[int] | None = None) -> None:
-        self._hits: dict[tuple[int, int], WordHits] = {}
         self._segments = segment_starts
         n = self._length = len(text)
-        for last, (length, is_ascii, payload) in registry.automaton.iter(text):
-            start, end = last - length + 1, last + 1
+        spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for last, (length, is_ascii, keys) in registry.automaton.iter(text):
+            start = last - length + 1
             # ASCII words match whole words only ("IP" not inside "SHIP", "tel" not in "hotel").
             if is_ascii and ((start > 0 and _is_latin_letter(text[start - 1]))
-                             or (end < n and _is_latin_letter(text[end]))):
+                             or (last + 1 < n and _is_latin_letter(text[last + 1]))):
                 continue
-            for index, role in payload:
-                key = (index, role)
-                hits = self._hits.get(key)
-                if hits is None:
-                    hits = self._hits[key] = WordHits()
-                hits.spans.append((start, end))
+            span = (start, last + 1)
+            for key in keys:
+                found = spans.get(key)
+                if found is None:
+                    spans[key] = [span]
+                else:
+                    found.append(span)
+        self._hits = {key: WordHits(found) for key, found in spans.items()}
 
     def clamp(self, start: int, end: int, before: int, after: int) -> tuple[int, int]:
         """Context windows cut at the edges of the segment holding [start, end)."""

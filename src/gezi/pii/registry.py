@@ -35,6 +35,7 @@ class PatternSpec(Strict):
     name: str
     regex: str
     score: float = Field(ge=0, le=1)
+    requires: str | None = None
 
 
 class RecognizerSpec(Dated):
@@ -126,7 +127,7 @@ class Recognizer:
 
     index: int
     spec: RecognizerSpec
-    patterns: list[tuple[re.Pattern[str], float]]
+    patterns: list[tuple[re.Pattern[str], float, re.Pattern[str] | None]]
     window_before: int
     window_after: int
     anchor: re.Pattern[str] | None = None
@@ -233,7 +234,8 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
             words.setdefault(form, []).append((index, role))
 
     for index, spec in enumerate(rec_file.recognizers):
-        compiled = [(compile_pattern(_expand_places(p.regex, places)), p.score)
+        compiled = [(compile_pattern(_expand_places(p.regex, places)), p.score,
+                     compile_pattern(p.requires) if p.requires else None)
                     for p in spec.patterns]
         before = spec.context_window_before
         after = spec.context_window_after
