@@ -134,8 +134,10 @@ def head(chunks: list[str], kb: int) -> list[str]:
     return sample
 
 
-def run_presidio(units: list[evalset.Unit], chunks: list[str], plain: list[str], kb: int) -> dict:
-    sample, plain_sample = head(chunks, kb), head(plain, kb)
+def run_presidio(units: list[evalset.Unit], chunks: list[str], plain: dict[str, list[str]],
+                 kb: int) -> dict:
+    sample = head(chunks, kb)
+    plain_sample = {name: head(c, kb) for name, c in plain.items()}
     job = {"units": [[unit_key(u.where), u.text, u.column] for u in units], "chunks": sample,
            "plain": plain_sample}
     proc = subprocess.run([str(PRESIDIO_PY), str(HERE / "presidio_side.py")],
@@ -145,7 +147,7 @@ def run_presidio(units: list[evalset.Unit], chunks: list[str], plain: list[str],
     out = json.loads(proc.stdout)
     out["hits"] = [tuple(h) for h in out["hits"]]
     out["chunks_mb"] = utf8_mb(sample)
-    out["plain_mb"] = utf8_mb(plain_sample)
+    out["plain_mb"] = {name: utf8_mb(c) for name, c in plain_sample.items()}
     return out
 
 
@@ -225,8 +227,8 @@ def main() -> None:
                     help="extra UTF-8 text files timed as plain text (speed only, e.g. real logs "
                          "with little personal data)")
     args = ap.parse_args()
-    plain = line_chunks(line for f in args.plain
-                        for line in f.read_text(encoding="utf-8", errors="replace").splitlines())
+    plain = {f.name: line_chunks(f.read_text(encoding="utf-8", errors="replace").splitlines())
+             for f in args.plain}
 
     units = list(evalset.units(args.corpus))
     texts = {unit_key(u.where): u.text for u in units}
@@ -249,7 +251,8 @@ def main() -> None:
     if args.scan:
         result["gezi"]["scan"] = gezi_scan_speed(chunks, args.text_mb)
     if plain:
-        result["gezi"]["plain"] = gezi_text_speed(plain, 0)
+        result["gezi"]["plain"] = {name: gezi_text_speed(c, args.text_mb)
+                                   for name, c in plain.items()}
     if not args.no_presidio:
         p = run_presidio(units, chunks, plain, args.presidio_kb)
         p_pred = set(p["hits"])
@@ -257,8 +260,9 @@ def main() -> None:
             "scores": score(gold, p_pred), "units_mb_per_s": units_mb / p["seconds_units"],
             "text": {"mb": p["chunks_mb"], "seconds": p["seconds_chunks"],
                      "mb_per_s": p["chunks_mb"] / p["seconds_chunks"]},
-            "plain": ({"mb": p["plain_mb"], "seconds": p["seconds_plain"],
-                       "mb_per_s": p["plain_mb"] / p["seconds_plain"]} if plain else None),
+            "plain": {name: {"mb": p["plain_mb"][name], "seconds": secs,
+                             "mb_per_s": p["plain_mb"][name] / secs}
+                      for name, secs in p["seconds_plain"].items()},
             "decoy_hits": decoy_hits(p_pred, args.corpus), "errors": errors(gold, p_pred, texts)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -294,11 +298,12 @@ def report(result: dict) -> None:
           f"{worse or 'none'}")
     print(f"\nthroughput gezi: units {g['units_mb_per_s']:.2f} MB/s, "
           f"text {g['text']['mb_per_s']:.2f} MB/s ({g['text']['mb']:.1f} MB)")
-    if "plain" in g:
-        line = f"throughput plain files: gezi {g['plain']['mb_per_s']:.2f} MB/s ({g['plain']['mb']:.1f} MB)"
-        if p and p.get("plain"):
-            line += (f", Presidio {p['plain']['mb_per_s']:.3f} MB/s ({p['plain']['mb']:.2f} MB), "
-                     f"ratio {g['plain']['mb_per_s'] / p['plain']['mb_per_s']:.0f}x")
+    for name, speed in g.get("plain", {}).items():
+        line = f"throughput {name}: gezi {speed['mb_per_s']:.2f} MB/s ({speed['mb']:.1f} MB)"
+        if p:
+            q = p["plain"][name]
+            line += (f", Presidio {q['mb_per_s']:.3f} MB/s ({q['mb']:.2f} MB), "
+                     f"ratio {speed['mb_per_s'] / q['mb_per_s']:.0f}x")
         print(line)
     if "scan" in g:
         print(f"throughput gezi scan_paths (1 worker): {g['scan']['mb_per_s']:.2f} MB/s "
