@@ -138,6 +138,7 @@ def scan_database(url: str, sample: int = 1000, full: bool = False, entities=Non
     """Classify the columns of every table: name hints plus sampled rows (``full``: all rows)."""
     if sample < 1:
         raise GeziError("--sample 必須 ≥ 1 must be at least 1")
+    get_registry()
     engine = _engine(url)
     try:
         tables = _tables(engine)

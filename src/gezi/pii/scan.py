@@ -17,10 +17,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from gezi.core.errors import GeziError
 from gezi.pii.analyzer import analyze_segments
 from gezi.pii.db import scan_database
 from gezi.pii.files import SAMPLE_BYTES, ZIP_SUFFIXES, Opener, Unreadable, reader_for
 from gezi.pii.model import PiiFinding, ScanReport
+from gezi.pii.registry import get_registry
 
 __all__ = ["ScanLimits", "iter_files", "scan_database", "scan_file", "scan_paths"]
 
@@ -76,6 +78,8 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
                                         column=seg.column))
     except Unreadable as exc:
         res.skip(display, str(exc))
+    except GeziError:
+        raise  # a broken recognizer catalog is the user's error, not this file's
     except OSError as exc:
         res.skip(display, _os_reason(exc))
     except Exception as exc:  # a reader library choking on a malformed file must not stop the scan
@@ -219,6 +223,7 @@ def scan_paths(paths: list[Path], entities: set[str] | None = None, workers: int
     Files are spread over ``workers`` processes (default: CPU count); ``progress`` is called
     with (bytes done, bytes total) after each file.
     """
+    get_registry()  # a broken recognizer catalog stops here, before any file is read
     report = ScanReport(findings=[], files_scanned=0, files_skipped=[], bytes_scanned=0)
     files = list(iter_files([Path(p) for p in paths], report.files_skipped))
     total = sum(size for _, size in files)
