@@ -179,6 +179,12 @@ def test_set_validates_codes_and_export_writes_the_register(initialized, cli, tm
     assert NID not in cells and "0912-345-678" not in cells
     assert cli("inventory", "export", "--xlsx", tmp_path / "x.csv").code == 2
 
+    r = cli("inventory", "export", "--xlsx", tmp_path / "kept.xlsx", "--evidence", "--json")
+    assert r.code == 0, r.err
+    listed = cli("evidence", "list", "--json").json
+    kept = [e for e in listed["evidence"] if e["id"] == r.json["evidence_id"]]
+    assert kept and kept[0]["sha256"] == r.json["sha256"] and kept[0]["kind"] == "other_record"
+
 
 def test_add_db_records_one_entry_per_table_with_pii(initialized, cli, tmp_path):
     _org(cli)

@@ -14,6 +14,7 @@ from gezi.cli.common import (
     console,
     err_console,
     print_json,
+    settings,
     table,
 )
 from gezi.cli.common import (
@@ -21,7 +22,7 @@ from gezi.cli.common import (
 )
 from gezi.cli.pii import parse_entities
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import now_utc, show_date
+from gezi.core.timeutil import TAIPEI, now_utc, show_date
 from gezi.org.service import resolve_org
 from gezi.pii import inventory as inv
 
@@ -207,19 +208,33 @@ def export(
     xlsx: Annotated[Path, typer.Option("--xlsx", help="輸出檔 Output .xlsx file.")],
     org: OrgOpt = None,
     roc: RocOpt = False,
+    evidence: Annotated[bool, typer.Option(
+        "--evidence", help="同時存為證據（其他必要紀錄） Also keep the workbook as evidence.")]
+    = False,
     json_out: JsonOpt = False,
 ) -> None:
     """匯出個人資料檔案清冊 Export the inventory as an Excel workbook (zh-TW headers)."""
+    from gezi.compliance.evidence import add_evidence
     from gezi.pii.inventory_xlsx import export_xlsx
 
+    s = settings()
+    when = now_utc()
+    doc: dict = {}
     with reg() as session:
         organization = resolve_org(session, org)
         entries = inv.list_entries(session, organization)
-        path = export_xlsx(entries, organization, xlsx, roc=roc)
+        path = export_xlsx(entries, organization, xlsx, roc=roc, when=when)
+        doc = {"path": str(path), "entries": len(entries), "evidence_id": None}
+        if evidence:
+            ev = add_evidence(session, s, org_id=organization.id, path=path, kind="other_record",
+                              actor=s.who, title=f"個人資料檔案清冊 {show_date(when, roc)}",
+                              effective_date=when.astimezone(TAIPEI).date())
+            doc.update(evidence_id=ev.id, sha256=ev.sha256)
     if json_out:
-        print_json({"path": str(path), "entries": len(entries)})
+        print_json(doc)
     else:
-        console.print(f"已匯出 {len(entries)} 筆個資檔案 exported to {path}")
+        console.print(f"已匯出 {len(entries)} 筆個資檔案 exported to {path}"
+                      + (f"（證據 evidence #{doc['evidence_id']}）" if evidence else ""))
 
 
 def register(root: typer.Typer) -> None:
