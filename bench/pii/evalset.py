@@ -42,7 +42,7 @@ def units(corpus: Path = CORPUS_DIR) -> Iterator[Unit]:
             continue
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader)
-        for n, row in enumerate(reader, start=1):
+        for n, row in enumerate(reader, start=2):  # the header is row 1
             for col, cell in zip(header, row, strict=True):
                 if cell:
                     yield Unit(entry["file"], None, n, col, cell)

@@ -7,8 +7,8 @@ addresses are random combinations of common surnames, given-name characters and 
 Output (deterministic for a given --seed, committed to the repository):
   corpus/manifest.json  files with their kind (text | csv) and encoding
   corpus/*.txt, *.csv   the documents (one Big5/CP950 CSV, one UTF-8-BOM CSV, UTF-8 text)
-  corpus/labels.jsonl   one gold span per line: file, line (text, 1-based) or row (1-based data
-                        row, header excluded) + column (header name), start, end (0-based
+  corpus/labels.jsonl   one gold span per line: file, line (text, 1-based) or row (1-based, the
+                        header is row 1, as in `gezi pii scan`) + column (header name), start, end (0-based
                         code-point offsets in the decoded line or cell, end exclusive), entity,
                         value
   corpus/decoys.jsonl   look-alikes that are NOT personal data of that kind, same location
@@ -360,7 +360,7 @@ class Corpus:
         for r in rows:
             writer.writerow([c.text for c in r])
         (self.out / name).write_bytes(buf.getvalue().encode(encoding))
-        for n, r in enumerate(rows, start=1):
+        for n, r in enumerate(rows, start=2):  # the header is row 1, as in gezi's scan output
             for col, cell in zip(header, r, strict=True):
                 self._record({"file": name, "row": n, "column": col}, cell)
         self.manifest.append({"file": name, "kind": "csv", "encoding": encoding})
