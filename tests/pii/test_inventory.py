@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -209,3 +210,18 @@ def test_add_db_records_one_entry_per_table_with_pii(initialized, cli, tmp_path)
     assert shown["location_kind"] == "db_table" and shown["location"].endswith("#customers")
     assert "C003" in [c["code"] for c in shown["categories"]]
     assert cli("inventory", "add-db", "nosuchdb://x").code == 2
+
+
+def test_entity_category_codes_must_exist_in_the_moj_list(tmp_path, monkeypatch):
+    from gezi.catalog.loader import CatalogError
+
+    bad = tmp_path / "entity-categories.yaml"
+    bad.write_text(inv.ENTITY_CATEGORIES_FILE.read_text(encoding="utf-8")
+                   .replace("category: C011", "category: C999"), encoding="utf-8")
+    monkeypatch.setattr(inv, "ENTITY_CATEGORIES_FILE", bad)
+    inv.entity_categories.cache_clear()
+    try:
+        with pytest.raises(CatalogError, match="C999"):
+            inv.entity_categories()
+    finally:
+        inv.entity_categories.cache_clear()
