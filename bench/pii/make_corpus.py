@@ -643,6 +643,45 @@ def hard_lines(g: Gen, n: int) -> list[Line]:
     return out
 
 
+BANKS = [("臺灣銀行", "004"), ("玉山銀行", "808"), ("台新銀行", "812")]  # pii-anchors.md §5.5
+RELATIONS = ["母子", "父女", "配偶", "兄妹", "朋友"]
+
+
+def form_lines(g: Gen, n: int) -> list[Line]:
+    """Fields of paper-style forms: full-width spaces, colons, digits and dashes between fields."""
+    r = g.r
+    sp = "\u3000"
+    out = []
+    for i in range(n):
+        k = i % 6
+        ln = Line()
+        if k == 0:
+            dob = g.dob()
+            ln.t("申請人：").e("PERSON_NAME", g.name()).t(sp + "身分證統一編號：")
+            ln.e("TW_NATIONAL_ID", g.national_id()).t(sp + "出生日期：").e("DATE_OF_BIRTH", dob)
+        elif k == 1:
+            d = "09" + g.digits(8)
+            while not phonenumbers.is_valid_number(phonenumbers.parse(d, "TW")):
+                d = "09" + g.digits(8)
+            ln.t("通訊地址：").e("TW_ADDRESS", g.address()).t(sp + "聯絡電話：")
+            ln.e("PHONE_NUMBER", fullwidth(f"{d[:4]}-{d[4:7]}-{d[7:]}"))
+        elif k == 2:
+            ln.t("負責人：").e("PERSON_NAME", g.name()).t("（董事長）" + sp + "公司統一編號：")
+            ln.e("TW_UBN", g.ubn())
+        elif k == 3:
+            bank, code = r.choice(BANKS)
+            ln.t(f"匯款帳戶：{bank}（代碼{code}）帳號").e("BANK_ACCOUNT", g.bank_account())
+            ln.t(sp + "戶名：").e("PERSON_NAME", g.name())
+        elif k == 4:
+            ln.t("緊急聯絡人：").e("PERSON_NAME", g.name()).t(f"（關係：{r.choice(RELATIONS)}）電話：")
+            ln.e("PHONE_NUMBER", g.landline())
+        else:
+            ln.t("外籍人士居留證統一證號：").e("TW_RESIDENT_CERT", fullwidth(g.resident_cert()))
+            ln.t(sp + "護照號碼：").e("TW_PASSPORT", g.passport())
+        out.append(ln)
+    return out
+
+
 def latin_name_lines(g: Gen, n: int) -> list[Line]:
     """Latin-script names next to name labels (passport spelling)."""
     out = []
@@ -672,6 +711,7 @@ def build(out: Path, seed: int = SEED) -> Corpus:
     c.text_file("app.log", log_lines(g, 1200))
     c.text_file("names_latin.txt", latin_name_lines(g, 120))
     c.text_file("hard.txt", hard_lines(g, 480))
+    c.text_file("forms.txt", form_lines(g, 300))
     c.csv_file("customers_big5.csv", "cp950", *customers_csv(g, 900))
     c.csv_file("staff_utf8bom.csv", "utf-8-sig", *staff_csv(g, 360))
     c.write_meta()
