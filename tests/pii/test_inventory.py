@@ -225,3 +225,49 @@ def test_entity_category_codes_must_exist_in_the_moj_list(tmp_path, monkeypatch)
             inv.entity_categories()
     finally:
         inv.entity_categories.cache_clear()
+
+
+def test_rescan_updates_every_location_and_reports_what_is_gone(initialized, cli, tmp_path):
+    _org(cli)
+    members, notes, old = tmp_path / "members.csv", tmp_path / "notes.txt", tmp_path / "old.txt"
+    members.write_text(CUSTOMERS, encoding="utf-8")
+    notes.write_text("會議紀錄：沒有個資。\n", encoding="utf-8")
+    old.write_text("舊檔 someone@example.com.tw\n", encoding="utf-8")
+    assert cli("inventory", "add-scan", members, notes, old, "--json").code == 0
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE customers (id INTEGER PRIMARY KEY, national_id TEXT)"))
+        conn.execute(sa.text("INSERT INTO customers VALUES (1, :a), (2, :b)"),
+                     {"a": NID, "b": "F131104093"})
+    assert cli("inventory", "add-db", url, "--json").code == 0
+
+    notes.write_text(f"會議紀錄：客戶身分證 {NID}\n", encoding="utf-8")
+    old.unlink()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM customers WHERE id = 2"))
+    engine.dispose()
+    r = cli("inventory", "rescan", "--json")
+    assert r.code == 0, r.err
+    doc = r.json
+    assert doc["missing"] == [str(old.resolve())] and doc["unreachable"] == []
+    by_name = {e["name"]: e for e in doc["entries"]}
+    assert set(by_name) == {"members.csv", "notes.txt", "customers"}
+    assert not any(e["created"] for e in doc["entries"])
+    assert by_name["notes.txt"]["flag"]["severity"] == "high"
+    assert by_name["customers"]["records"] == 1 and by_name["customers"]["counts"] == {
+        "TW_NATIONAL_ID": 1}
+    assert NID not in r.out
+
+
+def test_rescan_needs_the_full_url_of_a_database_with_a_password():
+    from gezi.pii.inventory_models import PdFile
+
+    stored = "postgresql+psycopg://app:***@db.internal/shop"
+    entries = [PdFile(location_kind="db_table", location=f"{stored}#customers"),
+               PdFile(location_kind="db_table", location=f"{stored}#orders")]
+    plan = inv.plan_rescan(entries)
+    assert plan.unreachable == [stored] and plan.databases == {}
+    full = "postgresql+psycopg://app:s3cret@db.internal/shop"
+    plan = inv.plan_rescan(entries, [full])
+    assert plan.databases == {full: stored} and plan.unreachable == []

@@ -113,6 +113,45 @@ def add_db(
         _print_recorded(results, [])
 
 
+@app.command("rescan")
+def rescan(
+    org: OrgOpt = None,
+    db_url: Annotated[list[str] | None, typer.Option(
+        "--db-url", help="含密碼之資料庫網址（已登錄之資料庫） Full URL of an inventoried "
+        "database (stored locations hide the password), repeatable.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """重新盤點清冊中所有位置 Re-scan every location of the inventory (e.g. from cron)."""
+    from gezi.pii.scan import scan_database, scan_paths
+
+    with reg() as session:
+        organization = resolve_org(session, org)
+        plan = inv.plan_rescan(inv.list_entries(session, organization), db_url or [])
+    locations, skipped = [], []
+    for path in plan.paths:
+        report = scan_paths([path])
+        skipped += report.files_skipped
+        locations += inv.locations_from_report(report, path, per_file=False)
+    for url in plan.databases:
+        result = scan_database(url)
+        counts = inv.table_row_counts(url, result["tables"])
+        locations += inv.locations_from_db(result, counts, keep=plan.db_locations)
+    seen_at = now_utc()
+    with reg() as session:
+        organization = resolve_org(session, org)
+        results = [inv.record_location(session, organization, loc, seen_at) for loc in locations]
+    doc = {"entries": results, "missing": plan.missing, "unreachable": plan.unreachable,
+           "files_skipped": skipped}
+    if json_out:
+        print_json(doc)
+        return
+    _print_recorded(results, skipped)
+    for gone in plan.missing:
+        err_console.print(f"位置已不存在 location gone: {gone}")
+    for stored in plan.unreachable:
+        err_console.print(f"未重新掃描（需 --db-url 提供密碼） not re-scanned, pass --db-url: {stored}")
+
+
 @app.command("list")
 def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False) -> None:
     """列出個資檔案 List the 個資檔案 of the inventory."""

@@ -217,8 +217,10 @@ def locations_from_report(report: ScanReport, root: Path, per_file: bool,
 
 
 def locations_from_db(result: dict, row_counts: dict[tuple[str | None, str], int],
-                      scope: set[str] | None = None) -> list[LocationScan]:
-    """One location per table of a ``scan_database`` result that holds personal data.
+                      scope: set[str] | None = None,
+                      keep: frozenset[str] = frozenset()) -> list[LocationScan]:
+    """One location per table of a ``scan_database`` result that holds personal data (or whose
+    location is in ``keep``, e.g. an inventoried table that no longer holds any).
 
     Counts are rows whose values matched, per entity, summed over columns; a column classified
     by its name only counts its non-empty sampled values. ``row_counts`` gives 筆數 per table.
@@ -234,7 +236,7 @@ def locations_from_db(result: dict, row_counts: dict[tuple[str | None, str], int
             named = col["classification"]
             if named and named not in col["entities"] and col["non_null"]:
                 loc.counts[named] += col["non_null"]
-        if loc.counts:
+        if loc.counts or loc.location in keep:
             out.append(loc)
     return out
 
@@ -255,6 +257,44 @@ def table_row_counts(url: str, tables: Iterable[dict]) -> dict[tuple[str | None,
         raise GeziError(f"無法計算資料表筆數 cannot count table rows: {type(exc).__name__}") from None
     finally:
         engine.dispose()
+
+
+@dataclass
+class RescanPlan:
+    """What a re-scan of the whole inventory will read."""
+
+    paths: list[Path] = field(default_factory=list)  # files and directories that still exist
+    missing: list[str] = field(default_factory=list)  # inventoried paths that are gone
+    databases: dict[str, str] = field(default_factory=dict)  # URL to connect → URL as stored
+    unreachable: list[str] = field(default_factory=list)  # stored URLs without a password given
+    db_locations: frozenset[str] = frozenset()
+
+
+def plan_rescan(entries: list[PdFile], db_urls: Iterable[str] = ()) -> RescanPlan:
+    """Turn the inventory's locations back into scan targets.
+
+    Stored database locations hide their password, so such a database is re-scanned only when
+    its full URL is given (``db_urls``); otherwise it is listed as unreachable.
+    """
+    from gezi.core.db import safe_url
+
+    given = {safe_url(u): u for u in db_urls}
+    plan = RescanPlan()
+    for entry in entries:
+        if entry.location_kind == "db_table":
+            stored = entry.location.rsplit("#", 1)[0]
+            url = given.get(stored) or (stored if "***" not in stored else None)
+            if url is None:
+                if stored not in plan.unreachable:
+                    plan.unreachable.append(stored)
+            else:
+                plan.databases[url] = stored
+            continue
+        path = Path(entry.location)
+        (plan.paths if path.exists() else plan.missing).append(
+            path if path.exists() else entry.location)
+    plan.db_locations = frozenset(e.location for e in entries if e.location_kind == "db_table")
+    return plan
 
 
 # --- register --------------------------------------------------------------------------------
