@@ -75,8 +75,13 @@ def utf8_mb(texts) -> float:
     return sum(len(t.encode("utf-8")) for t in texts) / MB
 
 
+def warm_up(units: list[evalset.Unit]) -> None:
+    """Load everything gezi loads lazily (regexes, jieba's dictionary) before any timing."""
+    analyze_text("\n".join(u.text for u in units[:2000]))
+
+
 def run_gezi(units: list[evalset.Unit]) -> tuple[list[Span], float]:
-    analyze_text("暖身 warm-up 0912345678 王小明")
+    warm_up(units)
     hits: list[Span] = []
     t0 = time.perf_counter()
     for u in units:
