@@ -96,7 +96,7 @@ def print_report(res: dict) -> None:
               f"{fmt_rate(r['lines_per_s']):>12} {r['max_rss_mb']:>9.1f}")
     print("\nratios (gezi lines/s ÷ other lines/s):")
     for k, v in res["ratios"].items():
-        print(f"  {k:44} {v:>10.2f}×" if v is not None else f"  {k:44} {'n/a':>10}")
+        print(f"  {k:44} {v:>10.3g}×" if v is not None else f"  {k:44} {'n/a':>10}")
     tools = list(res["detection"])
     print(f"\n{'scenario':22} {'attacker':16} " + " ".join(f"{t:>24}" for t in tools))
     for t in res["scenarios"]:
@@ -153,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     if "gezi" not in a.skip:
         if gezi_available(REPO):
             print("running gezi logs scan …", file=sys.stderr)
+            load = os.getloadavg()[0]
             gezi = run_gezi(REPO, log, auth, n, work)
+            gezi.extra["loadavg_1m_before"] = round(load, 2)
             runs.append(gezi)
             detection["gezi"] = score(truths, gezi.detections, by_category=True)
             if gezi.returncode != 0:
@@ -246,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "input": {"access_log": str(log), "auth": str(auth), **truth_doc["generator"]},
         "runs": [run_dict(r) for r in runs],
-        "ratios": {k: (round(v, 2) if v is not None else None) for k, v in ratios.items()},
+        "ratios": {k: (round(v, 4) if v is not None else None) for k, v in ratios.items()},
         "targets": {"gezi_lines_per_s": 500_000, "vs_crowdsec": 100,
                     "scenarios": len(truths)},
         "scenarios": truth_doc["scenarios"],

@@ -376,7 +376,8 @@ class Shop:
             t = start + rng.expovariate(1 / gap)
             while t < end:
                 r = rng.random()
-                page = (self.product_path() if r < 0.75 else
+                # crawlers walk the whole catalogue, not the products shoppers like
+                page = (f"/products/{rng.choice(PRODUCT_IDS)}" if r < 0.75 else
                         f"/category/{rng.choice(CATEGORIES)}?page={rng.randrange(1, 30)}"
                         if r < 0.97 else "/")
                 status = 404 if r < 0.75 and rng.random() < 0.01 else 200
