@@ -157,6 +157,9 @@ class Gen:
     def ubn(self) -> str:
         return self._complete(self.digits(7), ubn_is_valid)
 
+    def complete_card(self, prefix: str, length: int = 16) -> str:
+        return self._complete(prefix + self.digits(length - len(prefix) - 1), luhn_is_valid)
+
     def credit_card(self) -> str:
         kind = self.r.choice(["visa", "master", "master2", "jcb", "amex"])
         prefix, length = {"visa": ("4", 16), "master": (str(self.r.randint(51, 55)), 16),
@@ -682,6 +685,85 @@ def form_lines(g: Gen, n: int) -> list[Line]:
     return out
 
 
+# Holdout vocabulary and places, used only by holdout.txt (made with its own random stream).
+HOLD_SURNAMES = list("鄧馮曹薛夏韓蔣龍易陳林黃張李王吳劉蔡楊")
+HOLD_GIVEN = ["子瑜", "柏宏", "沛晴", "奕辰", "瀚文", "芷瑄", "宥翔", "昱廷", "品君", "書豪", "靖雯",
+              "冠霖", "以晴", "哲瑋", "詠心", "睿恩"]
+HOLD_PLACES = [("基隆市", "仁愛區", "愛三路"), ("嘉義縣", "民雄鄉", "建國路"), ("苗栗縣", "竹南鎮", "光復路"),
+               ("金門縣", "金城鎮", "民生路"), ("澎湖縣", "馬公市", "中正路"), ("新北市", "永和區", "永和路"),
+               ("臺中市", "豐原區", "中正路"), ("高雄市", "鳳山區", "光遠路"), ("臺南市", "永康區", "中華路")]
+HOLD_NOT_PII = ["電話費 1,234 元已扣款", "第 2024 期會員通訊", "信用卡末四碼 5566", "本店營業時間 11:00-21:00",
+                "請於 3 日內完成付款", "本週特價 299 元起", "罰鍰 400萬元，不法所得約 6000 萬元",
+                "資本額在新臺幣1,000萬以上", "曾發生遭駭客入侵", "贖金高達2,000萬美金", "方案費用每月 1,299 元",
+                "全年營收成長 12%，何時公布財報尚未確定"]
+
+
+def holdout_name(g: Gen) -> str:
+    return g.r.choice(HOLD_SURNAMES) + g.r.choice(HOLD_GIVEN)
+
+
+def holdout_address(g: Gen) -> str:
+    r = g.r
+    county, district, road = r.choice(HOLD_PLACES)
+    if r.random() < 0.5:
+        county = county.replace("臺", "台")
+    sep = " " if r.random() < 0.3 else ""  # addresses typed with spaces between parts
+    parts = [county, district, road + (chinese_number(r.randint(1, 3)) + "段" if r.random() < 0.3
+                                       else "")]
+    if r.random() < 0.4:
+        parts.append(f"{r.randint(1, 200)}巷")
+    # 12之3號, never 12號之3 followed by a floor: 12號之35樓 is ambiguous even for a person
+    parts.append(f"{r.randint(1, 300)}" + (f"之{r.randint(1, 5)}" if r.random() < 0.2 else "") + "號")
+    if r.random() < 0.5:
+        floor = r.randint(2, 15)
+        parts.append(r.choice([f"{floor}樓", f"{floor}F", f"{chinese_number(floor)}樓"]))
+    return sep.join(parts)
+
+
+def holdout_lines(g: Gen, n: int) -> list[Line]:
+    """Templates, cues, names and places used nowhere else in the corpus (an unseen check)."""
+    r = g.r
+    out = []
+    for i in range(n):
+        k = i % 14
+        ln = Line()
+        if k == 0:
+            ln.t("今天下午").e("PERSON_NAME", holdout_name(g)).t("打來問退貨進度")
+        elif k == 1:
+            ln.t("請").e("PERSON_NAME", holdout_name(g)).t("於週五前回覆報價")
+        elif k == 2:
+            ln.e("PERSON_NAME", holdout_name(g)).t("和").e("PERSON_NAME", holdout_name(g)).t("一起報名了課程")
+        elif k == 3:
+            ln.t("經手人 ").e("PERSON_NAME", holdout_name(g)).t("　日期 2024/06/0").t(str(r.randint(1, 9)))
+        elif k == 4:
+            ln.t("新地址是").e("TW_ADDRESS", holdout_address(g)).t("喔")
+        elif k == 5:
+            ln.t("寄件地址:").e("TW_ADDRESS", holdout_address(g))
+        elif k == 6:
+            d = "9" + g.digits(8)
+            while not phonenumbers.is_valid_number(phonenumbers.parse("0" + d, "TW")):
+                d = "9" + g.digits(8)
+            ln.t("手機號碼 ").e("PHONE_NUMBER", r.choice([f"886-{d[:3]}-{d[3:6]}-{d[6:]}",
+                                                         f"0{d[:3]}-{d[3:]}", f"+886{d}"]))
+        elif k == 7:
+            ln.t("我的身份證是").e("TW_NATIONAL_ID", g.national_id()).t("，身分證後四碼不用給嗎")
+        elif k == 8:
+            ln.t("Email：").e("EMAIL_ADDRESS", g.email()).t("（請勿回信）")
+        elif k == 9:
+            ln.t("VISA ").e("CREDIT_CARD", g.card_text(g.complete_card("4")))
+        elif k == 10:
+            y, m, d = r.randint(40, 90), r.randint(1, 12), r.randint(1, 28)
+            ln.t("出生年月日：").e("DATE_OF_BIRTH", f"{y:03d}.{m:02d}.{d:02d}")
+        elif k == 11:
+            ln.t(r.choice(HOLD_NOT_PII))
+        elif k == 12:
+            ln.t("送貨員").e("PERSON_NAME", holdout_name(g)).t("表示包裹已放管理室")
+        else:
+            ln.t("匯款後請告知帳號末五碼，或直接提供帳號").e("BANK_ACCOUNT", g.bank_account())
+        out.append(ln)
+    return out
+
+
 def latin_name_lines(g: Gen, n: int) -> list[Line]:
     """Latin-script names next to name labels (passport spelling)."""
     out = []
@@ -714,6 +796,7 @@ def build(out: Path, seed: int = SEED) -> Corpus:
     c.text_file("forms.txt", form_lines(g, 300))
     c.csv_file("customers_big5.csv", "cp950", *customers_csv(g, 900))
     c.csv_file("staff_utf8bom.csv", "utf-8-sig", *staff_csv(g, 360))
+    c.text_file("holdout.txt", holdout_lines(Gen(seed + 1), 420))  # own stream: others unchanged
     c.write_meta()
     print(f"{len(c.labels)} labels, {len(c.decoys)} decoys in {out}")
     return c
