@@ -73,3 +73,23 @@ def test_audit_detects_removed_entries(cli, initialized, db_url):
         conn.execute(sa.text("DELETE FROM audit_log WHERE seq=1"))
     r = cli("audit", "verify")
     assert r.code == 1 and "entry 1" in r.err
+
+
+def test_every_new_session_factory_is_audited(initialized):
+    """Regression: many register sessions in one process (a server, the tests) all get audited."""
+    import gc
+
+    from gezi.core.db import session_scope
+    from gezi.core.settings import get_settings
+    from gezi.org.models import Organization
+
+    settings = get_settings()
+    for n in range(40):
+        with session_scope(settings) as s:
+            s.add(Organization(name=f"org{n}", ubn=f"{n:08d}", industry="other", settings={}))
+        gc.collect()
+    with session_scope(settings) as s:
+        from gezi.core import audit
+
+        result = audit.verify(s)
+        assert result.ok and result.entries == 40

@@ -146,8 +146,11 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 def attach(factory: sessionmaker[Session], actor: str) -> None:
     """Record every flush of sessions from this factory on the audit trail as ``actor``."""
     factory.kw.setdefault("info", {})["actor"] = actor
-    if not event.contains(factory, "after_flush", _after_flush):
+    # Listen unconditionally: event.contains() can report a listener of a garbage-collected
+    # factory as present on a new one (same id), and the new factory would then go unaudited.
+    if not getattr(factory, "_gezi_audited", False):
         event.listen(factory, "after_flush", _after_flush)
+        factory._gezi_audited = True
 
 
 @dataclass

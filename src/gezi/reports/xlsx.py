@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from gezi.core.errors import GeziError
+from gezi.core.timeutil import TAIPEI
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -38,8 +40,8 @@ def _cell(value: Any) -> Any:
         return "\n".join(str(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
-    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
-        return value.replace(tzinfo=None)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(TAIPEI).replace(tzinfo=None)  # Excel has no zones: show Taipei
     return value
 
 
