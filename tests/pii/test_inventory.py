@@ -271,3 +271,24 @@ def test_rescan_needs_the_full_url_of_a_database_with_a_password():
     full = "postgresql+psycopg://app:s3cret@db.internal/shop"
     plan = inv.plan_rescan(entries, [full])
     assert plan.databases == {full: stored} and plan.unreachable == []
+
+
+def test_manual_entry_for_paper_files_is_exported_and_left_alone_by_rescan(initialized, cli,
+                                                                         tmp_path):
+    _org(cli)
+    r = cli("inventory", "add", "--name", "紙本會員申請書", "--location", "總公司二樓檔案櫃", "--json")
+    assert r.code == 0, r.err
+    entry_id = r.json["id"]
+    assert r.json["location_kind"] == "manual" and r.json["categories"] == []
+    assert cli("inventory", "add", "--name", "重複", "--location", "總公司二樓檔案櫃").code == 2
+    assert cli("inventory", "set", entry_id, "--category", "C001", "--category", "C003",
+               "--purpose", "090", "--retention", "五年").code == 0
+    r = cli("inventory", "rescan", "--json")
+    assert r.code == 0 and r.json["entries"] == [] and r.json["missing"] == []
+    out = tmp_path / "清冊.xlsx"
+    assert cli("inventory", "export", "--xlsx", out).code == 0
+    ws = load_workbook(out)["個人資料檔案清冊"]
+    header = [c.value for c in ws[4]]
+    row = dict(zip(header, [c.value for c in ws[5]], strict=True))
+    assert row["存放位置"] == "總公司二樓檔案櫃" and row["位置類型"].startswith("人工登錄")
+    assert "C003" in row["個人資料類別（代碼）"]

@@ -113,6 +113,26 @@ def add_db(
         _print_recorded(results, [])
 
 
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Option("--name", help="個資檔案名稱 Name, e.g. 紙本會員申請書.")],
+    location: Annotated[str, typer.Option(
+        "--location", help="存放位置 Where it is kept, e.g. 總公司二樓檔案櫃 or a SaaS name.")],
+    org: OrgOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """人工登錄無法掃描之個資檔案 Add a 個資檔案 no scan reaches (paper, external systems)."""
+    with reg() as session:
+        entry = inv.add_manual_entry(session, resolve_org(session, org), name=name,
+                                     location=location)
+        doc = inv.entry_dict(entry)
+    if json_out:
+        print_json(doc)
+    else:
+        console.print(f"已登錄個資檔案 added entry #{doc['id']} {doc['name']}；請以 "
+                      f"`gezi inventory set {doc['id']} --category … --purpose …` 補填")
+
+
 @app.command("rescan")
 def rescan(
     org: OrgOpt = None,

@@ -281,6 +281,8 @@ def plan_rescan(entries: list[PdFile], db_urls: Iterable[str] = ()) -> RescanPla
     given = {safe_url(u): u for u in db_urls}
     plan = RescanPlan()
     for entry in entries:
+        if entry.location_kind == "manual":
+            continue
         if entry.location_kind == "db_table":
             stored = entry.location.rsplit("#", 1)[0]
             url = given.get(stored) or (stored if "***" not in stored else None)
@@ -404,6 +406,22 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
         flag = _flag(session, entry, declared_none, new, loc, seen_at)
     return {"id": entry.id, "name": entry.name, "location": entry.location, "created": created,
             "counts": dict(loc.counts), "records": loc.records, "flag": flag}
+
+
+def add_manual_entry(session: Session, org: Organization, *, name: str, location: str) -> PdFile:
+    """A 個資檔案 no scanner can reach (paper forms, a cloud back office): a person enters it and
+    fills in its categories with ``update_entry``; ``rescan`` leaves it alone."""
+    name, location = name.strip(), location.strip()
+    if not name or not location:
+        raise GeziError("--name 與 --location 不可空白 must not be empty")
+    if session.scalar(sa.select(PdFile).where(PdFile.org_id == org.id,
+                                              PdFile.location == location)):
+        raise GeziError(f"存放位置已登錄 location already in the inventory: {location}")
+    entry = PdFile(org_id=org.id, name=name[:300], location_kind="manual", location=location,
+                   categories=[], purposes=[], legal_bases=[])
+    session.add(entry)
+    session.flush()
+    return entry
 
 
 def update_entry(session: Session, entry: PdFile, *, name: str | None = None,

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from gezi.core.db import Base
 from gezi.core.timeutil import now_utc
 
-LOCATION_KINDS = ("file", "directory", "db_table")
-LOCATION_KIND_ZH = {"file": "檔案", "directory": "目錄", "db_table": "資料庫資料表"}
+# "manual": a file no scanner reaches (paper forms, a SaaS back office), entered by a person.
+LOCATION_KINDS = ("file", "directory", "db_table", "manual")
+LOCATION_KIND_ZH = {"file": "檔案", "directory": "目錄", "db_table": "資料庫資料表",
+                    "manual": "人工登錄（紙本或外部系統）"}
 
 
 def _ts() -> Mapped[dt.datetime]:
@@ -37,7 +39,7 @@ class PdFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(300))  # 個資檔案名稱
-    location_kind: Mapped[str] = mapped_column(sa.String(20))  # file | directory | db_table
+    location_kind: Mapped[str] = mapped_column(sa.String(20))  # one of LOCATION_KINDS
     location: Mapped[str] = mapped_column(sa.String(1000))  # path, or URL (no password) + table
     owner_unit: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)  # 保有單位
     # What the register says the location holds: category codes (or free text); [] = 無個資.
