@@ -256,3 +256,27 @@ def test_cli_catalog_show_moda_json(cli, fresh_env):
     assert items["A18-A11"]["applies_if"] == {
         "any": [{"capital": {"gte": 10000000}}, {"records": {"gte": 5000}}]}
     assert items["A03"]["params"]["plan_due"] == "2024-01-12"
+
+
+def test_module_data_files_can_be_replaced_via_catalog_dir(tmp_path, monkeypatch):
+    """A user edits a rule as data: GEZI_CATALOG_DIR/<relpath> replaces the shipped file."""
+    import yaml
+
+    from gezi.catalog import loader
+    from gezi.privacy import vendors
+
+    shipped = loader.data_file("privacy/vendor-items.yaml")
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    target = tmp_path / "privacy" / "vendor-items.yaml"
+    target.parent.mkdir()
+    data["supervision_items"][0]["name"]["zh-TW"] = "自訂監督項目"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("GEZI_CATALOG_DIR", str(tmp_path))
+    loader.clear_cache()
+    try:
+        assert loader.data_file("privacy/vendor-items.yaml") == target
+        assert vendors.catalog().supervision_items[0].name.zh == "自訂監督項目"
+    finally:
+        monkeypatch.delenv("GEZI_CATALOG_DIR")
+        loader.clear_cache()
+    assert vendors.catalog().supervision_items[0].name.zh != "自訂監督項目"

@@ -54,9 +54,39 @@ def validate(path: Path, data: Any, model: type[M]) -> M:
         raise CatalogError(f"{path}: field {_field_path(err['loc'])}: {err['msg']}{more}") from None
 
 
+def data_dirs(subdir: str) -> list[Path]:
+    """The shipped ``data/<subdir>`` and, when it exists, ``$GEZI_CATALOG_DIR/<subdir>``."""
+    dirs = [DATA_DIR / subdir]
+    extra = os.environ.get("GEZI_CATALOG_DIR")
+    if extra and (Path(extra) / subdir).is_dir():
+        dirs.append(Path(extra) / subdir)
+    return dirs
+
+
+def data_file(relpath: str) -> Path:
+    """A module's data file: ``$GEZI_CATALOG_DIR/<relpath>`` replaces the shipped one if present.
+
+    This lets a user change a rule, code list or threshold as data without touching Python.
+    """
+    extra = os.environ.get("GEZI_CATALOG_DIR")
+    if extra and (Path(extra) / relpath).is_file():
+        return Path(extra) / relpath
+    return DATA_DIR / relpath
+
+
 def load_yaml_model(path: Path, model: type[M]) -> M:
     """Read one YAML file and validate it against a pydantic model (used by every module)."""
     return validate(path, read_yaml(path), model)
+
+
+def load_data(relpath: str, model: type[M]) -> M:
+    """A module's data file (see data_file), validated against its model; cached per file."""
+    return _load_data_cached(data_file(relpath), model)
+
+
+@cache
+def _load_data_cached(path: Path, model: type[M]) -> M:
+    return load_yaml_model(path, model)
 
 
 @dataclass
@@ -144,3 +174,4 @@ def load_catalogs() -> Catalogs:
 def clear_cache() -> None:
     """Forget loaded catalogs (tests that edit catalog files call this)."""
     _load.cache_clear()
+    _load_data_cached.cache_clear()

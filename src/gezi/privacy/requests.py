@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from gezi.catalog.loader import DATA_DIR, load_yaml_model
+from gezi.catalog.loader import load_data
 from gezi.catalog.schema import LText, Source, Status, Strict
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.compliance.findings import upsert_finding
@@ -32,7 +31,7 @@ from gezi.privacy.clocks import REQUEST_TYPES, request_deadline, taipei_day
 from gezi.privacy.ops_models import DataSubjectRequest
 from gezi.privacy.optout import Identifier, digest, identify
 
-RULES_FILE = DATA_DIR / "privacy" / "request-rules.yaml"
+RULES_FILE = "privacy/request-rules.yaml"
 EVIDENCE_KIND = "data_subject_request"
 TARGET = "privacy_request"
 
@@ -104,10 +103,9 @@ class RequestRules(Strict):
         raise GeziError(f"未知的決定 unknown decision {code!r}; use {known}")
 
 
-@cache
 def rules() -> RequestRules:
-    """The shipped request-handling rules, validated."""
-    return load_yaml_model(RULES_FILE, RequestRules)
+    """The request-handling rules (shipped, or replaced via GEZI_CATALOG_DIR), validated."""
+    return load_data(RULES_FILE, RequestRules)
 
 
 # --- identifiers -----------------------------------------------------------------------------

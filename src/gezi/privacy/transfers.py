@@ -13,7 +13,6 @@ import datetime as dt
 import re
 import tempfile
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from gezi.catalog.loader import DATA_DIR, load_yaml_model
+from gezi.catalog.loader import load_data
 from gezi.catalog.schema import Dated, LText, Source, Status, Strict
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.core.errors import GeziError
@@ -33,7 +32,7 @@ from gezi.pii.inventory_models import PdFile
 from gezi.privacy.clocks import taipei_day
 from gezi.privacy.ops_models import DataTransfer, TransferAssessment
 
-CATALOG_FILE = DATA_DIR / "privacy" / "transfer-indicators.yaml"
+CATALOG_FILE = "privacy/transfer-indicators.yaml"
 REGIMES = ("gdpr", "ccpa", "cbpr")
 EVIDENCE_KIND = "transfer_to_third_party"
 TARGET = "data_transfer"
@@ -153,10 +152,9 @@ class TransferCatalog(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-@cache
 def catalog() -> TransferCatalog:
-    """The shipped transfer-indicator catalog, validated."""
-    return load_yaml_model(CATALOG_FILE, TransferCatalog)
+    """The transfer-indicator catalog (shipped, or replaced via GEZI_CATALOG_DIR), validated."""
+    return load_data(CATALOG_FILE, TransferCatalog)
 
 
 def questions(regime: str, day: dt.date | None = None) -> list[dict[str, Any]]:

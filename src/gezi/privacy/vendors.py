@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
-from gezi.catalog.loader import DATA_DIR, load_yaml_model
+from gezi.catalog.loader import load_data
 from gezi.catalog.schema import LText, Source, Status, Strict
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.compliance.findings import upsert_finding
@@ -37,7 +36,7 @@ from gezi.privacy.ops_models import (
     VendorSelection,
 )
 
-CATALOG_FILE = DATA_DIR / "privacy" / "vendor-items.yaml"
+CATALOG_FILE = "privacy/vendor-items.yaml"
 ITEM_STATES = ("agreed", "missing", "na")
 REVIEW_RESULTS = ("satisfactory", "issues", "unsatisfactory")
 SELECTION_DECISIONS = ("selected", "conditional", "rejected")
@@ -106,10 +105,9 @@ class VendorCatalog(Strict):
                 + [("contract", c) for c in self.contract_clauses])
 
 
-@cache
 def catalog() -> VendorCatalog:
-    """The shipped vendor-supervision catalog, validated."""
-    return load_yaml_model(CATALOG_FILE, VendorCatalog)
+    """The vendor-supervision catalog (shipped, or replaced via GEZI_CATALOG_DIR), validated."""
+    return load_data(CATALOG_FILE, VendorCatalog)
 
 
 def _codes(entries: list[Coded]) -> list[str]:
