@@ -175,6 +175,8 @@ def test_set_validates_codes_and_export_writes_the_register(initialized, cli, tm
     assert "C003 政府資料中之辨識者" in row["個人資料類別（代碼）"]
     assert "會員註冊表單" in row["蒐集方式/法律依據"] and "第19條第1項第5款" in row["蒐集方式/法律依據"]
     assert row["筆數"] == 2 and row["國際傳輸"] == "無" and row["委外廠商"] == "雲端主機商"
+    assert "國民身分證統一編號（C003）：2" in row["掃描偵測之個資種類（數量）"]
+    assert ws.row_dimensions[5].height >= 30  # sized for its wrapped lines when printed
     assert "年" in row["最後盤點日"]  # ROC date, e.g. 115年11月23日
     cells = " ".join(str(c.value) for r_ in ws.iter_rows() for c in r_ if c.value is not None)
     assert NID not in cells and "0912-345-678" not in cells

@@ -76,6 +76,7 @@ class LegalBases(Dated):
     schema_: Literal["gezi.pdpa-legal-bases/1"] = Field(alias="schema")
     id: str
     version: str
+    name: LText
     source: Source
     bases: list[LegalBasis] = Field(min_length=1)
 

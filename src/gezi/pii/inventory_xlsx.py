@@ -16,13 +16,14 @@ from gezi.org.models import Organization
 from gezi.pii import inventory as inv
 from gezi.pii.inventory_models import LOCATION_KIND_ZH, PdFile
 
-# (header, column width)
+# (header, column width in Excel character units; a CJK character takes about 2)
 COLUMNS = [
-    ("編號", 6), ("個資檔案名稱", 22), ("保有單位", 14), ("存放位置", 36), ("位置類型", 10),
-    ("特定目的（代碼）", 30), ("個人資料類別（代碼）", 30), ("蒐集方式/法律依據", 36), ("筆數", 10),
-    ("保存期限", 14), ("利用對象", 18), ("國際傳輸", 16), ("委外廠商", 16),
-    ("掃描偵測之個資種類（數量）", 36), ("首次發現日", 14), ("最後盤點日", 14), ("待確認事項", 36),
+    ("編號", 5), ("個資檔案名稱", 18), ("保有單位", 10), ("存放位置", 26), ("位置類型", 10),
+    ("特定目的（代碼）", 24), ("個人資料類別（代碼）", 22), ("蒐集方式/法律依據", 28), ("筆數", 8),
+    ("保存期限", 12), ("利用對象", 14), ("國際傳輸", 12), ("委外廠商", 12),
+    ("掃描偵測之個資種類（數量）", 28), ("首次發現日", 12), ("最後盤點日", 12), ("待確認事項", 26),
 ]
+LINE_POINTS = 15  # row height per text line
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
@@ -59,8 +60,18 @@ def _todo(entry: PdFile) -> str:
     return "\n".join(notes)
 
 
-def _row(n: int, entry: PdFile, roc: bool) -> list:
-    detected = "\n".join(f"{e.entity}（{e.category or '未對應類別'}）：{e.count}"
+def _entity_names() -> dict[str, str]:
+    """zh-TW names of the entity types, from the recognizer catalog (國民身分證統一編號 …)."""
+    from gezi.pii.registry import get_registry
+
+    names: dict[str, str] = {}
+    for rec in get_registry().recognizers:  # an entity's first recognizer names it
+        names.setdefault(rec.entity, rec.spec.name.zh)
+    return names
+
+
+def _row(n: int, entry: PdFile, roc: bool, names: dict[str, str]) -> list:
+    detected = "\n".join(f"{names.get(e.entity, e.entity)}（{e.category or '未對應類別'}）：{e.count:,}"
                          for e in entry.entities if e.count)
     return [n, entry.name, entry.owner_unit or "", entry.location,
             LOCATION_KIND_ZH.get(entry.location_kind, entry.location_kind),
@@ -68,6 +79,24 @@ def _row(n: int, entry: PdFile, roc: bool) -> list:
             entry.records if entry.records is not None else "", entry.retention or "",
             entry.recipients or "", entry.cross_border or "", entry.vendor or "", detected,
             _day(entry.first_seen, roc), _day(entry.last_scanned_at, roc), _todo(entry)]
+
+
+def _lines(value: object, width: int) -> int:
+    """Printed lines of a wrapped cell: CJK characters count twice the width of ASCII."""
+    if value is None or value == "":
+        return 1
+    total = 0
+    for line in str(value).split("\n"):
+        chars = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
+        total += max(1, -(-chars // max(width - 2, 1)))  # cell padding and font metrics
+    return total
+
+
+def _size_row(ws, row: int, values: list, widths: list[int]) -> None:
+    """openpyxl cannot auto-fit: size a row for its longest wrapped cell, so a printed copy
+    shows every line."""
+    lines = max(_lines(v, w) for v, w in zip(values, widths, strict=True))
+    ws.row_dimensions[row].height = LINE_POINTS * lines
 
 
 def _legend(wb: Workbook) -> None:
@@ -81,13 +110,23 @@ def _legend(wb: Workbook) -> None:
                                              "未收錄者以文字記載")
         ws.append([cl.name.zh, cl.version, cl.source.citation, state])
     bases = inv.legal_bases_catalog()
-    ws.append([bases.id, bases.version, bases.source.citation, "完整"])
-    ws.append(["個資種類與類別對應", "", str(inv.ENTITY_CATEGORIES_FILE.name),
-               "未對應類別者：" + "、".join(e for e, c in inv.entity_categories().items() if c is None)])
-    for col, width in zip("ABCD", (24, 12, 70, 50), strict=True):
+    ws.append([bases.name.zh, bases.version, bases.source.citation, "完整"])
+    names = _entity_names()
+    ws.append(["個資種類與個人資料類別對應", "", f"gezi {inv.ENTITY_CATEGORIES_FILE.name}",
+               "未對應類別者：" + "、".join(names.get(e, e) for e, c in
+                                          inv.entity_categories().items() if c is None)])
+    widths = [30, 12, 60, 50]
+    for col, width in zip("ABCD", widths, strict=True):
         ws.column_dimensions[col].width = width
+    for n, row in enumerate(ws.iter_rows(), start=1):
+        for cell in row:
+            cell.alignment = WRAP
+        _size_row(ws, n, [c.value for c in row], widths)
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def export_xlsx(entries: list[PdFile], org: Organization, path: Path, *, roc: bool = False,
@@ -110,11 +149,20 @@ def export_xlsx(entries: list[PdFile], org: Organization, path: Path, *, roc: bo
         ws.column_dimensions[get_column_letter(n)].width = width
         cell = ws.cell(row=4, column=n)
         cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, WRAP
+    names = _entity_names()
     for n, entry in enumerate(entries, start=1):
-        ws.append(_row(n, entry, roc))
+        values = _row(n, entry, roc, names)
+        ws.append(values)
         for cell in ws[ws.max_row]:
             cell.alignment = WRAP
+        _size_row(ws, ws.max_row, values, [w for _, w in COLUMNS])
     ws.freeze_panes = "C5"
+    # Printed for an inspection: A3 landscape, all columns on one page width, header repeated.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "4:4"
     ws.auto_filter.ref = f"A4:{get_column_letter(len(COLUMNS))}{max(ws.max_row, 4)}"
     _legend(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
