@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -125,6 +127,15 @@ def test_directory_is_one_entry_or_one_per_file(initialized, cli, tmp_path):
     names = sorted(e["name"] for e in r.json["entries"])
     assert names == ["a.csv", "b.txt"]  # files without PII get no entry
     assert len(cli("inventory", "list", "--json").json["entries"]) == 3
+
+    # Members of an archive belong to the archive: one entry for the .zip, re-scannable.
+    with zipfile.ZipFile(folder / "d.zip", "w") as archive:
+        archive.writestr("inner/members.csv", CUSTOMERS)
+    r = cli("inventory", "add-scan", folder, "--per-file", "--json")
+    zipped = [e for e in r.json["entries"] if e["name"] == "d.zip"]
+    assert len(zipped) == 1 and zipped[0]["counts"]["TW_NATIONAL_ID"] == 2
+    assert cli("inventory", "rescan", "--json").json["missing"] == []
+    (folder / "d.zip").unlink()
 
     # A scan limited to phones updates phone counts only; the other counts stay.
     r = cli("inventory", "add-scan", folder / "a.csv", "--entities", "PHONE_NUMBER", "--json")

@@ -191,6 +191,13 @@ class LocationScan:
         self.records += len(records)
 
 
+def _on_disk(path: str) -> str:
+    """The file on disk a finding belongs to: an archive member (``a.zip!dir/b.csv``) belongs
+    to its archive, which is the 個資檔案 a person can find, re-scan or delete."""
+    outer = path.split("!", 1)[0]
+    return outer if outer != path and Path(outer).is_file() else path
+
+
 def locations_from_report(report: ScanReport, root: Path, per_file: bool,
                           scope: set[str] | None = None) -> list[LocationScan]:
     """One location for the scanned path, or (per_file, for a directory) one per file with hits.
@@ -202,7 +209,7 @@ def locations_from_report(report: ScanReport, root: Path, per_file: bool,
     if root.is_dir() and per_file:
         by_path: dict[str, list[PiiFinding]] = {}
         for f in report.findings:
-            by_path.setdefault(f.path, []).append(f)
+            by_path.setdefault(_on_disk(f.path), []).append(f)
         out = []
         for path, findings in sorted(by_path.items()):
             loc = LocationScan(location=path, kind="file", name=Path(path).name, files_scanned=1,
