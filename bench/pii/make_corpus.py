@@ -5,7 +5,7 @@ Every value is made up here: IDs are built to pass (or, for decoys, to fail) the
 addresses are random combinations of common surnames, given-name characters and place names.
 
 Output (deterministic for a given --seed, committed to the repository):
-  corpus/manifest.json  files with their kind (text | csv) and encoding
+  corpus/manifest.json  files with their kind (text | csv | xlsx | jsonl) and encoding
   corpus/*.txt, *.csv   the documents (one Big5/CP950 CSV, one UTF-8-BOM CSV, UTF-8 text)
   corpus/labels.jsonl   one gold span per line: file, line (text, 1-based) or row (1-based, the
                         header is row 1, as in `gezi pii scan`) + column (header name), start, end (0-based
@@ -367,6 +367,42 @@ class Corpus:
             for col, cell in zip(header, r, strict=True):
                 self._record({"file": name, "row": n, "column": col}, cell)
         self.manifest.append({"file": name, "kind": "csv", "encoding": encoding})
+
+    def xlsx_file(self, name: str, sheets: dict[str, tuple[list[str], list[list[Line]]]]) -> None:
+        """A workbook; cells are located like gezi's scanner does: row (header = 1) and
+        ``sheet!header``."""
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        wb.remove(wb.active)
+        for title, (header, rows) in sheets.items():
+            ws = wb.create_sheet(title)
+            ws.append(header)
+            for r in rows:
+                ws.append([c.text or None for c in r])
+            for n, r in enumerate(rows, start=2):
+                for col, cell in zip(header, r, strict=True):
+                    self._record({"file": name, "row": n, "column": f"{title}!{col}"}, cell)
+        wb.save(self.out / name)
+        self.manifest.append({"file": name, "kind": "xlsx"})
+
+    def jsonl_file(self, name: str, docs: list[dict]) -> None:
+        """JSON Lines whose string leaves may be Lines; a value is located by line and JSON path
+        ($.customer.name, $.items[0].sku), as gezi's scanner reports it."""
+        def plain(value, path: str, line: int):
+            if isinstance(value, dict):
+                return {k: plain(v, f"{path}.{k}", line) for k, v in value.items()}
+            if isinstance(value, list):
+                return [plain(v, f"{path}[{i}]", line) for i, v in enumerate(value)]
+            if isinstance(value, Line):
+                self._record({"file": name, "line": line, "column": path}, value)
+                return value.text
+            return value
+
+        lines = [json.dumps(plain(d, "$", n), ensure_ascii=False, separators=(",", ":"))
+                 for n, d in enumerate(docs, start=1)]
+        (self.out / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.manifest.append({"file": name, "kind": "jsonl", "encoding": "utf-8"})
 
     def write_meta(self) -> None:
         (self.out / "manifest.json").write_text(
@@ -764,6 +800,49 @@ def holdout_lines(g: Gen, n: int) -> list[Line]:
     return out
 
 
+def orders_workbook(g: Gen, n: int) -> dict[str, tuple[list[str], list[list[Line]]]]:
+    """An order export and a member list as two sheets of one workbook."""
+    r = g.r
+    orders = []
+    for i in range(n):
+        roll = r.random()
+        note = (Line().t("卡號").e("CREDIT_CARD", g.card_text(g.credit_card())) if roll < 0.3 else
+                Line().t("ATM 轉入帳號 ").e("BANK_ACCOUNT", g.bank_account()) if roll < 0.5 else
+                Line().t("貨到付款"))
+        orders.append([Line().d("order_number", f"SO{20240000 + i:08d}"), Line().e("PERSON_NAME", g.name()),
+                       Line().e("PHONE_NUMBER", g.mobile()), Line().e("TW_ADDRESS", g.address()), note])
+    members = [[Line().d("order_number", f"M{i + 1:06d}"), Line().e("PERSON_NAME", g.name()),
+                Line().e("TW_NATIONAL_ID", g.national_id()), Line().e("DATE_OF_BIRTH", g.dob()),
+                Line().e("EMAIL_ADDRESS", g.email())] for i in range(n // 2)]
+    return {"訂單": (["訂單編號", "收件人", "手機", "收件地址", "付款備註"], orders),
+            "會員": (["會員編號", "姓名", "身分證字號", "生日", "Email"], members)}
+
+
+def event_docs(g: Gen, n: int) -> list[dict]:
+    """Application events as JSON Lines: nested customer data, numbers, arrays."""
+    r = g.r
+    docs = []
+    for i in range(n):
+        doc: dict = {"ts": r.randint(1_700_000_000, 1_750_000_000),
+                     "event": r.choice(["checkout", "refund", "profile_update"]),
+                     "order_id": Line().d("order_number", "2024" + g.digits(10)),
+                     "customer": {"name": Line().e("PERSON_NAME", g.name()),
+                                  "mobile": Line().e("PHONE_NUMBER", g.mobile()),
+                                  "email": Line().e("EMAIL_ADDRESS", g.email())},
+                     "ip": Line().e("IP_ADDRESS", g.ip())}
+        if i % 3 == 0:
+            doc["shipping"] = {"address": Line().e("TW_ADDRESS", g.address())}
+        if i % 4 == 0:
+            doc["payment"] = {"card": Line().e("CREDIT_CARD", g.card_text(g.credit_card()))}
+        if i % 5 == 0:
+            doc["items"] = [{"sku": Line().d("sku", g.chars(3, PLATE_LETTERS) + "-" + g.digits(4)),
+                             "qty": r.randint(1, 3)}]
+        if i % 6 == 0:
+            doc["note"] = Line().t("請送到").e("TW_ADDRESS", g.address()).t("給").e("PERSON_NAME", g.name())
+        docs.append(doc)
+    return docs
+
+
 def latin_name_lines(g: Gen, n: int) -> list[Line]:
     """Latin-script names next to name labels (passport spelling)."""
     out = []
@@ -797,6 +876,9 @@ def build(out: Path, seed: int = SEED) -> Corpus:
     c.csv_file("customers_big5.csv", "cp950", *customers_csv(g, 900))
     c.csv_file("staff_utf8bom.csv", "utf-8-sig", *staff_csv(g, 360))
     c.text_file("holdout.txt", holdout_lines(Gen(seed + 1), 420))  # own stream: others unchanged
+    tables = Gen(seed + 2)
+    c.xlsx_file("orders.xlsx", orders_workbook(tables, 150))
+    c.jsonl_file("events.jsonl", event_docs(tables, 300))
     c.write_meta()
     print(f"{len(c.labels)} labels, {len(c.decoys)} decoys in {out}")
     return c
