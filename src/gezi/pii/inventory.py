@@ -184,9 +184,10 @@ class LocationScan:
         for f in findings:
             self.counts[f.entity] += 1
             samples = self.samples.setdefault(f.entity, [])
-            masked = _mask(f.entity, f.value)
-            if len(samples) < SAMPLES_PER_ENTITY and masked not in samples:
-                samples.append(masked)
+            if len(samples) < SAMPLES_PER_ENTITY:  # mask only the few values that are kept
+                masked = _mask(f.entity, f.value)
+                if masked not in samples:
+                    samples.append(masked)
             records.add((f.path, f.line, f.row))
         self.records += len(records)
 
