@@ -200,6 +200,24 @@ def test_set_validates_codes_and_export_writes_the_register(initialized, cli, tm
     assert kept and kept[0]["sha256"] == r.json["sha256"] and kept[0]["kind"] == "other_record"
 
 
+def test_workbook_records_count_rows_of_every_sheet(initialized, cli, tmp_path):
+    from openpyxl import Workbook
+
+    _org(cli)
+    wb = Workbook()
+    wb.active.title = "客戶"
+    wb.active.append(["姓名", "身分證字號"])
+    wb.active.append(["王小明", NID])
+    staff = wb.create_sheet("員工")
+    staff.append(["姓名", "手機"])
+    staff.append(["陳怡君", "0912-345-678"])
+    staff.append(["林淑芬", "0933-123-456"])
+    wb.save(tmp_path / "book.xlsx")
+    r = cli("inventory", "add-scan", tmp_path / "book.xlsx", "--json")
+    assert r.code == 0, r.err
+    assert r.json["entries"][0]["records"] == 3
+
+
 def test_add_db_records_one_entry_per_table_with_pii(initialized, cli, tmp_path):
     _org(cli)
     url = f"sqlite:///{tmp_path / 'shop.db'}"

@@ -165,6 +165,14 @@ def _mask(entity: str, value: str) -> str:
     return mask_value(entity, value, "partial")
 
 
+def _sheet(f: PiiFinding) -> str | None:
+    """The worksheet of a workbook cell (its column is ``sheet!header``): rows of different
+    sheets are different records."""
+    if f.row is not None and f.column and f.path.lower().endswith((".xlsx", ".xlsm")):
+        return f.column.split("!", 1)[0]
+    return None
+
+
 @dataclass
 class LocationScan:
     """What one scan found in one location (aggregated, masked)."""
@@ -188,7 +196,7 @@ class LocationScan:
                 masked = _mask(f.entity, f.value)
                 if masked not in samples:
                     samples.append(masked)
-            records.add((f.path, f.line, f.row))
+            records.add((f.path, f.line, f.row, _sheet(f)))
         self.records += len(records)
 
 
