@@ -112,6 +112,19 @@ def gezi_available(repo: Path) -> bool:
     return (repo / "src/gezi/cli/logs.py").exists()
 
 
+def gezi_revision(repo: Path) -> str:
+    """Last commit touching gezi's logwatch code, '+dirty' if the working tree differs."""
+    paths = ["src/gezi/logwatch", "src/gezi/cli/logs.py", "src/gezi/catalog/data/logwatch"]
+    try:
+        rev = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%h %cI", "--",
+                              *paths], capture_output=True, text=True, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--", *paths],
+                               capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"git {rev or 'uncommitted'}{' +dirty' if dirty else ''}"
+
+
 def run_gezi(repo: Path, log: Path, auth: Path, lines: int, work: Path) -> Run:
     """`gezi logs scan … --json` on a fresh data directory (no register → prints only)."""
     gezi = repo / ".venv/bin/gezi"
