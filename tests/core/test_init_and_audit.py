@@ -93,3 +93,21 @@ def test_every_new_session_factory_is_audited(initialized):
 
         result = audit.verify(s)
         assert result.ok and result.entries == 40
+
+
+def test_audit_log_names_inserted_rows_and_changed_fields(cli, initialized):
+    """Regression: inserts were logged with an empty row key; the log shows what changed and
+    (only with --show-values) the before/after values, times in Asia/Taipei, ROC with --roc."""
+    _add_org(cli)
+    a = cli("assess", "start", "--framework", "moda-pd-security-plan", "--json").json["id"]
+    log = cli("audit", "log", "--json").json["entries"]
+    inserted = [e for e in log if e["action"] == "insert"]
+    assert inserted and all(e["row"] for e in inserted)
+    assert any(e["table"] == "assessments" and e["row"] == str(a) for e in inserted)
+    assert all(e["ts"].endswith("+08:00") and "before" not in e for e in log)
+    cli("assess", "close", str(a))
+    upd = cli("audit", "log", "--json", "--show-values", "--table", "assessments").json["entries"][0]
+    assert upd["action"] == "update" and "status" in upd["fields"]
+    assert upd["before"]["status"] == "open" and upd["after"]["status"] == "closed"
+    roc = cli("audit", "log", "--roc", "--limit", "1")
+    assert roc.code == 0 and "年" in roc.out

@@ -84,8 +84,11 @@ def _row_values(obj: Any, which: str) -> dict[str, Any]:
 
 
 def _row_key(obj: Any) -> str:
-    ident = inspect(obj).identity or ()
-    return ",".join(str(i) for i in ident)
+    # Read the key from the row itself: in after_flush, rows just inserted are not yet in the
+    # identity map, so ``inspect(obj).identity`` is still None for them.
+    state = inspect(obj)
+    ident = state.mapper.primary_key_from_instance(obj)
+    return ",".join("" if i is None else str(i) for i in ident)
 
 
 def entry_hash(prev_hash: str, payload: dict[str, Any]) -> str:
