@@ -201,3 +201,25 @@ def test_large_text_file_streams_in_batches(tmp_path):
             fh.write(line if i != 39999 else "身分證 A123456789\n")
     report = scan(path)
     assert [(f.line, f.value) for f in report.findings] == [(40000, "A123456789")]
+
+
+def test_very_long_lines_are_read_in_pieces_with_line_offsets(tmp_path, monkeypatch):
+    from gezi.pii import files
+
+    monkeypatch.setattr(files, "MAX_LINE_CHARS", 64)
+    line = "x" * 100 + " 身分證A123456789 " + "y" * 50
+    path = tmp_path / "minified.txt"
+    path.write_text("first\n" + line + "\nlast 0912345678\n", encoding="utf-8")
+    report = scan(path)
+    assert [(f.line, f.start, f.value) for f in report.findings] == [
+        (2, line.index("A1"), "A123456789"), (3, 5, "0912345678")]
+
+
+def test_huge_json_is_scanned_as_text(tmp_path, monkeypatch):
+    from gezi.pii import files
+
+    monkeypatch.setattr(files, "MAX_JSON_BYTES", 10)
+    path = tmp_path / "dump.json"
+    path.write_text('[\n {"note": "身分證A123456789"}\n]\n', encoding="utf-8")
+    report = scan(path)
+    assert [(f.line, f.column, f.start) for f in report.findings] == [(2, None, 14)]

@@ -19,6 +19,8 @@ from typing import IO, Any
 from charset_normalizer import from_bytes
 
 BATCH_CHARS = 1 << 20  # characters analyzed per pass
+MAX_LINE_CHARS = 1 << 20  # a longer line is read in pieces (memory stays bounded)
+MAX_JSON_BYTES = 64 << 20  # a larger .json is scanned line by line instead of parsed whole
 TABLE_BATCH_ROWS = 2000
 SAMPLE_BYTES = 1 << 16
 TEXT_SUFFIXES = {".txt", ".log", ".md", ".text", ".out", ".err", ".sql", ".xml", ".html", ".htm",
@@ -44,6 +46,7 @@ class Segment:
     line: int | None = None
     row: int | None = None
     column: str | None = None
+    offset: int = 0  # where ``text`` starts inside its line (pieces of a very long line)
 
 
 Batch = tuple[str | None, list[Segment]]  # (column name shared by the batch, segments)
@@ -81,15 +84,27 @@ def open_text(opener: Opener) -> tuple[IO[str], str]:
 
 
 def read_text_lines(opener: Opener) -> Iterator[Batch]:
-    """Lines of a text file in batches (1-based line numbers, line breaks removed)."""
+    """Lines of a text file in batches (1-based line numbers, line breaks removed).
+
+    A line longer than MAX_LINE_CHARS comes in pieces with their offset in the line; a value
+    cut by a piece boundary is not found (such lines are minified data, rarely prose).
+    """
     stream, _ = open_text(opener)
     with stream:
         batch: list[Segment] = []
         size = 0
-        for number, line in enumerate(stream, start=1):
-            text = line.rstrip("\r\n")
-            batch.append(Segment(text, line=number))
+        number, offset = 1, 0
+        while True:
+            piece = stream.readline(MAX_LINE_CHARS)
+            if not piece:
+                break
+            text = piece.rstrip("\r\n")
+            batch.append(Segment(text, line=number, offset=offset))
             size += len(text)
+            if text != piece or len(piece) < MAX_LINE_CHARS:
+                number, offset = number + 1, 0
+            else:
+                offset += len(piece)
             if size >= BATCH_CHARS:
                 yield None, batch
                 batch, size = [], 0
@@ -179,7 +194,17 @@ def _key_of(path: str) -> str:
 
 
 def read_json(opener: Opener) -> Iterator[Batch]:
-    """String and number values of a JSON document; the column is the JSON path."""
+    """String and number values of a JSON document; the column is the JSON path.
+
+    A document over MAX_JSON_BYTES is scanned as text lines instead (parsing it would need
+    memory several times its size).
+    """
+    fh = opener()
+    size = fh.seek(0, io.SEEK_END)
+    fh.close()
+    if size > MAX_JSON_BYTES:
+        yield from read_text_lines(opener)
+        return
     stream, _ = open_text(opener)
     with stream:
         try:

@@ -74,8 +74,8 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
                     [s.text for s in segs], entities, column, isolate=segs[0].row is not None):
                 seg = segs[i]
                 found.append(PiiFinding(path=display, entity=entity, score=score, value=value,
-                                        start=start, end=end, line=seg.line, row=seg.row,
-                                        column=seg.column))
+                                        start=seg.offset + start, end=seg.offset + end,
+                                        line=seg.line, row=seg.row, column=seg.column))
     except Unreadable as exc:
         res.skip(display, str(exc))
     except GeziError:
