@@ -13,7 +13,8 @@ import ibis.expr.types as ir
 from gezi.logwatch.catalog import Rule
 from gezi.logwatch.normalize import DAY_MS, TAIPEI_OFFSET_MS
 
-KEY_COLUMN = {"ip": "ip", "user": "account"}
+KEY_COLUMN = {"ip": "ipn", "user": "account"}  # ipn: integer id of the IP (see normalize)
+EVIDENCE_KEY = {"ip": "ip", "user": "account"}
 DISTINCT_COLUMN = {"user": "account", "path": "path", "acct": "acct", "location": "location"}
 ALERT_COLUMNS = ("rule", "key_ip", "key_user", "dayn", "first_ms", "last_ms", "count", "peak",
                  "country")
@@ -39,29 +40,26 @@ def _day(ms: ir.IntegerValue) -> ir.IntegerValue:
     return (ms + TAIPEI_OFFSET_MS) // DAY_MS
 
 
-def _hot(t: ir.Table, key: str, width: int, minimum: int) -> ir.Table:
-    """Events in fixed buckets where a window could reach `minimum` (cheap pre-filter).
+def _candidate_keys(t: ir.Table, key: str, width: int, minimum: int) -> ir.Table:
+    """Events of keys that reach `minimum` events within `width` ms somewhere (exact pre-filter).
 
-    A window [t - width + 1, t] lies inside buckets b-1 and b (bucket = ts // width), so it can
-    only reach `minimum` when those two buckets together hold that many events; events of other
-    buckets can neither trigger nor fall inside a triggering window. Keys with fewer events in
-    total are dropped first (a cheap aggregate over few groups).
+    With a key's events in time order, `minimum` of them fit in one window exactly when an event
+    is less than `width` after the event `minimum - 1` places before it. That needs one sort
+    (lag), cheaper than counting every window; the full windowed count then runs only for the
+    few keys that trigger. Keys with fewer events in total are dropped first.
     """
     totals = t.group_by(key).aggregate(total=t.count())
     t = t.semi_join(totals.filter(totals.total >= minimum), key)
-    tb = t.mutate(b=t.ts_ms // width)
-    agg = tb.group_by([key, "b"]).aggregate(n=tb.count())
-    prev = agg.select(key, b=agg.b + 1, pn=agg.n)
-    pairs = agg.left_join(prev, [key, "b"]).select(agg[key], agg.b, agg.n, prev.pn)
-    hot = pairs.filter(pairs.n + pairs.pn.fill_null(0) >= minimum).select(key, "b")
-    hot = hot.union(hot.select(key, b=hot.b - 1)).distinct()
-    return tb.semi_join(hot, [key, "b"]).drop("b")
+    w = ibis.window(group_by=t[key], order_by=t.ts_ms)
+    lagged = t.mutate(prev=t.ts_ms.lag(minimum - 1).over(w))
+    keys = lagged.filter(lagged.ts_ms - lagged.prev < width).select(key).distinct()
+    return t.semi_join(keys, key)
 
 
 def _triggers_count(t: ir.Table, key: str, width: int, minimum: int) -> ir.Table:
     """(key, dayn, t0, t1, peak): event times where the sliding count reached `minimum`."""
     if minimum > 1:
-        t = _hot(t, key, width, minimum)
+        t = _candidate_keys(t, key, width, minimum)
     w = ibis.window(group_by=t[key], order_by=t.ts_ms, range=(-(width - 1), 0))
     win = t.mutate(n=t.ts_ms.count().over(w))
     trig = win.filter(win.n >= minimum)
@@ -192,7 +190,7 @@ def rule_expr(ev: ir.Table, rule: Rule) -> ir.Table:
 def evidence_expr(ev: ir.Table, rule: Rule, alerts: ir.Table, limit: int = 5) -> ir.Table:
     """(k, dayn, rid): the first `limit` events of each alert's span, for its evidence lines."""
     t = base(ev, rule)
-    key = KEY_COLUMN[rule.key]
+    key = EVIDENCE_KEY[rule.key]
     j = t.join(alerts, [t[key] == alerts.k, t.ts_ms >= alerts.first_ms,
                         t.ts_ms <= alerts.last_ms])
     w = ibis.window(group_by=[j.k, j.dayn_right], order_by=[j.ts_ms, j.rid])
