@@ -44,13 +44,6 @@ class WordHits:
         """Start offsets as a set."""
         return {s for s, _ in self.spans}
 
-    def ends_between(self, low: int, high: int) -> bool:
-        """Whether a word ends in [low, high]."""
-        if self._ends is None:
-            self.near(0, 0, 0, 0)
-        assert self._ends is not None
-        return bisect_right(self._ends, high) > bisect_left(self._ends, low)
-
 
 class ContextIndex:
     """Word hits of one text, per recognizer and role."""
@@ -83,10 +76,6 @@ class ContextIndex:
         seg_start = self._segments[i]
         seg_end = self._segments[i + 1] - 1 if i + 1 < len(self._segments) else self._length
         return min(before, start - seg_start), max(0, min(after, seg_end - end))
-
-    def get(self, index: int, role: int) -> WordHits | None:
-        """Hits of one recognizer's words of one role, or None."""
-        return self._hits.get((index, role))
 
     def context(self, index: int) -> WordHits | None:
         return self._hits.get((index, CONTEXT))
