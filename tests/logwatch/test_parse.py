@@ -126,3 +126,17 @@ def test_auth_events_flow_through_cli_without_init(tmp_path, cli, fresh_env):
     assert alerts_of(doc, "foreign_admin_access")[0]["src_ip"] == US_IP
     shown = cli("logs", "scan", acc, "--auth", path, "--json", "--show-values").json
     assert alerts_of(shown, "brute_force")[0]["user"] == "A123456789"
+
+
+def test_human_output_and_bad_options(tmp_path, cli, fresh_env):
+    path = tmp_path / "a.log"
+    path.write_text("\n".join(web("203.0.113.7", at(0), "/login", method="POST")
+                              for _ in range(8)) + "\n")
+    r = cli("logs", "scan", path)
+    assert r.code == 0 and "203.0.113.7" in r.out and "iptocc" in r.out
+    bad = cli("logs", "scan", path, "--format", "syslog")
+    assert bad.code == 2 and "unknown format" in bad.err and bad.out == ""
+    missing = cli("logs", "scan", tmp_path / "nope.log", "--json")
+    assert missing.code == 2 and "file not found" in missing.err
+    backend = cli("logs", "scan", path, "--backend", "oracle", "--json")
+    assert backend.code == 2 and "unknown backend" in backend.err

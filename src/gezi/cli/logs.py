@@ -89,11 +89,10 @@ def scan_cmd(
                   f"{s['skipped']:,}　期間 {s['first_ts']} – {s['last_ts']}")
     for reason, count in s["by_reason"].items():
         console.print(f"  略過 skipped {reason}: {count:,}　例 e.g. {s['samples'].get(reason, '')}")
-    table("警示 Alerts", ["規則 rule", "類別 category", "嚴重度", "來源IP", "帳號 user", "國家",
-                          "首次 first", "最後 last", "次數 count"],
-          [[a["rule"], a["category"], SEVERITY_ZH[a["severity"]], a["src_ip"], a["user"],
-            a["country"], a["first_seen"][:19], a["last_seen"][:19], a["count"]]
-           for a in doc["alerts"]])
+    table("警示 Alerts", ["類別 category", "嚴重度", "來源IP", "帳號 user", "國家", "首次 first",
+                          "次數 count"],
+          [[a["category"], SEVERITY_ZH[a["severity"]], a["src_ip"], a["user"], a["country"],
+            a["first_seen"][5:19].replace("T", " "), a["count"]] for a in doc["alerts"]])
     geo = s["geo"]
     console.print(f"地理資料 geolocation: {geo['source']} {geo['version']}，資料日期 data date "
                   f"{geo['data_date']}")

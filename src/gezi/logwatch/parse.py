@@ -111,6 +111,7 @@ class Workspace:
         self.con = duckdb.connect(config={"memory_limit": memory_limit,
                                           "temp_directory": str(self.tmp / "spill")})
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")  # stdout carries only the JSON
         self.summary = ParseSummary()
         self.parsed: list[str] = []  # SELECTs of parsed rows (rid, file_id, fields, reason)
         self.line_tables: dict[int, str] = {}
