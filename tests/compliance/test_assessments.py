@@ -169,3 +169,22 @@ def test_demo_creates_then_reuses(cli, gezi_env):
     assert [a["id"] for a in again.json["assessments"]] == [a["id"] for a in first.json["assessments"]]
     human = cli("demo")
     assert "示範購物股份有限公司" in human.out and "構面" in human.out
+
+
+def _audit_len(cli) -> int:
+    return cli("audit", "verify", "--json").json["entries"]
+
+
+def test_huge_numbers_and_empty_dates_are_bad_input(cli, initialized):
+    """Regression: a number the database cannot hold gave a traceback; an empty --due was
+    silently ignored. Both are one-line errors (exit 2) and nothing is written."""
+    _shop(cli)
+    aid = cli("assess", "start", "--framework", "moda-pd-security-plan", "--json").json["id"]
+    before = _audit_len(cli)
+    for args in (["assess", "set", "99999999999999999999", "A05", "--result", "partial"],
+                 ["org", "add", "--name", "大數", "--ubn", "04595257", "--industry", "other",
+                  "--records", "9" * 30],
+                 ["assess", "set", str(aid), "A05", "--result", "partial", "--due", ""]):
+        r = cli(*args)
+        assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err, r.err
+    assert _audit_len(cli) == before

@@ -70,7 +70,7 @@ def set_cmd(
     with open_register() as session:
         a = get_assessment(session, assessment)
         row = set_result(session, a, item, result, note, s.who, owner,
-                         parse_date(due) if due else None)
+                         parse_date(due) if due is not None else None)
         stored = []
         for path in evidence or []:
             ev = add_evidence(session, s, org_id=a.org_id, path=path, kind=evidence_kind,

@@ -35,8 +35,8 @@ def add(
 ) -> None:
     """新增證據 Store files as evidence (content-addressed, SHA-256)."""
     s = settings()
-    eff = parse_date(effective) if effective else None
-    exp = parse_date(expiry) if expiry else None
+    eff = parse_date(effective) if effective is not None else None
+    exp = parse_date(expiry) if expiry is not None else None
     with open_register() as session:
         o = resolve_org(session, org)
         docs = [evidence_dict(add_evidence(session, s, org_id=o.id, path=p, kind=kind,

@@ -61,7 +61,7 @@ def update(
     with open_register() as session:
         o = resolve_org(session, org)
         f = update_finding(session, get_finding(session, o.id, finding), owner=owner,
-                           due_date=parse_date(due) if due else None, status=status,
+                           due_date=parse_date(due) if due is not None else None, status=status,
                            severity=severity, resolution=resolution)
         doc = finding_dict(f)
     if json_out:

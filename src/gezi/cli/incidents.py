@@ -67,12 +67,12 @@ def _values(title: str | None, detected_at: str | None, affected: int | None,
     """Options given on the command line as incident fields (absent options are left out)."""
     values: dict[str, Any] = {
         "title": title.strip() if title is not None else None,
-        "detected_at": parse_datetime(detected_at) if detected_at else None,
+        "detected_at": parse_datetime(detected_at) if detected_at is not None else None,
         "affected": affected, "special_categories": special, "system_records": system_records,
         "kind": kind, "cause": cause, "how_found": how_found, "investigator": investigator,
         "fraud_warning": fraud,
-        "occurred_from": parse_date(occurred_from) if occurred_from else None,
-        "occurred_to": parse_date(occurred_to) if occurred_to else None,
+        "occurred_from": parse_date(occurred_from) if occurred_from is not None else None,
+        "occurred_to": parse_date(occurred_to) if occurred_to is not None else None,
     }
     if data:
         values["data_categories"] = [p.strip() for item in data
@@ -220,7 +220,7 @@ def timeline(
         incident = svc.get_incident(session, resolve_org(session, org), incident_id)
         if add is not None:
             svc.add_event(session, incident, kind, add, settings().who,
-                          parse_datetime(at) if at else None)
+                          parse_datetime(at) if at is not None else None)
         events = svc.incident_json(incident, with_events=True)["timeline"]
     print_json({"id": incident_id, "timeline": events}) if json_out else _print_timeline(events)
 
@@ -239,7 +239,7 @@ def done(
     with reg() as session:
         incident = svc.get_incident(session, resolve_org(session, org), incident_id)
         duty = svc.mark_done(session, incident, clock_id, settings().who, note.strip(),
-                             parse_datetime(at) if at else None)
+                             parse_datetime(at) if at is not None else None)
         late = bool(duty.due and duty.done_at and as_utc(duty.done_at) > as_utc(duty.due))
         doc = {**svc.duty_json(duty), "late": late}
     if json_out:
@@ -302,7 +302,7 @@ def notice(
     with reg() as session:
         organization = resolve_org(session, org)
         incident = svc.get_incident(session, organization, incident_id)
-        notices.write_notice(organization, incident, fmt, out, parse_date(on) if on else None)
+        notices.write_notice(organization, incident, fmt, out, parse_date(on) if on is not None else None)
         evidence = add_evidence(session, settings(), org_id=organization.id, path=out,
                                 kind="incident_response", actor=settings().who,
                                 title=f"事故 #{incident.id} 當事人通知書 ({fmt})")

@@ -177,6 +177,12 @@ def session_scope(settings: Settings) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except (OverflowError, sa.exc.DataError) as exc:
+        # A value the database cannot hold (a huge number, a text longer than its column on
+        # PostgreSQL) is bad input, not a crash: nothing is written.
+        session.rollback()
+        detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise GeziError(f"數值超出範圍或過長 value out of range or too long: {detail}") from None
     except BaseException:
         session.rollback()
         raise
