@@ -89,8 +89,8 @@ def scan_cmd(
                   f"{s['skipped']:,}　期間 {s['first_ts']} – {s['last_ts']}")
     for reason, count in s["by_reason"].items():
         console.print(f"  略過 skipped {reason}: {count:,}　例 e.g. {s['samples'].get(reason, '')}")
-    table("警示 Alerts", ["類別 category", "嚴重度", "來源IP", "帳號 user", "國家", "首次 first",
-                          "次數 count"],
+    table("警示 Alerts (category / severity / IP / user / country / first / count)",
+          ["類別", "嚴重度", "來源IP", "帳號", "國家", "首次", "次數"],
           [[a["category"], SEVERITY_ZH[a["severity"]], a["src_ip"], a["user"], a["country"],
             a["first_seen"][5:19].replace("T", " "), a["count"]] for a in doc["alerts"]])
     geo = s["geo"]
