@@ -9,6 +9,7 @@ times faster than `re`. Only auth CSV files, which are small, are parsed line by
 from __future__ import annotations
 
 import csv
+import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -104,7 +105,9 @@ class Workspace:
     directory when the input outgrows it.
     """
 
-    def __init__(self, memory_limit: str = "2GB", detail: bool = True) -> None:
+    def __init__(self, memory_limit: str | None = None, detail: bool = True) -> None:
+        # GEZI_LOGS_MEMORY caps DuckDB's memory (e.g. "1GB"); beyond it DuckDB spills to disk.
+        memory_limit = memory_limit or os.environ.get("GEZI_LOGS_MEMORY", "1GB")
         self.detail = detail
         self._tmp = tempfile.TemporaryDirectory(prefix="gezi-logs-")
         self.tmp = Path(self._tmp.name)
