@@ -154,6 +154,7 @@ def test_address_in_column():
     ("聯絡人：張簡志明", "張簡志明"),
     ("明天跟陳怡君吃飯", "陳怡君"),
     ("黃雅婷和同事開會", "黃雅婷"),
+    ("昨天跟黎文月一起去銀行", "黎文月"),
 ])
 def test_chinese_names(text, name):
     only(text, "PERSON_NAME", name)
@@ -161,6 +162,7 @@ def test_chinese_names(text, name):
 
 @pytest.mark.parametrize("text", [
     "我們去森林公園散步", "行李放在哪裡", "這個方法如何", "王小姐您好", "陳先生來電", "高興地看著",
+    "明天跟高層報告", "王品餐券兌換期限到月底",
 ])
 def test_not_names(text):
     assert found(text, "PERSON_NAME") == []
@@ -221,7 +223,14 @@ def test_entities_filter():
     assert {h[0] for h in analyze_text(text, entities={"TW_NATIONAL_ID"})} == {"TW_NATIONAL_ID"}
 
 
-def test_context_stays_inside_table_cells_but_crosses_text_lines():
-    cells = ["統編", "04595252"]
-    assert analyze_segments(cells, column="remark", isolate=True) == []
-    assert [h[0] for _, h in analyze_segments(cells, column="remark")] == ["TW_UBN"]
+def test_context_stays_on_its_line():
+    assert analyze_segments(["統編", "04595252"], column="remark") == []
+    chat = "[10:01] 客戶：我的生日要登記\n[2024-05-07 08:44:45] 客服：好的"
+    assert [h for h in analyze_text(chat) if h[0] in {"DATE_OF_BIRTH", "BANK_ACCOUNT"}] == []
+    assert [h[0] for h in analyze_text("統編：\u300004595252")] == ["TW_UBN"]
+
+
+def test_negative_words_in_column_names():
+    assert found("AQX-0185", "TW_LICENSE_PLATE", column="$.items[0].sku") == []
+    assert found("AQX-0185", "TW_LICENSE_PLATE", column="remark") == [(0, 8, "AQX-0185")]
+    assert found("AQX-0185", "TW_LICENSE_PLATE", column="車牌號碼") == [(0, 8, "AQX-0185")]

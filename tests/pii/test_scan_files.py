@@ -223,3 +223,18 @@ def test_huge_json_is_scanned_as_text(tmp_path, monkeypatch):
     path.write_text('[\n {"note": "身分證A123456789"}\n]\n', encoding="utf-8")
     report = scan(path)
     assert [(f.line, f.column, f.start) for f in report.findings] == [(2, None, 14)]
+
+
+def test_big5_detected_when_the_sample_cuts_a_character(tmp_path):
+    row = "陳怡君,A123456789,寄到台北市大安區\n".encode("cp950")
+    head = "姓名,身分證,備註\n".encode("cp950")
+    # One padding byte makes the 64 KiB sample end inside a two-byte character (charset-
+    # normalizer then gives up on the sample).
+    data = head + b"x" + row * 2000
+    with pytest.raises(UnicodeDecodeError):
+        data[: 1 << 16].decode("cp950")
+    path = tmp_path / "big.csv"
+    path.write_bytes(data)
+    report = scan(path)
+    assert report.files_skipped == []
+    assert sum(f.entity == "TW_NATIONAL_ID" for f in report.findings) == 2000

@@ -77,7 +77,7 @@ def _anchor_windows(rec: Recognizer, text: str) -> list[tuple[int, int]]:
 
 
 def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int, base: float,
-           hinted: bool) -> float | None:
+           hinted: bool, negated: bool) -> float | None:
     spec = rec.spec
     if spec.validator:
         if not VALIDATORS[spec.validator](value, spec.validator_params):
@@ -95,13 +95,14 @@ def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int,
     if hinted:
         score += spec.column_boost
     neg = ctx.negative(rec.index)
-    if neg and neg.near(start, end, before, after):
+    if negated or (neg and neg.near(start, end, before, after)):
         score -= spec.negative_penalty
     score = round(min(1.0, max(0.0, score)), 2)
     return score if score >= spec.min_score else None
 
 
-def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool) -> list[Hit]:
+def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
+                  negated: bool = False) -> list[Hit]:
     if rec.spec.context_required and not hinted:
         spans = _windows(ctx, rec, text)
     elif rec.anchor is not None:
@@ -117,7 +118,7 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool) -
                     continue
                 matches = list(pattern.finditer(text, lo, hi))
                 for m in matches:
-                    _add(hits, rec, ctx, m, base, hinted)
+                    _add(hits, rec, ctx, m, base, hinted, negated)
                 if matches:
                     break
         return hits
@@ -126,15 +127,15 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool) -
             if needs is not None and not needs.search(text, lo, hi):
                 continue
             for m in pattern.finditer(text, lo, hi):
-                _add(hits, rec, ctx, m, base, hinted)
+                _add(hits, rec, ctx, m, base, hinted, negated)
     return hits
 
 
 def _add(hits: list[Hit], rec: Recognizer, ctx: ContextIndex, m: re.Match[str], base: float,
-         hinted: bool) -> None:
+         hinted: bool, negated: bool) -> None:
     start, end = m.span()
     value = m.group()
-    score = _score(rec, ctx, value, start, end, base, hinted)
+    score = _score(rec, ctx, value, start, end, base, hinted, negated)
     if score is not None:
         hits.append((rec.entity, start, end, score, value))
 
@@ -155,14 +156,12 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
 
 
 def analyze_text(text: str, entities: set[str] | None = None, column: str | None = None,
-                 registry: Registry | None = None,
-                 segment_starts: list[int] | None = None) -> list[Hit]:
+                 registry: Registry | None = None) -> list[Hit]:
     """All personal data in ``text`` as (entity, start, end, score, value), sorted by start.
 
     ``entities`` limits the entity types; ``column`` is the column name or key the text came
     from (a telling name raises scores and lets context-dependent entities fire).
-    ``segment_starts`` (offsets of the line starts of joined table cells) keeps context words
-    from reaching across cells.
+    Context words count only on the value's own line.
     """
     if not text:
         return []
@@ -172,7 +171,8 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
     if not recs:
         return []
     hinted = reg.column_matches(column)
-    ctx = ContextIndex(reg, text, segment_starts)
+    negated = reg.column_matches(column, negative=True)
+    ctx = ContextIndex(reg, text)
     hits: list[Hit] = []
     present: dict[re.Pattern[str], bool] = {}
     for rec in recs:
@@ -190,26 +190,26 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
                         detect_names(text, rec, ctx, rec.index in hinted, reg.names)
                         if score >= rec.spec.min_score)
         else:
-            hits.extend(_pattern_hits(rec, ctx, text, rec.index in hinted))
+            hits.extend(_pattern_hits(rec, ctx, text, rec.index in hinted,
+                                      rec.index in negated))
     return resolve_overlaps(hits)
 
 
 def analyze_segments(segments: list[str], entities: set[str] | None = None,
-                     column: str | None = None, isolate: bool = False) -> list[tuple[int, Hit]]:
+                     column: str | None = None, isolate: bool = True) -> list[tuple[int, Hit]]:
     """Analyze many short texts (lines of a file, cells of one column) in one pass.
 
     Returns (segment index, hit) with offsets inside the segment. Joining the segments with
     line breaks amortizes the per-call work; no pattern matches across a line break.
-    ``isolate``: context words count only inside their own segment (table cells); lines of a
-    text keep seeing the line before (a label on one line, the value on the next).
+    Context words never reach across segments (context stops at line breaks), so ``isolate``
+    is always in effect; the parameter is accepted for callers that pass it.
     """
     if not segments:
         return []
     joined = "\n".join(segments)
     starts = [0, *accumulate(len(seg) + 1 for seg in segments[:-1])]
     out: list[tuple[int, Hit]] = []
-    for entity, start, end, score, value in analyze_text(joined, entities, column,
-                                                         segment_starts=starts if isolate else None):
+    for entity, start, end, score, value in analyze_text(joined, entities, column):
         i = bisect_right(starts, start) - 1
         base = starts[i]
         if end - base > len(segments[i]):

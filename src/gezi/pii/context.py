@@ -7,10 +7,17 @@ single-character Chinese tokens; here all words of all recognizers are matched i
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from gezi.pii.registry import CONTEXT, CUE_AFTER, CUE_BEFORE, NEGATIVE, Registry
+from gezi.pii.registry import (
+    CONTEXT,
+    CUE_AFTER,
+    CUE_BEFORE,
+    NEGATIVE,
+    WEAK_CUE_BEFORE,
+    Registry,
+)
 
 
 def _is_latin_letter(ch: str) -> bool:
@@ -48,10 +55,9 @@ class WordHits:
 class ContextIndex:
     """Word hits of one text, per recognizer and role."""
 
-    def __init__(self, registry: Registry, text: str,
-                 segment_starts: list[int] | None = None) -> None:
-        self._segments = segment_starts
-        n = self._length = len(text)
+    def __init__(self, registry: Registry, text: str) -> None:
+        self._text = text
+        n = len(text)
         spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for last, (length, is_ascii, keys) in registry.automaton.iter(text):
             start = last - length + 1
@@ -69,13 +75,17 @@ class ContextIndex:
         self._hits = {key: WordHits(found) for key, found in spans.items()}
 
     def clamp(self, start: int, end: int, before: int, after: int) -> tuple[int, int]:
-        """Context windows cut at the edges of the segment holding [start, end)."""
-        if self._segments is None:
-            return before, after
-        i = bisect_right(self._segments, start) - 1
-        seg_start = self._segments[i]
-        seg_end = self._segments[i + 1] - 1 if i + 1 < len(self._segments) else self._length
-        return min(before, start - seg_start), max(0, min(after, seg_end - end))
+        """Context windows cut at line breaks: a context word counts only on the value's own
+        line (or table cell), so 生日 on one chat line does not make the next line's
+        timestamp a birth date."""
+        newline = self._text.rfind("\n", max(0, start - before), start)
+        if newline >= 0:
+            before = start - newline - 1
+        if after:
+            newline = self._text.find("\n", end, end + after)
+            if newline >= 0:
+                after = newline - end
+        return before, after
 
     def context(self, index: int) -> WordHits | None:
         return self._hits.get((index, CONTEXT))
@@ -85,6 +95,9 @@ class ContextIndex:
 
     def cues_before(self, index: int) -> WordHits | None:
         return self._hits.get((index, CUE_BEFORE))
+
+    def weak_cues_before(self, index: int) -> WordHits | None:
+        return self._hits.get((index, WEAK_CUE_BEFORE))
 
     def cues_after(self, index: int) -> WordHits | None:
         return self._hits.get((index, CUE_AFTER))

@@ -94,7 +94,7 @@ def classify_table(conn: sa.Connection, table: sa.Table, sample: int, full: bool
             seen: set[tuple[int, str]] = set()
             whole: set[tuple[int, str]] = set()
             for i, (entity, start, end, _score, _value) in analyze_segments(
-                    present, entities, col.name, isolate=True):
+                    present, entities, col.name):
                 seen.add((i, entity))
                 if end - start >= WHOLE_VALUE * len(present[i].strip()):
                     whole.add((i, entity))

@@ -61,11 +61,14 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-16"
     if b"\x00" in sample:
         raise Unreadable("二進位檔 binary content")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    # UTF-8, then CP950 (Big5 as Taiwanese Excel writes it): decoded incrementally, so a
+    # character cut at the end of the sample does not count as an error.
+    for encoding in ("utf-8", "cp950"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            pass
     best = from_bytes(sample).best()
     if best is None:
         raise Unreadable("無法判斷編碼 undecodable bytes (encoding not recognized)")

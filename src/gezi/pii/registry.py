@@ -26,7 +26,7 @@ from gezi.pii.validators import VALIDATORS
 PII_DATA_DIR = DATA_DIR / "pii"
 
 # Roles of a word in the one-pass context automaton.
-CONTEXT, NEGATIVE, CUE_BEFORE, CUE_AFTER = range(4)
+CONTEXT, NEGATIVE, CUE_BEFORE, CUE_AFTER, WEAK_CUE_BEFORE = range(5)
 
 
 class PatternSpec(Strict):
@@ -99,6 +99,7 @@ class NamesFile(Dated):
     surnames: str
     double_surnames: list[str]
     cues_before: list[str]
+    weak_cues_before: list[str] = Field(default_factory=list)
     cues_after: list[str]
     not_name_chars: str
     pseudonym_given_chars: str = Field(min_length=10)
@@ -159,21 +160,23 @@ class Registry:
     names: NameData
     entities: frozenset[str] = field(default_factory=frozenset)
 
-    _column_cache: dict[str, frozenset[int]] = field(default_factory=dict)
+    _column_cache: dict[tuple[str, bool], frozenset[int]] = field(default_factory=dict)
 
     def spec_for(self, entity: str) -> RecognizerSpec | None:
         """The first recognizer of an entity (its masking settings), if any."""
         return next((r.spec for r in self.recognizers if r.entity == entity), None)
 
-    def column_matches(self, column: str | None) -> frozenset[int]:
-        """Indexes of the recognizers whose column hints match this column name (cached)."""
+    def column_matches(self, column: str | None, negative: bool = False) -> frozenset[int]:
+        """Indexes of the recognizers whose column hints (``negative``: negative context
+        words, e.g. a column named sku or 訂單編號) match this column name (cached)."""
         if not column:
             return frozenset()
-        hit = self._column_cache.get(column)
+        key = (column, negative)
+        hit = self._column_cache.get(key)
         if hit is None:
-            hit = column_hint_matches(self, column)
+            hit = column_hint_matches(self, column, negative)
             if len(self._column_cache) < 10_000:
-                self._column_cache[column] = hit
+                self._column_cache[key] = hit
         return hit
 
 
@@ -253,6 +256,8 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
         if spec.kind == "chinese_name":
             for word in names.cues_before:
                 add(word, index, CUE_BEFORE)
+            for word in names.weak_cues_before:
+                add(word, index, WEAK_CUE_BEFORE)
             for word in names.cues_after:
                 add(word, index, CUE_AFTER)
     automaton = ahocorasick.Automaton()
@@ -286,17 +291,19 @@ def get_registry() -> Registry:
 _TOKEN = re.compile(r"[a-z]+|[0-9]+|[^\x00-\x7f]+")
 
 
-def column_hint_matches(registry: Registry, column: str) -> frozenset[int]:
-    """Recognizers whose column hints match: ASCII hints as whole tokens of a snake_case or
-    camelCase name (so ``tel`` does not fire on ``hotel``), CJK hints as substrings."""
+def column_hint_matches(registry: Registry, column: str,
+                        negative: bool = False) -> frozenset[int]:
+    """Recognizers whose column hints (``negative``: negative context words) match a column
+    name: ASCII words as whole tokens of a snake_case or camelCase name (so ``tel`` does not
+    fire on ``hotel``), CJK words as substrings."""
     lowered = column.lower().replace("臺", "台")
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower()
     parts = _TOKEN.findall(spaced)
     tokens, joined = set(parts), "_" + "_".join(parts) + "_"
     found = set()
     for rec in registry.recognizers:
-        for hint in rec.spec.column_hints:
-            h = hint.lower()
+        for hint in rec.spec.negative_context if negative else rec.spec.column_hints:
+            h = hint.lower().replace(" ", "_")
             if not h.isascii():
                 matched = h.replace("臺", "台") in lowered
             elif "_" in h:

@@ -71,7 +71,7 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
     try:
         for column, segs in reader(opener):
             for i, (entity, start, end, score, value) in analyze_segments(
-                    [s.text for s in segs], entities, column, isolate=segs[0].row is not None):
+                    [s.text for s in segs], entities, column):
                 seg = segs[i]
                 found.append(PiiFinding(path=display, entity=entity, score=score, value=value,
                                         start=seg.offset + start, end=seg.offset + end,
