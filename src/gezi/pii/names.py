@@ -18,6 +18,7 @@ from gezi.pii.registry import NameData, Recognizer
 
 SCORE_CUE_BEFORE = 0.85
 SCORE_CUE_AFTER = 0.8
+SCORE_WEAK_CUE = 0.7
 SCORE_CELL = 0.9
 SCORE_JIEBA = 0.6
 _SEPARATORS = " \u3000:：\t"
@@ -149,6 +150,14 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             pos += 1
         if pos < len(text):
             add(name_at(text, pos, data, stops), SCORE_CUE_BEFORE)
+    weak = ctx.weak_cues_before(rec.index)
+    for _, end in weak.spans if weak else ():
+        # 跟, 和, 找…: words that often precede a person, and often something else, so the given
+        # name must be made of common given-name characters.
+        span = name_at(text, end, data, stops)
+        if span and all(ch in data.given_name_chars for ch in
+                        text[span[0] + _surname_len(text, span[0], data) : span[1]]):
+            add(span, SCORE_WEAK_CUE)
     for start, _ in after.spans if after else ():
         add(name_before(text, start, data, stops), SCORE_CUE_AFTER)
     if use_jieba:
