@@ -185,3 +185,17 @@ def test_mask_db_copies_without_original_values(db_url, cli, fresh_env, tmp_path
     engine.dispose()
     again = cli("mask-db", db_url, dst)
     assert again.code == 2 and "already has tables" in again.err
+
+
+def test_mask_db_primary_key_with_pii_needs_pseudonym(tmp_path, cli, fresh_env):
+    src = f"sqlite:///{tmp_path / 'src.db'}"
+    engine = sa.create_engine(src)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table people (national_id text primary key, note text)"))
+        conn.execute(sa.text("insert into people values ('A123456789', '無')"))
+    engine.dispose()
+    dst = f"sqlite:///{tmp_path / 'dst.db'}"
+    r = cli("mask-db", src, dst)
+    assert r.code == 2 and "pseudonym" in r.err
+    r = cli("mask-db", src, src)
+    assert r.code == 2 and "same" in r.err
