@@ -238,3 +238,17 @@ def test_big5_detected_when_the_sample_cuts_a_character(tmp_path):
     report = scan(path)
     assert report.files_skipped == []
     assert sum(f.entity == "TW_NATIONAL_ID" for f in report.findings) == 2000
+
+
+def test_without_a_process_pool_the_scan_runs_in_process(tmp_path, monkeypatch):
+    from gezi.pii import scan as scan_module
+
+    def no_pool(*args, **kwargs):
+        raise OSError("no /dev/shm")
+
+    monkeypatch.setattr(scan_module, "ProcessPoolExecutor", no_pool)
+    for i in range(3):
+        (tmp_path / f"f{i}.txt").write_text(f"手機09123456{i:02d}", encoding="utf-8")
+    report = scan_paths([tmp_path], workers=4)
+    assert sorted(f.value for f in report.findings) == ["0912345600", "0912345601", "0912345602"]
+    assert report.files_scanned == 3

@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -227,23 +228,29 @@ def scan_paths(paths: list[Path], entities: set[str] | None = None, workers: int
     report = ScanReport(findings=[], files_scanned=0, files_skipped=[], bytes_scanned=0)
     files = list(iter_files([Path(p) for p in paths], report.files_skipped))
     total = sum(size for _, size in files)
-    done = 0
     workers = workers or os.cpu_count() or 1
     jobs = [(str(path), entities) for path, _ in files]
+    finished = done = 0
+
+    def take(res: _Result) -> None:
+        nonlocal finished, done
+        _merge(report, res)
+        done += files[finished][1]
+        finished += 1
+        if progress:
+            progress(done, total)
+
     if workers > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-            results = pool.map(_job, jobs, chunksize=1)
-            for (_, size), res in zip(files, results, strict=True):
-                done += size
-                _merge(report, res)
-                if progress:
-                    progress(done, total)
-    else:
-        for (_, size), job in zip(files, jobs, strict=True):
-            _merge(report, _job(job))
-            done += size
-            if progress:
-                progress(done, total)
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+                for res in pool.map(_job, jobs, chunksize=1):
+                    take(res)
+        except (BrokenProcessPool, OSError):
+            # No process pool here (no /dev/shm) or a worker died (killed for memory): the
+            # files not yet reported are scanned in this process instead.
+            pass
+    for job in jobs[finished:]:
+        take(_job(job))
     return report
 
 
