@@ -48,5 +48,8 @@ def test_mask_text_query_strings_json_and_known_accounts():
     assert "king888" not in mask_text(j)
     assert mask_text("login failed for king888 from 1.2.3.4", ["king888"]) == \
         "login failed for k*****8 from 1.2.3.4"
+    # a known account is masked once, the same way as in the alert's `user`
+    j2 = '{"ip": "1.2.3.4", "user": "alice@example.com"}'
+    assert mask_text(j2, ["alice@example.com"]) == '{"ip": "1.2.3.4", "user": "a***@example.com"}'
     # an invalid ID-like string is left alone outside sensitive parameters
     assert "A123456788" in mask_text("/product/A123456788")

@@ -174,7 +174,9 @@ def test_new_location_login(logs):
              auth("10.0.0.8", at(0), "dave", result="success"),  # private = home
              auth(TW_IP, at(0, 1), "dave", result="success"),
              auth(US_IP, at(0, 3), "erin", result="failure"),  # failed: not a login
-             auth(TW_IP, at(0), "erin", result="success")]
+             auth(TW_IP, at(0), "erin", result="success"),
+             auth(US_IP, at(0), "frank", result="success"),  # first seen abroad, then home:
+             auth(TW_IP, at(0, 1), "frank", result="success")]  # home is never "new location"
     found = check(logs, "new_location_login", auth_lines=lines, expect_users=["a***e"])
     assert found[0]["country"] == "US" and found[0]["src_ip"] == US_IP
 

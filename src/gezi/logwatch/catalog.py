@@ -82,7 +82,8 @@ class Rule(Strict):
     excess_ratio: float | None = None
     baseline_days: int | None = None
     min_daily_count: int | None = None
-    ip_share: float | None = None
+    ip_min_share: float | None = None
+    foreign_only: bool = False
     origin: Literal["seed", "gezi_default"]
     note: str | None = None
     source: Source
@@ -97,7 +98,8 @@ class Rule(Strict):
             "window_count": ("window_seconds", "condition"),
             "window_distinct": ("window_seconds", "condition", "distinct"),
             "without_prior": ("window_seconds", "condition", "prior"),
-            "baseline_excess": ("excess_ratio", "baseline_days", "min_daily_count", "ip_share"),
+            "baseline_excess": ("excess_ratio", "baseline_days", "min_daily_count",
+                                "ip_min_share"),
             "new_value": ("distinct",),
         }[self.kind]
         missing = [n for n in needs if getattr(self, n) is None]

@@ -44,6 +44,11 @@ def mask_value(value: str | None) -> str | None:
     return f"{v[0]}{'*' * min(len(v) - 2, 6)}{v[-1]}"
 
 
+def _mask_once(value: str) -> str:
+    """Mask a value unless an earlier step already did (so masks are not masked twice)."""
+    return value if "*" in value else (mask_value(value) or "")
+
+
 def _twid_sub(m: re.Match[str]) -> str:
     return mask_value(m.group(1)) if _is_twid(m.group(1)) else m.group(1)  # type: ignore[return-value]
 
@@ -57,8 +62,8 @@ def mask_text(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
     out = text
     for value in sorted({k for k in known if k and len(k) > 1}, key=len, reverse=True):
         out = out.replace(value, mask_value(value) or "")
-    out = _PARAM.sub(lambda m: m.group(1) + (mask_value(unquote_plus(m.group(2))) or ""), out)
-    out = _JSON_FIELD.sub(lambda m: m.group(1) + (mask_value(m.group(2)) or "") + m.group(3), out)
+    out = _PARAM.sub(lambda m: m.group(1) + _mask_once(unquote_plus(m.group(2))), out)
+    out = _JSON_FIELD.sub(lambda m: m.group(1) + _mask_once(m.group(2)) + m.group(3), out)
     out = _EMAIL.sub(lambda m: f"{m.group(1)[0]}***@{m.group(3)}", out)
     out = _TWID.sub(_twid_sub, out)
     return _PHONE.sub(lambda m: f"{m.group(1)}-***-{m.group(3)}", out)

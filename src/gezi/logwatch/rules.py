@@ -150,12 +150,14 @@ def _baseline_excess(ev: ir.Table, rule: Rule) -> ir.Table:
     pd = pd.mutate(baseline=pd.before.cast("float64") / pd.idx.cast("float64"))
     cand = pd.filter(pd.idx >= rule.baseline_days, pd.n >= rule.min_daily_count,
                      pd.n > pd.baseline * (1 + rule.excess_ratio))  # type: ignore[operator]
-    cand = cand.mutate(excess=cand.n - cand.baseline)
     t = t.semi_join(cand, ["path", "dayn"])
     ipd = t.group_by(["path", "dayn", "ip"]).aggregate(
         ni=t.count(), first_ms=t.ts_ms.min(), last_ms=t.ts_ms.max(), country=t.country.max())
     hit = ipd.join(cand, ["path", "dayn"])
-    hit = hit.filter(hit.ni >= hit.excess * rule.ip_share)
+    # "concentrated in one IP": without that IP's hits the page would have been normal, and the
+    # IP made a real share of the day's hits (a crawler taking a few hits is not blamed)
+    hit = hit.filter(hit.n - hit.ni <= hit.baseline * (1 + rule.excess_ratio),  # type: ignore[operator]
+                     hit.ni >= hit.n * rule.ip_min_share)  # type: ignore[operator]
     rows = hit.group_by(["ip", "dayn"]).aggregate(
         first_ms=hit.first_ms.min(), last_ms=hit.last_ms.max(), count=hit.ni.sum(),
         peak=hit.n.max(), country=hit.country.max())
@@ -170,6 +172,8 @@ def _new_value(ev: ir.Table, rule: Rule) -> ir.Table:
     start = t.group_by(key).aggregate(u=t.ts_ms.min())
     new = firsts.join(start, key).filter(lambda x: x.f > x.u)
     j = t.join(new, [t[key] == new[key], t[value] == new[value], t.ts_ms == new.f])
+    if rule.foreign_only:
+        j = j.filter(j.is_foreign)
     rows = j.group_by([j[key].name("user"), j.f]).aggregate(
         ip=j.ip.min(), country=j.country.max(), count=j.count())
     rows = rows.mutate(dayn=_day(rows.f), first_ms=rows.f, last_ms=rows.f, peak=rows["count"])
