@@ -76,11 +76,13 @@ def _partial_phone(value: str, keep: tuple[int, int]) -> str:
 
 
 def _partial_address(value: str) -> str:
+    """County, district and road stay; numbers and anything else after the road become ○,
+    unit words (巷, 弄, 號, 樓…) stay: 台北市大安區忠孝東路四段○○○號○樓."""
     m = _ROAD_END.match(value)
-    head, tail = (value[: m.end()], value[m.end():]) if m else (value[:6], value[6:])
-    masked = "".join(NAME_MASK if _NUMERAL.match(ch) or (ch not in _ADDRESS_UNITS and
-                     not m) else ch if ch in _ADDRESS_UNITS else NAME_MASK for ch in tail)
-    return head + masked if masked != tail else head + NAME_MASK * len(tail)
+    cut = m.end() if m else min(6, len(value) - 1)
+    tail = "".join(ch if ch in _ADDRESS_UNITS and not _NUMERAL.match(ch) else NAME_MASK
+                   for ch in value[cut:])
+    return value[:cut] + tail
 
 
 def _partial_ip(value: str) -> str:
