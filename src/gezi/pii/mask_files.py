@@ -27,6 +27,7 @@ from gezi.pii.registry import get_registry
 SUPPORTED = {".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".txt",
              ".log", ".text"}
 _LINE_BATCH = 5000
+_ROW_BATCH = 2000
 
 
 class _Masker:
@@ -89,6 +90,20 @@ def _mask_lines(src: Path, out: IO[bytes], m: _Masker) -> None:
         writer.flush()
 
 
+def _mask_rows(rows: list[list[str]], header: list[str], m: _Masker) -> list[list[str]]:
+    """Mask a batch of rows column by column (one analysis pass per column, as the scanner)."""
+    width = max(len(r) for r in rows)
+    for i in range(width):
+        column = header[i] if i < len(header) else None
+        where = [r for r, row in enumerate(rows) if i < len(row) and row[i]]
+        found: dict[int, list] = {}
+        for k, hit in analyze_segments([rows[r][i] for r in where], m.entities, column):
+            found.setdefault(where[k], []).append(hit)
+        for r in where:
+            rows[r][i] = m.text(rows[r][i], column, hits=found.get(r, []))
+    return rows
+
+
 def _mask_csv(src: Path, out: IO[bytes], m: _Masker, delimiter: str) -> None:
     stream, encoding = open_text(lambda: src.open("rb"))
     csv.field_size_limit(16 << 20)
@@ -98,16 +113,21 @@ def _mask_csv(src: Path, out: IO[bytes], m: _Masker, delimiter: str) -> None:
         reader = csv.reader(stream, delimiter=delimiter)
         writer = csv.writer(writer_fh, delimiter=delimiter, lineterminator="\r\n")
         header: list[str] | None = None
+        batch: list[list[str]] = []
         try:
             for row in reader:
                 if header is None:
                     header = row
                     writer.writerow(row)
                     continue
-                writer.writerow([m.text(cell, header[i] if i < len(header) else None) if cell
-                                 else cell for i, cell in enumerate(row)])
+                batch.append(row)
+                if len(batch) >= _ROW_BATCH:
+                    writer.writerows(_mask_rows(batch, header, m))
+                    batch = []
         except csv.Error as exc:
             raise GeziError(f"CSV 格式錯誤 malformed CSV at line {reader.line_num}: {exc}") from None
+        if batch and header is not None:
+            writer.writerows(_mask_rows(batch, header, m))
         writer_fh.flush()
 
 
