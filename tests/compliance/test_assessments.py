@@ -98,6 +98,9 @@ def test_one_control_serves_several_frameworks(cli, initialized):
     assert r.code == 0, r.err
     frameworks = {ref.split(":")[0] for ref in r.json["links"]}
     assert "twse-broker-infosec" in frameworks and len(frameworks) >= 2
+    for blank in (["--code", " ", "--name", "空白代碼"], ["--code", "X1", "--name", ""]):
+        empty = cli("controls", "add", *blank)  # regression: an empty code was accepted
+        assert empty.code == 2 and "不可空白" in empty.err
 
 
 def test_missing_evidence_file_writes_nothing(cli, initialized, db_url):
@@ -188,3 +191,35 @@ def test_huge_numbers_and_empty_dates_are_bad_input(cli, initialized):
         r = cli(*args)
         assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err, r.err
     assert _audit_len(cli) == before
+
+
+def test_evidence_odd_names_repair_and_dates(cli, initialized, tmp_path):
+    """Regression: a non-UTF-8 file name crashed; re-adding the original file did not repair an
+    altered stored copy; an expiry before the effective date was accepted."""
+    import os
+
+    _shop(cli)
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/\xb3\xf8\xa7i.txt"))  # 報告 in Big5
+    odd.write_bytes(b"big5 named report\n")
+    spaced = tmp_path / "稽核 報告 2026.txt"
+    spaced.write_bytes(b"big5 named report\n")
+    r = cli("evidence", "add", odd, spaced, "--kind", "other_record", "--json")
+    assert r.code == 0, r.err
+    first, second = r.json["evidence"]
+    assert first["sha256"] == second["sha256"] and second["filename"] == "稽核 報告 2026.txt"
+    assert first["filename"].endswith(".txt") and "\ufffd" in first["filename"]
+    blobs = [p for p in (Path(initialized["GEZI_DATA_DIR"]) / "evidence").rglob("*") if p.is_file()]
+    assert len(blobs) == 1  # same content stored once
+    blobs[0].chmod(0o644)
+    blobs[0].write_bytes(b"altered")
+    assert cli("evidence", "verify").code == 1
+    assert cli("evidence", "add", spaced, "--kind", "other_record").code == 0
+    assert cli("evidence", "verify").code == 0  # the original content is back
+    before = _audit_len(cli)
+    bad = cli("evidence", "add", spaced, "--kind", "other_record", "--effective", "2026-01-01",
+              "--expiry", "115/01/01")
+    assert bad.code == 0
+    bad = cli("evidence", "add", spaced, "--kind", "other_record", "--effective", "2026-01-02",
+              "--expiry", "114/12/31")
+    assert bad.code == 2 and "到期日" in bad.err
+    assert _audit_len(cli) == before + 1

@@ -95,7 +95,8 @@ def verify(org: OrgOpt = None, json_out: JsonOpt = False) -> None:
                                   "status": c.status} for c in bad]})
     else:
         for c in bad:
-            label = "已變更 changed" if c.status == "changed" else "遺失 missing"
+            label = {"changed": "已變更 changed", "missing": "遺失 missing"}.get(
+                c.status, "無法讀取 unreadable")
             console.print(f"[red]#{c.evidence_id} {c.filename}: {label}[/]")
         console.print(f"已檢查 {len(checks)} 件證據 checked; 異常 {len(bad)} problems")
     if bad:

@@ -19,6 +19,9 @@ def add_control(session: Session, org: Organization, *, code: str, name: str,
                 description: str | None = None, frequency: str | None = None,
                 owner: str | None = None) -> Control:
     """Define a control of an organization (code unique per organization)."""
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise GeziError("控制措施代碼與名稱不可空白 --code and --name must not be empty")
     if frequency is not None and frequency not in FREQUENCY_ZH:
         raise GeziError(f"未知的頻率 unknown frequency {frequency!r}; use {', '.join(FREQUENCY_ZH)}")
     if session.scalar(sa.select(Control).where(Control.org_id == org.id, Control.code == code)):

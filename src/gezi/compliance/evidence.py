@@ -50,9 +50,9 @@ def store_blob(settings: Settings, source: Path) -> tuple[str, int]:
                 out.write(chunk)
         sha = digest.hexdigest()
         target = blob_path(settings, sha)
-        if target.exists():
+        if target.is_file() and _hash_file(target) == sha:
             os.unlink(tmp_name)
-        else:
+        else:  # new content, or a stored copy that was altered or lost: (re)store it
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp_name, target)
             target.chmod(0o444)
@@ -61,6 +61,11 @@ def store_blob(settings: Settings, source: Path) -> tuple[str, int]:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
         raise GeziError(f"無法儲存證據 cannot store evidence {source}: {exc.strerror}") from None
+
+
+def display_name(path: Path) -> str:
+    """The file name as text; bytes that are not UTF-8 (an old Big5 file name) become U+FFFD."""
+    return os.fsencode(path.name).decode("utf-8", errors="replace")
 
 
 def add_evidence(session: Session, settings: Settings, *, org_id: int, path: Path, kind: str,
@@ -77,9 +82,13 @@ def add_evidence(session: Session, settings: Settings, *, org_id: int, path: Pat
             expiry_date = effective_date.replace(year=effective_date.year + years)
         except ValueError:  # 29 Feb
             expiry_date = effective_date.replace(year=effective_date.year + years, day=28)
+    if expiry_date is not None and effective_date is not None and expiry_date < effective_date:
+        raise GeziError(f"到期日早於生效日 expiry {expiry_date} is before the effective date "
+                        f"{effective_date}")
     sha, size = store_blob(settings, path)
-    ev = Evidence(org_id=org_id, sha256=sha, filename=path.name, size=size, kind=kind,
-                  title=title or path.name, owner=owner, effective_date=effective_date,
+    name = display_name(path)
+    ev = Evidence(org_id=org_id, sha256=sha, filename=name, size=size, kind=kind,
+                  title=title or name, owner=owner, effective_date=effective_date,
                   expiry_date=expiry_date, added_by=actor)
     session.add(ev)
     session.flush()
@@ -146,10 +155,12 @@ def verify_evidence(session: Session, settings: Settings, org_id: int | None = N
     checks = []
     for ev in session.scalars(q):
         path = blob_path(settings, ev.sha256)
-        if not path.is_file():
-            status = "missing"
-        else:
+        try:
             status = "ok" if _hash_file(path) == ev.sha256 else "changed"
+        except FileNotFoundError:
+            status = "missing"
+        except OSError:  # a directory in its place, no permission: it cannot be proven intact
+            status = "unreadable"
         checks.append(BlobCheck(ev.id, ev.filename, status))
     return checks
 
