@@ -104,3 +104,11 @@ def test_export_workbook_holds_every_register_masked_in_taipei_time(initialized,
     assert wb["紀錄缺口"].max_row == 13
     text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value)
     assert "王小明" not in text and "0912345678" not in text and "wang@example.com" not in text
+
+
+def test_windows_beyond_the_calendar_are_one_line_errors(initialized, cli):
+    assert cli("org", "add", "--name", "測試電商", "--ubn", UBN, "--industry", "ecommerce").code == 0
+    for args in (["--months", "99999999"], ["--on", "0001-01-01"]):
+        r = cli("records", "gaps", *args, "--json")
+        assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1, (args, r.err)
+        assert "Traceback" not in r.err

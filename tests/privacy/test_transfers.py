@@ -156,3 +156,10 @@ def test_interactive_walk_asks_each_remaining_question_in_catalog_order(org_cli,
     assert [a.split(" (")[0] for a in asked] == questions[1:]  # eu_named was answered already
     assert r.json["answers"] == {"eu_named": False, "search_ads": True, "eu_contact": False}
     assert r.json["result"] == "review_required"
+
+
+def test_an_inventory_ref_that_only_looks_numeric_is_taken_as_a_name(org_cli):
+    r = org_cli("transfers", "add", "--inventory", "²", "--destination", "US", "--recipient", "r",
+                "--purpose", "p", "--json")
+    assert r.code == 0, r.err
+    assert r.json["inventory"] == "²" and r.json["pd_file_id"] is None

@@ -171,3 +171,25 @@ def test_text_longer_than_its_column_is_a_one_line_error_on_both_databases(org_c
     assert org_cli("vendors", "add", "--name", "廠" * 200, "--service", "s").code == 0
     long_clause = org_cli("vendors", "check", "1", "--item", "scope", "--state", "agreed", "--clause", "條" * 301)
     assert long_clause.code == 2 and "clause" in long_clause.err
+
+
+def _audit_count() -> int:
+    with session_scope(get_settings()) as s:
+        return s.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+
+
+def _refused(cli, *args: str) -> None:
+    before = _audit_count()
+    r = cli(*args)
+    assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1, (args, r.err)
+    assert "Traceback" not in r.err and _audit_count() == before, args
+
+
+def test_odd_vendor_refs_and_intervals_beyond_the_calendar_are_one_line_errors(org_cli):
+    assert org_cli("vendors", "add", "--name", "雲端資服公司", "--service", "主機代管").code == 0
+    # "²" is a digit to str.isdigit but not an int; a huge interval runs past year 9999.
+    _refused(org_cli, "vendors", "show", "²")
+    _refused(org_cli, "vendors", "add", "--name", "X", "--service", "s", "--review-every", "2000000")
+    with pytest.raises(GeziError):
+        svc.add_months(date(9999, 6, 1), 12)
+    assert svc.add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)

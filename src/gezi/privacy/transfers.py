@@ -325,7 +325,7 @@ def assess(regime: str, answers: dict[str, Any], day: dt.date, destination: str 
 
 def _inventory_entry(session: Session, org: Organization, ref: str) -> PdFile | None:
     q = sa.select(PdFile).where(PdFile.org_id == org.id)
-    if ref.isdigit():
+    if ref.isdecimal():  # not isdigit: "²" is a digit that int() refuses
         entry = session.scalar(q.where(PdFile.id == int(ref)))
         if entry is not None:
             return entry

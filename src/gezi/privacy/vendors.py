@@ -124,6 +124,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise GeziError(f"日期超出範圍 date out of range: {day.isoformat()} {months:+d} months")
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -156,7 +158,8 @@ def add_vendor(session: Session, org: Organization, *, name: str, service: str, 
 def get_vendor(session: Session, org: Organization, ref: str) -> Vendor:
     """A vendor of the organization by id or exact name."""
     q = sa.select(Vendor).where(Vendor.org_id == org.id)
-    vendor = session.scalar(q.where(Vendor.id == int(ref))) if ref.isdigit() else None
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    vendor = session.scalar(q.where(Vendor.id == int(ref))) if ref.isdecimal() else None
     vendor = vendor or session.scalar(q.where(Vendor.name == ref))
     if vendor is None:
         raise GeziError(f"找不到受託者 no vendor {ref!r}")
