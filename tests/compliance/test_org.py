@@ -47,3 +47,21 @@ def test_org_required_when_several(cli, initialized):
     assert r.code == 2 and "--org" in r.err
     assert cli("org", "show", "--org", "B", "--json").json["ubn"] == "22099131"
     assert cli("org", "show", "--org", "04595252", "--json").json["name"] == "A"
+
+
+def test_org_reference_precedence_and_full_width_ubn(cli, initialized):
+    """Regression: `--org NAME` silently took the older of two organizations sharing a name, an
+    organization named "2" could shadow org #2, and a full-width 統一編號 was refused."""
+    first = cli("org", "add", "--name", "同名（股）公司", "--ubn", "22099131", "--industry", "other",
+                "--json").json
+    second = cli("org", "add", "--name", "同名（股）公司", "--ubn", "０４５９５２５２", "--industry",
+                 "other", "--json")
+    assert second.code == 0, second.err
+    assert second.json["ubn"] == "04595252"
+    named_one = cli("org", "add", "--name", str(second.json["id"]), "--ubn", "04595257",
+                    "--industry", "other", "--json").json
+    ambiguous = cli("org", "show", "--org", "同名（股）公司")
+    assert ambiguous.code == 2 and "#1" in ambiguous.err and len(ambiguous.err.splitlines()) == 1
+    assert cli("org", "show", "--org", str(second.json["id"]), "--json").json["ubn"] == "04595252"
+    assert cli("org", "show", "--org", "０４５９５２５７", "--json").json["id"] == named_one["id"]
+    assert cli("org", "show", "--org", "22099131", "--json").json["id"] == first["id"]

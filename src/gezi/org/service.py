@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -33,7 +35,7 @@ def add_org(session: Session, *, name: str, ubn: str, industry: str,
             capital: int | None = None, records: int | None = None,
             broker_tier: int | None = None, e_trading_share: float | None = None) -> Organization:
     """Add an organization after validating its 統一編號 and profile."""
-    ubn = ubn.strip()
+    ubn = _normalize(ubn)
     validate_profile(industry, ubn, broker_tier, e_trading_share, capital, records)
     if not name.strip():
         raise GeziError("--name 不可空白 must not be empty")
@@ -61,10 +63,22 @@ def resolve_org(session: Session, ref: str | None) -> Organization:
         if not orgs:
             raise GeziError("尚無組織 no organization yet: run `gezi org add` (or `gezi demo`)")
         raise GeziError("有多個組織，請用 --org 指定 several organizations: pass --org ID|UBN|NAME")
-    for org in orgs:
-        if ref in (str(org.id), org.ubn, org.name):
-            return org
+    key, name = _normalize(ref), ref.strip()
+    # id first, then 統一編號, then name: an organization named "2" must not shadow org #2, and
+    # a name two organizations share is ambiguous rather than silently the older one.
+    for matches in ([o for o in orgs if str(o.id) == key], [o for o in orgs if o.ubn == key],
+                    [o for o in orgs if o.name == name]):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise GeziError(f"有多個組織名為 {name!r} several organizations have this name: pass "
+                            f"--org ID or 統一編號 ({', '.join(f'#{o.id} {o.ubn}' for o in matches)})")
     raise GeziError(f"找不到組織 no organization {ref!r}")
+
+
+def _normalize(text: str) -> str:
+    """Trimmed, with full-width digits and letters (typed with a Chinese IME) made ASCII."""
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def update_org_settings(session: Session, org: Organization, **values: object) -> Organization:
