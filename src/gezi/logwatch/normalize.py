@@ -18,12 +18,6 @@ from gezi.logwatch.parse import Workspace, _lit
 # Asia/Taipei is UTC+8 all year (no daylight saving since 1979): a fixed offset gives local days.
 TAIPEI_OFFSET_MS = 8 * 3600 * 1000
 DAY_MS = 86_400_000
-# Columns of `ev` (also the Parquet layout of `gezi logs ingest`, minus the profile flags).
-EV_COLUMNS = (
-    "rid", "file_id", "source", "ts_ms", "dayn", "ip", "ipn", "method", "path", "status", "account",
-    "acct", "event", "result", "ok", "served", "is_static", "is_login", "is_admin", "is_admin_login",
-    "is_pw_change", "probe", "sqli", "country", "is_foreign", "location", "allowed",
-)
 
 
 def _in_list(expr: str, values: list[str]) -> str:

@@ -34,10 +34,8 @@ from gezi.logwatch.sources import (
 MAX_LINE = 1 << 20  # longer lines are counted as `line_too_long`
 AUTH_EVENTS = ("login", "password_change", "logout")
 AUTH_RESULTS = ("success", "failure", "unknown_user")
-# Columns of every parsed table; `reason` is NULL for a parsed line, else why it was skipped.
-# Reasons starting with '_' mark header/directive lines, which are not data lines.
-COLUMNS = ("rid", "file_id", "source", "ts_ms", "ip", "method", "target", "status", "bytes",
-           "ref", "ua", "vhost", "account", "event", "result", "reason")
+# Every parsed table has the fields of _select() plus `reason`: NULL for a parsed line, else why
+# it was skipped. Reasons starting with '_' mark header/directive lines, which are not data lines.
 _REJECT_REASON = {"INVALID ENCODING": "invalid_utf8", "LINE SIZE OVER MAXIMUM": "line_too_long",
                   "TOO MANY COLUMNS": "control_characters"}
 _OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
