@@ -140,3 +140,13 @@ def test_human_output_and_bad_options(tmp_path, cli, fresh_env):
     assert missing.code == 2 and "file not found" in missing.err
     backend = cli("logs", "scan", path, "--backend", "oracle", "--json")
     assert backend.code == 2 and "unknown backend" in backend.err
+
+
+def test_millisecond_timestamps_keep_every_evidence_line(logs):
+    lines = [json.dumps({"ts": f"2026-03-02T10:00:0{i}.{k}+08:00", "ip": "203.0.113.7",
+                         "user": "bob", "event": "login", "result": "failure"})
+             for i, k in ((1, "300"), (2, "700"), (3, "900"))]
+    doc = logs.scan([], lines)
+    bf = alerts_of(doc, "brute_force")[0]
+    assert bf["first_seen"] == "2026-03-02T10:00:01.300000+08:00"
+    assert len(bf["evidence"]) == 3 and all('"user": "b**"' in e for e in bf["evidence"])

@@ -32,6 +32,8 @@ class Alert:
     last_seen: dt.datetime
     count: int
     peak: int
+    first_ms: int = 0  # the same instants in epoch ms, exact (for joins)
+    last_ms: int = 0
     evidence: list[str] = field(default_factory=list)
 
     @property
@@ -108,7 +110,7 @@ def build_alerts(ws: Workspace, rules: list[Rule], rows: pa.Table,
             user=row["key_user"] if rule.key == "user" else None, country=row["country"],
             day=dt.date(1970, 1, 1) + dt.timedelta(days=row["dayn"]),
             first_seen=_ms(row["first_ms"]), last_seen=_ms(row["last_ms"]), count=row["count"],
-            peak=row["peak"]))
+            peak=row["peak"], first_ms=row["first_ms"], last_ms=row["last_ms"]))
     _attach_evidence(ws, alerts, show_values)
     alerts.sort(key=lambda a: (a.first_seen, a.rule.id, a.key))
     return alerts
@@ -127,10 +129,8 @@ def _attach_evidence(ws: Workspace, alerts: list[Alert], show_values: bool) -> N
             "k": [a.key for a in alerts_of_rule],
             "dayn": pa.array([(a.day - dt.date(1970, 1, 1)).days for a in alerts_of_rule],
                              pa.int64()),
-            "first_ms": pa.array([int(a.first_seen.timestamp() * 1000) for a in alerts_of_rule],
-                                 pa.int64()),
-            "last_ms": pa.array([int(a.last_seen.timestamp() * 1000) for a in alerts_of_rule],
-                                pa.int64()),
+            "first_ms": pa.array([a.first_ms for a in alerts_of_rule], pa.int64()),
+            "last_ms": pa.array([a.last_ms for a in alerts_of_rule], pa.int64()),
         })
         found = evidence_expr(ev, rule, ibis.memtable(keys)).to_pyarrow().to_pylist()
         for r in found:

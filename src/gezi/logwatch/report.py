@@ -96,7 +96,7 @@ def daily_review(data_dir: Path, day: dt.date, profile_path: Path | None = None
                              for ip, c, a, n, f in unknown],
         "foreign_logins": [[mask_value(a), ip, c, _t(ts)] for a, ip, c, ts in foreign],
         "alerts": [[a.rule.id, a.rule.category, a.rule.severity, a.src_ip, mask_value(a.user),
-                    a.country or "", a.count, _t(int(a.first_seen.timestamp() * 1000))]
+                    a.country or "", a.count, _t(a.first_ms)]
                    for a in alerts],
     }
 
