@@ -149,3 +149,21 @@ def test_filter_removes_refused_people_from_a_big5_contact_list(org_cli, tmp_pat
     assert bad.code == 2 and "手機" in bad.err
     assert org_cli("optout", "filter", str(contacts), "--column", "手機", "--out", str(contacts)).code == 2
     assert org_cli("optout", "filter", str(tmp_path / "none.csv"), "--column", "x", "--out", str(out)).code == 2
+
+
+def _audit_count() -> int:
+    with session_scope(get_settings()) as s:
+        return s.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+
+
+def _refused(cli, *args: str) -> None:
+    before = _audit_count()
+    r = cli(*args)
+    assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1, (args, r.err)
+    assert "Traceback" not in r.err and _audit_count() == before, args
+
+
+def test_a_refusal_dated_in_the_future_or_with_an_empty_date_is_refused(org_cli):
+    _refused(org_cli, "optout", "add", "--phone", "0912345678", "--channel", "sms", "--since", "2099-01-01T00:00")
+    _refused(org_cli, "optout", "add", "--phone", "0912345678", "--channel", "sms", "--since", "")
+    assert org_cli("optout", "add", "--phone", "0912345678", "--since", "2026-11-01T09:00").code == 0

@@ -112,3 +112,9 @@ def test_windows_beyond_the_calendar_are_one_line_errors(initialized, cli):
         r = cli("records", "gaps", *args, "--json")
         assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1, (args, r.err)
         assert "Traceback" not in r.err
+
+
+def test_an_empty_on_is_an_error_not_today(initialized, cli):
+    assert cli("org", "add", "--name", "測試電商", "--ubn", UBN, "--industry", "ecommerce").code == 0
+    r = cli("records", "gaps", "--on", "", "--json")
+    assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1

@@ -227,3 +227,12 @@ def test_overdue_requests_become_findings_once_and_show_lists_evidence(org_cli):
     assert [e["kind"] for e in shown["evidence"]] == ["data_subject_request"]
     assert org_cli("requests", "show", str(late)).code == 0
     assert org_cli("requests", "show", "404").code == 2
+
+
+def test_empty_subject_search_or_contact_is_an_error_not_everything(org_cli):
+    assert new(org_cli, "--type", "view", "--received", now_iso(-1)).code == 0
+    r = org_cli("requests", "list", "--subject", "", "--json")
+    assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1
+    r = org_cli("requests", "new", "--type", "view", "--received", now_iso(-1), "--subject", "李大華",
+                "--contact", " ", "--json")
+    assert r.code == 2 and r.out == "" and "--contact" in r.err

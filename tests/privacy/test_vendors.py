@@ -193,3 +193,30 @@ def test_odd_vendor_refs_and_intervals_beyond_the_calendar_are_one_line_errors(o
     with pytest.raises(GeziError):
         svc.add_months(date(9999, 6, 1), 12)
     assert svc.add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+
+
+def test_future_review_selection_or_termination_dates_are_refused(org_cli, tmp_path):
+    assert org_cli("vendors", "add", "--name", "雲端資服公司", "--service", "主機代管").code == 0
+    # A review dated next year would push the next confirmation out and hide an overdue one.
+    _refused(org_cli, "vendors", "review", "1", "--method", "onsite_audit", "--result", "issues",
+             "--on", "2099-01-01")
+    _refused(org_cli, "vendors", "select", "1", "--rate", "financial_status=adequate",
+             "--rate", "professional_capability=adequate", "--decision", "selected", "--on", "2099-01-01")
+    _refused(org_cli, "vendors", "terminate", "1", "--returned", "--deleted", "--on", "2099-01-01")
+    _refused(org_cli, "vendors", "review", "1", "--method", "onsite_audit", "--result", "issues", "--on", "")
+    ok = org_cli("vendors", "review", "1", "--method", "onsite_audit", "--result", "satisfactory",
+                 "--on", "114/11/20", "--json")
+    assert ok.code == 0 and ok.json["next_review_due"] == "2026-11-20"
+
+
+def test_recording_a_renewed_certificate_with_the_same_number_updates_its_expiry(org_cli):
+    assert org_cli("vendors", "add", "--name", "雲端資服公司", "--service", "主機代管").code == 0
+    cert = ["vendors", "cert", "1", "--standard", "iso27001", "--number", "TW-12345"]
+    assert org_cli(*cert, "--valid-until", "2026-06-30").code == 0
+    r = org_cli(*cert, "--valid-until", "2029-06-30", "--json")
+    assert r.code == 0, r.err
+    certs = org_cli("vendors", "show", "1", "--json").json["certifications"]
+    assert [(c["certificate_no"], c["valid_until"]) for c in certs] == [("TW-12345", "2029-06-30")]
+    with session_scope(get_settings()) as s:
+        trail = [e.action for e in s.scalars(sa.select(AuditEntry)) if e.table_name == "vendor_certifications"]
+    assert trail == ["insert", "update"]

@@ -50,7 +50,7 @@ def add(
 ) -> None:
     """記錄拒絕行銷（立即停止）Record a refusal of marketing; identifiers are stored hashed."""
     s = settings()
-    when = parse_datetime(since) if since else None
+    when = parse_datetime(since) if since is not None else None
     with reg() as session:
         o = resolve_org(session, org)
         results = [svc.add_optout(session, s, o, ident, channel, s.who, since=when, source=source)

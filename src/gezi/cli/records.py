@@ -42,7 +42,7 @@ def gaps(
     roc: RocOpt = False,
 ) -> None:
     """列出期間內無任何紀錄之類型 Record kinds with no evidence entry in the last N months."""
-    day = parse_date(on) if on else taipei_day(now_utc())
+    day = parse_date(on) if on is not None else taipei_day(now_utc())
     with reg() as session:
         doc = svc.gaps(session, resolve_org(session, org), day, months, all_kinds)
     if json_out:
@@ -64,7 +64,7 @@ def export(
     json_out: JsonOpt = False,
 ) -> None:
     """匯出個資作業紀錄簿（受檢用）Export requests, opt-outs, vendors, transfers and gaps to Excel."""
-    day = parse_date(on) if on else taipei_day(now_utc())
+    day = parse_date(on) if on is not None else taipei_day(now_utc())
     with reg() as session:
         path = svc.export_workbook(session, resolve_org(session, org), out, day, months)
     if json_out:

@@ -138,7 +138,7 @@ def list_cmd(
     with reg() as session:
         o = resolve_org(session, org)
         rows = svc.list_requests(session, o, due_within=due_within, include_closed=all_, now=now,
-                                 subject_digest=svc.subject_digest(s, subject) if subject else None)
+                                 subject_digest=svc.subject_digest(s, subject) if subject is not None else None)
         made = svc.record_overdue_findings(session, o, rows, now) if record_findings else 0
         docs = [svc.request_dict(r, now) for r in rows]
     if json_out:

@@ -22,7 +22,7 @@ OnOpt = Annotated[str | None, typer.Option("--on", help="評估基準日 Day who
 
 
 def _day(text: str | None):
-    return parse_date(text) if text else taipei_day(now_utc())
+    return parse_date(text) if text is not None else taipei_day(now_utc())  # empty --on: an error
 
 
 @app.command("add")
@@ -48,7 +48,7 @@ def add(
         t = svc.record_transfer(session, s, o, inventory=inventory, destination=destination, recipient=recipient,
                                 purpose=purpose, data_categories=categories, legal_basis=basis, method=method,
                                 safeguards=safeguards, risk_analysis=risk_analysis,
-                                started_on=parse_date(since) if since else None, actor=s.who)
+                                started_on=parse_date(since) if since is not None else None, actor=s.who)
         doc = svc.transfer_dict(t)
     if json_out:
         print_json(doc)

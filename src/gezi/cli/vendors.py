@@ -23,7 +23,7 @@ FileOpt = Annotated[Path | None, typer.Option("--file", help="佐證檔案（存
 
 
 def _date(text: str | None):
-    return parse_date(text) if text else None
+    return parse_date(text) if text is not None else None  # an empty --on is an error, not today
 
 
 def _today():

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from gezi.core.errors import GeziError
 from gezi.core.settings import Settings
-from gezi.core.timeutil import iso, now_utc
+from gezi.core.timeutil import as_utc, iso, now_utc
 from gezi.org.models import Organization
 from gezi.org.service import update_org_settings
 from gezi.pii.files import SAMPLE_BYTES, Unreadable, detect_encoding
@@ -157,6 +157,8 @@ def add_optout(session: Session, settings: Settings, org: Organization, ident: I
                source: str | None = None) -> tuple[MarketingOptOut, bool]:
     """Record a refusal of marketing; recording the same refusal again changes nothing."""
     _check_channel(channel)
+    if since is not None and as_utc(since) > now_utc() + dt.timedelta(minutes=5):
+        raise GeziError(f"表示拒絕之時間在未來 --since is in the future: {iso(since)}")
     row = session.scalar(sa.select(MarketingOptOut).where(
         MarketingOptOut.org_id == org.id, MarketingOptOut.id_type == ident.id_type,
         MarketingOptOut.digest == ident.digest, MarketingOptOut.channel == channel))

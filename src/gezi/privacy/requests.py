@@ -112,10 +112,14 @@ def rules() -> RequestRules:
 
 def subject_digest(settings: Settings, subject: str) -> str:
     """Keyed digest of a subject's name (whitespace collapsed), to find their other requests."""
+    if not subject.strip():
+        raise GeziError("--subject 不可空白 must name the data subject")
     return digest(settings, "subject", " ".join(subject.split()))
 
 
 def _contact(settings: Settings, contact: str) -> Identifier:
+    if not contact.strip():
+        raise GeziError("--contact 不可空白 give an e-mail or phone, or leave the option out")
     kind = "email" if "@" in contact else "phone"
     return identify(settings, kind, contact)
 
@@ -132,7 +136,7 @@ def new_request(session: Session, settings: Settings, org: Organization, *, requ
         raise GeziError(f"收件時間在未來 --received is in the future: {iso(received_at)}")
     deadline = request_deadline(request_type, received_at, extended=False)
     norm_subject = " ".join(subject.split())
-    contact_id = _contact(settings, contact) if contact else None
+    contact_id = _contact(settings, contact) if contact is not None else None
     req = DataSubjectRequest(
         org_id=org.id, request_type=request_type, channel=(channel or "").strip() or None,
         subject_masked=partial("PERSON_NAME", norm_subject),

@@ -129,6 +129,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _not_future(day: dt.date, what: str) -> dt.date:
+    """A review, selection or termination is recorded once it happened: a future date would push
+    the next confirmation out and hide an overdue one."""
+    if day > taipei_day(now_utc()):
+        raise GeziError(f"{what}日期在未來 --on is in the future: {day.isoformat()}")
+    return day
+
+
 # --- service ---------------------------------------------------------------------------------
 
 def add_vendor(session: Session, org: Organization, *, name: str, service: str, actor: str,
@@ -186,11 +194,18 @@ def check_item(session: Session, vendor: Vendor, item_code: str, state: str, act
 def add_certification(session: Session, vendor: Vendor, *, standard: str, valid_until: dt.date,
                       actor: str, certificate_no: str | None = None,
                       issuer: str | None = None) -> VendorCertification:
-    """Record a certification the vendor holds and until when it is valid."""
+    """Record a certification the vendor holds and until when it is valid. Recording the same
+    certificate (standard and number) again, as after a renewal that keeps its number, updates its
+    expiry and issuer; the audit trail keeps the earlier values."""
     _one_of(standard, _codes(catalog().certifications), "驗證標準 standard")
-    cert = VendorCertification(vendor_id=vendor.id, standard=standard, valid_until=valid_until,
-                               certificate_no=(certificate_no or "").strip(), issuer=issuer, added_by=actor)
-    session.add(cert)
+    number = (certificate_no or "").strip()
+    cert = session.scalar(sa.select(VendorCertification).where(
+        VendorCertification.vendor_id == vendor.id, VendorCertification.standard == standard,
+        VendorCertification.certificate_no == number))
+    if cert is None:
+        cert = VendorCertification(vendor_id=vendor.id, standard=standard, certificate_no=number)
+        session.add(cert)
+    cert.valid_until, cert.issuer, cert.added_by = valid_until, issuer or cert.issuer, actor
     session.flush()
     return cert
 
@@ -211,6 +226,7 @@ def add_review(session: Session, settings: Settings, org: Organization, vendor: 
     """Record a periodic confirmation (ER Art 8 III), optionally with its report as evidence."""
     _one_of(method, _codes(catalog().review.methods), "確認方式 method")
     _one_of(result, REVIEW_RESULTS, "結果 result")
+    _not_future(reviewed_on, "定期確認")
     ev = _attach(session, settings, org, vendor, file, "other_record",
                  f"受託者定期確認 vendor review: {vendor.name}", actor, reviewed_on)
     review = VendorReview(vendor_id=vendor.id, reviewed_on=reviewed_on, method=method, result=result,
@@ -227,6 +243,7 @@ def add_selection(session: Session, settings: Settings, org: Organization, vendo
     """Record the selection risk assessment; the catalog's required criteria must be rated."""
     sel = catalog().selection
     _one_of(decision, SELECTION_DECISIONS, "決定 decision")
+    _not_future(assessed_on, "選商評估")
     for code, rating in ratings.items():
         _one_of(code, _codes(sel.criteria), "評估項目 criterion")
         _one_of(rating, sel.ratings, "評等 rating")
@@ -250,6 +267,7 @@ def terminate_vendor(session: Session, settings: Settings, org: Organization, ve
     (ER Art 8 I(6)); proof given with ``file`` is kept as deletion evidence. Running it again on a
     terminated vendor updates the confirmation (e.g. when the deletion proof arrives later) and
     keeps the first termination day."""
+    _not_future(terminated_on, "終止")
     ev = _attach(session, settings, org, vendor, file, "deletion_destruction",
                  f"委託終止：返還及刪除證明 termination proof: {vendor.name}", actor, terminated_on)
     vendor.status, vendor.terminated_on = "terminated", vendor.terminated_on or terminated_on
