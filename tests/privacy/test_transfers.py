@@ -163,3 +163,17 @@ def test_an_inventory_ref_that_only_looks_numeric_is_taken_as_a_name(org_cli):
                 "--purpose", "p", "--json")
     assert r.code == 0, r.err
     assert r.json["inventory"] == "²" and r.json["pd_file_id"] is None
+
+
+def test_non_finite_numbers_and_unknown_cbpr_destinations_are_refused_and_nothing_is_stored(org_cli):
+    # nan would fail every threshold silently and make the stored answers invalid JSON.
+    for args in (["--regime", "ccpa", "--set", "annual_revenue_usd=nan"],
+                 ["--regime", "ccpa", "--set", "annual_revenue_usd=inf"],
+                 ["--regime", "ccpa", "--set", "annual_revenue_usd=1e400"],
+                 ["--regime", "cbpr", "--destination", "ZZ"],
+                 ["--regime", "cbpr", "--destination", ""]):
+        r = org_cli("transfers", "assess", *args, "--json")
+        assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1, (args, r.err)
+    assert org_cli("transfers", "assessments", "--json").json["assessments"] == []
+    ok = org_cli("transfers", "assess", "--regime", "cbpr", "--destination", " jp ", "--json")
+    assert ok.code == 0 and ok.json["answers"] == {"destination": "JP"}

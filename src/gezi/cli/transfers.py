@@ -146,7 +146,7 @@ def assess(
     with reg() as session:
         o = resolve_org(session, org)
         t = svc.get_transfer(session, o, transfer) if transfer is not None else None
-        dest = (destination or (t.destination if t else "") or "").strip().upper() or None
+        dest = svc.country_code(destination) if destination is not None else (t.destination if t else None)
         outcome = svc.assess(regime, answers, day, dest)
         row = svc.save_assessment(session, o, outcome, answers | ({"destination": dest} if dest else {}), s.who, t)
         doc = svc.assessment_dict(row)

@@ -10,6 +10,7 @@ legal judgement, so the results say "review required", never "GDPR applies".
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -204,6 +205,8 @@ def parse_answers(regime: str, pairs: dict[str, str], day: dt.date) -> dict[str,
                 number = float(text.replace(",", "").replace("%", ""))
             except ValueError:
                 raise GeziError(f"{key} 須為數字 must be a number, got {raw!r}") from None
+            if not math.isfinite(number):  # nan/inf/1e400: no threshold comparison, and not JSON
+                raise GeziError(f"{key} 須為有限數字 must be a finite number, got {raw!r}")
             if number < 0:
                 raise GeziError(f"{key} 不可為負數 must not be negative")
             out[key] = number
@@ -323,6 +326,16 @@ def assess(regime: str, answers: dict[str, Any], day: dt.date, destination: str 
 
 # --- transfers -------------------------------------------------------------------------------
 
+def country_code(text: str) -> str:
+    """An ISO 3166-1 alpha-2 code (upper-cased), or a one-line error."""
+    code = text.strip().upper()
+    # The regions of the phonenumbers metadata are ISO 3166-1 alpha-2 codes shipped offline.
+    if not DEST_RE.match(code) or code not in phonenumbers.SUPPORTED_REGIONS:
+        raise GeziError(f"目的地須為 ISO 3166 兩碼國家或地區代碼 --destination must be a 2-letter country "
+                        f"or region code, got {code!r}")
+    return code
+
+
 def _inventory_entry(session: Session, org: Organization, ref: str) -> PdFile | None:
     q = sa.select(PdFile).where(PdFile.org_id == org.id)
     if ref.isdecimal():  # not isdigit: "²" is a digit that int() refuses
@@ -339,11 +352,7 @@ def record_transfer(session: Session, settings: Settings, org: Organization, *, 
                     risk_analysis: str | None = None, started_on: dt.date | None = None) -> DataTransfer:
     """Record a transfer of a personal-data file to a destination; the record (對象、依據、原因、
     方法、時間、地點, seed 000 §十 第1款) is also kept as evidence."""
-    destination = destination.strip().upper()
-    # The regions of the phonenumbers metadata are ISO 3166-1 alpha-2 codes shipped offline.
-    if not DEST_RE.match(destination) or destination not in phonenumbers.SUPPORTED_REGIONS:
-        raise GeziError(f"目的地須為 ISO 3166 兩碼國家或地區代碼 --destination must be a 2-letter country "
-                        f"or region code, got {destination!r}")
+    destination = country_code(destination)
     inventory, recipient, purpose = inventory.strip(), recipient.strip(), purpose.strip()
     if not inventory or not recipient or not purpose:
         raise GeziError("--inventory、--recipient、--purpose 不可空白 must not be empty")
