@@ -167,3 +167,15 @@ def test_a_refusal_dated_in_the_future_or_with_an_empty_date_is_refused(org_cli)
     _refused(org_cli, "optout", "add", "--phone", "0912345678", "--channel", "sms", "--since", "2099-01-01T00:00")
     _refused(org_cli, "optout", "add", "--phone", "0912345678", "--channel", "sms", "--since", "")
     assert org_cli("optout", "add", "--phone", "0912345678", "--since", "2026-11-01T09:00").code == 0
+
+
+def test_full_width_forms_from_chinese_input_methods_find_the_same_person(org_cli):
+    assert org_cli("optout", "add", "--email", "Wang@Example.com", "--member-id", "M0001", "--phone",
+                   "0912-345-678", "--channel", "all").code == 0
+    for args in (["--email", "Ｗａｎｇ＠Ｅｘａｍｐｌｅ．ｃｏｍ"], ["--member-id", "Ｍ０００１"],
+                 ["--phone", "０９１２－３４５－６７８"], ["--phone", "+886 912 345 678"]):
+        doc = org_cli("optout", "check", *args, "--channel", "email", "--json").json
+        assert doc["allowed"] is False, args
+    # Adding the full-width form again is the same refusal, not a second row.
+    again = org_cli("optout", "add", "--email", "ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "--channel", "all", "--json").json
+    assert again["optouts"][0]["created"] is False

@@ -19,6 +19,7 @@ import io
 import os
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,9 @@ def key_id(settings: Settings) -> str:
 
 def normalize(id_type: str, value: str) -> str:
     """The canonical form of an identifier, or a one-line error for a malformed one."""
-    text = value.strip()
+    # NFKC folds full-width forms (Ｗａｎｇ＠Ｅｘａｍｐｌｅ．ｃｏｍ, Ｍ０００１) that Chinese input methods
+    # and forms produce into ASCII, so the same person is found however they typed it.
+    text = unicodedata.normalize("NFKC", value).strip()
     if not text:
         raise GeziError(f"{id_type} 不可空白 must not be empty")
     if id_type == "email":
