@@ -216,11 +216,15 @@ def main(argv: list[str] | None = None) -> int:
         runs += cs_runs
         # the last replay is the widest: the full file if asked for, else the windows
         detection["crowdsec"] = score(truths, cs_runs[-1].detections, by_category=False)
-        notes.append(f"CrowdSec throughput is from the first {cs_sample.lines:,} lines; its "
-                     f"detections from the {cs_windows.lines:,} lines (all clients) inside the "
-                     f"scenario windows ±{CROWDSEC_PAD_S:.0f} s (windows longer than "
-                     f"{CROWDSEC_MAX_WINDOW_S:.0f} s cut), because replaying "
-                     f"{n:,} lines at its speed takes hours; --crowdsec-full replays everything")
+        if a.crowdsec_full:
+            notes.append(f"CrowdSec detections are from the replay of the whole file; its "
+                         f"throughput from the first {cs_sample.lines:,} lines")
+        else:
+            notes.append(f"CrowdSec throughput is from the first {cs_sample.lines:,} lines; its "
+                         f"detections from the {cs_windows.lines:,} lines (all clients) inside "
+                         f"the scenario windows ±{CROWDSEC_PAD_S:.0f} s (windows longer than "
+                         f"{CROWDSEC_MAX_WINDOW_S:.0f} s cut), because replaying {n:,} lines at "
+                         f"its speed takes hours; --crowdsec-full replays everything")
         if cs_sample.extra.get("removed_scenarios"):
             notes.append("CrowdSec scenarios disabled because Debian ships no data file for them: "
                          + ", ".join(cs_sample.extra["removed_scenarios"]))
@@ -228,11 +232,16 @@ def main(argv: list[str] | None = None) -> int:
         notes.append("crowdsec not installed")
 
     if not cached and (f2b_runs or cs_runs):
+        # a run that skipped one peer keeps that peer's earlier cached results
+        old = json.loads(cache.read_text()) if cache.exists() else {}
         peer_notes = [x for x in notes if "fail2ban" in x or "CrowdSec" in x]
+        keep = [x for x in old.get("notes", []) if x not in peer_notes and (
+            ("fail2ban" in x and not f2b_runs) or ("CrowdSec" in x and not cs_runs))]
         cache.write_text(json.dumps({
             "measured": datetime.now(UTC).isoformat(timespec="seconds"),
-            "fail2ban": [dataclasses.asdict(x) for x in f2b_runs],
-            "crowdsec": [dataclasses.asdict(x) for x in cs_runs], "notes": peer_notes}))
+            "fail2ban": [dataclasses.asdict(x) for x in f2b_runs] or old.get("fail2ban", []),
+            "crowdsec": [dataclasses.asdict(x) for x in cs_runs] or old.get("crowdsec", []),
+            "notes": peer_notes + keep}))
 
     ratios: dict[str, float | None] = {}
     if gezi and gezi.returncode == 0 and gezi.lines_per_s:
