@@ -16,7 +16,6 @@ from itertools import accumulate
 from gezi.pii.context import ContextIndex
 from gezi.pii.names import detect_names
 from gezi.pii.registry import Recognizer, Registry, get_registry
-from gezi.pii.validators import VALIDATORS
 
 Hit = tuple[str, int, int, float, str]  # (entity, start, end, score, value)
 
@@ -80,7 +79,7 @@ def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int,
            hinted: bool, negated: bool) -> float | None:
     spec = rec.spec
     if spec.validator:
-        if not VALIDATORS[spec.validator](value, spec.validator_params):
+        if not rec.validates(value):
             return None
         if spec.validated_score is not None:
             base = max(base, spec.validated_score)
@@ -186,6 +185,8 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
                 and ctx.context(rec.index) is None:
             continue  # nothing to say it is this entity: skip all its patterns
         if rec.spec.kind == "chinese_name":
+            if text.isascii():
+                continue  # a Chinese name needs Chinese characters (logs are often all ASCII)
             hits.extend((rec.entity, s, e, score, text[s:e]) for s, e, score in
                         detect_names(text, rec, ctx, rec.index in hinted, reg.names)
                         if score >= rec.spec.min_score)

@@ -59,7 +59,8 @@ class ContextIndex:
         self._text = text
         n = len(text)
         spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for last, (length, is_ascii, keys) in registry.automaton.iter(text):
+        automaton = registry.ascii_automaton if text.isascii() else registry.automaton
+        for last, (length, is_ascii, keys) in automaton.iter(text) if automaton else ():
             start = last - length + 1
             # ASCII words match whole words only ("IP" not inside "SHIP", "tel" not in "hotel").
             if is_ascii and ((start > 0 and _is_latin_letter(text[start - 1]))
