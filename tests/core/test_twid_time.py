@@ -67,6 +67,17 @@ def test_roc_dates_round_trip():
         parse_date("113/02/30")
     with pytest.raises(GeziError):
         parse_date("yesterday")
+    with pytest.raises(GeziError):  # there is no ROC year 0
+        parse_date("0/01/01")
+
+
+def test_parse_datetime_roc_and_out_of_range():
+    """Regression: year 1 crashed with OverflowError; ROC dates with a time are Taipei time."""
+    assert parse_datetime("115/03/06 23:59") == datetime(2026, 3, 6, 15, 59, tzinfo=UTC)
+    assert parse_datetime("民國115年3月7日") == datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
+    for bad in ("0001-01-01T00:00", "115/03/06 24:00", "115/02/29 10:00", ""):
+        with pytest.raises(GeziError):
+            parse_datetime(bad)
 
 
 def test_times_are_utc_stored_taipei_shown():

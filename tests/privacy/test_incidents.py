@@ -134,6 +134,12 @@ def test_timeline_done_and_close(initialized, cli, session):
     (["--detected-at", DETECTED, "--system-records", "99999999999999999999"], "larger than"),
     (["--detected-at", DETECTED, "--occurred-from", "2026-03-05", "--occurred-to",
       "2026-03-01"], "ends before it starts"),
+    # regressions: a year-1 time crashed; an incident starting after detection and a contact
+    # e-mail that is no address (printed on every notice) were accepted
+    (["--detected-at", "0001-01-01T00:00"], "out of range"),
+    (["--detected-at", "2026-03-06T10:00", "--occurred-from", "2026-03-07"], "after it was detected"),
+    (["--detected-at", DETECTED, "--contact-email", "service.example.com"], "not an e-mail"),
+    (["--detected-at", "115/02/30 10:00"], "invalid date"),
 ])
 def test_bad_input_is_one_line_exit_2(initialized, cli, args, needle):
     _org(cli)
@@ -240,3 +246,11 @@ def test_due_lists_overdue_and_upcoming_binding_duties(initialized, cli):
     assert (old["id"], "TW-MODA-DE-A08-report") not in {
         (d["incident_id"], d["id"]) for d in r.json["duties"]}
     assert cli("incidents", "due", "--within", "-1").code == 2
+
+
+def test_detected_at_accepts_roc_date_and_time(initialized, cli):
+    """A 個資管理人員 writes 115/03/06 23:59: that is Taipei time, the same moment as ISO."""
+    _org(cli)
+    roc = cli("incidents", "new", "--title", "民國日期", "--detected-at", "115/03/06 23:59", "--json")
+    assert roc.code == 0, roc.err
+    assert roc.json["detected_at"] == "2026-03-06T23:59:00+08:00"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from gezi.core.errors import GeziError
@@ -65,18 +65,39 @@ def parse_date(text: str) -> date:
     if m:
         y, mo, d = (int(g) for g in m.groups())
         try:
+            if y < 1:  # 民國元年 is 1912; earlier years are written 民國前
+                raise ValueError("ROC years start at 1")
             return date(y + ROC_OFFSET, mo, d)
         except ValueError as exc:
             raise GeziError(f"無效的日期 invalid date: {text!r} ({exc})") from None
     raise GeziError(f"無法辨識的日期 unrecognized date: {text!r} (use YYYY-MM-DD or 113/05/31)")
 
 
+_ROC_TIME_RE = re.compile(r"^(?P<day>.+?)(?:[\sT]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*$")
+
+
 def parse_datetime(text: str) -> datetime:
-    """Parse an ISO 8601 datetime; a value without offset is taken as Asia/Taipei time."""
+    """Parse an ISO 8601 datetime, or an ROC date with a time (115/03/06 14:30); a value without
+    offset is Asia/Taipei time."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise GeziError(f"無法辨識的時間 unrecognized datetime: {text!r} (use ISO 8601)") from None
+        value = _parse_roc_datetime(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=TAIPEI)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 in Taipei is before the first representable UTC instant
+        raise GeziError(f"時間超出範圍 datetime out of range: {text!r}") from None
+
+
+def _parse_roc_datetime(text: str) -> datetime:
+    m = _ROC_TIME_RE.match(text.strip())
+    if m and _ROC_RE.match(m["day"]):
+        try:
+            return datetime.combine(parse_date(m["day"]), time(int(m["h"] or 0), int(m["m"] or 0),
+                                                               int(m["s"] or 0)))
+        except ValueError as exc:
+            raise GeziError(f"無效的時間 invalid datetime: {text!r} ({exc})") from None
+    raise GeziError(f"無法辨識的時間 unrecognized datetime: {text!r} (use ISO 8601, e.g. "
+                    "2026-03-06T14:30, or 115/03/06 14:30)")

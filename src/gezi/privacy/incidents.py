@@ -4,6 +4,7 @@ timeline of investigation, measures, contacts, notices and reports."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gezi.compliance.findings import upsert_finding
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import as_utc, iso, now_utc
+from gezi.core.timeutil import TAIPEI, as_utc, iso, now_utc
 from gezi.org.models import Organization
 from gezi.privacy.clocks import incident_obligations
 from gezi.privacy.incident_models import (
@@ -56,12 +57,20 @@ def _check(values: dict[str, Any]) -> None:
     bad = set(values.get("contact") or {}) - set(CONTACT_KEYS)
     if bad:
         raise GeziError(f"未知的聯絡欄位 unknown contact field(s) {sorted(bad)}")
+    email = (values.get("contact") or {}).get("email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        # it is printed on the notice to every data subject: a typo must not get that far
+        raise GeziError(f"--contact-email 格式錯誤 not an e-mail address: {email!r}")
 
 
 def _check_period(incident: Incident) -> None:
     if incident.occurred_from and incident.occurred_to and \
             incident.occurred_to < incident.occurred_from:
         raise GeziError("--occurred-to 早於 --occurred-from the period ends before it starts")
+    if incident.occurred_from and incident.detected_at and \
+            incident.occurred_from > as_utc(incident.detected_at).astimezone(TAIPEI).date():
+        raise GeziError("--occurred-from 晚於知悉日 the incident cannot start after it was detected "
+                        "(--detected-at)")
 
 
 def facts(org: Organization, incident: Incident) -> dict[str, Any]:
