@@ -143,7 +143,8 @@ def test_filter_removes_refused_people_from_a_big5_contact_list(org_cli, tmp_pat
     assert (doc["rows"], doc["allowed"], doc["suppressed"], doc["invalid"]) == (5, 1, 2, 2)
     assert doc["encoding"] == "cp950" and [s["line"] for s in doc["invalid_sample"]] == [5, 6]
     assert "not-a-phone" not in r.out
-    assert out.read_text(encoding="utf-8").splitlines() == ["姓名,手機", "陳美麗,0933444555"]
+    # The copy keeps the input's encoding, so Big5 tools (and Excel) read it back as they wrote it.
+    assert out.read_bytes().decode("cp950").splitlines() == ["姓名,手機", "陳美麗,0933444555"]
     assert contacts.read_bytes().decode("cp950").count("\n") == 6  # the input is untouched
     bad = org_cli("optout", "filter", str(contacts), "--column", "email", "--out", str(out))
     assert bad.code == 2 and "手機" in bad.err
@@ -179,3 +180,30 @@ def test_full_width_forms_from_chinese_input_methods_find_the_same_person(org_cl
     # Adding the full-width form again is the same refusal, not a second row.
     again = org_cli("optout", "add", "--email", "ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "--channel", "all", "--json").json
     assert again["optouts"][0]["created"] is False
+
+
+def test_filter_never_garbles_big5_past_an_ascii_start_and_bad_outputs_are_one_line_errors(org_cli, tmp_path):
+    org_cli("optout", "add", "--phone", "0912345678", "--channel", "sms")
+    # 70,000 bytes of ASCII rows first: the encoding guess (first 64 KiB) sees only ASCII.
+    rows = "".join(f"user{n:05d},09{n:08d}\n" for n in range(4000))
+    contacts = tmp_path / "名單.csv"
+    contacts.write_bytes(("name,phone\n" + rows + "王小明,0912345678\n陳美麗,0933444555\n").encode("cp950"))
+    out = tmp_path / "allowed.csv"
+    r = org_cli("optout", "filter", str(contacts), "--column", "phone", "--type", "phone", "--channel", "sms",
+                "--out", str(out), "--json")
+    assert r.code == 0, r.err
+    assert r.json["encoding"] == "cp950" and r.json["suppressed"] == 1
+    assert out.read_bytes().decode("cp950").splitlines()[-1] == "陳美麗,0933444555"
+    # Bytes past the sample that are neither UTF-8 nor Big5: refused with a one-line error, nothing written.
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"name,phone\n" + b"a,0912345678\n" * 6000 + b"\xff\xff,0933444555\n")
+    gone = tmp_path / "never.csv"
+    for args in ([str(broken), "--out", str(gone)], [str(contacts), "--out", str(tmp_path)],
+                 [str(contacts), "--out", str(tmp_path / "no" / "such" / "dir.csv")]):
+        bad = org_cli("optout", "filter", *args, "--column", "phone", "--type", "phone", "--json")
+        assert bad.code == 2 and bad.out == "" and len(bad.err.strip().splitlines()) == 1, (args, bad.err)
+        assert "Traceback" not in bad.err
+    assert not gone.exists()
+    for target in (tmp_path, tmp_path / "no" / "x.csv"):
+        bad = org_cli("optout", "export", "--out", str(target))
+        assert bad.code == 2 and len(bad.err.strip().splitlines()) == 1 and "Traceback" not in bad.err

@@ -109,7 +109,10 @@ def export(
     writer.writeheader()
     writer.writerows(rows)
     if out:
-        out.write_text(buf.getvalue(), encoding="utf-8")
+        try:
+            out.write_text(buf.getvalue(), encoding="utf-8")
+        except OSError as exc:
+            raise GeziError(f"無法寫入 cannot write {out}: {exc.strerror}") from None
         console.print(f"已匯出 {len(rows)} 筆 exported {len(rows)} entries to {out}")
     else:
         typer.echo(buf.getvalue(), nl=False)

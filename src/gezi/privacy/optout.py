@@ -245,6 +245,20 @@ def first_marketing_channel(org: Organization) -> dict[str, Any] | None:
 SAMPLE_SIZE = 5
 
 
+def _decode(raw: bytes, encoding: str, source: Path) -> tuple[str, str]:
+    """The whole file decoded strictly: the encoding is guessed from the first 64 KiB, and a
+    replacement character would silently garble names in the copy handed to marketing. A file
+    whose first 64 KiB are ASCII may still be Big5 further on."""
+    candidates = [encoding] + (["cp950"] if encoding == "utf-8" else [])
+    for candidate in candidates:
+        try:
+            return raw.decode(candidate), candidate
+        except UnicodeDecodeError as exc:
+            error = exc
+    raise GeziError(f"無法以 {encoding} 解碼 cannot decode {source.name} as {encoding} "
+                    f"(byte {error.start}); save it as UTF-8 or Big5") from None
+
+
 def filter_contacts(session: Session, settings: Settings, org: Organization, source: Path, dest: Path, *,
                     column: str, id_type: str, channel: str) -> dict[str, Any]:
     """Copy a marketing contact list (CSV) to ``dest`` without the people who refused marketing on
@@ -263,13 +277,19 @@ def filter_contacts(session: Session, settings: Settings, org: Organization, sou
         raise GeziError(f"無法讀取 cannot read {source}: {exc.strerror}") from None
     except Unreadable as exc:
         raise GeziError(f"無法讀取 cannot read {source}: {exc}") from None
-    reader = csv.DictReader(io.StringIO(raw.decode(encoding, errors="replace"), newline=""))
+    text, encoding = _decode(raw, encoding, source)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     if reader.fieldnames is None or column not in reader.fieldnames:
         raise GeziError(f"找不到欄位 no column {column!r} in {source.name}; columns: "
                         f"{', '.join(reader.fieldnames or [])}")
     counts = {"rows": 0, "allowed": 0, "suppressed": 0, "invalid": 0}
     sample: list[dict[str, Any]] = []
-    with dest.open("w", encoding="utf-8", newline="") as out:
+    try:
+        # Written in the input's encoding: the marketing system that exported Big5 reads Big5 back.
+        out = dest.open("w", encoding=encoding, newline="")
+    except OSError as exc:
+        raise GeziError(f"無法寫入 cannot write {dest}: {exc.strerror}") from None
+    with out:
         writer = csv.DictWriter(out, fieldnames=reader.fieldnames, extrasaction="ignore")
         writer.writeheader()
         for line, row in enumerate(reader, start=2):
