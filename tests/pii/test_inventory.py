@@ -244,18 +244,21 @@ def test_add_db_records_one_entry_per_table_with_pii(initialized, cli, tmp_path)
 
 
 def test_entity_category_codes_must_exist_in_the_moj_list(tmp_path, monkeypatch):
+    from gezi.catalog import loader
     from gezi.catalog.loader import CatalogError
 
-    bad = tmp_path / "entity-categories.yaml"
-    bad.write_text(inv.ENTITY_CATEGORIES_FILE.read_text(encoding="utf-8")
+    bad = tmp_path / "pii" / "entity-categories.yaml"
+    bad.parent.mkdir()
+    bad.write_text(loader.data_file(inv.ENTITY_CATEGORIES_FILE).read_text(encoding="utf-8")
                    .replace("category: C011", "category: C999"), encoding="utf-8")
-    monkeypatch.setattr(inv, "ENTITY_CATEGORIES_FILE", bad)
-    inv.entity_categories.cache_clear()
+    monkeypatch.setenv("GEZI_CATALOG_DIR", str(tmp_path))  # a user's replacement data file
+    loader.clear_cache()
     try:
         with pytest.raises(CatalogError, match="C999"):
             inv.entity_categories()
     finally:
-        inv.entity_categories.cache_clear()
+        monkeypatch.delenv("GEZI_CATALOG_DIR")
+        loader.clear_cache()
 
 
 def test_rescan_updates_every_location_and_reports_what_is_gone(initialized, cli, tmp_path):

@@ -15,7 +15,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,7 +22,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from gezi.catalog.loader import DATA_DIR, CatalogError, load_catalogs, load_yaml_model
+from gezi.catalog.loader import CatalogError, data_file, load_catalogs, load_data
 from gezi.catalog.schema import CodeList, Dated, LText, Source, Strict
 from gezi.compliance.findings import upsert_finding
 from gezi.core.errors import GeziError
@@ -32,8 +31,8 @@ from gezi.org.models import Organization
 from gezi.pii.inventory_models import LOCATION_KINDS, PdFile, PdFileEntity
 from gezi.pii.model import PiiFinding, ScanReport
 
-ENTITY_CATEGORIES_FILE = DATA_DIR / "pii" / "entity-categories.yaml"
-LEGAL_BASES_FILE = DATA_DIR / "pii" / "legal-bases.yaml"
+ENTITY_CATEGORIES_FILE = "pii/entity-categories.yaml"
+LEGAL_BASES_FILE = "pii/legal-bases.yaml"
 PURPOSES_LIST = "moj-pd-purposes"
 CATEGORIES_LIST = "moj-pd-categories"
 SAMPLES_PER_ENTITY = 3
@@ -83,22 +82,20 @@ class LegalBases(Dated):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-@cache
 def entity_categories() -> dict[str, str | None]:
     """Entity → 個人資料類別 code; every code is checked against the MOJ category list."""
-    data = load_yaml_model(ENTITY_CATEGORIES_FILE, EntityCategories)
+    data = load_data(ENTITY_CATEGORIES_FILE, EntityCategories)
     codes = {c.code for c in load_catalogs().codelist(data.codelist).codes}
     for n, item in enumerate(data.entities):
         if item.category is not None and item.category not in codes:
-            raise CatalogError(f"{ENTITY_CATEGORIES_FILE}: field entities.{n}.category: "
+            raise CatalogError(f"{data_file(ENTITY_CATEGORIES_FILE)}: field entities.{n}.category: "
                                f"{item.category!r} is not in {data.codelist}")
     return {item.entity: item.category for item in data.entities}
 
 
-@cache
 def legal_bases_catalog() -> LegalBases:
     """The catalog of lawful bases (PDPA Art 19(1))."""
-    return load_yaml_model(LEGAL_BASES_FILE, LegalBases)
+    return load_data(LEGAL_BASES_FILE, LegalBases)
 
 
 def legal_bases() -> dict[str, LegalBasis]:

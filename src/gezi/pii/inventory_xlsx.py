@@ -112,7 +112,7 @@ def _legend(wb: Workbook) -> None:
     bases = inv.legal_bases_catalog()
     ws.append([bases.name.zh, bases.version, bases.source.citation, "完整"])
     names = _entity_names()
-    ws.append(["個資種類與個人資料類別對應", "", f"gezi {inv.ENTITY_CATEGORIES_FILE.name}",
+    ws.append(["個資種類與個人資料類別對應", "", f"gezi {inv.ENTITY_CATEGORIES_FILE}",
                "未對應類別者：" + "、".join(names.get(e, e) for e, c in
                                           inv.entity_categories().items() if c is None)])
     widths = [30, 12, 60, 50]
