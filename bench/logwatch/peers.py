@@ -57,6 +57,7 @@ class Run:
     max_rss_mb: float
     returncode: int
     detections: list[Detection] = field(default_factory=list)
+    cpu_s: float = 0.0
     note: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -72,23 +73,34 @@ class Run:
         return self.lines / self.wall_s if self.wall_s > 0 else 0.0
 
 
+@dataclass
+class Timing:
+    """Wall time, CPU time (user + sys, robust to a busy shared machine) and peak RSS."""
+
+    wall_s: float
+    cpu_s: float
+    max_rss_mb: float
+    rc: int
+
+
 def timed(cmd: list[str], stdout: Path, stderr: Path, env: dict | None = None,
-          timeout: float | None = None) -> tuple[float, float, int]:
-    """Run `cmd` under GNU time; return (wall seconds, peak RSS in MB, return code)."""
-    rss_file = stdout.with_suffix(".rss")
+          timeout: float | None = None) -> Timing:
+    """Run `cmd` under GNU time."""
+    stats = stdout.with_suffix(".rss")
     t0 = time.perf_counter()
     with stdout.open("wb") as out, stderr.open("wb") as err:
         try:
-            rc = subprocess.run([GNU_TIME, "-f", "%M", "-o", str(rss_file), *cmd], stdout=out,
-                                stderr=err, env=env, timeout=timeout, check=False).returncode
+            rc = subprocess.run([GNU_TIME, "-f", "%M %U %S", "-o", str(stats), *cmd],
+                                stdout=out, stderr=err, env=env, timeout=timeout,
+                                check=False).returncode
         except subprocess.TimeoutExpired:
             rc = -9
     wall = time.perf_counter() - t0
     try:
-        rss_kb = float(rss_file.read_text().strip().splitlines()[-1])
+        rss_kb, user, sys_ = (float(x) for x in stats.read_text().strip().splitlines()[-1].split())
     except (OSError, ValueError, IndexError):
-        rss_kb = 0.0
-    return wall, rss_kb / 1024, rc
+        rss_kb = user = sys_ = 0.0
+    return Timing(wall, user + sys_, rss_kb / 1024, rc)
 
 
 def parse_ts(text: str | None) -> float | None:
@@ -101,9 +113,9 @@ def parse_ts(text: str | None) -> float | None:
 # -- wc -l --------------------------------------------------------------------------------
 def run_wc(log: Path, work: Path) -> Run:
     """`wc -l`: the cost of just reading the file (the I/O floor)."""
-    wall, rss, rc = timed(["wc", "-l", str(log)], work / "wc.out", work / "wc.err")
+    tm = timed(["wc", "-l", str(log)], work / "wc.out", work / "wc.err")
     lines = int((work / "wc.out").read_text().split()[0])
-    return Run("wc -l", lines, wall, rss, rc)
+    return Run("wc -l", lines, tm.wall_s, tm.max_rss_mb, tm.rc, cpu_s=tm.cpu_s)
 
 
 # -- gezi ---------------------------------------------------------------------------------
@@ -132,8 +144,9 @@ def run_gezi(repo: Path, log: Path, auth: Path, lines: int, work: Path) -> Run:
     shutil.rmtree(data, ignore_errors=True)
     env = {**os.environ, "GEZI_DATA_DIR": str(data)}
     cmd = [str(gezi), "logs", "scan", str(log), "--auth", str(auth), "--json"]
-    wall, rss, rc = timed(cmd, work / "gezi.json", work / "gezi.err", env=env)
-    run = Run("gezi", lines, wall, rss, rc, note=" ".join(cmd[1:]))
+    tm = timed(cmd, work / "gezi.json", work / "gezi.err", env=env)
+    run = Run("gezi", lines, tm.wall_s, tm.max_rss_mb, tm.rc, note=" ".join(cmd[1:]),
+              cpu_s=tm.cpu_s)
     try:
         doc = json.loads((work / "gezi.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -193,11 +206,12 @@ def run_fail2ban(log: Path, lines: int, work: Path) -> list[Run]:
     for name in F2B_FILTERS:
         out, err = work / f"f2b-{name}.out", work / f"f2b-{name}.err"
         cmd = ["fail2ban-regex", "-o", "row", str(log), str(F2B_ETC / "filter.d" / f"{name}.conf")]
-        wall, rss, rc = timed(cmd, out, err)
+        tm = timed(cmd, out, err)
         matches = [(m.group(1), float(m.group(2)))
                    for m in map(ROW.match, out.read_text(errors="replace").splitlines()) if m]
         maxretry, findtime = jail_limits(name)
-        run = Run(f"fail2ban-regex {name}", lines, wall, rss, rc, bans(name, matches),
+        run = Run(f"fail2ban-regex {name}", lines, tm.wall_s, tm.max_rss_mb, tm.rc,
+                  bans(name, matches), cpu_s=tm.cpu_s,
                   note=f"{len(matches)} matching lines; jail maxretry {maxretry} / findtime "
                        f"{findtime:.0f} s applied to them")
         run.extra["matched_lines"] = len(matches)
@@ -273,9 +287,10 @@ def run_crowdsec(log: Path, lines: int, work: Path, label: str,
     config = crowdsec_config(work)
     cmd = ["crowdsec", "-c", str(config), "-dsn", f"file://{log.resolve()}", "-type", "nginx",
            "-no-capi"]
-    wall, rss, rc = timed(cmd, work / f"crowdsec-{label}.out", work / f"crowdsec-{label}.err",
-                          timeout=timeout)
-    run = Run(f"crowdsec ({label})", lines, wall, rss, rc, note=" ".join(cmd))
+    tm = timed(cmd, work / f"crowdsec-{label}.out", work / f"crowdsec-{label}.err",
+               timeout=timeout)
+    run = Run(f"crowdsec ({label})", lines, tm.wall_s, tm.max_rss_mb, tm.rc, note=" ".join(cmd),
+              cpu_s=tm.cpu_s)
     removed = (config.parent / "removed-scenarios.txt").read_text().split()
     run.extra["removed_scenarios"] = removed
     text = (work / f"crowdsec-{label}.err").read_text(errors="replace")
@@ -285,7 +300,7 @@ def run_crowdsec(log: Path, lines: int, work: Path, label: str,
         last = datetime.strptime(f"{stamp.split('.')[0]} {off}", "%Y-%m-%d %H:%M:%S %z")
         end = last.timestamp()
         run.detections.append(Detection(scen, ip, end - go_duration(span), end, count=int(n)))
-    if rc == -9:
+    if tm.rc == -9:
         run.note += f" — stopped after {timeout:.0f} s timeout"
     return run
 

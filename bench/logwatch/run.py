@@ -74,7 +74,8 @@ def ensure_input(lines: int, seed: int, days: int, regen: bool) -> tuple[Path, d
 def run_dict(r: Run) -> dict:
     """JSON form of a Run (detections summarised, not listed)."""
     return {"tool": r.tool, "lines": r.lines, "wall_s": round(r.wall_s, 3),
-            "lines_per_s": round(r.lines_per_s), "max_rss_mb": round(r.max_rss_mb, 1),
+            "cpu_s": round(r.cpu_s, 2), "lines_per_s": round(r.lines_per_s),
+            "max_rss_mb": round(r.max_rss_mb, 1),
             "returncode": r.returncode, "detections": len(r.detections), "note": r.note,
             **({"extra": r.extra} if r.extra else {})}
 
@@ -89,11 +90,12 @@ def print_report(res: dict) -> None:
     print(f"\nlogwatch benchmark — {res['input']['lines']:,} lines, {res['input']['days']} days, "
           f"{res['machine']['cores']} cores ({res['machine']['cpu']}), "
           f"{res['machine']['date_utc']}\n")
-    head_row = f"{'tool':38} {'lines':>10} {'wall s':>9} {'lines/s':>12} {'peak MB':>9}"
+    head_row = (f"{'tool':38} {'lines':>10} {'wall s':>9} {'cpu s':>8} {'lines/s':>12} "
+                f"{'peak MB':>9}")
     print(head_row)
     print("-" * len(head_row))
     for r in res["runs"]:
-        print(f"{r['tool'][:38]:38} {r['lines']:>10,} {r['wall_s']:>9.2f} "
+        print(f"{r['tool'][:38]:38} {r['lines']:>10,} {r['wall_s']:>9.2f} {r['cpu_s']:>8.2f} "
               f"{fmt_rate(r['lines_per_s']):>12} {r['max_rss_mb']:>9.1f}")
     print("\nratios (gezi lines/s ÷ other lines/s):")
     for k, v in res["ratios"].items():
