@@ -256,6 +256,15 @@ def main(argv: list[str] | None = None) -> int:
                 ratios[f"gezi vs {r.tool}"] = g / r.lines_per_s
         if cs_sample:
             ratios["gezi vs crowdsec replay (target ≥ 100)"] = g / cs_sample.lines_per_s
+        # the same comparisons by CPU time (user + sys): robust when the machine is busy
+        if gezi.cpu_s:
+            per_cpu = n / gezi.cpu_s
+            if f2b_runs and all(r.cpu_s for r in f2b_runs):
+                ratios["CPU: gezi vs fail2ban-regex, all filters"] = per_cpu / (
+                    n / sum(r.cpu_s for r in f2b_runs))
+            if cs_sample and cs_sample.cpu_s:
+                ratios["CPU: gezi vs crowdsec replay"] = per_cpu / (
+                    cs_sample.lines / cs_sample.cpu_s)
 
     res = {
         "machine": machine(),
