@@ -89,7 +89,7 @@ def safe_url(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:
-        return "<invalid URL>"
+        return "(invalid URL)"
 
 
 def _alembic_config(url: str):

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from gezi.core.db import safe_url
 from gezi.core.errors import GeziError
 from gezi.pii.analyzer import analyze_segments, analyze_text
 from gezi.pii.masking import mask_text, mask_value
@@ -36,14 +37,6 @@ def _engine(url: str) -> sa.Engine:
     except SQLAlchemyError as exc:
         raise GeziError(f"無法連線資料庫 cannot connect: {type(exc).__name__}") from None
     return engine
-
-
-def safe_url(url: str) -> str:
-    """The URL with its password hidden."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(invalid URL)"
 
 
 def _as_text(value: Any) -> str | None:
