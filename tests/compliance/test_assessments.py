@@ -45,7 +45,10 @@ def test_assessment_scores_exclude_na(cli, initialized, tmp_path):
     assert view["scores"]["risk_block"]["key"] in {"high_low", "high_high"}
 
 
-def test_noncompliant_opens_finding_tracked_to_closure(cli, initialized):
+def test_noncompliant_opens_finding_tracked_to_closure(cli, initialized, monkeypatch):
+    from gezi.cli.common import console
+
+    monkeypatch.setattr(console, "width", 250)  # no wrapping inside table cells
     _shop(cli)
     aid = cli("assess", "start", "--framework", "moda-pd-security-plan", "--json").json["id"]
     item = _items(cli, aid)[0]["id"]
@@ -56,6 +59,9 @@ def test_noncompliant_opens_finding_tracked_to_closure(cli, initialized):
     f = findings[0]
     assert f["status"] == "open" and f["owner"] == "資訊部 王經理"
     assert f["due_date"] == "2026-03-31" and f["item_id"] == item
+    listing = cli("findings", "list", "--roc").out  # zh-TW wording of a 缺失追蹤表
+    assert all(w in listing for w in ("改善期限", "評鑑", "高", "待改善", "115年03月31日"))
+    assert "high" not in listing and "assessment" not in listing
     # Closing needs a resolution
     assert cli("findings", "update", f["id"], "--status", "closed").code == 2
     done = cli("findings", "update", f["id"], "--status", "closed", "--resolution",

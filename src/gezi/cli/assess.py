@@ -117,7 +117,7 @@ def print_scores(s: dict) -> None:
                  o["noncompliant"], o["na"], o["unassessed"],
                  "—" if o["score"] is None else f"{o['score']}%"])
     table("構面分數 Scores by domain (不適用不計 na excluded)",
-          ["構面", "適用", "符合", "部分符合", "不符合", "不適用", "未評鑑", "分數"], rows)
+          ["構面", "項目數", "符合", "部分符合", "不符合", "不適用", "未評鑑", "分數"], rows)
     if "deduction_points" in s:
         console.print(f"查核缺失扣分 deduction points: {s['deduction_points']}")
     if "risk_block" in s:

@@ -9,7 +9,7 @@ import typer
 from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, table
 from gezi.cli.common import register as open_register
 from gezi.compliance.findings import finding_dict, get_finding, list_findings, update_finding
-from gezi.compliance.models import FINDING_STATUS_ZH
+from gezi.compliance.models import FINDING_SOURCE_ZH, FINDING_STATUS_ZH, SEVERITY_ZH
 from gezi.core.timeutil import TAIPEI, now_utc, parse_date, show_date
 from gezi.org.service import resolve_org
 
@@ -40,8 +40,9 @@ def list_cmd(
     if json_out:
         print_json({"findings": docs})
         return
-    table("缺失 Findings", ["id", "來源", "標題", "嚴重度", "負責人", "期限", "狀態"],
-          [[d["id"], d["source"], d["title"], d["severity"], d["owner"] or "",
+    table("缺失 Findings", ["id", "來源", "缺失", "風險等級", "負責人", "改善期限", "狀態"],
+          [[d["id"], FINDING_SOURCE_ZH.get(d["source"], d["source"]), d["title"],
+            SEVERITY_ZH.get(d["severity"], d["severity"]), d["owner"] or "",
             show_date(d["due_date"], roc) + (" [red]逾期[/]" if d["overdue"] else ""),
             FINDING_STATUS_ZH.get(d["status"], d["status"])] for d in docs])
 
@@ -68,7 +69,7 @@ def update(
         print_json(doc)
     else:
         console.print(f"缺失 #{doc['id']}: {FINDING_STATUS_ZH.get(doc['status'], doc['status'])}"
-                      f"，負責人 {doc['owner'] or '—'}，期限 {show_date(doc['due_date'])}")
+                      f"，負責人 {doc['owner'] or '—'}，改善期限 {show_date(doc['due_date'])}")
 
 
 def register(root: typer.Typer) -> None:

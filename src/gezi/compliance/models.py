@@ -16,6 +16,10 @@ FINDING_STATUSES = ("open", "in_progress", "closed", "accepted")
 FINDING_STATUS_ZH = {"open": "待改善", "in_progress": "改善中", "closed": "已結案",
                      "accepted": "風險接受"}
 SEVERITIES = ("low", "medium", "high", "critical")
+SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "重大"}
+# Where findings come from (the `source` each module passes to upsert_finding), for listings.
+FINDING_SOURCE_ZH = {"assessment": "評鑑", "logwatch": "日誌監控", "pii": "個資盤點",
+                     "requests": "當事人權利行使", "vendors": "委外監督", "incidents": "個資事故"}
 
 
 def _ts() -> Mapped[dt.datetime]:
