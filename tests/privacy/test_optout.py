@@ -207,3 +207,13 @@ def test_filter_never_garbles_big5_past_an_ascii_start_and_bad_outputs_are_one_l
     for target in (tmp_path, tmp_path / "no" / "x.csv"):
         bad = org_cli("optout", "export", "--out", str(target))
         assert bad.code == 2 and len(bad.err.strip().splitlines()) == 1 and "Traceback" not in bad.err
+
+
+def test_export_with_out_and_json_writes_the_file_and_prints_one_summary(org_cli, tmp_path):
+    org_cli("optout", "add", "--phone", "0912345678", "--channel", "sms")
+    out = tmp_path / "suppress.csv"
+    r = org_cli("optout", "export", "--hashed", "--out", str(out), "--json")
+    assert r.code == 0, r.err
+    assert r.json["count"] == 1 and r.json["out"] == str(out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [row["digest"] for row in rows] == [r.json["optouts"][0]["digest"]]

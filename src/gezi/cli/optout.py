@@ -100,19 +100,19 @@ def export(
     """匯出排除名單 Export the suppression list (CSV on stdout or --out; --json)."""
     with reg() as session:
         rows = svc.export_rows(svc.list_optouts(session, resolve_org(session, org), channel), hashed)
-    if json_out:
-        print_json({"hashed": hashed, "count": len(rows), "optouts": rows})
-        return
     fields = ["id_type", "channel", "since"] + (["digest", "scheme", "key_id"] if hashed else ["identifier"])
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    if out:
+    if out:  # --out is written with or without --json
         try:
             out.write_text(buf.getvalue(), encoding="utf-8")
         except OSError as exc:
             raise GeziError(f"無法寫入 cannot write {out}: {exc.strerror}") from None
+    if json_out:
+        print_json({"hashed": hashed, "count": len(rows), "out": out, "optouts": rows})
+    elif out:
         console.print(f"已匯出 {len(rows)} 筆 exported {len(rows)} entries to {out}")
     else:
         typer.echo(buf.getvalue(), nl=False)
