@@ -72,8 +72,8 @@ def test_compressed_inputs_gz_bz2_zst(tmp_path):
 def test_bad_input_is_counted_by_reason_with_masked_sample(tmp_path):
     good = [web("203.0.113.1", at(i), f"/p{i}") for i in range(5)]
     raw = b"\n".join(x.encode() for x in good)
-    raw += b"\n\x00\x01\xff\xfe\x80garbage binary\n"  # binary garbage, invalid UTF-8
-    raw += b"caf\xe9 latin-1 line from alice@example.com\n"
+    raw += b"\n\x00\x01\xff\xfe\x80garbage binary\n"  # binary garbage with a 0x01 byte
+    raw += b"caf\xe9 latin-1 line from alice@example.com\n"  # invalid UTF-8
     raw += b"A" * (10 * 1024 * 1024) + b"\n"  # a 10 MB line
     raw += b"not a log line at all, mail bob@example.com id A123456789\n"
     raw += b'{"remote_addr": "203.0.113.2", "time": "2026-03-02T10:00:09+08:00", ' \
@@ -84,7 +84,7 @@ def test_bad_input_is_counted_by_reason_with_masked_sample(tmp_path):
     path.write_bytes(raw)
     s = scan([path]).to_dict()["summary"]
     assert s["parsed"] == 6  # five good lines and the JSON line
-    assert s["by_reason"] == {"invalid_utf8": 2, "line_too_long": 1,
+    assert s["by_reason"] == {"invalid_utf8": 1, "control_characters": 1, "line_too_long": 1,
                               "unrecognized_format": 1, "invalid_json": 1, "bad_timestamp": 1}
     assert s["skipped"] == 6 and s["lines"] == 12
     sample = s["samples"]["unrecognized_format"]

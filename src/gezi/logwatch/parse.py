@@ -39,6 +39,8 @@ AUTH_RESULTS = ("success", "failure", "unknown_user")
 _REJECT_REASON = {"INVALID ENCODING": "invalid_utf8", "LINE SIZE OVER MAXIMUM": "line_too_long",
                   "TOO MANY COLUMNS": "control_characters"}
 _OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
+# Reasons of the fast combined split for lines another parser takes over (counted there).
+_RETRIED = ("json_line", "odd_line")
 
 
 def _lit(value: str) -> str:
@@ -133,7 +135,7 @@ class Workspace:
 
     @staticmethod
     def _reader(path: Path, compression: str | None) -> str:
-        opts = (f"columns={{'line': 'VARCHAR'}}, delim='\\x01', quote='', escape='', "
+        opts = (f"columns={{'line': 'VARCHAR'}}, delim=chr(1), quote='', escape='', "
                 f"header=false, auto_detect=false, max_line_size={MAX_LINE}, ignore_errors=true, "
                 f"store_rejects=true, rejects_table='rj', rejects_scan='rs'")
         if compression:
@@ -191,6 +193,7 @@ class Workspace:
             tables = [table]
             if fmt == "combined":
                 tables += self._reparse_json_lines(fid, table)
+                tables += self._reparse_odd_combined(fid, table)
         else:
             lines = f"l{fid}"
             self._create(lines, lambda src: f"SELECT line FROM {src}", path, compression)
@@ -210,7 +213,8 @@ class Workspace:
         for t in tables:
             stats.update(dict(self.con.execute(
                 f"SELECT coalesce(reason, ''), count(*) FROM {t} GROUP BY ALL").fetchall()))
-        stats.pop("json_line", None)  # re-parsed in the JSON table, counted there
+        for retried in _RETRIED:  # re-parsed in a second table, counted there
+            stats.pop(retried, None)
         data = sum(n for r, n in stats.items() if not r.startswith("_"))
         parsed = stats.get("", 0)
         self.summary.lines += data
@@ -249,6 +253,15 @@ class Workspace:
         self.con.execute(f"CREATE TABLE {table}j AS {_json_body(rows, 'rid')}")
         self.parsed.append(self._select(fid, "web", f"SELECT * FROM {table}j"))
         return [f"{table}j"]
+
+    def _reparse_odd_combined(self, fid: int, table: str) -> list[str]:
+        """Lines the fast split rejected get the escape-aware regex of `_odd_combined_body`."""
+        if not self._has_reason(table, "odd_line"):
+            return []
+        rows = f"SELECT rowid AS rid, line FROM {table} WHERE reason = 'odd_line'"
+        self.con.execute(f"CREATE TABLE {table}o AS {_odd_combined_body(rows, 'rid')}")
+        self.parsed.append(self._select(fid, "web", f"SELECT * FROM {table}o"))
+        return [f"{table}o"]
 
     def _parse_auth_csv(self, fid: int, lines: str, table: str) -> None:
         """Auth CSV: header names the columns (any order); parsed with the csv module."""
@@ -395,19 +408,69 @@ def _combined_body(src: str, carry: str, detail: bool = True) -> str:
                  CASE WHEN len(pre) >= 3 THEN pre[-3] END AS ip,
                  epoch_ms(try_strptime(tsr, '%d/%b/%Y:%H:%M:%S %z')) AS ts_ms,
                  substr(rest, 1, m1 - 1) AS method,
-                 split_part(substr(rest, m1 + 1, re - m1 - 1), ' ', 1) AS target,
+                 substr(rest, m1 + 1, re - m1 - 1) AS req, contains(rest, '\\"') AS esc,
                  TRY_CAST(substr(rest, re + 2, 3) AS SMALLINT) AS status,
                  {extra}
-          FROM e)
+          FROM e),
+    g AS (SELECT *, split_part(req, ' ', 1) AS target FROM f),
+    h AS (SELECT *, substr(req, length(target) + 2) AS proto FROM g)
     SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
            CASE WHEN b = 0 OR c = 0 OR re = 0 OR m1 = 0 OR m1 > re OR status IS NULL
                      OR length(ip) NOT BETWEEN 3 AND 45
                      OR NOT (contains(ip, '.') OR contains(ip, ':'))
-                THEN CASE WHEN starts_with(ltrim(line), '{{') THEN 'json_line'
-                          ELSE 'unrecognized_format' END
+                     -- escaped quotes (in any field), raw spaces in the target: the regex fallback
+                     OR esc
+                     OR NOT (proto = '' OR (starts_with(proto, 'HTTP/') AND NOT contains(proto, ' ')))
+                THEN CASE WHEN starts_with(ltrim(line), '{{') THEN 'json_line' ELSE 'odd_line' END
                 WHEN ts_ms IS NULL THEN 'bad_timestamp' END AS reason
-    FROM f"""
+    FROM h"""
+
+
+# The fallback for lines the fast split rejected. Quoted fields may hold escaped quotes (\\" as
+# Apache writes them) and raw quotes (old servers): a field ends at the first quote that is
+# followed by what comes next in the format. Not a per-line Python regex: RE2 inside DuckDB.
+_QUOTED = r'((?:[^"\\]|\\.|")*?)'
+_ODD_COMBINED = (r'^(?:(\S+) )?(\S+) \S+ \S+ \[([^\]]*)\] "' + _QUOTED + r'" (\d{3}) (\S+)'
+                 + r'(?: "' + _QUOTED + r'" "' + _QUOTED + r'"(?: |$))?')
+_ODD_GROUPS = ["vhost", "ip", "tsr", "req", "status", "bytes", "ref", "ua"]
+
+
+def _unescape(expr: str) -> str:
+    return f"regexp_replace({expr}, '\\\\([\"\\\\])', '\\1', 'g')"
+
+
+def _odd_combined_body(src: str, carry: str) -> str:
+    """Combined lines with escaped or raw quotes, a `-` or binary request, no protocol.
+
+    The request is split leniently: a leading word is the method, a trailing HTTP/x the
+    protocol, whatever lies between is the target (raw spaces included, so an injection typed
+    with spaces is still seen); a request without a method (TLS bytes on a plain-HTTP port)
+    is kept whole as the target, `-` and empty requests have none.
+    """
+    names = ", ".join(_lit(n) for n in _ODD_GROUPS)
+    return f"""
+    WITH a AS (SELECT {carry}, line,
+                      regexp_extract(line, {_lit(_ODD_COMBINED)}, [{names}]) AS m FROM ({src})),
+    b AS (SELECT {carry}, line, m.ip <> '' AS matched, m.ip AS ip,
+                 epoch_ms(try_strptime(m.tsr, '%d/%b/%Y:%H:%M:%S %z')) AS ts_ms,
+                 {_unescape("m.req")} AS req, TRY_CAST(m.status AS SMALLINT) AS status,
+                 TRY_CAST(nullif(m.bytes, '-') AS BIGINT) AS bytes,
+                 {_unescape("m.ref")} AS ref, {_unescape("m.ua")} AS ua,
+                 nullif(m.vhost, '') AS vhost FROM a),
+    c AS (SELECT *, nullif(regexp_extract(req, '^([A-Za-z][A-Za-z_-]{{0,31}}) ', 1), '') AS method,
+                 regexp_extract(req, ' (HTTP/[0-9.]+)$', 1) AS proto FROM b),
+    d AS (SELECT *, CASE WHEN method IS NULL THEN nullif(nullif(req, '-'), '')
+                         ELSE nullif(trim(substr(req, length(method) + 2,
+                                                 length(req) - length(method) - 1 - length(proto))),
+                                     '') END AS target FROM c)
+    SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost,
+           NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
+           CASE WHEN NOT matched THEN 'unrecognized_format'
+                WHEN length(ip) NOT BETWEEN 3 AND 45 OR NOT (contains(ip, '.') OR contains(ip, ':'))
+                  THEN 'bad_client_ip'
+                WHEN ts_ms IS NULL THEN 'bad_timestamp' END AS reason
+    FROM d"""
 
 
 def _json_body(src: str, carry: str) -> str:
