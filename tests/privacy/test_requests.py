@@ -236,3 +236,14 @@ def test_empty_subject_search_or_contact_is_an_error_not_everything(org_cli):
     r = org_cli("requests", "new", "--type", "view", "--received", now_iso(-1), "--subject", "李大華",
                 "--contact", " ", "--json")
     assert r.code == 2 and r.out == "" and "--contact" in r.err
+
+
+def test_fee_and_id_beyond_an_integer_column_are_refused_alike_on_both_databases(org_cli):
+    rid = new(org_cli, "--type", "copy", "--received", now_iso(-1)).json["id"]
+    assert org_cli("requests", "verify-identity", str(rid), "--method", "臨櫃核對身分證").code == 0
+    # SQLite would have stored NT$9,999,999,999; PostgreSQL's integer refuses it.
+    r = org_cli("requests", "close", str(rid), "--decision", "granted", "--fee", "9999999999", "--json")
+    assert r.code == 2 and r.out == "" and "--fee" in r.err
+    r = org_cli("requests", "show", "2147483648", "--json")
+    assert r.code == 2 and "#2147483648" in r.err and len(r.err.strip().splitlines()) == 1
+    assert org_cli("requests", "show", str(rid), "--json").json["status"] == "open"

@@ -220,3 +220,10 @@ def test_recording_a_renewed_certificate_with_the_same_number_updates_its_expiry
     with session_scope(get_settings()) as s:
         trail = [e.action for e in s.scalars(sa.select(AuditEntry)) if e.table_name == "vendor_certifications"]
     assert trail == ["insert", "update"]
+
+
+def test_a_vendor_named_by_a_number_too_big_for_an_id_is_found_by_name(org_cli):
+    assert org_cli("vendors", "add", "--name", "99999999999", "--service", "s").code == 0
+    r = org_cli("vendors", "show", "99999999999", "--json")
+    assert r.code == 0, r.err
+    assert r.json["name"] == "99999999999"

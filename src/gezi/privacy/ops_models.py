@@ -22,6 +22,14 @@ REQUEST_STATUSES = ("open", "closed")
 DECISIONS = ("granted", "partially", "refused")
 OPTOUT_CHANNELS = ("email", "sms", "phone", "post", "all")
 IDENTIFIER_TYPES = ("email", "phone", "member_id")
+# The largest value an Integer column holds on PostgreSQL (SQLite holds more): ids and amounts
+# above it are refused the same way on both databases.
+MAX_INT = 2**31 - 1
+
+
+def fits_int(value: int) -> bool:
+    """Whether a number fits an Integer column on every supported database."""
+    return -MAX_INT - 1 <= value <= MAX_INT
 
 
 def _ts() -> Mapped[dt.datetime]:

@@ -28,7 +28,7 @@ from gezi.core.timeutil import TAIPEI, as_utc, iso, now_utc, roc_date
 from gezi.org.models import Organization
 from gezi.pii.masking import partial
 from gezi.privacy.clocks import REQUEST_TYPES, request_deadline, taipei_day
-from gezi.privacy.ops_models import DataSubjectRequest
+from gezi.privacy.ops_models import DataSubjectRequest, fits_int
 from gezi.privacy.optout import Identifier, digest, identify
 
 RULES_FILE = "privacy/request-rules.yaml"
@@ -152,7 +152,7 @@ def new_request(session: Session, settings: Settings, org: Organization, *, requ
 
 def get_request(session: Session, org: Organization, request_id: int) -> DataSubjectRequest:
     """A request of the organization by id."""
-    req = session.get(DataSubjectRequest, request_id)
+    req = session.get(DataSubjectRequest, request_id) if fits_int(request_id) else None
     if req is None or req.org_id != org.id:
         raise GeziError(f"找不到請求 no request #{request_id}")
     return req
@@ -282,6 +282,8 @@ def close_request(session: Session, settings: Settings, org: Organization,
     if fee is not None:
         if fee < 0:
             raise GeziError("--fee 不可為負數 must not be negative")
+        if not fits_int(fee):
+            raise GeziError(f"--fee 金額過大 too large: NT${fee:,}")
         if fee and req.request_type not in r.fees.allowed_for:
             raise GeziError(f"{r.type_name(req.request_type)} 不得收費 no fee may be charged for "
                             f"{req.request_type} ({r.fees.source.citation})")

@@ -31,7 +31,7 @@ from gezi.core.timeutil import iso, now_utc
 from gezi.org.models import Organization
 from gezi.pii.inventory_models import PdFile
 from gezi.privacy.clocks import taipei_day
-from gezi.privacy.ops_models import DataTransfer, TransferAssessment
+from gezi.privacy.ops_models import DataTransfer, TransferAssessment, fits_int
 
 CATALOG_FILE = "privacy/transfer-indicators.yaml"
 REGIMES = ("gdpr", "ccpa", "cbpr")
@@ -338,7 +338,7 @@ def country_code(text: str) -> str:
 
 def _inventory_entry(session: Session, org: Organization, ref: str) -> PdFile | None:
     q = sa.select(PdFile).where(PdFile.org_id == org.id)
-    if ref.isdecimal():  # not isdigit: "²" is a digit that int() refuses
+    if ref.isdecimal() and fits_int(int(ref)):  # not isdigit: "²" is a digit that int() refuses
         entry = session.scalar(q.where(PdFile.id == int(ref)))
         if entry is not None:
             return entry
@@ -388,7 +388,7 @@ def transfer_record(t: DataTransfer) -> str:
 
 def get_transfer(session: Session, org: Organization, transfer_id: int) -> DataTransfer:
     """A transfer of the organization by id."""
-    row = session.get(DataTransfer, transfer_id)
+    row = session.get(DataTransfer, transfer_id) if fits_int(transfer_id) else None
     if row is None or row.org_id != org.id:
         raise GeziError(f"找不到國際傳輸紀錄 no transfer #{transfer_id}")
     return row

@@ -34,6 +34,7 @@ from gezi.privacy.ops_models import (
     VendorItemCheck,
     VendorReview,
     VendorSelection,
+    fits_int,
 )
 
 CATALOG_FILE = "privacy/vendor-items.yaml"
@@ -167,7 +168,8 @@ def get_vendor(session: Session, org: Organization, ref: str) -> Vendor:
     """A vendor of the organization by id or exact name."""
     q = sa.select(Vendor).where(Vendor.org_id == org.id)
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    vendor = session.scalar(q.where(Vendor.id == int(ref))) if ref.isdecimal() else None
+    by_id = ref.isdecimal() and fits_int(int(ref))
+    vendor = session.scalar(q.where(Vendor.id == int(ref))) if by_id else None
     vendor = vendor or session.scalar(q.where(Vendor.name == ref))
     if vendor is None:
         raise GeziError(f"找不到受託者 no vendor {ref!r}")
