@@ -41,6 +41,7 @@ _REJECT_REASON = {"INVALID ENCODING": "invalid_utf8", "LINE SIZE OVER MAXIMUM": 
 _OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
 # Reasons of the fast combined split for lines another parser takes over (counted there).
 _RETRIED = ("json_line", "odd_line")
+_BOM = "chr(65279)"  # U+FEFF, the byte-order mark
 
 
 def _lit(value: str) -> str:
@@ -271,9 +272,10 @@ class Workspace:
         header: list[str] | None = None
         while batch := cur.fetchmany(50_000):
             for rid, line in batch:
-                fields = next(csv.reader([line]), [])
+                # a byte-order mark starts each part of concatenated Excel exports
+                fields = next(csv.reader([line.removeprefix("\ufeff")]), [])
                 if header is None:
-                    header = [f.strip().strip("\ufeff").lower() for f in fields]
+                    header = [f.strip().lower() for f in fields]
                     rows["rid"].append(rid)
                     for name in ("tsr", "ip", "account", "event", "result"):
                         rows[name].append(None)
@@ -420,9 +422,10 @@ def _combined_body(src: str, carry: str, detail: bool = True) -> str:
                      OR length(ip) NOT BETWEEN 3 AND 45
                      OR NOT (contains(ip, '.') OR contains(ip, ':'))
                      -- escaped quotes (in any field), raw spaces in the target: the regex fallback
-                     OR esc
+                     OR esc OR starts_with(line, {_BOM})
                      OR NOT (proto = '' OR (starts_with(proto, 'HTTP/') AND NOT contains(proto, ' ')))
-                THEN CASE WHEN starts_with(ltrim(line), '{{') THEN 'json_line' ELSE 'odd_line' END
+                THEN CASE WHEN starts_with(ltrim(ltrim(line, {_BOM})), '{{') THEN 'json_line'
+                          ELSE 'odd_line' END
                 WHEN ts_ms IS NULL THEN 'bad_timestamp' END AS reason
     FROM h"""
 
@@ -431,7 +434,7 @@ def _combined_body(src: str, carry: str, detail: bool = True) -> str:
 # Apache writes them) and raw quotes (old servers): a field ends at the first quote that is
 # followed by what comes next in the format. Not a per-line Python regex: RE2 inside DuckDB.
 _QUOTED = r'((?:[^"\\]|\\.|")*?)'
-_ODD_COMBINED = (r'^(?:(\S+) )?(\S+) \S+ \S+ \[([^\]]*)\] "' + _QUOTED + r'" (\d{3}) (\S+)'
+_ODD_COMBINED = (r'^\x{FEFF}?(?:(\S+) )?(\S+) \S+ \S+ \[([^\]]*)\] "' + _QUOTED + r'" (\d{3}) (\S+)'
                  + r'(?: "' + _QUOTED + r'" "' + _QUOTED + r'"(?: |$))?')
 _ODD_GROUPS = ["vhost", "ip", "tsr", "req", "status", "bytes", "ref", "ua"]
 
@@ -473,6 +476,16 @@ def _odd_combined_body(src: str, carry: str) -> str:
     FROM d"""
 
 
+def _without_bom(src: str) -> str:
+    """Rows of `src` with a leading byte-order mark removed from `line`.
+
+    DuckDB drops the BOM at the start of a file; this also covers exports concatenated into one
+    file (a BOM at the start of each part), which would otherwise make that line invalid JSON.
+    """
+    return (f"SELECT * REPLACE (CASE WHEN starts_with(line, {_BOM}) THEN substr(line, 2) "
+            f"ELSE line END AS line) FROM ({src})")
+
+
 def _json_body(src: str, carry: str) -> str:
     """Web JSON lines: the common nginx / Caddy / Traefik field names."""
     ip = _json_first("$.remote_addr", "$.client_ip", "$.clientip", "$.ip", '$."c-ip"',
@@ -489,7 +502,7 @@ def _json_body(src: str, carry: str) -> str:
                      '$.request.headers."User-Agent"[0]')
     return f"""
     WITH a AS (SELECT {carry}, CASE WHEN starts_with(ltrim(line), '{{') AND json_valid(line)
-                                    THEN line::JSON END AS j FROM ({src})),
+                                    THEN line::JSON END AS j FROM ({_without_bom(src)})),
     b AS (SELECT {carry}, j, {ip} AS ip, {ts} AS tsr, {_json_first("$.request")} AS request,
                  {method} AS method0, {target} AS target0, {status} AS status0, {ua} AS ua,
                  {_json_first("$.http_referer", "$.referer", "$.referrer")} AS ref,
@@ -513,7 +526,7 @@ def _auth_json_body(src: str, carry: str) -> str:
     """gezi's auth-event import format as JSON lines: ts, ip, user, event, result."""
     return f"""
     WITH a AS (SELECT {carry}, CASE WHEN starts_with(ltrim(line), '{{') AND json_valid(line)
-                                    THEN line::JSON END AS j FROM ({src})),
+                                    THEN line::JSON END AS j FROM ({_without_bom(src)})),
     b AS (SELECT {carry}, j, j->>'$.ts' AS tsr, j->>'$.ip' AS ip, j->>'$.user' AS account,
                  lower(j->>'$.event') AS event, lower(j->>'$.result') AS result FROM a),
     c AS (SELECT *, {_timestamp_sql("tsr")} AS ts_ms FROM b)

@@ -111,6 +111,8 @@ def sniff(head: str, auth: bool) -> str:
             keys = set()
         return "auth-json" if auth or AUTH_FIELDS <= keys else "json"
     header = {c.strip().strip('"').lower() for c in first.split(",")}
-    if AUTH_FIELDS <= header:
+    # An auth file whose first line is comma-separated is CSV even when a column is missing, so
+    # the CSV parser names the missing column instead of counting every line as broken JSON.
+    if AUTH_FIELDS <= header or (auth and "," in first):
         return "auth-csv"
     return "auth-json" if auth else "combined"
