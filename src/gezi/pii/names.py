@@ -2,27 +2,81 @@
 
 Signals, strongest first: a table cell under a name column that is exactly a name; a cue word
 right before (姓名：, 收件人, 我是) or right after (先生, 小姐, 的電話) a surname + given name;
-without a cue, a listed surname followed by common given-name characters that jieba's
-segmentation (dictionary + HMM for unknown words) cuts as a word of its own. jieba is one signal
-only: it cuts 林淑芬 down to 淑芬, misses 張志豪 and its dictionary is mostly Simplified.
+weaker cues (送貨員, 請, 和 before; 表示, 負責, 回覆 after) with common given-name characters;
+a distinctive double surname (歐陽, 張簡); an item of a list (、, 和, 與) next to a name; without
+any cue, a listed surname followed by common given-name characters that jieba's segmentation
+(dictionary + HMM for unknown words) cuts as a word of its own. jieba is one signal only: it cuts
+林淑芬 down to 淑芬, misses 張志豪 and its dictionary is Simplified, so it is consulted on the
+text mapped character by character to Simplified (same length, offsets unchanged).
+
+Weak signals never take a surname right after a digit (400萬元, 1,000萬以上) nor a candidate that
+is a common word (高達, 曾發生 = 曾 + 發生): real prose (regulations, news) has many of those.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from functools import cache, lru_cache
+from typing import Literal
 
+from pydantic import ConfigDict, Field
+
+from gezi.catalog.loader import load_yaml_model
+from gezi.catalog.schema import Dated, Source
 from gezi.pii.context import ContextIndex
-from gezi.pii.registry import NameData, Recognizer
+from gezi.pii.registry import NameData, Recognizer, _data_file
 
 SCORE_CUE_BEFORE = 0.85
 SCORE_CUE_AFTER = 0.8
 SCORE_WEAK_CUE = 0.7
 SCORE_CELL = 0.9
 SCORE_JIEBA = 0.6
+SCORE_WEAK_AFTER = 0.7
+SCORE_DOUBLE_SURNAME = 0.7
+SCORE_LIST = 0.75
 _SEPARATORS = " \u3000:：\t"
 _JIEBA_WINDOW = 6
+# A two-character given part this frequent in jieba's dictionary is a word, not a given name:
+# 發生 24052, 以上 24969, 美元 5382 — while 建國 (3083) and 文華 (1074) are common names.
+_COMMON_WORD_FREQ = 5000
+
+
+class NameSignalsFile(Dated):
+    """name-signals.yaml (schema gezi.pii-name-signals/1): weak cues after a name, list
+    separators and distinctive double surnames."""
+
+    schema_: Literal["gezi.pii-name-signals/1"] = Field(alias="schema")
+    id: str
+    version: str
+    source: Source
+    weak_cues_after: list[str]
+    list_separators: list[str] = Field(min_length=1)
+    list_conjunctions: list[str]
+    distinctive_double_surnames: list[str]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class _Signals:
+    """name-signals.yaml compiled for matching."""
+
+    def __init__(self, spec: NameSignalsFile) -> None:
+        def alternation(words: list[str]) -> re.Pattern[str] | None:
+            ordered = sorted(set(words), key=len, reverse=True)
+            return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+        self.weak_after = alternation(spec.weak_cues_after)
+        self.doubles = alternation(spec.distinctive_double_surnames)
+        self.links = tuple((w, w in spec.list_separators)
+                           for w in (*spec.list_separators, *spec.list_conjunctions))
+
+
+@cache
+def _signals(pii_dir: str | None) -> _Signals:
+    del pii_dir  # the cache key: GEZI_PII_DIR may replace the file (see registry._data_file)
+    return _Signals(load_yaml_model(_data_file("name-signals.yaml"), NameSignalsFile))
 
 
 def _is_cjk(ch: str) -> bool:
@@ -74,11 +128,41 @@ def _jieba():
     return jieba
 
 
+@cache
+def _to_simplified() -> dict[int, str]:
+    """Traditional → Simplified, one character for one (hanziconv's character map), so offsets
+    in the mapped text are offsets in the original."""
+    from hanziconv.charmap import simplified_charmap, traditional_charmap
+
+    return str.maketrans(traditional_charmap, simplified_charmap)
+
+
+def _simplified(text: str) -> str:
+    return text.translate(_to_simplified())
+
+
+def _word_freq(word: str) -> int:
+    """jieba's dictionary frequency of ``word`` (0 if it is no word; prefixes have 0 too)."""
+    return _jieba().dt.FREQ.get(_simplified(word), 0)
+
+
+def _implausible(text: str, start: int, end: int, sl: int, short_words: bool = True) -> bool:
+    """Evidence against a weakly signalled candidate: a surname right after a digit is a unit
+    (400萬元, 1,000萬以上), a two-character candidate that is a dictionary word is that word
+    (高達, 方法; with ``short_words`` off only before a number: 黃偉、林立 lists two people, 高達2000
+    is an amount), and a given part that is a common word is that word (曾 + 發生)."""
+    if start > 0 and (text[start - 1].isdigit() or text[start - 1] in ",，"):
+        return True
+    if end - start == 2 and _word_freq(text[start:end]) and (short_words or text[end : end + 1].isdigit()):
+        return True
+    return end - start - sl == 2 and _word_freq(text[start + sl : end]) >= _COMMON_WORD_FREQ
+
+
 @lru_cache(maxsize=4096)
 def _token_bounds(window: str) -> frozenset[int]:
     """Offsets where jieba (dictionary + HMM for unknown words such as names) starts a token."""
     bounds, offset = set(), 0
-    for word in _jieba().lcut(window):
+    for word in _jieba().lcut(_simplified(window)):
         bounds.add(offset)
         offset += len(word)
     bounds.add(offset)
@@ -95,10 +179,9 @@ def uncued_name_at(text: str, pos: int, sl: int, data: NameData,
     n = len(text)
     if g >= n or text[g] not in data.given_name_chars:
         return None
-    jb = _jieba()
-    if pos > 0 and text[pos - 1 : pos + 1] in jb.dt.FREQ:
+    if pos > 0 and _word_freq(text[pos - 1 : pos + 1]):
         return None  # the surname character belongs to the word before it (森林, 行李)
-    if jb.dt.FREQ.get(text[pos : g + 1]) and text[g + 1 : g + 2] not in data.given_name_chars:
+    if _word_freq(text[pos : g + 1]) and text[g + 1 : g + 2] not in data.given_name_chars:
         return None  # a dictionary word such as 方法, 高手
     lo = max(0, pos - _JIEBA_WINDOW)
     bounds = _token_bounds(text[lo : g + 2 + _JIEBA_WINDOW])
@@ -121,10 +204,55 @@ def _surname_pattern(data: NameData) -> re.Pattern[str]:
 _PATTERNS: dict[int, re.Pattern[str]] = {}
 
 
+def _common_given(text: str, span: tuple[int, int], data: NameData) -> bool:
+    """The given part of ``span`` is made of common given-name characters."""
+    start, end = span
+    return all(ch in data.given_name_chars for ch in text[start + _surname_len(text, start, data) : end])
+
+
+def _weak(text: str, span: tuple[int, int] | None, data: NameData) -> tuple[int, int] | None:
+    """``span`` if it passes as a weakly signalled name: common given-name characters and no
+    evidence against it."""
+    if span is None or not _common_given(text, span, data):
+        return None
+    start, end = span
+    return None if _implausible(text, start, end, _surname_len(text, start, data)) else span
+
+
+def _list_item(text: str, span: tuple[int, int] | None, data: NameData,
+               strong: bool) -> tuple[int, int] | None:
+    """A list item next to a name: after 、 any given-name characters will do, after 和, 與, 及
+    they must be common ones; a unit after a digit or a common word is never one."""
+    if span is None or not strong:
+        return _weak(text, span, data)
+    return None if _implausible(text, *span, _surname_len(text, span[0], data), short_words=False) else span
+
+
+def _list_neighbours(text: str, found: dict[tuple[int, int], float], data: NameData,
+                     signals: _Signals, stops: set[int]) -> None:
+    """Items of an enumeration next to a name are names too (王小明、李大華、張三豐都到了;
+    易以晴和蔣冠霖), followed along the list in both directions."""
+    queue = list(found)
+    while queue:
+        start, end = queue.pop()
+        for link, strong in signals.links:
+            candidates = []
+            if text.startswith(link, end):
+                candidates.append(name_at(text, end + len(link), data, stops))
+            if start >= len(link) and text.startswith(link, start - len(link)):
+                candidates.append(name_before(text, start - len(link), data, stops))
+            for span in candidates:
+                span = _list_item(text, span, data, strong)
+                if span and span not in found:
+                    found[span] = SCORE_LIST if strong else SCORE_WEAK_CUE
+                    queue.append(span)
+
+
 def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, data: NameData,
                  use_jieba: bool = True) -> list[tuple[int, int, float]]:
     """(start, end, score) of Chinese names in ``text``."""
     found: dict[tuple[int, int], float] = {}
+    signals = _signals(os.environ.get("GEZI_PII_DIR"))
     after = ctx.cues_after(rec.index)
     stops = after.starts() if after else set()
 
@@ -152,14 +280,18 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             add(name_at(text, pos, data, stops), SCORE_CUE_BEFORE)
     weak = ctx.weak_cues_before(rec.index)
     for _, end in weak.spans if weak else ():
-        # 跟, 和, 找…: words that often precede a person, and often something else, so the given
-        # name must be made of common given-name characters.
-        span = name_at(text, end, data, stops)
-        if span and all(ch in data.given_name_chars for ch in
-                        text[span[0] + _surname_len(text, span[0], data) : span[1]]):
-            add(span, SCORE_WEAK_CUE)
+        # 跟, 和, 找, 送貨員…: words that often precede a person, and often something else.
+        add(_weak(text, name_at(text, end, data, stops), data), SCORE_WEAK_CUE)
     for start, _ in after.spans if after else ():
         add(name_before(text, start, data, stops), SCORE_CUE_AFTER)
+    if signals.weak_after:
+        for m in signals.weak_after.finditer(text):
+            add(_weak(text, name_before(text, m.start(), data, stops), data), SCORE_WEAK_AFTER)
+    if signals.doubles:
+        for m in signals.doubles.finditer(text):
+            span = name_at(text, m.start(), data, stops)
+            if span and span[1] > m.end():
+                add(span, SCORE_DOUBLE_SURNAME)
     if use_jieba:
         covered = {s for s, _ in found}
         pattern = _PATTERNS.get(id(data))
@@ -169,5 +301,9 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             pos = m.start()
             if pos in covered:
                 continue
-            add(uncued_name_at(text, pos, m.end() - pos, data, stops), SCORE_JIEBA)
+            span = uncued_name_at(text, pos, m.end() - pos, data, stops)
+            if span and not _implausible(text, span[0], span[1], m.end() - pos):
+                add(span, SCORE_JIEBA)
+    if found:
+        _list_neighbours(text, found, data, signals, stops)
     return [(s, e, score) for (s, e), score in found.items()]
