@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from itertools import accumulate
 
 from gezi.pii.context import ContextIndex
@@ -75,29 +76,50 @@ def _anchor_windows(rec: Recognizer, text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _score(rec: Recognizer, ctx: ContextIndex, value: str, start: int, end: int, base: float,
-           hinted: bool, negated: bool) -> float | None:
+def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
+            negated: bool) -> Callable[[re.Match[str], float], Hit | None]:
+    """Score function for the matches of one recognizer in one text (None: not reported).
+
+    Context and negative word hits are looked up once per text, not per match, and a
+    recognizer with no such word in the text skips the window arithmetic altogether.
+    """
     spec = rec.spec
-    if spec.validator:
-        if not rec.validates(value):
+    entity, index = rec.entity, rec.index
+    validates = rec.validates if spec.validator else None
+    validated = spec.validated_score
+    ctx_hits, neg = ctx.context(index), ctx.negative(index)
+    words = ctx_hits is not None or neg is not None
+    required = spec.context_required and not hinted
+    boost, column_boost, penalty = spec.context_boost, spec.column_boost, spec.negative_penalty
+    min_score, window_before, window_after, clamp = spec.min_score, rec.window_before, \
+        rec.window_after, ctx.clamp
+
+    def score(m: re.Match[str], base: float) -> Hit | None:
+        value = m.group()
+        if validates is not None:
+            if not validates(value):
+                return None
+            if validated is not None and validated > base:
+                base = validated
+        start, end = m.span()
+        has_context = near_negative = False
+        if words:
+            before, after = clamp(start, end, window_before, window_after)
+            has_context = ctx_hits is not None and ctx_hits.near(start, end, before, after)
+            near_negative = neg is not None and neg.near(start, end, before, after)
+        if required and not has_context:
             return None
-        if spec.validated_score is not None:
-            base = max(base, spec.validated_score)
-    before, after = ctx.clamp(start, end, rec.window_before, rec.window_after)
-    ctx_hits = ctx.context(rec.index)
-    has_context = bool(ctx_hits) and ctx_hits.near(start, end, before, after)
-    if spec.context_required and not (has_context or hinted):
-        return None
-    score = base
-    if has_context:
-        score += spec.context_boost
-    if hinted:
-        score += spec.column_boost
-    neg = ctx.negative(rec.index)
-    if negated or (neg and neg.near(start, end, before, after)):
-        score -= spec.negative_penalty
-    score = round(min(1.0, max(0.0, score)), 2)
-    return score if score >= spec.min_score else None
+        value_score = base
+        if has_context:
+            value_score += boost
+        if hinted:
+            value_score += column_boost
+        if negated or near_negative:
+            value_score -= penalty
+        value_score = round(min(1.0, max(0.0, value_score)), 2)
+        return (entity, start, end, value_score, value) if value_score >= min_score else None
+
+    return score
 
 
 def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
@@ -108,6 +130,7 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
         spans = _anchor_windows(rec, text)
     else:
         spans = [(0, len(text))]
+    score = _scorer(rec, ctx, hinted, negated)
     hits: list[Hit] = []
     if rec.spec.first_pattern_wins:
         # Per window, the first pattern that matches decides (the most specific comes first).
@@ -116,8 +139,7 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
                 if needs is not None and not needs.search(text, lo, hi):
                     continue
                 matches = list(pattern.finditer(text, lo, hi))
-                for m in matches:
-                    _add(hits, rec, ctx, m, base, hinted, negated)
+                hits.extend(hit for m in matches if (hit := score(m, base)) is not None)
                 if matches:
                     break
         return hits
@@ -125,25 +147,20 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
         for lo, hi in spans:
             if needs is not None and not needs.search(text, lo, hi):
                 continue
-            for m in pattern.finditer(text, lo, hi):
-                _add(hits, rec, ctx, m, base, hinted, negated)
+            hits.extend(hit for m in pattern.finditer(text, lo, hi)
+                        if (hit := score(m, base)) is not None)
     return hits
 
 
-def _add(hits: list[Hit], rec: Recognizer, ctx: ContextIndex, m: re.Match[str], base: float,
-         hinted: bool, negated: bool) -> None:
-    start, end = m.span()
-    value = m.group()
-    score = _score(rec, ctx, value, start, end, base, hinted, negated)
-    if score is not None:
-        hits.append((rec.entity, start, end, score, value))
+def _priority(hit: Hit) -> tuple[float, int, int]:
+    return -hit[3], hit[1] - hit[2], hit[1]
 
 
-def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
-    """Keep the best of overlapping hits (higher score, then longer), sorted by start."""
+def _best_of(group: list[Hit]) -> list[Hit]:
+    """Greedy by priority: a hit is kept unless it overlaps one already kept."""
     starts: list[int] = []
     kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (-h[3], h[1] - h[2], h[1])):
+    for hit in sorted(group, key=_priority):
         i = bisect_left(starts, hit[1])
         if i > 0 and kept[i - 1][2] > hit[1]:
             continue
@@ -151,6 +168,34 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
             continue
         starts.insert(i, hit[1])
         kept.insert(i, hit)
+    return kept
+
+
+def _settle(hits: list[Hit], group: list[int]) -> list[Hit]:
+    """The kept hits of one group of chained overlaps (indexes into ``hits``)."""
+    if len(group) == 1:
+        return [hits[group[0]]]
+    return _best_of([hits[i] for i in sorted(group)])  # input order, as a stable sort needs
+
+
+def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Keep the best of overlapping hits (higher score, then longer), sorted by start.
+
+    Hits are cut into groups that overlap in a chain; a kept hit can only shut out hits of
+    its own group, so each group is settled on its own (most are a single hit), which keeps
+    a batch of a million characters with tens of thousands of hits linear, not quadratic.
+    """
+    kept: list[Hit] = []
+    group: list[int] = []
+    reach = -1
+    for i in sorted(range(len(hits)), key=lambda i: hits[i][1]):
+        if group and hits[i][1] >= reach:
+            kept.extend(_settle(hits, group))
+            group = []
+        group.append(i)
+        reach = max(reach, hits[i][2])
+    if group:
+        kept.extend(_settle(hits, group))
     return kept
 
 
