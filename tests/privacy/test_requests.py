@@ -247,3 +247,13 @@ def test_fee_and_id_beyond_an_integer_column_are_refused_alike_on_both_databases
     r = org_cli("requests", "show", "2147483648", "--json")
     assert r.code == 2 and "#2147483648" in r.err and len(r.err.strip().splitlines()) == 1
     assert org_cli("requests", "show", str(rid), "--json").json["status"] == "open"
+
+
+def test_listing_and_fee_refusal_speak_the_officers_language(org_cli):
+    rid = new(org_cli, "--type", "delete", "--received", now_iso(-1)).json["id"]
+    listing = org_cli("requests", "list")
+    assert listing.code == 0 and "處理中" in listing.out and "open" not in listing.out
+    org_cli("requests", "verify-identity", str(rid), "--method", "臨櫃核對身分證")
+    r = org_cli("requests", "close", str(rid), "--decision", "granted", "--fee", "50")
+    assert r.code == 2 and "刪除 不得收費" in r.err and "個人資料保護法第14條" in r.err
+    assert "tw-legal-catalog" not in r.err

@@ -227,3 +227,14 @@ def test_a_vendor_named_by_a_number_too_big_for_an_id_is_found_by_name(org_cli):
     r = org_cli("vendors", "show", "99999999999", "--json")
     assert r.code == 0, r.err
     assert r.json["name"] == "99999999999"
+
+
+def test_reminder_kinds_and_opt_out_dates_read_in_zh_tw(org_cli):
+    added = org_cli("vendors", "add", "--name", "物流商", "--service", "配送", "--contract-start", "2024-01-01")
+    assert added.code == 0
+    shown = org_cli("vendors", "due")
+    assert shown.code == 0 and "定期確認" in shown.out and "選商評估" in shown.out
+    assert "│ selection " not in shown.out
+    org_cli("optout", "add", "--phone", "0912345678", "--since", "2026-11-01T09:30")
+    check = org_cli("optout", "check", "--phone", "0912345678", "--roc")
+    assert "115年11月01日" in check.out and "+08:00" not in check.out

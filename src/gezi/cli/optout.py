@@ -73,6 +73,7 @@ def check(
     member_id: MemberOpt = None,
     org: OrgOpt = None,
     json_out: JsonOpt = False,
+    roc: RocOpt = False,
 ) -> None:
     """可否行銷 May this person be sent marketing on a channel? (exit 0 either way)"""
     s = settings()
@@ -84,7 +85,8 @@ def check(
     elif doc["allowed"]:
         console.print(f"可行銷 allowed ({svc.CHANNEL_ZH[channel]})")
     else:
-        console.print(f"不可行銷 NOT allowed ({svc.CHANNEL_ZH[channel]}): 已於 {doc['since']} 表示拒絕")
+        console.print(f"不可行銷 NOT allowed ({svc.CHANNEL_ZH[channel]}): 已於 "
+                      f"{show_date(parse_datetime(doc['since']), roc)} 表示拒絕")
 
 
 @app.command("export")

@@ -17,6 +17,7 @@ from gezi.privacy.clocks import REQUEST_TYPES
 
 app = typer.Typer(help="當事人權利行使 Data-subject requests (PDPA Art 3, 13).", no_args_is_help=True)
 
+STATUS_ZH = {"open": "處理中", "closed": "已結案"}
 IdArg = Annotated[int, typer.Argument(help="請求編號 Request id.")]
 
 
@@ -147,7 +148,7 @@ def list_cmd(
         return
     table("當事人權利行使 Data-subject requests", ["id", "類型", "當事人", "收件", "期限", "狀態", "延長", "逾期"],
           [[d["id"], d["type_zh"], d["subject"], show_date(d["received_at"], roc),
-            show_date(d["due"], roc), d["status"], "是" if d["extended"] else "",
+            show_date(d["due"], roc), STATUS_ZH[d["status"]], "是" if d["extended"] else "",
             "逾期" if d["overdue"] and d["status"] == "open" else ""] for d in docs])
     if record_findings:
         console.print(f"新增缺失 findings created: {made}")

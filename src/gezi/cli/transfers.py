@@ -10,7 +10,7 @@ import typer
 from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, settings, table
 from gezi.cli.common import register as reg
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import now_utc, parse_date, show_date
+from gezi.core.timeutil import now_utc, parse_date, parse_datetime, show_date
 from gezi.org.service import resolve_org
 from gezi.privacy import transfers as svc
 from gezi.privacy.clocks import taipei_day
@@ -172,7 +172,7 @@ def assessments(
         return
     table("評估 Assessments", ["id", "傳輸", "類型", "版本", "結果", "評估者", "時間"],
           [[d["id"], d["transfer_id"], d["regime"], d["rule_version"], d["result"], d["assessed_by"],
-            d["assessed_at"]] for d in docs])
+            show_date(parse_datetime(d["assessed_at"]))] for d in docs])
 
 
 def register(root: typer.Typer) -> None:

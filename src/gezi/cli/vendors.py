@@ -17,6 +17,8 @@ from gezi.privacy.clocks import taipei_day
 
 app = typer.Typer(help="委外監督 Vendor register and supervision (ER Art 8).", no_args_is_help=True)
 
+KIND_ZH = {"review": "定期確認", "certification": "驗證到期", "contract_end": "契約到期", "checklist": "契約監督事項",
+           "selection": "選商評估", "termination": "委託終止"}
 VendorArg = Annotated[str, typer.Argument(help="受託者編號或名稱 Vendor id or name.")]
 DateOpt = Annotated[str | None, typer.Option("--on", help="日期 Date (YYYY-MM-DD or 113/05/31; default today).")]
 FileOpt = Annotated[Path | None, typer.Option("--file", help="佐證檔案（存為證據）Report to keep as evidence.")]
@@ -272,8 +274,8 @@ def due(
                     "findings_created": made})
         return
     table(f"受託者待辦 Vendor reminders (≤ {within} 日)", ["受託者", "事項", "到期", "逾期", "說明"],
-          [[r["vendor"], r["kind"], show_date(r["due"], roc), "逾期" if r["overdue"] else "", r["detail"]]
-           for r in items_])
+          [[r["vendor"], KIND_ZH.get(r["kind"], r["kind"]), show_date(r["due"], roc), "逾期" if r["overdue"] else "",
+            r["detail"]] for r in items_])
     if record_findings:
         console.print(f"新增缺失 findings created: {made}")
 
