@@ -52,11 +52,11 @@ _STRETCH = 32
 def _anchor_windows(rec: Recognizer, text: str) -> list[tuple[int, int]]:
     """Windows around the anchor's matches, stretched to a boundary on both sides, so the
     patterns see each value whole (the same matches as a scan of the full text)."""
-    assert rec.anchor is not None
+    assert rec.anchor is not None and rec.ascii_anchor is not None
     before, after = rec.spec.anchor_window
     n = len(text)
     spans: list[tuple[int, int]] = []
-    for m in rec.anchor.finditer(text):
+    for m in (rec.ascii_anchor if text.isascii() else rec.anchor).finditer(text):
         lo, hi = max(0, m.start() - before), min(n, m.end() + after)
         if spans and lo <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
@@ -132,10 +132,14 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
         spans = [(0, len(text))]
     score = _scorer(rec, ctx, hinted, negated)
     hits: list[Hit] = []
+    patterns = rec.patterns
+    if text.isascii():  # no full-width form can occur: the plain patterns are faster
+        patterns = [(plain, base, needs) for plain, (_, base, needs)
+                    in zip(rec.ascii_patterns, rec.patterns, strict=True)]
     if rec.spec.first_pattern_wins:
         # Per window, the first pattern that matches decides (the most specific comes first).
         for lo, hi in spans:
-            for pattern, base, needs in rec.patterns:
+            for pattern, base, needs in patterns:
                 if needs is not None and not needs.search(text, lo, hi):
                     continue
                 matches = list(pattern.finditer(text, lo, hi))
@@ -143,7 +147,7 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
                 if matches:
                     break
         return hits
-    for pattern, base, needs in rec.patterns:
+    for pattern, base, needs in patterns:
         for lo, hi in spans:
             if needs is not None and not needs.search(text, lo, hi):
                 continue

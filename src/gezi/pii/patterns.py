@@ -116,14 +116,22 @@ def widen(pattern: str) -> str:
 
 _LEADING_LOOKBEHIND = re.compile(
     r"^\(\?<!(\[[^\]]*\])\)(\[[^\]]*\])(?:\{(\d+)(?:,(\d*))?\}|(\+))?(?![*?{+])")
+# ``(?<!X)`` then one literal character (``\+``, ``0``, ``(``) that no quantifier follows.
+_LOOKBEHIND_LITERAL = re.compile(r"^\(\?<!(\[[^\]]*\])\)(\\[^0-9A-Za-z]|[^\\.^$*+?{}\[\]()|])(?![*?{+])")
 
 
 def fast_start(pattern: str) -> str:
-    """Move a leading one-character negative lookbehind behind the first character class.
+    r"""Move a leading one-character negative lookbehind behind the first character.
 
     ``(?<!X)[Y]{8}`` and ``[Y](?<!X.)[Y]{7}`` match the same strings, but the second starts
-    with a character class, which lets the regex engine skip quickly to candidate positions.
+    with a character class, which lets the regex engine skip quickly to candidate positions;
+    ``(?<!X)\+886`` becomes ``\+(?<!X.)886``, which starts with a literal the engine searches
+    for even faster.
     """
+    m = _LOOKBEHIND_LITERAL.match(pattern)
+    if m:
+        behind, literal = m.groups()
+        return f"{literal}(?<!{behind}.){pattern[m.end():]}"
     m = _LEADING_LOOKBEHIND.match(pattern)
     if not m:
         return pattern
@@ -144,3 +152,10 @@ def fast_start(pattern: str) -> str:
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Widen to full-width, optimize the start, compile."""
     return re.compile(fast_start(widen(pattern)))
+
+
+def compile_ascii(pattern: str) -> re.Pattern[str]:
+    """The pattern as written (not widened), start optimized: for ASCII texts, where no
+    full-width form can occur. Literal characters stay literals, which the regex engine finds
+    several times faster than the classes widening turns them into (``@`` vs ``[@＠]``)."""
+    return re.compile(fast_start(pattern))

@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from gezi.catalog.loader import DATA_DIR, load_yaml_model
 from gezi.catalog.schema import Dated, LText, Source, Strict
-from gezi.pii.patterns import compile_pattern, fullwidth
+from gezi.pii.patterns import compile_ascii, compile_pattern, fullwidth
 from gezi.pii.validators import VALIDATORS
 
 PII_DATA_DIR = DATA_DIR / "pii"
@@ -136,6 +136,9 @@ class Recognizer:
     window_after: int
     anchor: re.Pattern[str] | None = None
     requires: re.Pattern[str] | None = None
+    # The same patterns and anchor compiled without full-width widening, for ASCII texts.
+    ascii_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    ascii_anchor: re.Pattern[str] | None = None
     _verdicts: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @property
@@ -270,9 +273,10 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
             words.setdefault(form, []).append((index, role))
 
     for index, spec in enumerate(rec_file.recognizers):
-        compiled = [(compile_pattern(_expand_places(p.regex, places)), p.score,
+        regexes = [_expand_places(p.regex, places) for p in spec.patterns]
+        compiled = [(compile_pattern(regex), p.score,
                      compile_pattern(p.requires) if p.requires else None)
-                    for p in spec.patterns]
+                    for regex, p in zip(regexes, spec.patterns, strict=True)]
         before = spec.context_window_before
         after = spec.context_window_after
         recognizers.append(Recognizer(
@@ -280,6 +284,8 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
             window_before=rec_file.context_window_before if before is None else before,
             window_after=rec_file.context_window_after if after is None else after,
             anchor=compile_pattern(spec.anchor) if spec.anchor else None,
+            ascii_patterns=[compile_ascii(regex) for regex in regexes],
+            ascii_anchor=compile_ascii(spec.anchor) if spec.anchor else None,
             requires=compiled_requires.setdefault(
                 spec.requires, compile_pattern(spec.requires)) if spec.requires else None))
         for word in spec.context:
