@@ -217,3 +217,10 @@ def test_export_with_out_and_json_writes_the_file_and_prints_one_summary(org_cli
     assert r.json["count"] == 1 and r.json["out"] == str(out)
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [row["digest"] for row in rows] == [r.json["optouts"][0]["digest"]]
+
+
+def test_list_shows_refusal_dates_as_taipei_or_roc_dates(org_cli):
+    org_cli("optout", "add", "--phone", "0912345678", "--since", "2026-11-01T09:30")
+    assert "115年11月01日" in org_cli("optout", "list", "--roc").out
+    plain = org_cli("optout", "list").out
+    assert "2026-11-01 09:30" in plain and "+08:00" not in plain

@@ -101,6 +101,9 @@ def test_export_workbook_holds_every_register_masked_in_taipei_time(initialized,
     assert req[4].strftime("%Y-%m-%d %H:%M") == "2026-11-20 23:59" and req[5].day == 5
     assert wb["拒絕行銷"]["B2"].value == "0912-***-678"
     assert wb["受託者"]["I2"].value == "缺" and wb["國際傳輸評估"]["E2"].value == "participating_economy"
+    # An inspector reads zh-TW: status and checklist items by name, not codes.
+    assert req[9] == "處理中" and wb["受託者"]["J2"].value == "委託中"
+    assert wb["受託者"]["E2"].value.startswith("預定蒐集、處理或利用個人資料之範圍、類別、特定目的及其期間：未約定")
     assert wb["紀錄缺口"].max_row == 13
     text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value)
     assert "王小明" not in text and "0912345678" not in text and "wang@example.com" not in text

@@ -153,7 +153,8 @@ def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False)
         print_json({"optouts": rows})
         return
     table("拒絕行銷 Opt-outs", ["類型", "識別碼", "管道", "自"],
-          [[r["id_type"], r["identifier"], svc.CHANNEL_ZH[r["channel"]], r["since"]] for r in rows])
+          [[r["id_type"], r["identifier"], svc.CHANNEL_ZH[r["channel"]], show_date(parse_datetime(r["since"]), roc)]
+           for r in rows])
 
 
 @channel_app.command("set")

@@ -27,6 +27,8 @@ from gezi.reports.xlsx import add_sheet, new_workbook, save
 
 # Kinds whose source cites seed 000 §十 are the twelve record kinds of the e-commerce plan.
 SECTION_MARK = "seed 000 §十"
+REQUEST_STATUS_ZH = {"open": "處理中", "closed": "已結案"}
+VENDOR_STATUS_ZH = {"active": "委託中", "terminated": "已終止"}
 
 
 def record_kinds(all_kinds: bool = False) -> list[EvidenceKind]:
@@ -83,11 +85,13 @@ def export_workbook(session: Session, org: Organization, path: Path, on: dt.date
     """One workbook of the privacy registers for an inspector: requests, opt-outs (masked),
     vendors, transfers and the record gaps. Times are Asia/Taipei; no raw personal data."""
     wb = new_workbook()
+    rules = requests.rules()
     reqs = [requests.request_dict(r) for r in requests.list_requests(session, org, include_closed=True)]
     add_sheet(wb, "當事人權利行使", ["編號", "類型", "當事人", "聯絡方式", "收件時間", "處理期限", "依據", "身分確認",
                                  "延長原因", "狀態", "決定", "理由", "費用", "結案時間", "逾期"],
               [[d["id"], d["type_zh"], d["subject"], d["contact"], _local(d["received_at"]), _local(d["due"]),
-                d["source"], d["identity_method"], d["extension_reason"], d["status"], d["decision"],
+                d["source"], d["identity_method"], d["extension_reason"], REQUEST_STATUS_ZH[d["status"]],
+                rules.decision(d["decision"]).name.zh if d["decision"] else None,
                 d["decision_reason"], d["fee"], _local(d["closed_at"]), "是" if d["overdue"] else ""] for d in reqs])
     add_sheet(wb, "拒絕行銷", ["類型", "識別碼（遮罩）", "管道", "表示拒絕時間", "來源"],
               [[r.id_type, r.masked, optout.CHANNEL_ZH[r.channel], _local(r.since), r.source]
@@ -96,10 +100,11 @@ def export_workbook(session: Session, org: Organization, path: Path, on: dt.date
     for v in vendors.list_vendors(session, org):
         st = vendors.vendor_status(session, v, on)
         rows.append([st["name"], st["service"], st["contract_start"], st["contract_end"],
-                     [f"{c['code']}: {vendors.STATE_ZH[c['state']]}" for c in st["checklist"]],
+                     [f"{c['name']}：{vendors.STATE_ZH[c['state']]}" for c in st["checklist"]],
                      [f"{c['standard']} {c['valid_until']}" for c in st["certifications"]],
                      st["reviews"][-1]["reviewed_on"] if st["reviews"] else None, st["next_review_due"],
-                     st["selection"][-1]["decision"] if st["selection"] else "缺", st["status"]])
+                     vendors.DECISION_ZH[st["selection"][-1]["decision"]] if st["selection"] else "缺",
+                     VENDOR_STATUS_ZH[st["status"]]])
     add_sheet(wb, "受託者", ["名稱", "委託範圍", "契約起日", "契約迄日", "監督項目", "驗證", "最近確認", "下次確認",
                           "選商評估", "狀態"], rows)
     add_sheet(wb, "國際傳輸", ["編號", "個資檔案", "目的地", "接收者", "原因", "依據", "方法", "風險分析", "開始"],

@@ -42,6 +42,7 @@ ITEM_STATES = ("agreed", "missing", "na")
 REVIEW_RESULTS = ("satisfactory", "issues", "unsatisfactory")
 SELECTION_DECISIONS = ("selected", "conditional", "rejected")
 STATE_ZH = {"agreed": "已約定", "missing": "未約定", "na": "不適用"}
+DECISION_ZH = {"selected": "選定", "conditional": "有條件選定", "rejected": "不予選定"}
 TARGET = "vendor"
 
 
