@@ -99,6 +99,8 @@ def test_seed_documents_give_only_real_names(cli):
     ("司機陳建宏說他五點到", ["陳建宏"]),
     ("經理吳家豪指出問題", ["吳家豪"]),
     ("張簡志明昨天來電", ["張簡志明"]),
+    # one of two given-name characters outside the common list (書) is enough with a cue
+    ("外送員陳書瑋表示已送達", ["陳書瑋"]),
 ])
 def test_names_without_cue_words(text, names):
     assert spans(text, "PERSON_NAME") == [(text.index(n), text.index(n) + len(n), n) for n in names]

@@ -205,14 +205,18 @@ _PATTERNS: dict[int, re.Pattern[str]] = {}
 
 
 def _common_given(text: str, span: tuple[int, int], data: NameData) -> bool:
-    """The given part of ``span`` is made of common given-name characters."""
+    """The given part of ``span`` looks like a given name: one common given-name character, or
+    two of which at least one is common (書豪, 菀蓁 is not: a list of common characters can
+    never be complete, but a name with none of them is rare)."""
     start, end = span
-    return all(ch in data.given_name_chars for ch in text[start + _surname_len(text, start, data) : end])
+    given = text[start + _surname_len(text, start, data) : end]
+    common = sum(ch in data.given_name_chars for ch in given)
+    return common == len(given) or (len(given) == 2 and common == 1)
 
 
 def _weak(text: str, span: tuple[int, int] | None, data: NameData) -> tuple[int, int] | None:
-    """``span`` if it passes as a weakly signalled name: common given-name characters and no
-    evidence against it."""
+    """``span`` if it passes as a weakly signalled name: a plausible given name and no evidence
+    against it."""
     if span is None or not _common_given(text, span, data):
         return None
     start, end = span
