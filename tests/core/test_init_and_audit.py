@@ -111,3 +111,52 @@ def test_audit_log_names_inserted_rows_and_changed_fields(cli, initialized):
     assert upd["before"]["status"] == "open" and upd["after"]["status"] == "closed"
     roc = cli("audit", "log", "--roc", "--limit", "1")
     assert roc.code == 0 and "年" in roc.out
+
+
+def test_concurrent_writers_keep_the_chain_and_fail_cleanly(cli, initialized):
+    """Two writers adding findings at once keep the chain valid; two creating the same row at
+    once give the loser a one-line GeziError (was an IntegrityError traceback), nothing written."""
+    import threading
+
+    import pytest
+
+    from gezi.compliance.findings import upsert_finding
+    from gezi.core.db import session_scope
+    from gezi.core.errors import GeziError
+    from gezi.core.settings import get_settings
+
+    org_id = _add_org(cli)["id"]
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        try:
+            for n in range(15):
+                with session_scope(get_settings()) as s:
+                    upsert_finding(s, org_id=org_id, source="test", fingerprint=f"{name}-{n}",
+                                   title=f"{name} {n}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    ok = cli("audit", "verify", "--json").json
+    assert ok["ok"] and ok["entries"] >= 31
+
+    # The late writer checked "no such finding" before the early one committed it: its insert
+    # hits the unique constraint and must end as a clean GeziError.
+    from gezi.compliance.models import Finding
+
+    def same() -> Finding:
+        return Finding(org_id=org_id, source="test", fingerprint="same", title="t", severity="low",
+                       detail={}, status="open", occurrences=1)
+
+    with pytest.raises(GeziError, match="concurrent change"):
+        with session_scope(get_settings()) as late:
+            late.add(same())
+            with session_scope(get_settings()) as early:
+                early.add(same())
+    assert cli("audit", "verify", "--json").json["entries"] == ok["entries"] + 1

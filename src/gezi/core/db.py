@@ -183,6 +183,13 @@ def session_scope(settings: Settings) -> Iterator[Session]:
         session.rollback()
         detail = str(getattr(exc, "orig", exc)).splitlines()[0]
         raise GeziError(f"數值超出範圍或過長 value out of range or too long: {detail}") from None
+    except sa.exc.IntegrityError as exc:
+        # Two writers created the same row at once (same result, finding, link): the other one
+        # won, this one wrote nothing and can simply be run again.
+        session.rollback()
+        detail = str(exc.orig).splitlines()[0]
+        raise GeziError(f"資料同時被修改，未寫入任何資料，請重試 conflicting concurrent change, nothing "
+                        f"written; run the command again ({detail})") from None
     except BaseException:
         session.rollback()
         raise
