@@ -257,3 +257,12 @@ def test_listing_and_fee_refusal_speak_the_officers_language(org_cli):
     r = org_cli("requests", "close", str(rid), "--decision", "granted", "--fee", "50")
     assert r.code == 2 and "刪除 不得收費" in r.err and "個人資料保護法第14條" in r.err
     assert "tw-legal-catalog" not in r.err
+
+
+def test_subject_search_finds_the_person_however_the_name_was_spaced_or_typed(org_cli):
+    for name in ("王 小明", "Wang Xiao-Ming"):
+        r = org_cli("requests", "new", "--type", "view", "--received", now_iso(-1), "--subject", name, "--json")
+        assert r.code == 0, r.err
+    for query, want in (("王小明", 1), ("王　小明", 1), ("ＷＡＮＧ ＸＩＡＯ-ＭＩＮＧ", 2), ("wangxiao-ming", 2)):
+        found = org_cli("requests", "list", "--subject", query, "--json").json["requests"]
+        assert [d["id"] for d in found] == [want], query

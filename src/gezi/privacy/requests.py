@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -111,10 +112,12 @@ def rules() -> RequestRules:
 # --- identifiers -----------------------------------------------------------------------------
 
 def subject_digest(settings: Settings, subject: str) -> str:
-    """Keyed digest of a subject's name (whitespace collapsed), to find their other requests."""
+    """Keyed digest of a subject's name, to find their other requests. The name is NFKC-folded,
+    case-folded and stripped of all spaces, so 王小明, 王 小明 (full-width space) and ＷＡＮＧ／wang
+    find each other; a rare false match only shows one more request to the officer."""
     if not subject.strip():
         raise GeziError("--subject 不可空白 must name the data subject")
-    return digest(settings, "subject", " ".join(subject.split()))
+    return digest(settings, "subject", "".join(unicodedata.normalize("NFKC", subject).casefold().split()))
 
 
 def _contact(settings: Settings, contact: str) -> Identifier:
