@@ -160,3 +160,17 @@ def test_concurrent_writers_keep_the_chain_and_fail_cleanly(cli, initialized):
             with session_scope(get_settings()) as early:
                 early.add(same())
     assert cli("audit", "verify", "--json").json["entries"] == ok["entries"] + 1
+
+
+def test_audit_detects_an_emptied_trail(cli, initialized, db_url):
+    """Regression: deleting every entry and the chain head left `verify` reporting an intact,
+    empty trail although the register holds data."""
+    assert cli("audit", "verify", "--json").json["ok"]  # a fresh register: empty and intact
+    _add_org(cli)
+    head = cli("audit", "verify", "--json").json["head_hash"]
+    assert head and len(head) == 64
+    with engine_for(db_url).begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log"))
+        conn.execute(sa.text("DELETE FROM audit_head"))
+    r = cli("audit", "verify", "--json")
+    assert r.code == 1 and not r.json["ok"] and "empty" in r.json["reason"]

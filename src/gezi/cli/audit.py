@@ -22,9 +22,10 @@ def verify(json_out: JsonOpt = False) -> None:
         r = audit.verify(session)
     if json_out:
         print_json({"ok": r.ok, "entries": r.entries, "first_bad": r.first_bad,
-                    "reason": r.reason})
+                    "reason": r.reason, "head_hash": r.head_hash})
     elif r.ok:
-        console.print(f"稽核軌跡完整 audit trail intact: {r.entries} entries")
+        console.print(f"稽核軌跡完整 audit trail intact: {r.entries} entries"
+                      + (f", head {r.head_hash}" if r.head_hash else ""))
     else:
         err_console.print(f"稽核軌跡遭竄改 audit trail broken at entry {r.first_bad}: {r.reason}")
     if not r.ok:

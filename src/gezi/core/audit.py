@@ -164,6 +164,7 @@ class VerifyResult:
     entries: int
     first_bad: int | None = None
     reason: str | None = None
+    head_hash: str | None = None  # the tip's hash: write it down to detect a rewritten chain later
 
 
 def verify(session: Session) -> VerifyResult:
@@ -186,11 +187,22 @@ def verify(session: Session) -> VerifyResult:
     if head is None:
         if last:
             return VerifyResult(False, count, 1, "chain head is missing")
+        if _register_has_rows(session):  # every row was recorded: an empty trail was emptied
+            return VerifyResult(False, 0, 1, "audit trail is empty but the register holds data")
         return VerifyResult(True, 0)
     if head.last_seq != last or head.last_hash != prev:
         return VerifyResult(False, count, last + 1 if head.last_seq > last else head.last_seq,
                             f"chain head says {head.last_seq} entries, found {last}")
-    return VerifyResult(True, count)
+    return VerifyResult(True, count, head_hash=prev)
+
+
+def _register_has_rows(session: Session) -> bool:
+    for mapper in Base.registry.mappers:
+        cls = mapper.class_
+        if getattr(cls, "__audited__", True) and session.execute(
+                sa.select(sa.literal(1)).select_from(mapper.local_table).limit(1)).first():
+            return True
+    return False
 
 
 def history(session: Session, table: str | None = None, limit: int = 50) -> list[AuditEntry]:
