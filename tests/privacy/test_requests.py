@@ -266,3 +266,10 @@ def test_subject_search_finds_the_person_however_the_name_was_spaced_or_typed(or
     for query, want in (("王小明", 1), ("王　小明", 1), ("ＷＡＮＧ ＸＩＡＯ-ＭＩＮＧ", 2), ("wangxiao-ming", 2)):
         found = org_cli("requests", "list", "--subject", query, "--json").json["requests"]
         assert [d["id"] for d in found] == [want], query
+
+
+def test_a_full_width_e_mail_contact_is_taken_as_an_e_mail(org_cli):
+    r = org_cli("requests", "new", "--type", "view", "--received", now_iso(-1), "--subject", "王小明",
+                "--contact", "ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "--json")
+    assert r.code == 0, r.err
+    assert r.json["contact"] == "w***@example.com"

@@ -123,7 +123,7 @@ def subject_digest(settings: Settings, subject: str) -> str:
 def _contact(settings: Settings, contact: str) -> Identifier:
     if not contact.strip():
         raise GeziError("--contact 不可空白 give an e-mail or phone, or leave the option out")
-    kind = "email" if "@" in contact else "phone"
+    kind = "email" if "@" in unicodedata.normalize("NFKC", contact) else "phone"  # ＠ typed full-width
     return identify(settings, kind, contact)
 
 
