@@ -224,3 +224,9 @@ def test_list_shows_refusal_dates_as_taipei_or_roc_dates(org_cli):
     assert "115年11月01日" in org_cli("optout", "list", "--roc").out
     plain = org_cli("optout", "list").out
     assert "2026-11-01 09:30" in plain and "+08:00" not in plain
+
+
+def test_an_empty_export_channel_is_an_error_not_every_channel(org_cli):
+    org_cli("optout", "add", "--phone", "0912345678", "--channel", "sms")
+    r = org_cli("optout", "export", "--channel", "", "--json")
+    assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1

@@ -177,3 +177,11 @@ def test_non_finite_numbers_and_unknown_cbpr_destinations_are_refused_and_nothin
     assert org_cli("transfers", "assessments", "--json").json["assessments"] == []
     ok = org_cli("transfers", "assess", "--regime", "cbpr", "--destination", " jp ", "--json")
     assert ok.code == 0 and ok.json["answers"] == {"destination": "JP"}
+
+
+def test_an_empty_inventory_filter_is_an_error_not_every_transfer(org_cli):
+    assert org_cli("transfers", "add", "--inventory", "會員資料", "--destination", "US", "--recipient", "r",
+                   "--purpose", "p").code == 0
+    r = org_cli("transfers", "list", "--inventory", " ", "--json")
+    assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1
+    assert len(org_cli("transfers", "list", "--inventory", " 會員資料 ", "--json").json["transfers"]) == 1

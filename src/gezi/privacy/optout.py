@@ -202,7 +202,7 @@ def list_optouts(session: Session, org: Organization,
                  channel: str | None = None) -> list[MarketingOptOut]:
     """Refusals of an organization, oldest first, optionally those that block one channel."""
     q = sa.select(MarketingOptOut).where(MarketingOptOut.org_id == org.id)
-    if channel:
+    if channel is not None:  # an empty --channel is an error, not "every channel"
         _check_channel(channel)
         if channel != "all":
             q = q.where(MarketingOptOut.channel.in_((channel, "all")))

@@ -397,7 +397,10 @@ def get_transfer(session: Session, org: Organization, transfer_id: int) -> DataT
 def list_transfers(session: Session, org: Organization, inventory: str | None = None) -> list[DataTransfer]:
     """Transfers of an organization, optionally of one personal-data file (id or name)."""
     q = sa.select(DataTransfer).where(DataTransfer.org_id == org.id)
-    if inventory:
+    if inventory is not None:
+        inventory = inventory.strip()
+        if not inventory:
+            raise GeziError("--inventory 不可空白 name an inventory entry, or leave the option out")
         entry = _inventory_entry(session, org, inventory)
         q = q.where(DataTransfer.pd_file_id == entry.id) if entry else q.where(DataTransfer.inventory_ref == inventory)
     return list(session.scalars(q.order_by(DataTransfer.id)))
