@@ -63,6 +63,7 @@ NOT_NAMES = [
     "由於天氣不佳，活動延期", "客服回覆您的問題", "經理表示同意", "他和朋友一起去", "簡單說就是這樣",
     "金管會表示將加強檢查", "由主管機關負責", "和解金額為30萬元", "高雄市政府表示",
     "客服專員表示將於明天回覆", "經理人應負責", "黃金、白銀、石油", "曾經發生", "王品餐券已寄出",
+    "當事人應於十日內陳述意見", "收款人帳號錯誤", "民眾詢問", "學生報名踴躍",
 ]
 
 
@@ -101,6 +102,8 @@ def test_seed_documents_give_only_real_names(cli):
     ("張簡志明昨天來電", ["張簡志明"]),
     # one of two given-name characters outside the common list (書) is enough with a cue
     ("外送員陳書瑋表示已送達", ["陳書瑋"]),
+    ("剛才林冠宇打來確認時間", ["林冠宇"]),
+    ("經手人 蘇志偉\u3000日期 2024/06/04", ["蘇志偉"]),
 ])
 def test_names_without_cue_words(text, names):
     assert spans(text, "PERSON_NAME") == [(text.index(n), text.index(n) + len(n), n) for n in names]
