@@ -143,6 +143,13 @@ def test_export_xlsx(cli, initialized, tmp_path):
     rows = list(wb["評鑑結果"].iter_rows(values_only=True))
     assert rows[0][5] == "評鑑結果"
     assert any(r[1] == first["id"] and r[5] == "部分符合" for r in rows[1:])
+    # regression: export and close had no --json; closing twice silently re-closed
+    doc = cli("assess", "export", aid, "--xlsx", out, "--json").json
+    assert doc["id"] == aid and doc["xlsx"] == str(out)
+    closed = cli("assess", "close", aid, "--json")
+    assert closed.code == 0 and closed.json["status"] == "closed"
+    again = cli("assess", "close", aid, "--json")
+    assert again.code == 2 and again.out == "" and "already closed" in again.err
     assert len(list(wb["缺失追蹤"].iter_rows())) == 2
 
 

@@ -146,11 +146,16 @@ def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False)
 
 
 @app.command("close")
-def close(assessment: Annotated[int, typer.Argument(help="評鑑編號 Assessment id.")]) -> None:
+def close(assessment: Annotated[int, typer.Argument(help="評鑑編號 Assessment id.")],
+          json_out: JsonOpt = False) -> None:
     """結束評鑑 Close an assessment (results become read-only)."""
     with open_register() as session:
-        close_assessment(session, get_assessment(session, assessment))
-    console.print(f"評鑑 #{assessment} 已結束 closed")
+        a = close_assessment(session, get_assessment(session, assessment))
+        doc = {"id": a.id, "status": a.status, "closed_at": a.closed_at}
+    if json_out:
+        print_json(doc)
+    else:
+        console.print(f"評鑑 #{assessment} 已結束 closed")
 
 
 @app.command("export")
@@ -158,12 +163,16 @@ def export(
     assessment: Annotated[int, typer.Argument(help="評鑑編號 Assessment id.")],
     xlsx: Annotated[Path, typer.Option("--xlsx", help="輸出 Excel 檔 Output workbook.")],
     roc: RocOpt = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """匯出評鑑結果 Export the assessment as an Excel workbook."""
     with open_register() as session:
         view = assessment_view(session, get_assessment(session, assessment))
     export_assessment(view, xlsx, roc)
-    console.print(f"已匯出 exported {xlsx}")
+    if json_out:
+        print_json({"id": view["id"], "xlsx": xlsx, "items": len(view["items"])})
+    else:
+        console.print(f"已匯出 exported {xlsx}")
 
 
 def register(root: typer.Typer) -> None:

@@ -125,6 +125,8 @@ def _sync_finding(session: Session, a: Assessment, fw: Framework, item: Item, ro
 
 def close_assessment(session: Session, a: Assessment) -> Assessment:
     """Close an assessment; its results are then read-only."""
+    if a.status != "open":
+        raise GeziError(f"評鑑 #{a.id} 已結束 assessment is already closed")
     a.status, a.closed_at = "closed", now_utc()
     session.flush()
     return a
