@@ -230,3 +230,24 @@ def test_an_empty_export_channel_is_an_error_not_every_channel(org_cli):
     org_cli("optout", "add", "--phone", "0912345678", "--channel", "sms")
     r = org_cli("optout", "export", "--channel", "", "--json")
     assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1
+
+
+def test_filter_copies_rows_whole_and_reports_physical_lines_and_refuses_malformed_csv(org_cli, tmp_path):
+    org_cli("optout", "add", "--phone", "0912345678", "--channel", "sms")
+    contacts = tmp_path / "名單.csv"
+    contacts.write_text('姓名,手機\n李,0933111222,備註1,備註2\n"多行\n名字",0912-345-678\n\n林,bad\n',
+                        encoding="utf-8")
+    out = tmp_path / "allowed.csv"
+    r = org_cli("optout", "filter", str(contacts), "--column", "手機", "--type", "phone", "--channel", "sms",
+                "--out", str(out), "--json")
+    assert r.code == 0, r.err
+    assert (r.json["rows"], r.json["allowed"], r.json["suppressed"], r.json["invalid"]) == (3, 1, 1, 1)
+    assert r.json["invalid_sample"] == [{"line": 6, "value": "b*d"}]
+    # Fields beyond the header are kept, not silently dropped from the copy.
+    assert out.read_text(encoding="utf-8").splitlines() == ["姓名,手機", "李,0933111222,備註1,備註2"]
+    huge = tmp_path / "huge.csv"
+    huge.write_text('姓名,手機\n"' + "x" * 200_000 + '",0933111222\n', encoding="utf-8")
+    never = tmp_path / "never.csv"
+    r = org_cli("optout", "filter", str(huge), "--column", "手機", "--type", "phone", "--out", str(never), "--json")
+    assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+    assert not never.exists()

@@ -278,34 +278,47 @@ def filter_contacts(session: Session, settings: Settings, org: Organization, sou
     except Unreadable as exc:
         raise GeziError(f"無法讀取 cannot read {source}: {exc}") from None
     text, encoding = _decode(raw, encoding, source)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if reader.fieldnames is None or column not in reader.fieldnames:
-        raise GeziError(f"找不到欄位 no column {column!r} in {source.name}; columns: "
-                        f"{', '.join(reader.fieldnames or [])}")
     counts = {"rows": 0, "allowed": 0, "suppressed": 0, "invalid": 0}
     sample: list[dict[str, Any]] = []
+    # csv.reader, not DictReader: a row with more fields than the header keeps them in the copy.
+    # The copy is built in memory and written at the end, so a malformed file writes nothing.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    buf = io.StringIO()
+    writer = csv.writer(buf)
     try:
-        # Written in the input's encoding: the marketing system that exported Big5 reads Big5 back.
-        out = dest.open("w", encoding=encoding, newline="")
-    except OSError as exc:
-        raise GeziError(f"無法寫入 cannot write {dest}: {exc.strerror}") from None
-    with out:
-        writer = csv.DictWriter(out, fieldnames=reader.fieldnames, extrasaction="ignore")
-        writer.writeheader()
-        for line, row in enumerate(reader, start=2):
+        header = next(reader, None) or []
+        if column not in header:
+            raise GeziError(f"找不到欄位 no column {column!r} in {source.name}; columns: {', '.join(header)}")
+        index = header.index(column)
+        writer.writerow(header)
+        line = reader.line_num + 1
+        for row in reader:
+            # The physical line the record starts on (a quoted field may span lines).
+            line, start = reader.line_num + 1, line
+            if not row:
+                continue
             counts["rows"] += 1
-            value = row.get(column) or ""
+            value = row[index] if index < len(row) else ""
             try:
                 ident = digest(settings, id_type, normalize(id_type, value))
             except GeziError:
                 counts["invalid"] += 1
                 if len(sample) < SAMPLE_SIZE:
-                    sample.append({"line": line, "value": partial("MEMBER_ID", value.strip()) if value.strip() else ""})
+                    shown = partial("MEMBER_ID", value.strip()) if value.strip() else ""
+                    sample.append({"line": start, "value": shown})
                 continue
             if ident in refused:
                 counts["suppressed"] += 1
                 continue
             counts["allowed"] += 1
             writer.writerow(row)
+    except csv.Error as exc:
+        raise GeziError(f"CSV 格式錯誤 malformed CSV {source.name} line {reader.line_num}: {exc}") from None
+    try:
+        # Written in the input's encoding: the marketing system that exported Big5 reads Big5 back.
+        with dest.open("w", encoding=encoding, newline="") as out:
+            out.write(buf.getvalue())
+    except OSError as exc:
+        raise GeziError(f"無法寫入 cannot write {dest}: {exc.strerror}") from None
     return {**counts, "encoding": encoding, "channel": channel, "id_type": id_type, "out": str(dest),
             "invalid_sample": sample}
