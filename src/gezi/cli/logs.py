@@ -25,6 +25,13 @@ ProfileOpt = Annotated[Path | None, typer.Option(
 FormatOpt = Annotated[str, typer.Option("--format", help=f"格式 Format: {' | '.join(FORMATS)}.")]
 ShowOpt = Annotated[bool, typer.Option(
     "--show-values", help="顯示未遮罩的個資 Show account names unmasked.")]
+YearOpt = Annotated[int | None, typer.Option(
+    "--year", min=1970, max=9999,
+    help="syslog 第一行的年份 Year of a syslog file's first line (default: from the file's "
+    "modification time).")]
+TzOpt = Annotated[str | None, typer.Option(
+    "--tz", help="無時區時間戳記的時區 Zone of time stamps without one (syslog); default the "
+    "profile's timezone, Asia/Taipei.")]
 SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "嚴重"}
 
 
@@ -65,6 +72,8 @@ def scan_cmd(
     backend: Annotated[str, typer.Option("--backend", help="duckdb | spark")] = "duckdb",
     org: OrgOpt = None,
     show_values: ShowOpt = False,
+    year: YearOpt = None,
+    tz: TzOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """掃描日誌並執行所有偵測規則 Scan logs and run every detection rule."""
@@ -75,7 +84,7 @@ def scan_cmd(
         bar.start()
     try:
         result = scan(paths, auth or [], profile_path=profile, fmt=fmt, backend=backend,
-                      show_values=show_values, progress=tick)
+                      show_values=show_values, progress=tick, year=year, tz=tz)
     finally:
         if bar:
             bar.stop()

@@ -140,6 +140,7 @@ class SiteProfile(Strict):
 
     schema_: Literal["gezi.logwatch-profile/1"] = Field(alias="schema")
     home_country: str = Field(default="TW", pattern=r"^[A-Z]{2}$")
+    timezone: str = "Asia/Taipei"  # of log time stamps without offset (syslog)
     login_paths: list[str]
     admin_prefixes: list[str]
     admin_login_paths: list[str]

@@ -140,6 +140,7 @@ def _attach_evidence(ws: Workspace, alerts: list[Alert], show_values: bool) -> N
     for a in alerts:
         rows = sorted(picks.get((a.rule.id, a.key, (a.day - dt.date(1970, 1, 1)).days), []))
         known = [acct for _, _, acct in rows if acct]
-        for _, rid, _ in rows:
+        # one syslog line can stand for several attempts (`message repeated N times`)
+        for rid in dict.fromkeys(rid for _, rid, _ in rows):
             line = lines.get(rid, "")
             a.evidence.append(printable(line if show_values else mask_text(line, known), 500))

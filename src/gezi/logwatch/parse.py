@@ -30,6 +30,8 @@ from gezi.logwatch.sources import (
     head_text,
     sniff,
 )
+from gezi.logwatch.sqltext import lit as _lit
+from gezi.logwatch.syslog import expand_repeats, sshd_sql, zone
 
 MAX_LINE = 1 << 20  # longer lines are counted as `line_too_long`
 AUTH_EVENTS = ("login", "password_change", "logout")
@@ -42,10 +44,6 @@ _OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
 # Reasons of the fast combined split for lines another parser takes over (counted there).
 _RETRIED = ("json_line", "odd_line")
 _BOM = "chr(65279)"  # U+FEFF, the byte-order mark
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass
@@ -106,10 +104,13 @@ class Workspace:
     directory when the input outgrows it.
     """
 
-    def __init__(self, memory_limit: str | None = None, detail: bool = True) -> None:
+    def __init__(self, memory_limit: str | None = None, detail: bool = True,
+                 year: int | None = None, tz: str = "Asia/Taipei") -> None:
         # GEZI_LOGS_MEMORY caps DuckDB's memory (e.g. "1GB"); beyond it DuckDB spills to disk.
         memory_limit = memory_limit or os.environ.get("GEZI_LOGS_MEMORY", "1GB")
         self.detail = detail
+        self.year = year  # of the first line of syslog files (None: from the file's mtime)
+        self.tz = zone(tz)  # of syslog time stamps without offset
         self._tmp = tempfile.TemporaryDirectory(prefix="gezi-logs-")
         self.tmp = Path(self._tmp.name)
         self.con = duckdb.connect(config={"memory_limit": memory_limit,
@@ -201,10 +202,13 @@ class Workspace:
             self.line_tables[fid] = lines
             if fmt == "auth-csv":
                 self._parse_auth_csv(fid, lines, table)
+            elif fmt == "sshd":
+                sql = sshd_sql(self.con, lines, path, self.year, self.tz)
+                self.con.execute(f"CREATE TABLE {table} AS {sql}")
             else:
                 self.con.execute(f"CREATE TABLE {table} AS {self._iis_sql(fid, lines)}")
-            self.parsed.append(self._select(fid, "auth" if fmt == "auth-csv" else "web",
-                                            f"SELECT * FROM {table}"))
+            rows = expand_repeats(table) if fmt == "sshd" else f"SELECT * FROM {table}"
+            self.parsed.append(self._select(fid, "web" if fmt == "iis" else "auth", rows))
             tables = [table]
         self._tally(fid, path, fmt, tables)
         return fmt

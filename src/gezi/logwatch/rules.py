@@ -97,7 +97,8 @@ def _span(t: ir.Table, core: ir.Table, key: str, width: int, value: str | None) 
     counted = j[value].nunique() if value else j.count()
     return j.group_by([j[key].name("k"), j.dayn_right.name("dayn")]).aggregate(
         first_ms=j.ts_ms.min(), last_ms=j.ts_ms.max(), count=counted,
-        peak=j.peak.max(), ip=j.ip.min(), user=j.account.min(), country=j.country.max())
+        peak=j.peak.max(), ip=j.ip.min(), user=j.account.min(),
+        country=j.country.argmin(j.ip))  # the country of the IP shown, not of another one
 
 
 def _finish(rows: ir.Table, rule: Rule) -> ir.Table:
@@ -175,7 +176,7 @@ def _new_value(ev: ir.Table, rule: Rule) -> ir.Table:
     if rule.foreign_only:
         j = j.filter(j.is_foreign)
     rows = j.group_by([j[key].name("user"), j.f]).aggregate(
-        ip=j.ip.min(), country=j.country.max(), count=j.count())
+        ip=j.ip.min(), country=j.country.argmin(j.ip), count=j.count())
     rows = rows.mutate(dayn=_day(rows.f), first_ms=rows.f, last_ms=rows.f, peak=rows["count"])
     return _finish(rows, rule)
 

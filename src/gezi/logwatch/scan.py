@@ -69,14 +69,20 @@ def load_files(ws: Workspace, paths: list[Path], auth_paths: list[Path], fmt: st
 
 def scan(paths: list[Path], auth_paths: list[Path] | None = None, *,
          profile_path: Path | None = None, fmt: str = "auto", backend: str = "duckdb",
-         show_values: bool = False, progress: Progress | None = None) -> ScanResult:
-    """Scan log files and run every enabled rule."""
+         show_values: bool = False, progress: Progress | None = None,
+         year: int | None = None, tz: str | None = None) -> ScanResult:
+    """Scan log files and run every enabled rule.
+
+    `year` and `tz` place syslog time stamps, which have neither (see `gezi.logwatch.syslog`);
+    `tz` defaults to the profile's `timezone`.
+    """
     if not paths and not auth_paths:
         raise GeziError("請指定日誌檔 give at least one log file")
     profile = load_profile(profile_path)
     rules = effective_rules(profile)
     # User agents are only parsed when the allow list needs them (a third of the parse cost).
-    with Workspace(detail=bool(profile.allow.user_agents)) as ws:
+    with Workspace(detail=bool(profile.allow.user_agents), year=year,
+                   tz=tz or profile.timezone) as ws:
         load_files(ws, paths, auth_paths or [], fmt, progress)
         build_events(ws, profile, rule_catalog().matchers)
         first_ms, last_ms = ws.con.execute("SELECT min(ts_ms), max(ts_ms) FROM ev").fetchone()

@@ -14,8 +14,9 @@ from typing import BinaryIO
 import zstandard
 
 from gezi.core.errors import GeziError
+from gezi.logwatch.syslog import SNIFF as SYSLOG
 
-FORMATS = ("auto", "combined", "json", "iis", "auth-json", "auth-csv")
+FORMATS = ("auto", "combined", "json", "iis", "auth-json", "auth-csv", "sshd")
 AUTH_FIELDS = {"ts", "ip", "user", "event", "result"}
 SNIFF_BYTES = 64 * 1024
 CHUNK = 1 << 20
@@ -104,6 +105,8 @@ def sniff(head: str, auth: bool) -> str:
     first = lines[0]
     if first.startswith("#") and any(ln.startswith("#Fields:") for ln in lines[:10]):
         return "iis"
+    if SYSLOG.match(first):
+        return "sshd"
     if first.startswith("{"):
         try:
             keys = set(json.loads(first))

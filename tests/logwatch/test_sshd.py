@@ -1,0 +1,159 @@
+"""sshd syslog lines as auth events: mapping, year/zone placement, the real auth.log sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from lwdata import alerts_of
+
+from gezi.logwatch.parse import Workspace
+from gezi.logwatch.scan import scan
+
+REAL = Path("/work/shared/realworld/sshd_auth.log")
+H = "Mar  7 10:00:{:02d} web1"
+
+
+def _events(tmp_path: Path, lines: list[str], **kw) -> tuple[list[tuple], Workspace]:
+    path = tmp_path / "auth.log"
+    path.write_text("\n".join(lines) + "\n")
+    ws = Workspace(**kw)
+    assert ws.add_file(path, "auto") == "sshd"
+    rows = ws.con.execute(f"SELECT ip, account, event, result FROM ({ws.parsed_union()}) "
+                          f"ORDER BY rid").fetchall()
+    return rows, ws
+
+
+def test_sshd_messages_map_to_auth_events(tmp_path):
+    lines = [
+        f"{H.format(0)} sshd[100]: Invalid user oracle from 203.0.113.5 port 4000",
+        f"{H.format(1)} sshd[100]: input_userauth_request: invalid user oracle [preauth]",
+        f"{H.format(2)} sshd[100]: pam_unix(sshd:auth): check pass; user unknown",
+        f"{H.format(3)} sshd[100]: Failed password for invalid user oracle from 203.0.113.5 port "
+        "4000 ssh2",
+        f"{H.format(4)} sshd[100]: message repeated 2 times: [ Failed password for invalid user "
+        "oracle from 203.0.113.5 port 4000 ssh2]",
+        f"{H.format(5)} sshd[101]: Failed password for root from 198.51.100.7 port 5000 ssh2",
+        f"{H.format(6)} sshd[101]: error: maximum authentication attempts exceeded for root from "
+        "198.51.100.7 port 5000 ssh2 [preauth]",
+        f"{H.format(7)} sshd[102]: Invalid user pi from 198.51.100.8",  # gave up after the name
+        f"{H.format(8)} sshd[102]: Connection closed by invalid user pi 198.51.100.8 port 22 "
+        "[preauth]",
+        f"{H.format(9)} sshd[103]: Connection closed by authenticating user git 198.51.100.9 port "
+        "6000 [preauth]",
+        f"{H.format(10)} sshd-session[104]: Accepted publickey for deploy from 192.0.2.10 port 7000 "
+        "ssh2: ED25519 SHA256:abc",
+        f"{H.format(11)} sshd[105]: Accepted password for alice from 192.0.2.11 port 7001 ssh2",
+        f"{H.format(12)} sudo:   ubuntu : TTY=pts/0 ; PWD=/home/ubuntu ; USER=root ; COMMAND=/bin/ls",
+        f"{H.format(13)} CRON[200]: pam_unix(cron:session): session opened for user root by (uid=0)",
+        f"{H.format(14)} sshd[106]: Received disconnect from 192.0.2.11 port 7001:11: bye",
+        f"{H.format(15)} sshd[107]: Failed none for invalid user x from 203.0.113.6 port 1 ssh2",
+        "2026-03-07T10:00:16.123456+08:00 web1 sshd[108]: Failed password for bob from "
+        "203.0.113.7 port 8000 ssh2",
+        "not a syslog line",
+    ]
+    rows, ws = _events(tmp_path, lines, year=2026)
+    with ws:
+        assert rows == [
+            ("203.0.113.5", "oracle", "login", "unknown_user"),
+            ("203.0.113.5", "oracle", "login", "unknown_user"),
+            ("203.0.113.5", "oracle", "login", "unknown_user"),  # message repeated 2 times
+            ("198.51.100.7", "root", "login", "failure"),
+            ("198.51.100.8", "pi", "login", "unknown_user"),  # one connection, one attempt
+            ("198.51.100.9", "git", "login", "failure"),
+            ("192.0.2.10", "deploy", "login", "success"),
+            ("192.0.2.11", "alice", "login", "success"),
+            ("203.0.113.7", "bob", "login", "failure"),
+        ]
+        s = ws.summary
+        assert (s.lines, s.parsed) == (18, 8)
+        assert dict(s.by_reason) == {"duplicate_auth_line": 5, "not_auth_event": 4,
+                                     "unrecognized_format": 1}
+        ts = ws.con.execute(f"SELECT min(ts_ms) FROM ({ws.parsed_union()})").fetchone()[0]
+    assert ts == int(dt.datetime(2026, 3, 7, 10, 0, 3, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                     .timestamp() * 1000)
+
+
+def _first_last(doc: dict) -> tuple[str, str]:
+    return doc["summary"]["first_ts"], doc["summary"]["last_ts"]
+
+
+def test_year_from_option_or_mtime_with_december_rollover_and_zone(tmp_path):
+    path = tmp_path / "auth.log"
+    path.write_text(
+        "Dec 31 23:59:58 h sshd[1]: Failed password for root from 203.0.113.5 port 1 ssh2\n"
+        "Nov 30 23:00:00 h sshd[2]: Failed password for root from 203.0.113.5 port 1 ssh2\n"
+        "Jan  1 00:00:02 h sshd[3]: Failed password for root from 203.0.113.5 port 1 ssh2\n"
+        "Jan  1 00:00:03 h sshd[4]: Failed password for root from 203.0.113.5 port 1 ssh2\n")
+    doc = scan([path], year=2025).to_dict()
+    # Dec → Nov is a step back (lines out of order), not a new year; Dec → Jan is
+    assert _first_last(doc) == ("2025-11-30T23:00:00+08:00", "2026-01-01T00:00:03+08:00")
+    # three failures within 24 h across the new year (a wrong year would split them)
+    bf = alerts_of(doc, "brute_force")[0]
+    assert bf["count"] == 3 and bf["first_seen"] == "2025-12-31T23:59:58+08:00"
+    # without --year: the file was last written on 2 Jan 2027, so its last line is in 2027
+    stamp = dt.datetime(2027, 1, 2, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    assert _first_last(scan([path]).to_dict())[1] == "2027-01-01T00:00:03+08:00"
+    # written on 2 Jan 2027 but ending in December: that December is 2026's
+    path.write_text("Dec 30 10:00:00 h sshd[1]: Accepted password for bob from 192.0.2.1 port 1 "
+                    "ssh2\n")
+    os.utime(path, (stamp, stamp))
+    assert _first_last(scan([path]).to_dict())[0] == "2026-12-30T10:00:00+08:00"
+    # --tz: the same wall-clock time in UTC is 8 hours later than in Taipei
+    assert _first_last(scan([path], year=2026, tz="UTC").to_dict())[0] == \
+        "2026-12-30T18:00:00+08:00"
+
+
+def test_cli_sniffs_syslog_and_refuses_bad_zone(tmp_path, cli, fresh_env):
+    path = tmp_path / "secure"
+    path.write_text("".join(
+        f"Apr  2 03:00:{i:02d} h sshd[{i}]: Failed password for invalid user u{i} from "
+        f"203.0.113.9 port 1 ssh2\n" for i in range(12)))
+    r = cli("logs", "scan", path, "--year", "2015", "--json")
+    assert r.code == 0, r.err
+    doc = r.json
+    assert doc["summary"]["files"][0]["format"] == "sshd"
+    assert [a["src_ip"] for a in alerts_of(doc, "credential_stuffing")] == ["203.0.113.9"]
+    assert "u11" not in r.out  # account names masked in evidence
+    web = tmp_path / "access.log"
+    web.write_text('192.0.2.1 - - [02/Apr/2015:03:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "-"\n')
+    as_auth = cli("logs", "scan", web, "--auth", path, "--year", "2015", "--json")
+    assert as_auth.code == 0
+    assert [f["format"] for f in as_auth.json["summary"]["files"]] == ["combined", "sshd"]
+    bad = cli("logs", "scan", path, "--tz", "Mars/Olympus", "--json")
+    assert bad.code == 2 and bad.out == "" and "unknown time zone" in bad.err
+    assert len(bad.err.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="real-world sample not present")
+def test_real_sshd_auth_log_finds_the_real_password_guessing():
+    doc = scan([REAL], year=2015).to_dict()
+    s = doc["summary"]
+    assert s["lines"] == 7121 and s["files"][0]["format"] == "sshd"
+    assert set(s["by_reason"]) == {"not_auth_event", "duplicate_auth_line"}
+    # 3,026 lines are not sshd's (CRON 1,264, sudo 557, systemd-logind …): all not_auth_event
+    assert s["by_reason"]["not_auth_event"] > 3026
+    assert "sudo" in s["samples"]["not_auth_event"] or "sshd" in s["samples"]["not_auth_event"]
+    assert s["first_ts"].startswith("2015-03-27") and s["last_ts"].startswith("2015-04-20")
+    by_cat: dict[str, set] = {}
+    for a in doc["alerts"]:
+        by_cat.setdefault(a["category"], set()).add(a["src_ip"])
+    # 91.197.232.109 tried 24 different non-existent names (admin, ftp, pi, ubnt …) on 28 Mar
+    assert by_cat["credential_stuffing"] == {"91.197.232.109"}
+    stuffing = alerts_of(doc, "credential_stuffing")[0]
+    assert stuffing["count"] == 24 and stuffing["day"] == "2015-03-28"
+    # 34.204.227.175: 43 password attempts with an empty user name; 122.163.61.218: invalid
+    # users admin and ubnt besides root; 181.26.186.35: 24 attempts for unknown names
+    assert {"91.197.232.109", "34.204.227.175", "122.163.61.218", "181.26.186.35"} <= \
+        by_cat["unknown_account"]
+    # near miss: 5.74.204.136 tried two unknown names once each (one connection each)
+    assert "5.74.204.136" not in set().union(*by_cat.values())
+    # root is guessed every day from changing IPs; 122.191.88.115 alone sent 6 on 5 Apr
+    root = [a for a in alerts_of(doc, "brute_force") if a["user"] == "r***"]
+    assert len(root) >= 20 and "122.191.88.115" in {a["src_ip"] for a in root}
+    # the admins' own addresses log in with keys and passwords: never stuffing/unknown account
+    for ip in ("85.245.107.41", "24.151.103.17"):
+        assert ip not in by_cat["unknown_account"] | by_cat["credential_stuffing"]
