@@ -238,3 +238,23 @@ def test_reminder_kinds_and_opt_out_dates_read_in_zh_tw(org_cli):
     org_cli("optout", "add", "--phone", "0912345678", "--since", "2026-11-01T09:30")
     check = org_cli("optout", "check", "--phone", "0912345678", "--roc")
     assert "115年11月01日" in check.out and "+08:00" not in check.out
+
+
+def test_reminder_edges_expiry_day_is_still_valid_and_the_horizon_day_is_included(session):
+    org = add_org(session, name="測試電商", ubn=UBN, industry="ecommerce")
+    v = svc.add_vendor(session, org, name="金流商", service="刷卡（卡號末四碼）", actor="t",
+                       contract_start=date(2025, 2, 28), review_months=12)
+    today = date(2026, 2, 28)
+    svc.add_certification(session, v, standard="iso27001", valid_until=today, actor="t", certificate_no="A")
+    svc.add_certification(session, v, standard="bs10012", valid_until=date(2026, 3, 30), actor="t",
+                          certificate_no="B")
+    st = svc.vendor_status(session, v, today)
+    assert [c["expired"] for c in st["certifications"]] == [False, False]  # valid through its last day
+    assert st["next_review_due"] == today and not st["review_overdue"]  # due today, not yet overdue
+    dated = [(r["kind"], r["due"], r["overdue"]) for r in svc.reminders(session, org, today, 30) if r["due"]]
+    # 2026-03-30 is exactly today + 30 days: included; none is overdue yet.
+    assert sorted(dated) == [("certification", date(2026, 2, 28), False),
+                             ("certification", date(2026, 3, 30), False), ("review", today, False)]
+    assert not any("bs10012" in r["detail"] for r in svc.reminders(session, org, today, within_days=29))
+    next_day = svc.reminders(session, org, date(2026, 3, 1), within_days=0)
+    assert {(r["kind"], r["overdue"]) for r in next_day if r["due"]} == {("review", True), ("certification", True)}
