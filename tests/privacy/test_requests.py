@@ -200,6 +200,7 @@ def test_every_step_is_on_the_audit_trail_and_closing_keeps_a_handling_record(se
     assert ev.kind == "data_subject_request"
     record = Path(blob_path(s, ev.sha256)).read_text(encoding="utf-8")
     assert "部分准予" in record and "陳○麗" in record and "需向門市調閱紙本" in record and "是否於期限內：是" in record
+    assert "；日曆天）" in record and "calendar" not in record
     session.flush()
     actions = [e.action for e in session.scalars(sa.select(AuditEntry).where(
         AuditEntry.table_name == "privacy_requests").order_by(AuditEntry.seq))]

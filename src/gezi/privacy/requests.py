@@ -35,6 +35,7 @@ from gezi.privacy.optout import Identifier, digest, identify
 RULES_FILE = "privacy/request-rules.yaml"
 EVIDENCE_KIND = "data_subject_request"
 TARGET = "privacy_request"
+COUNTING_ZH = {"calendar": "日曆天", "business": "工作天"}
 
 
 # --- rules (data) ----------------------------------------------------------------------------
@@ -307,7 +308,7 @@ def handling_record(req: DataSubjectRequest, now: dt.datetime) -> str:
         ("聯絡方式", req.contact_masked or "—"),
         ("受理管道", req.channel or "—"),
         ("收件時間", iso(req.received_at)),
-        ("處理期限", f"{iso(req.due_at)}（{req.clock_source}；{req.counting}）"),
+        ("處理期限", f"{iso(req.due_at)}（{req.clock_source}；{COUNTING_ZH.get(req.counting, req.counting)}）"),
         ("身分確認", f"{req.identity_method} / {iso(req.identity_verified_at)} / "
                      f"{req.identity_verified_by}" if req.identity_verified_at else "未確認"),
         ("延長", f"是：{req.extension_reason}（{iso(req.extended_at)}）" if req.extended else "否"),
