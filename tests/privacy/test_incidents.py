@@ -254,3 +254,19 @@ def test_detected_at_accepts_roc_date_and_time(initialized, cli):
     roc = cli("incidents", "new", "--title", "民國日期", "--detected-at", "115/03/06 23:59", "--json")
     assert roc.code == 0, roc.err
     assert roc.json["detected_at"] == "2026-03-06T23:59:00+08:00"
+
+
+def test_listings_in_zh_tw_with_roc_dates(initialized, cli, monkeypatch):
+    """Regression: `incidents list` printed pd_breach/open, `timeline` had no --roc."""
+    from gezi.cli.common import console
+
+    monkeypatch.setattr(console, "width", 250)
+    _org(cli)
+    doc = _new(cli)
+    listing = cli("incidents", "list", "--roc").out
+    assert "個資事故" in listing and "處理中" in listing and "115年03月06日 23:59" in listing
+    assert "pd_breach" not in listing
+    r = cli("incidents", "timeline", str(doc["id"]), "--add", "已重設密碼", "--kind", "measure",
+            "--at", "115/03/07 09:30", "--roc")
+    assert r.code == 0, r.err
+    assert "115年03月07日 09:30" in r.out

@@ -14,11 +14,17 @@ from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, settin
 from gezi.cli.common import register as reg
 from gezi.compliance.evidence import add_evidence, link_evidence
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import as_utc, now_utc, parse_date, parse_datetime, roc_date, show_date
+from gezi.core.timeutil import as_utc, iso, now_utc, parse_date, parse_datetime, roc_date, show_date
 from gezi.org.service import resolve_org, update_org_settings
 from gezi.privacy import incidents as svc
 from gezi.privacy import mailer, notices
-from gezi.privacy.incident_models import DELIVERY_STATUS_ZH, EVENT_KIND_ZH, EVENT_KINDS
+from gezi.privacy.incident_models import (
+    DELIVERY_STATUS_ZH,
+    EVENT_KIND_ZH,
+    EVENT_KINDS,
+    INCIDENT_KIND_ZH,
+    INCIDENT_STATUS_ZH,
+)
 
 app = typer.Typer(help="個資／資安事故、法定時限、當事人通知 Incidents, legal clocks, notices.",
                   no_args_is_help=True)
@@ -94,9 +100,14 @@ def _when(value: str | None, roc: bool) -> str:
     return f"{roc_date(moment)} {show_date(moment)[-5:]}" if roc else show_date(moment)
 
 
+def _kind_status(doc: dict[str, Any]) -> str:
+    return (f"{INCIDENT_KIND_ZH.get(doc['kind'], doc['kind'])}，"
+            f"{INCIDENT_STATUS_ZH.get(doc['status'], doc['status'])}")
+
+
 def _print_incident(doc: dict[str, Any], roc: bool) -> None:
-    console.print(f"[bold]事故 #{doc['id']} {doc['title']}[/bold] ({doc['kind']}, "
-                  f"{doc['status']}) 知悉 {_when(doc['detected_at'], roc)}，"
+    console.print(f"[bold]事故 #{doc['id']} {doc['title']}[/bold] ({_kind_status(doc)}) "
+                  f"知悉 {_when(doc['detected_at'], roc)}，"
                   f"影響 {doc['affected']:,} 人")
     for binding, title in ((True, "法定義務（現行有效）Binding obligations"),
                            (False, "參考：尚未施行或草案，不具拘束力 Advisory (not in force)")):
@@ -189,7 +200,8 @@ def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False)
     for d in docs:
         nxt = next((o for o in d["obligations"] if o["binding"] and o["due"] and not o["done_at"]),
                    None)
-        rows.append([d["id"], d["title"], d["kind"], d["status"], _when(d["detected_at"], roc),
+        rows.append([d["id"], d["title"], INCIDENT_KIND_ZH.get(d["kind"], d["kind"]),
+                     INCIDENT_STATUS_ZH.get(d["status"], d["status"]), _when(d["detected_at"], roc),
                      d["affected"], f"{_when(nxt['due'], roc)} {nxt['id']}" if nxt else ""])
     table("事故 Incidents", ["id", "名稱", "類型", "狀態", "知悉", "影響人數", "下一期限 next due"],
           rows)
@@ -208,7 +220,7 @@ def timeline(
     kind: Annotated[str, typer.Option(
         "--kind", help="investigation | measure | contact | notice | report")] = "investigation",
     at: Annotated[str | None, typer.Option("--at", help="發生時間 When (ISO; default now).")] = None,
-    org: OrgOpt = None, json_out: JsonOpt = False,
+    org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False,
 ) -> None:
     """記錄調查、因應措施、聯繫；列出歷程 Record investigation steps, measures, contacts."""
     if add is None and (at is not None or kind != "investigation"):
@@ -222,7 +234,7 @@ def timeline(
             svc.add_event(session, incident, kind, add, settings().who,
                           parse_datetime(at) if at is not None else None)
         events = svc.incident_json(incident, with_events=True)["timeline"]
-    print_json({"id": incident_id, "timeline": events}) if json_out else _print_timeline(events)
+    print_json({"id": incident_id, "timeline": events}) if json_out else _print_timeline(events, roc)
 
 
 @app.command("done")
@@ -375,7 +387,7 @@ def deliveries_cmd(incident_id: IdArg, org: OrgOpt = None, json_out: JsonOpt = F
         return
     table("寄送紀錄 Deliveries", ["id", "收件人", "狀態", "次數", "寄出時間", "錯誤"],
           [[r["id"], r["recipient"], DELIVERY_STATUS_ZH[r["status"]], r["attempts"],
-            show_date(r["sent_at"], roc), r["error"]] for r in rows])
+            _when(iso(r["sent_at"]), roc), r["error"]] for r in rows])
 
 
 @app.command("settings")

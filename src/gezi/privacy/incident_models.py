@@ -14,6 +14,8 @@ from gezi.core.timeutil import now_utc
 
 INCIDENT_KINDS = ("pd_breach", "security")
 INCIDENT_STATUSES = ("open", "closed")
+INCIDENT_KIND_ZH = {"pd_breach": "個資事故", "security": "資安事件"}
+INCIDENT_STATUS_ZH = {"open": "處理中", "closed": "已結案"}
 EVENT_KINDS = ("investigation", "measure", "contact", "notice", "report", "update")
 EVENT_KIND_ZH = {"investigation": "調查", "measure": "因應措施", "contact": "聯繫",
                  "notice": "通知當事人", "report": "通報", "update": "資料更新"}
