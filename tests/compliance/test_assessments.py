@@ -143,6 +143,7 @@ def test_export_xlsx(cli, initialized, tmp_path):
     rows = list(wb["評鑑結果"].iter_rows(values_only=True))
     assert rows[0][5] == "評鑑結果"
     assert any(r[1] == first["id"] and r[5] == "部分符合" for r in rows[1:])
+    assert next(wb["構面分數"].iter_rows(values_only=True))[1] == "項目數"  # na items count here
     # regression: export and close had no --json; closing twice silently re-closed
     doc = cli("assess", "export", aid, "--xlsx", out, "--json").json
     assert doc["id"] == aid and doc["xlsx"] == str(out)

@@ -34,7 +34,7 @@ def export_assessment(view: dict[str, Any], path: Path, roc: bool = False) -> Pa
     if "risk_block" in s:
         rows.append(["風險區塊 risk block", s["risk_block"]["name"], s["risk_block"]["note"]])
     add_sheet(wb, "構面分數",
-              ["構面", "適用項目", "符合", "部分符合", "不符合", "不適用", "未評鑑", "分數(%)"],
+              ["構面", "項目數", "符合", "部分符合", "不符合", "不適用", "未評鑑", "分數(%)"],
               rows, widths=[24, 10, 8, 10, 8, 8, 8, 10])
     findings = [i for i in view["items"] if i["finding"]]
     add_sheet(wb, "缺失追蹤",
