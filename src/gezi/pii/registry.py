@@ -62,6 +62,7 @@ class RecognizerSpec(Dated):
     anchor: str | None = None
     anchor_window: tuple[int, int] = (48, 48)
     anchor_stretch: bool = True
+    digit_run: int | None = Field(default=None, ge=2)
     first_pattern_wins: bool = False
     requires: str | None = None
     mask_keep: tuple[int, int] = (1, 1)
@@ -183,6 +184,10 @@ class Registry:
     names: NameData
     entities: frozenset[str] = field(default_factory=frozenset)
     ascii_automaton: Any = None
+    # Runs of digits (single spaces or hyphens between them) as long as the shortest
+    # ``digit_run`` of any recognizer: found once per text, shared by those recognizers.
+    digit_runs: re.Pattern[str] | None = None
+    ascii_digit_runs: re.Pattern[str] | None = None
 
     _column_cache: dict[tuple[str, bool], frozenset[int]] = field(default_factory=dict)
 
@@ -308,9 +313,16 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
         given_name_chars=frozenset(names.given_name_chars) - frozenset(" \n"),
         pseudonym_surnames=tuple(dict.fromkeys(names.surnames.split())),
         pseudonym_given_chars=names.pseudonym_given_chars)
+    shortest = min((r.spec.digit_run for r in recognizers if r.spec.digit_run), default=None)
+    # The lookbehinds make a run start only at its first digit, not again at every digit
+    # inside it; they follow the first digit so the regex engine can skip to digits.
+    run = None if shortest is None else \
+        f"[0-9](?<![0-9].)(?<![0-9][- ].)(?:[- ]?[0-9]){{{shortest - 1},}}"
     return Registry(recognizers=recognizers, automaton=automaton, names=name_data,
                     entities=frozenset(r.entity for r in recognizers),
-                    ascii_automaton=ascii_automaton)
+                    ascii_automaton=ascii_automaton,
+                    digit_runs=compile_pattern(run) if run else None,
+                    ascii_digit_runs=compile_ascii(run) if run else None)
 
 
 @cache
