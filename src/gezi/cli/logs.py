@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
 from gezi.cli.common import JsonOpt, OrgOpt, console, err_console, print_json, settings, table
@@ -35,15 +36,31 @@ TzOpt = Annotated[str | None, typer.Option(
 SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "嚴重"}
 
 
-def _progress(paths: list[Path]):
-    """A Rich progress bar over input bytes (on stderr), for long inputs only."""
-    total = sum(p.stat().st_size for p in paths if p.is_file())
-    if total < 50 * 1024 * 1024:
+PROGRESS_MIN_BYTES = 16 * 1024 * 1024  # smaller inputs parse in about a second
+
+
+def _progress(paths: list[Path], out: Console = err_console):
+    """A Rich progress bar over input bytes on stderr, moving inside each file as it is read.
+
+    Shown only when stderr is a terminal (never in pipes, cron mail or captured output) and the
+    input is large; returns (bar, callback for `scan(progress=…)`) or (None, None).
+    """
+    sizes = [p.stat().st_size if p.is_file() else 0 for p in paths]  # in the order scanned
+    total = sum(sizes)
+    if not out.is_terminal or total < PROGRESS_MIN_BYTES:
         return None, None
     bar = Progress(TextColumn("[bold]解析 parsing"), BarColumn(), DownloadColumn(),
-                   TextColumn("{task.description}"), console=err_console, transient=True)
+                   TextColumn("{task.description}"), console=out, transient=True)
     task = bar.add_task("", total=total)
-    return bar, lambda path, size: bar.update(task, advance=size, description=path.name)
+    finished = [0]  # files read completely (a file may be given twice)
+
+    def tick(path: Path, share: float) -> None:
+        i = min(finished[0], len(sizes) - 1)
+        bar.update(task, completed=sum(sizes[:i]) + int(share * sizes[i]), description=path.name)
+        if share >= 1:
+            finished[0] += 1
+
+    return bar, tick
 
 
 def _findings(alerts, org_ref: str | None) -> dict:
@@ -79,7 +96,7 @@ def scan_cmd(
     """掃描日誌並執行所有偵測規則 Scan logs and run every detection rule."""
     from gezi.logwatch.scan import scan
 
-    bar, tick = (None, None) if json_out else _progress([*paths, *(auth or [])])
+    bar, tick = _progress([*paths, *(auth or [])])  # stderr only: --json keeps stdout
     if bar:
         bar.start()
     try:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -92,6 +95,7 @@ def _json_first(*paths: str) -> str:
 
 
 RID_SHIFT = 1 << 40  # global row id = file id * RID_SHIFT + row id in the file's lines table
+Progress = Callable[[Path, float], None]  # (file, fraction of it read so far)
 
 
 class Workspace:
@@ -116,7 +120,10 @@ class Workspace:
         self.con = duckdb.connect(config={"memory_limit": memory_limit,
                                           "temp_directory": str(self.tmp / "spill")})
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")  # stdout carries only the JSON
+        # DuckDB tracks each query's progress (bytes read by the CSV reader) for `progress`, but
+        # never prints it: stdout carries only the JSON.
+        self.con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        self.progress: Progress | None = None
         self.summary = ParseSummary()
         self.parsed: list[str] = []  # SELECTs of parsed rows (rid, file_id, fields, reason)
         self.line_tables: dict[int, str] = {}
@@ -154,23 +161,49 @@ class Workspace:
             self.summary.lines += count
             self.summary.skip(reason, count, sample)
 
+    @contextmanager
+    def _tracking(self, path: Path) -> Iterator[None]:
+        """Report the running query's progress through `self.progress` while it reads `path`."""
+        if self.progress is None:
+            yield
+            return
+        report, done = self.progress, threading.Event()
+
+        def poll() -> None:
+            last = 0.0
+            while not done.wait(0.25):
+                share = self.con.query_progress() / 100  # -1 while DuckDB cannot tell yet
+                if last < share < 1:
+                    last = share
+                    report(path, share)
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
     def _create(self, table: str, make_sql, path: Path, compression: str | None) -> None:
         """CREATE TABLE from the file; falls back to Python decompression on a damaged archive."""
         self.con.execute("DROP TABLE IF EXISTS rj; DROP TABLE IF EXISTS rs")
-        if compression in (None, "gzip", "zstd"):
-            try:
-                self.con.execute(f"CREATE TABLE {table} AS {make_sql(self._reader(path, compression))}")
-                self._count_rejects()
-                return
-            except duckdb.Error:
-                self.con.execute(f"DROP TABLE IF EXISTS {table}")
-                self.con.execute("DROP TABLE IF EXISTS rj; DROP TABLE IF EXISTS rs")
-        plain = decompress_to(path, compression or "gzip", self.tmp / f"{table}.log")
-        if plain.truncated:
-            self.summary.skip("truncated_archive", 1, f"{path.name}: archive ends early")
-        self.con.execute(f"CREATE TABLE {table} AS {make_sql(self._reader(plain.path, None))}")
-        self._count_rejects()
-        plain.path.unlink()
+        with self._tracking(path):
+            if compression in (None, "gzip", "zstd"):
+                try:
+                    self.con.execute(
+                        f"CREATE TABLE {table} AS {make_sql(self._reader(path, compression))}")
+                    self._count_rejects()
+                    return
+                except duckdb.Error:
+                    self.con.execute(f"DROP TABLE IF EXISTS {table}")
+                    self.con.execute("DROP TABLE IF EXISTS rj; DROP TABLE IF EXISTS rs")
+            plain = decompress_to(path, compression or "gzip", self.tmp / f"{table}.log")
+            if plain.truncated:
+                self.summary.skip("truncated_archive", 1, f"{path.name}: archive ends early")
+            self.con.execute(f"CREATE TABLE {table} AS {make_sql(self._reader(plain.path, None))}")
+            self._count_rejects()
+            plain.path.unlink()
 
     def add_file(self, path: Path, fmt: str = "auto", auth: bool = False) -> str:
         """Read and parse one file; returns the format used."""

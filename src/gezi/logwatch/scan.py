@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,7 @@ from gezi.logwatch.catalog import effective_rules, load_profile, rule_catalog
 from gezi.logwatch.engine import Alert, build_alerts, rule_rows
 from gezi.logwatch.geo import geo_data_info
 from gezi.logwatch.normalize import build_events
-from gezi.logwatch.parse import ParseSummary, Workspace
-
-Progress = Callable[[Path, int], None]
+from gezi.logwatch.parse import ParseSummary, Progress, Workspace
 
 
 @dataclass
@@ -52,15 +49,17 @@ def _iso(ms: int | None) -> str | None:
 
 def load_files(ws: Workspace, paths: list[Path], auth_paths: list[Path], fmt: str,
                progress: Progress | None = None) -> None:
-    """Parse access logs (in `fmt`) and auth-event files (always sniffed) into the workspace."""
-    for path in paths:
-        ws.add_file(path, fmt, auth=False)
+    """Parse access logs (in `fmt`) and auth-event files (always sniffed) into the workspace.
+
+    `progress(path, share)` hears how much of each file has been read (0 < share ≤ 1).
+    """
+    ws.progress = progress
+    for path, file_fmt, auth in [*((p, fmt, False) for p in paths),
+                                 *((p, "auto", True) for p in auth_paths)]:
+        ws.add_file(path, file_fmt, auth=auth)
         if progress:
-            progress(path, path.stat().st_size)
-    for path in auth_paths:
-        ws.add_file(path, "auto", auth=True)
-        if progress:
-            progress(path, path.stat().st_size)
+            progress(path, 1.0)
+    ws.progress = None
     if ws.summary.parsed == 0:
         reasons = ", ".join(f"{k} {v}" for k, v in ws.summary.by_reason.most_common(3))
         raise GeziError(f"沒有可解析的日誌行 nothing could be parsed ({ws.summary.lines} lines"
