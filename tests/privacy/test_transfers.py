@@ -185,3 +185,10 @@ def test_an_empty_inventory_filter_is_an_error_not_every_transfer(org_cli):
     r = org_cli("transfers", "list", "--inventory", " ", "--json")
     assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1
     assert len(org_cli("transfers", "list", "--inventory", " 會員資料 ", "--json").json["transfers"]) == 1
+
+
+def test_a_share_of_revenue_above_100_percent_is_refused(org_cli):
+    r = org_cli("transfers", "assess", "--regime", "ccpa", "--set", "selling_revenue_pct=150%", "--json")
+    assert r.code == 2 and r.out == "" and "selling_revenue_pct" in r.err
+    ok = org_cli("transfers", "assess", "--regime", "ccpa", "--set", "selling_revenue_pct=100%", "--json")
+    assert ok.code == 0 and ok.json["answers"] == {"selling_revenue_pct": 100.0}

@@ -67,6 +67,7 @@ class Threshold(Strict):
     value: float
     adjusted: list[Adjusted] = Field(default_factory=list)
     label: LText
+    max: float | None = None  # the largest meaningful answer (100 for a percentage)
 
     def value_on(self, day: dt.date) -> float:
         """The threshold in force on a day (the latest adjustment that started by then)."""
@@ -173,7 +174,7 @@ def questions(regime: str, day: dt.date | None = None) -> list[dict[str, Any]]:
         return ([{"id": pre.id, "kind": "bool", "group": "precondition", "question": pre.question.zh,
                   "en": pre.question.en}]
                 + [{"id": t.id, "kind": "number", "group": "threshold", "question": t.label.zh,
-                    "en": t.label.en, "op": t.op, "value": t.value_on(day or taipei_day(now_utc()))}
+                    "en": t.label.en, "op": t.op, "value": t.value_on(day or taipei_day(now_utc())), "max": t.max}
                    for t in v.thresholds])
     if regime == "cbpr":
         return [{"id": q.id, "kind": "bool", "group": "recipient", "question": q.question.zh,
@@ -189,7 +190,8 @@ _FALSE = {"n", "no", "false", "0", "否", "無"}
 
 def parse_answers(regime: str, pairs: dict[str, str], day: dt.date) -> dict[str, Any]:
     """Typed answers from KEY=VALUE text; unknown keys and malformed values are errors."""
-    kinds = {q["id"]: q["kind"] for q in questions(regime, day)}
+    qs = questions(regime, day)
+    kinds, limits = {q["id"]: q["kind"] for q in qs}, {q["id"]: q.get("max") for q in qs}
     out: dict[str, Any] = {}
     for key, raw in pairs.items():
         if key not in kinds:
@@ -209,6 +211,8 @@ def parse_answers(regime: str, pairs: dict[str, str], day: dt.date) -> dict[str,
                 raise GeziError(f"{key} 須為有限數字 must be a finite number, got {raw!r}")
             if number < 0:
                 raise GeziError(f"{key} 不可為負數 must not be negative")
+            if limits[key] is not None and number > limits[key]:
+                raise GeziError(f"{key} 不可大於 {limits[key]:g} must not exceed {limits[key]:g}, got {raw!r}")
             out[key] = number
     return out
 
