@@ -174,3 +174,21 @@ def test_audit_detects_an_emptied_trail(cli, initialized, db_url):
         conn.execute(sa.text("DELETE FROM audit_head"))
     r = cli("audit", "verify", "--json")
     assert r.code == 1 and not r.json["ok"] and "empty" in r.json["reason"]
+
+
+def test_init_with_a_file_as_data_dir_or_an_empty_variable(cli, tmp_path, monkeypatch):
+    """Regression: GEZI_DATA_DIR naming a file gave a traceback; GEZI_DATA_DIR= (empty) made the
+    current directory the data directory instead of ./gezi-data."""
+    monkeypatch.delenv("GEZI_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    plain = tmp_path / "not-a-dir"
+    plain.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("GEZI_DATA_DIR", str(plain))
+    r = cli("init")
+    assert r.code == 2 and "cannot create data directory" in r.err and "Traceback" not in r.err
+    monkeypatch.setenv("GEZI_DATA_DIR", "")
+    monkeypatch.setenv("GEZI_ACTOR", "")
+    ok = cli("init", "--json")
+    assert ok.code == 0, ok.err
+    assert ok.json["data_dir"] == str(tmp_path / "gezi-data")
+    assert not (tmp_path / "gezi.db").exists()

@@ -124,8 +124,12 @@ def init_db(settings: Settings) -> str:
     """
     from alembic import command
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings.evidence_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.evidence_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GeziError(f"無法建立資料目錄 cannot create data directory {settings.data_dir}: "
+                        f"{exc.strerror}") from None
     url = settings.db_url
     engine = engine_for(url)
     state = _inspect_state(engine)

@@ -11,7 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Where gezi keeps its data and which database holds the register."""
 
-    model_config = SettingsConfigDict(env_prefix="GEZI_", extra="ignore")
+    # An empty variable (GEZI_DATA_DIR= in a unit file) means "not set", not "the current directory".
+    model_config = SettingsConfigDict(env_prefix="GEZI_", extra="ignore", env_ignore_empty=True)
 
     data_dir: Path = Path("gezi-data")
     database_url: str | None = None
