@@ -210,6 +210,19 @@ def test_malformed_catalog_gives_one_line_naming_file_and_field(
     assert str(broken) in lines[0] and "items.3.frequency" in lines[0]
 
 
+def test_big5_catalog_file_is_a_one_line_error(fresh_env, cli, tmp_path, monkeypatch):
+    """Regression: a catalog not saved as UTF-8 gave a UnicodeDecodeError traceback."""
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "mine.yaml").write_bytes("id: 資安\n".encode("big5"))
+    monkeypatch.setenv("GEZI_CATALOG_DIR", str(own))
+    loader.clear_cache()
+    res = cli("catalog", "list", "--json")
+    assert res.code == 2 and res.out == ""
+    assert "mine.yaml" in res.err and "UTF-8" in res.err and len(res.err.strip().splitlines()) == 1
+    loader.clear_cache()
+
+
 def test_catalog_override_dir_replaces_shipped_values(fresh_env, cli, tmp_path, monkeypatch):
     """An organization changes the editorial scoring defaults as data, not code."""
     data = yaml.safe_load(

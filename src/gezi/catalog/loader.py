@@ -38,6 +38,8 @@ def read_yaml(path: Path) -> Any:
             return yaml.safe_load(fh)
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:  # e.g. a catalog saved as Big5 by a Windows editor
+        raise CatalogError(f"{path}: not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
