@@ -232,13 +232,15 @@ def go_duration(text: str) -> float:
 
 
 def crowdsec_version() -> str:
-    """`crowdsec -version`, first line."""
+    """The version `crowdsec -version` prints (its lines carry a timestamp prefix)."""
     try:
         res = subprocess.run(["crowdsec", "-version"], capture_output=True, text=True,
                              check=False)
-        return (res.stdout or res.stderr).splitlines()[0].strip()
-    except (OSError, IndexError):
+        text = res.stdout + res.stderr
+    except OSError:
         return "unknown"
+    m = re.search(r"version: (\S+)", text)
+    return m.group(1) if m else "unknown"
 
 
 def crowdsec_config(work: Path) -> Path:
