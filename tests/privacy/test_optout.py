@@ -251,3 +251,19 @@ def test_filter_copies_rows_whole_and_reports_physical_lines_and_refuses_malform
     r = org_cli("optout", "filter", str(huge), "--column", "手機", "--type", "phone", "--out", str(never), "--json")
     assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
     assert not never.exists()
+
+
+def test_a_lost_or_different_key_fails_loudly_instead_of_allowing_marketing(org_cli, monkeypatch):
+    assert org_cli("optout", "add", "--phone", "0912345678", "--channel", "all").code == 0
+    key_file = get_settings().data_dir / "secrets" / "identifier.key"
+    saved = key_file.read_text()
+    key_file.unlink()  # lost: the next command would silently make a new key
+    for args in (["optout", "check", "--phone", "0912345678", "--json"],
+                 ["optout", "add", "--phone", "0922333444", "--json"]):
+        r = org_cli(*args)
+        assert r.code == 2 and r.out == "" and "金鑰" in r.err and len(r.err.strip().splitlines()) == 1, args
+    monkeypatch.setenv("GEZI_IDENTIFIER_KEY", "ab" * 32)  # a second host with its own key
+    assert org_cli("optout", "check", "--phone", "0912345678", "--json").code == 2
+    monkeypatch.delenv("GEZI_IDENTIFIER_KEY")
+    key_file.write_text(saved)  # restored: the refusal is found again
+    assert org_cli("optout", "check", "--phone", "0912345678", "--json").json["allowed"] is False

@@ -78,7 +78,7 @@ def check(
     """可否行銷 May this person be sent marketing on a channel? (exit 0 either way)"""
     s = settings()
     with reg() as session:
-        doc = svc.check_optout(session, resolve_org(session, org), _identifiers(s, email, phone, member_id),
+        doc = svc.check_optout(session, s, resolve_org(session, org), _identifiers(s, email, phone, member_id),
                                channel)
     if json_out:
         print_json(doc)

@@ -150,6 +150,21 @@ def identify(settings: Settings, id_type: str, value: str) -> Identifier:
 
 # --- opt-outs --------------------------------------------------------------------------------
 
+def require_same_key(session: Session, settings: Settings, org: Organization) -> None:
+    """Refuse to work with a key other than the one the stored refusals were made with.
+
+    A lost key file is silently re-created on first use, and a second host may run with its own
+    key: either way every stored digest stops matching and `check` would answer "allowed" for
+    people who refused, against PDPA Art 20(2). Failing loudly is the only safe answer.
+    """
+    current = key_id(settings)
+    other = session.scalars(sa.select(MarketingOptOut.key_id).where(
+        MarketingOptOut.org_id == org.id, MarketingOptOut.key_id != current).distinct()).all()
+    if other:
+        raise GeziError(f"識別碼金鑰不符，無法比對既有拒絕行銷紀錄（紀錄金鑰 {', '.join(other)}，本機金鑰 {current}）；"
+                        f"請還原 {_key_file(settings)} 或設定 {KEY_ENV} identifier key mismatch")
+
+
 def _check_channel(channel: str) -> None:
     if channel not in OPTOUT_CHANNELS:
         raise GeziError(f"未知的管道 unknown channel {channel!r}; use {', '.join(OPTOUT_CHANNELS)}")
@@ -162,6 +177,7 @@ def add_optout(session: Session, settings: Settings, org: Organization, ident: I
     _check_channel(channel)
     if since is not None and as_utc(since) > now_utc() + dt.timedelta(minutes=5):
         raise GeziError(f"表示拒絕之時間在未來 --since is in the future: {iso(since)}")
+    require_same_key(session, settings, org)
     row = session.scalar(sa.select(MarketingOptOut).where(
         MarketingOptOut.org_id == org.id, MarketingOptOut.id_type == ident.id_type,
         MarketingOptOut.digest == ident.digest, MarketingOptOut.channel == channel))
@@ -175,13 +191,14 @@ def add_optout(session: Session, settings: Settings, org: Organization, ident: I
     return row, True
 
 
-def check_optout(session: Session, org: Organization, idents: list[Identifier],
+def check_optout(session: Session, settings: Settings, org: Organization, idents: list[Identifier],
                  channel: str) -> dict[str, Any]:
     """May this person be sent marketing on a channel? An 'all' refusal blocks every channel;
     asking about 'all' is blocked by a refusal on any channel."""
     _check_channel(channel)
     if not idents:
         raise GeziError("請至少提供一個識別碼 give --email, --phone or --member-id")
+    require_same_key(session, settings, org)
     q = sa.select(MarketingOptOut).where(
         MarketingOptOut.org_id == org.id,
         sa.or_(*[sa.and_(MarketingOptOut.id_type == i.id_type,
@@ -269,6 +286,7 @@ def filter_contacts(session: Session, settings: Settings, org: Organization, sou
         raise GeziError(f"未知的識別碼類型 unknown identifier type {id_type!r}; use {', '.join(IDENTIFIER_TYPES)}")
     if source.resolve() == dest.resolve():
         raise GeziError("--out 不可與輸入檔相同 must not overwrite the input file")
+    require_same_key(session, settings, org)
     refused = {r.digest for r in list_optouts(session, org, channel) if r.id_type == id_type}
     try:
         raw = source.read_bytes()
