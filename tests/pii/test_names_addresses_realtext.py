@@ -64,6 +64,7 @@ NOT_NAMES = [
     "金管會表示將加強檢查", "由主管機關負責", "和解金額為30萬元", "高雄市政府表示",
     "客服專員表示將於明天回覆", "經理人應負責", "黃金、白銀、石油", "曾經發生", "王品餐券已寄出",
     "當事人應於十日內陳述意見", "收款人帳號錯誤", "民眾詢問", "學生報名踴躍",
+    "美國加州與歐盟均可瀏覽網頁", "備註：請勿折疊", "高雄：晴時多雲",
 ]
 
 
@@ -104,6 +105,14 @@ def test_seed_documents_give_only_real_names(cli):
     ("外送員陳書瑋表示已送達", ["陳書瑋"]),
     ("剛才林冠宇打來確認時間", ["林冠宇"]),
     ("經手人 蘇志偉\u3000日期 2024/06/04", ["蘇志偉"]),
+    # a one-character given name stops before the cue after it, not one character later
+    ("店長江傑強調不會再發生", ["江傑"]),
+    ("蘇婷、曹傑兩位同仁負責本案", ["蘇婷", "曹傑"]),
+    ("感謝何彥均的協助", ["何彥均"]),
+    ("請聯絡呂妍希確認", ["呂妍希"]),
+    # a chat speaker label opening a line
+    ("陳采潔：我明天到", ["陳采潔"]),
+    ("[10:01] 林冠宇: 好的", ["林冠宇"]),
 ])
 def test_names_without_cue_words(text, names):
     assert spans(text, "PERSON_NAME") == [(text.index(n), text.index(n) + len(n), n) for n in names]

@@ -26,7 +26,7 @@ from pydantic import ConfigDict, Field
 from gezi.catalog.loader import load_yaml_model
 from gezi.catalog.schema import Dated, Source
 from gezi.pii.context import ContextIndex
-from gezi.pii.registry import NameData, Recognizer, _data_file
+from gezi.pii.registry import NameData, PlacesFile, Recognizer, _data_file
 
 SCORE_CUE_BEFORE = 0.85
 SCORE_CUE_AFTER = 0.8
@@ -41,6 +41,9 @@ _JIEBA_WINDOW = 6
 # A two-character given part this frequent in jieba's dictionary is a word, not a given name:
 # 發生 24052, 以上 24969, 美元 5382 — while 建國 (3083) and 文華 (1074) are common names.
 _COMMON_WORD_FREQ = 5000
+# A short run of Chinese characters opening a line (after an optional [time] stamp) and ending
+# in a colon: a speaker label in a chat log.
+_SPEAKER = re.compile(r"(?:^|(?<=\n))(?:\[[^\]\n]{1,30}\][ \t]*)?([\u4e00-\u9fff]{2,4})[ \t]*[：:]")
 
 
 class NameSignalsFile(Dated):
@@ -146,12 +149,25 @@ def _word_freq(word: str) -> int:
     return _jieba().dt.FREQ.get(_simplified(word), 0)
 
 
+@cache
+def _place_names(pii_dir: str | None) -> frozenset[str]:
+    """The 22 counties and cities of places.yaml without 縣/市, with 臺 and 台: 高雄, 台北, 新竹
+    start with a surname character and are never a person (高雄：晴時多雲)."""
+    del pii_dir  # the cache key, as in _signals
+    counties = load_yaml_model(_data_file("places.yaml"), PlacesFile).counties
+    stems = {c[:-1] if c[-1] in "縣市" else c for c in counties}
+    return frozenset(stems | {c.replace("臺", "台") for c in stems})
+
+
 def _implausible(text: str, start: int, end: int, sl: int, short_words: bool = True) -> bool:
     """Evidence against a weakly signalled candidate: a surname right after a digit is a unit
     (400萬元, 1,000萬以上), a two-character candidate that is a dictionary word is that word
     (高達, 方法; with ``short_words`` off only before a number: 黃偉、林立 lists two people, 高達2000
-    is an amount), and a given part that is a common word is that word (曾 + 發生)."""
+    is an amount), a county or city is a place (高雄), and a given part that is a common word is
+    that word (曾 + 發生)."""
     if start > 0 and (text[start - 1].isdigit() or text[start - 1] in ",，"):
+        return True
+    if text[start:end] in _place_names(os.environ.get("GEZI_PII_DIR")):
         return True
     if end - start == 2 and _word_freq(text[start:end]) and (short_words or text[end : end + 1].isdigit()):
         return True
@@ -205,22 +221,35 @@ _PATTERNS: dict[int, re.Pattern[str]] = {}
 
 
 def _common_given(text: str, span: tuple[int, int], data: NameData) -> bool:
-    """The given part of ``span`` looks like a given name: one common given-name character, or
-    two of which at least one is common (書豪, 菀蓁 is not: a list of common characters can
-    never be complete, but a name with none of them is rare)."""
+    """The given part of ``span`` looks like a given name: common given-name characters, or two
+    characters of which one is common (書豪, 妍希: a list of common characters can never be
+    complete) and the other does not make a word with its neighbour (歐盟均 is 歐盟 + 均,
+    曹傑兩位 is 曹傑 + 兩位)."""
     start, end = span
-    given = text[start + _surname_len(text, start, data) : end]
-    common = sum(ch in data.given_name_chars for ch in given)
-    return common == len(given) or (len(given) == 2 and common == 1)
+    sl = _surname_len(text, start, data)
+    given = text[start + sl : end]
+    first, last = given[0] in data.given_name_chars, given[-1] in data.given_name_chars
+    if first and last:
+        return True
+    if len(given) < 2:
+        return False
+    if first:
+        return not _word_freq(text[end - 1 : end + 1])
+    return last and not _word_freq(text[start : start + sl + 1])
 
 
 def _weak(text: str, span: tuple[int, int] | None, data: NameData) -> tuple[int, int] | None:
     """``span`` if it passes as a weakly signalled name: a plausible given name and no evidence
-    against it."""
-    if span is None or not _common_given(text, span, data):
+    against it. A two-character given name that fails is tried with one (江傑強調 → 江傑)."""
+    if span is None:
         return None
     start, end = span
-    return None if _implausible(text, start, end, _surname_len(text, start, data)) else span
+    sl = _surname_len(text, start, data)
+    if not _common_given(text, span, data):
+        if end - start - sl < 2:
+            return None
+        return _weak(text, (start, end - 1), data)
+    return None if _implausible(text, start, end, sl) else span
 
 
 def _list_item(text: str, span: tuple[int, int] | None, data: NameData,
@@ -258,7 +287,9 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
     found: dict[tuple[int, int], float] = {}
     signals = _signals(os.environ.get("GEZI_PII_DIR"))
     after = ctx.cues_after(rec.index)
-    stops = after.starts() if after else set()
+    weak_after = [m.start() for m in signals.weak_after.finditer(text)] if signals.weak_after else []
+    # A name stops before a cue after it: 王小明先生, 江傑強調 (not 江傑強).
+    stops = (after.starts() if after else set()) | set(weak_after)
 
     def add(span: tuple[int, int] | None, score: float) -> None:
         if span and found.get(span, 0) < score:
@@ -288,9 +319,14 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         add(_weak(text, name_at(text, end, data, stops), data), SCORE_WEAK_CUE)
     for start, _ in after.spans if after else ():
         add(name_before(text, start, data, stops), SCORE_CUE_AFTER)
-    if signals.weak_after:
-        for m in signals.weak_after.finditer(text):
-            add(_weak(text, name_before(text, m.start(), data, stops), data), SCORE_WEAK_AFTER)
+    for start in weak_after:
+        add(_weak(text, name_before(text, start, data, stops), data), SCORE_WEAK_AFTER)
+    for m in _SPEAKER.finditer(text):
+        # A speaker label opening a chat line: 陳采潔：我明天到, [10:01] 王小明: 好. Two
+        # characters are too often a place or a heading (高雄：晴, 備註：).
+        span = name_before(text, m.end(1), data, stops)
+        if span and span[0] == m.start(1) and span[1] - span[0] >= 3:
+            add(_weak(text, span, data), SCORE_WEAK_AFTER)
     if signals.doubles:
         for m in signals.doubles.finditer(text):
             span = name_at(text, m.start(), data, stops)
