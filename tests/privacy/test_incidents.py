@@ -107,6 +107,16 @@ def test_timeline_done_and_close(initialized, cli, session):
     late = cli("incidents", "done", iid, "TW-MODA-DE-A08-report", "--note", "已通報數位部",
                "--at", "2026-03-10T09:00", "--json")
     assert late.code == 0 and late.json["late"] is True
+    # regressions: a duty recorded twice overwrote the first record; a future or pre-detection
+    # completion time was accepted (a future one hides lateness)
+    again = cli("incidents", "done", iid, "TW-MODA-DE-A08-report", "--note", "改寫")
+    assert again.code == 2 and "already recorded" in again.err
+    report = next(o["id"] for o in doc["obligations"] if o["binding"] and o["id"] !=
+                  "TW-MODA-DE-A08-report")
+    for at, needle in (("2099-01-01T00:00", "in the future"), ("2026-03-01T00:00", "before")):
+        bad = cli("incidents", "done", iid, report, "--note", "x", "--at", at)
+        assert bad.code == 2 and needle in bad.err
+    assert cli("incidents", "timeline", iid, "--add", "x", "--at", "2099-01-01T00:00").code == 2
     for o in doc["obligations"]:
         if o["binding"] and o["id"] != "TW-MODA-DE-A08-report":
             r = cli("incidents", "done", iid, o["id"], "--note", "已完成", "--json")

@@ -188,6 +188,12 @@ def close_incident(session: Session, incident: Incident, actor: str, note: str) 
     session.flush()
 
 
+def _not_future(at: dt.datetime | None, option: str) -> None:
+    # a record of what was done cannot be dated later than now (it would also hide lateness)
+    if at is not None and as_utc(at) > now_utc() + dt.timedelta(minutes=5):
+        raise GeziError(f"{option} 不可晚於現在 the time is in the future")
+
+
 def add_event(session: Session, incident: Incident, kind: str, text: str, actor: str,
               at: dt.datetime | None = None) -> IncidentEvent:
     """Append a timeline entry (investigation, measure, contact, notice, report)."""
@@ -195,6 +201,7 @@ def add_event(session: Session, incident: Incident, kind: str, text: str, actor:
         raise GeziError(f"未知的紀錄類型 unknown timeline kind {kind!r}; use {', '.join(EVENT_KINDS)}")
     if not text.strip():
         raise GeziError("--add 內容不可空白 the timeline text must not be empty")
+    _not_future(at, "--at")
     event = IncidentEvent(kind=kind, text=text.strip(), actor=actor, at=at or now_utc())
     incident.events.append(event)
     session.flush()
@@ -208,6 +215,12 @@ def mark_done(session: Session, incident: Incident, clock_id: str, actor: str, n
     if duty is None:
         known = ", ".join(d.clock_id for d in incident.duties)
         raise GeziError(f"此事故無此義務 no duty {clock_id!r} on this incident; known: {known}")
+    if duty.done_at is not None:  # the first record is the evidence; it is not overwritten
+        raise GeziError(f"{clock_id} 已於 {iso(duty.done_at)} 登記完成 already recorded as done")
+    _not_future(at, "--at")
+    if at is not None and as_utc(at) < as_utc(incident.detected_at):
+        raise GeziError("--at 早於知悉時間 a duty cannot be met before the incident was known "
+                        f"({iso(incident.detected_at)})")
     duty.done_at, duty.done_note = at or now_utc(), note
     kind = duty.purpose if duty.purpose in ("notice", "report") else "measure"
     incident.events.append(IncidentEvent(kind=kind, text=f"完成 {clock_id}: {note}", actor=actor,
