@@ -157,3 +157,19 @@ def test_real_sshd_auth_log_finds_the_real_password_guessing():
     # the admins' own addresses log in with keys and passwords: never stuffing/unknown account
     for ip in ("85.245.107.41", "24.151.103.17"):
         assert ip not in by_cat["unknown_account"] | by_cat["credential_stuffing"]
+
+
+def test_ingest_archives_sshd_events_as_auth_on_the_given_year(tmp_path, cli, fresh_env):
+    path = tmp_path / "auth.log"
+    path.write_text(
+        "Dec 31 23:59:58 h sshd[1]: Failed password for root from 203.0.113.5 port 1 ssh2\n"
+        "Jan  1 00:00:02 h sshd[2]: Accepted publickey for bob from 192.0.2.1 port 2 ssh2: K\n"
+        "Jan  1 00:00:03 h CRON[3]: pam_unix(cron:session): session opened for user root\n")
+    r = cli("logs", "ingest", path, "--year", "2025", "--tz", "UTC", "--json")
+    assert r.code == 0, r.err
+    assert r.json["files"][0]["events"] == 2
+    # 23:59:58 UTC on 31 Dec is 1 Jan 07:59:58 in Taipei: both events land on 2026-01-01
+    days = sorted(p.parent.name for p in Path(r.json["archive"]).glob("source=auth/*/*.parquet"))
+    assert days == ["day=2026-01-01"]
+    bad = cli("logs", "ingest", path, "--tz", "Taipei", "--json")
+    assert bad.code == 2 and "unknown time zone" in bad.err

@@ -130,11 +130,11 @@ def scan_cmd(
 
 @app.command("ingest")
 def ingest_cmd(paths: PathsArg, auth: AuthOpt = None, fmt: FormatOpt = "auto",
-               json_out: JsonOpt = False) -> None:
+               year: YearOpt = None, tz: TzOpt = None, json_out: JsonOpt = False) -> None:
     """將日誌正規化存為 Parquet（依來源與日期分區）Store normalized events as Parquet."""
     from gezi.logwatch.store import ingest
 
-    doc = ingest(settings().data_dir, paths, auth or [], fmt)
+    doc = ingest(settings().data_dir, paths, auth or [], fmt, year=year, tz=tz or "Asia/Taipei")
     if json_out:
         print_json(doc)
         return

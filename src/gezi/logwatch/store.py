@@ -20,6 +20,7 @@ from gezi.core.timeutil import iso, now_utc
 from gezi.logwatch.catalog import retention
 from gezi.logwatch.normalize import TAIPEI_OFFSET_MS
 from gezi.logwatch.parse import Workspace
+from gezi.logwatch.syslog import zone
 
 MANIFEST_VERSION = 1
 CHUNK = 1 << 20
@@ -63,9 +64,13 @@ def _save_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str = "auto"
-           ) -> dict[str, Any]:
-    """Parse raw files and add their events to the archive; a file already ingested is skipped."""
+def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str = "auto",
+           year: int | None = None, tz: str = "Asia/Taipei") -> dict[str, Any]:
+    """Parse raw files and add their events to the archive; a file already ingested is skipped.
+
+    `year` and `tz` place syslog time stamps (see `gezi.logwatch.syslog`).
+    """
+    zone(tz)  # a bad zone is an error even when every file was ingested before
     manifest = load_manifest(data_dir)
     known = {f["sha256"] for f in manifest["files"]}
     report = []
@@ -76,7 +81,7 @@ def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str =
         if sha in known:
             report.append({"path": str(path), "sha256": sha, "status": "already_ingested"})
             continue
-        entry = _ingest_one(data_dir, path, sha, "auto" if is_auth else fmt, is_auth)
+        entry = _ingest_one(data_dir, path, sha, "auto" if is_auth else fmt, is_auth, year, tz)
         manifest["files"].append(entry)
         known.add(sha)
         report.append({"path": str(path), "sha256": sha, "status": "ingested",
@@ -85,8 +90,9 @@ def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str =
     return {"files": report, "archive": str(events_dir(data_dir))}
 
 
-def _ingest_one(data_dir: Path, path: Path, sha: str, fmt: str, is_auth: bool) -> dict[str, Any]:
-    with Workspace() as ws:
+def _ingest_one(data_dir: Path, path: Path, sha: str, fmt: str, is_auth: bool,
+                year: int | None, tz: str) -> dict[str, Any]:
+    with Workspace(year=year, tz=tz) as ws:
         used = ws.add_file(path, fmt, auth=is_auth)
         ws.con.execute(f"""CREATE TABLE out AS SELECT source, ts_ms, ip, method, target, status,
             bytes, ref, ua, vhost, account, event, result,
