@@ -274,3 +274,14 @@ def test_a_full_width_e_mail_contact_is_taken_as_an_e_mail(org_cli):
                 "--contact", "ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "--json")
     assert r.code == 0, r.err
     assert r.json["contact"] == "w***@example.com"
+
+
+def test_due_within_counts_taipei_days_so_a_deadline_at_day_end_is_included(session):
+    s = get_settings()
+    org = add_org(session, name="測試電商", ubn=UBN, industry="ecommerce")
+    req = svc.new_request(session, s, org, request_type="query", received_at=taipei(2026, 11, 1, 10, 0),
+                          subject="陳美麗", actor="t", now=taipei(2026, 11, 1, 10, 0))
+    assert as_utc(req.due_at) == as_utc(taipei(2026, 11, 16, 23, 59, 59))
+    morning = taipei(2026, 11, 13, 9, 0)  # 3 days and 15 hours before the deadline
+    assert [r.id for r in svc.list_requests(session, org, due_within=3, now=morning)] == [req.id]
+    assert svc.list_requests(session, org, due_within=2, now=morning) == []

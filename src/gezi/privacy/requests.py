@@ -336,7 +336,8 @@ def _store_record(session: Session, settings: Settings, org: Organization,
 def list_requests(session: Session, org: Organization, *, due_within: int | None = None,
                   include_closed: bool = False, now: dt.datetime | None = None,
                   subject_digest: str | None = None) -> list[DataSubjectRequest]:
-    """Requests by due moment; ``due_within`` keeps open ones due within N days (overdue too)."""
+    """Requests by due moment; ``due_within`` keeps open ones due by the end of the Taipei day N days
+    from today (overdue too)."""
     now = now or now_utc()
     q = sa.select(DataSubjectRequest).where(DataSubjectRequest.org_id == org.id)
     if not include_closed or due_within is not None:
@@ -344,7 +345,10 @@ def list_requests(session: Session, org: Organization, *, due_within: int | None
     if due_within is not None:
         if due_within < 0:
             raise GeziError("--due-within 不可為負數 must not be negative")
-        q = q.where(DataSubjectRequest.due_at <= as_utc(now) + dt.timedelta(days=due_within))
+        # Deadlines end at 23:59:59 Taipei, so "within 3 days" on Monday morning includes Thursday's.
+        last_day = taipei_day(now) + dt.timedelta(days=due_within)
+        horizon = dt.datetime.combine(last_day, dt.time(23, 59, 59), TAIPEI)
+        q = q.where(DataSubjectRequest.due_at <= as_utc(horizon))
     if subject_digest:
         q = q.where(DataSubjectRequest.subject_digest == subject_digest)
     return list(session.scalars(q.order_by(DataSubjectRequest.due_at, DataSubjectRequest.id)))
