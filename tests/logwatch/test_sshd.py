@@ -173,3 +173,17 @@ def test_ingest_archives_sshd_events_as_auth_on_the_given_year(tmp_path, cli, fr
     assert days == ["day=2026-01-01"]
     bad = cli("logs", "ingest", path, "--tz", "Taipei", "--json")
     assert bad.code == 2 and "unknown time zone" in bad.err
+
+
+def test_quiet_auth_log_is_not_an_error_but_garbage_is(tmp_path, cli, fresh_env):
+    quiet = tmp_path / "auth.log"
+    quiet.write_text(
+        "Mar  7 10:00:00 h sudo:   ubuntu : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/ls\n"
+        "Mar  7 10:00:01 h CRON[3]: pam_unix(cron:session): session closed for user root\n")
+    r = cli("logs", "scan", quiet, "--year", "2026", "--json")
+    assert r.code == 0, r.err
+    assert r.json["summary"]["by_reason"] == {"not_auth_event": 2} and r.json["alerts"] == []
+    junk = tmp_path / "junk.log"
+    junk.write_text("Mar  7 10:00:00 this is not syslog at all\n")
+    bad = cli("logs", "scan", junk, "--format", "sshd", "--json")
+    assert bad.code == 2 and "nothing could be parsed" in bad.err

@@ -3,7 +3,10 @@
 Lines are read by DuckDB's multi-threaded CSV reader as single-column rows (it decompresses gzip
 and zstd itself and reports undecodable or over-long lines), then split into fields with
 vectorized string functions instead of a per-line Python regex: on two cores this is several
-times faster than `re`. Only auth CSV files, which are small, are parsed line by line.
+times faster than `re`. Combined lines the fast split rejects (escaped quotes, odd requests) get
+a second pass with an RE2 regex, still inside DuckDB and only on those lines; sshd syslog files
+are classified the same way (`gezi.logwatch.syslog`). Only auth CSV files, which are small, are
+parsed line by line.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from gezi.logwatch.engine import Alert, build_alerts, rule_rows
 from gezi.logwatch.geo import geo_data_info
 from gezi.logwatch.normalize import build_events
 from gezi.logwatch.parse import ParseSummary, Progress, Workspace
+from gezi.logwatch.syslog import RECOGNIZED
 
 
 @dataclass
@@ -60,7 +61,8 @@ def load_files(ws: Workspace, paths: list[Path], auth_paths: list[Path], fmt: st
         if progress:
             progress(path, 1.0)
     ws.progress = None
-    if ws.summary.parsed == 0:
+    # A quiet server's auth.log may hold only sudo/CRON lines: read fine, nothing to report.
+    if ws.summary.parsed + sum(ws.summary.by_reason[r] for r in RECOGNIZED) == 0:
         reasons = ", ".join(f"{k} {v}" for k, v in ws.summary.by_reason.most_common(3))
         raise GeziError(f"沒有可解析的日誌行 nothing could be parsed ({ws.summary.lines} lines"
                         + (f"; {reasons}" if reasons else "") + ")")

@@ -50,6 +50,8 @@ _ATTEMPTS = [
 _DUPLICATE = r"^(pam_unix\(sshd:auth\)|PAM \d+ more authentication failure|PAM service\(sshd\) " \
              r"ignoring max retries|Disconnecting: Too many authentication failures|" \
              r"input_userauth_request: invalid user)"
+# Skip reasons of lines that were read correctly but are no (new) login attempt.
+RECOGNIZED = ("not_auth_event", "duplicate_auth_line")
 SAME_CONNECTION_MS = 600_000  # sshd's LoginGraceTime is 120 s by default; generous margin
 
 
