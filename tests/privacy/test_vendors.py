@@ -258,3 +258,17 @@ def test_reminder_edges_expiry_day_is_still_valid_and_the_horizon_day_is_include
     assert not any("bs10012" in r["detail"] for r in svc.reminders(session, org, today, within_days=29))
     next_day = svc.reminders(session, org, date(2026, 3, 1), within_days=0)
     assert {(r["kind"], r["overdue"]) for r in next_day if r["due"]} == {("review", True), ("certification", True)}
+
+
+def test_adding_the_deletion_proof_later_keeps_the_earlier_return_confirmation(org_cli, tmp_path):
+    org_cli("vendors", "add", "--name", "舊客服商", "--service", "客服（會員資料）")
+    assert org_cli("vendors", "terminate", "1", "--returned", "--on", "2026-10-31").code == 0
+    proof = tmp_path / "刪除證明.pdf"
+    proof.write_bytes(b"%PDF-1.4 deletion certificate")
+    r = org_cli("vendors", "terminate", "1", "--deleted", "--file", str(proof), "--json")
+    assert r.code == 0, r.err
+    assert r.json["termination"]["data_returned"] is True and r.json["termination"]["data_deleted"] is True
+    assert org_cli("vendors", "due", "--json").json["reminders"] == []
+    fresh = org_cli("vendors", "add", "--name", "新廠商", "--service", "s", "--json").json["id"]
+    first = org_cli("vendors", "terminate", str(fresh), "--on", "2026-11-01", "--json").json["termination"]
+    assert first["data_returned"] is False and first["data_deleted"] is False

@@ -229,10 +229,10 @@ def select(
 @app.command("terminate")
 def terminate(
     vendor: VendorArg,
-    returned: Annotated[bool, typer.Option("--returned/--not-returned",
-                                           help="已返還個資載體 Carriers returned.")] = False,
-    deleted: Annotated[bool, typer.Option("--deleted/--not-deleted",
-                                          help="受託者已刪除所存個資 Stored data deleted.")] = False,
+    returned: Annotated[bool | None, typer.Option(
+        "--returned/--not-returned", help="已返還個資載體 Carriers returned (unchanged when not given).")] = None,
+    deleted: Annotated[bool | None, typer.Option(
+        "--deleted/--not-deleted", help="受託者已刪除所存個資 Stored data deleted (unchanged when not given).")] = None,
     note: Annotated[str | None, typer.Option("--note")] = None,
     on: DateOpt = None,
     file: FileOpt = None,
@@ -251,7 +251,7 @@ def terminate(
         print_json(doc)
         return
     console.print(f"已終止委託 terminated {doc['name']} on {doc['termination']['on']}")
-    if not (returned and deleted):
+    if not (doc["termination"]["data_returned"] and doc["termination"]["data_deleted"]):
         console.print("提醒：尚未確認返還載體及刪除資料 return/deletion not confirmed — it stays on `vendors due`")
 
 

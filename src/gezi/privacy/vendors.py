@@ -264,17 +264,19 @@ def add_selection(session: Session, settings: Settings, org: Organization, vendo
 
 
 def terminate_vendor(session: Session, settings: Settings, org: Organization, vendor: Vendor, *,
-                     terminated_on: dt.date, returned: bool, deleted: bool, actor: str,
+                     terminated_on: dt.date, returned: bool | None, deleted: bool | None, actor: str,
                      note: str | None = None, file: Path | None = None) -> Vendor:
     """End the entrustment and record whether carriers were returned and stored data deleted
     (ER Art 8 I(6)); proof given with ``file`` is kept as deletion evidence. Running it again on a
     terminated vendor updates the confirmation (e.g. when the deletion proof arrives later) and
-    keeps the first termination day."""
+    keeps the first termination day; ``returned``/``deleted`` left as None keep the earlier answer
+    (no answer yet counts as not confirmed)."""
     _not_future(terminated_on, "終止")
     ev = _attach(session, settings, org, vendor, file, "deletion_destruction",
                  f"委託終止：返還及刪除證明 termination proof: {vendor.name}", actor, terminated_on)
     vendor.status, vendor.terminated_on = "terminated", vendor.terminated_on or terminated_on
-    vendor.data_returned, vendor.data_deleted = returned, deleted
+    vendor.data_returned = returned if returned is not None else bool(vendor.data_returned)
+    vendor.data_deleted = deleted if deleted is not None else bool(vendor.data_deleted)
     vendor.termination_note = note or vendor.termination_note
     vendor.termination_evidence_id = ev.id if ev else vendor.termination_evidence_id
     session.flush()
