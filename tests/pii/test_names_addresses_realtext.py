@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gezi.pii.analyzer import analyze_text
+from gezi.pii.analyzer import analyze_segments, analyze_text
 
 
 def values(text: str, entity: str) -> list[str]:
@@ -33,6 +33,14 @@ def test_address_with_spaces_or_road_and_section(address):
     text = f"請寄到{address}，謝謝"
     start = text.index(address)
     assert spans(text, "TW_ADDRESS") == [(start, start + len(address), address)]
+
+
+def test_address_forms_mixed_in_one_column():
+    """Cells of a column are analysed together (joined by line breaks): a full address in one
+    cell must not hide a road + section address in the next one."""
+    cells = ["苗栗縣 竹南鎮 光復路 177號 3樓", "忠孝東路四段 1號", "新北市板橋區文化路一段188巷3弄5號"]
+    found = [(i, hit[4]) for i, hit in analyze_segments(cells, {"TW_ADDRESS"}, column="地址")]
+    assert found == list(enumerate(cells))
 
 
 @pytest.mark.parametrize("text", [
