@@ -52,6 +52,7 @@ def test_sshd_messages_map_to_auth_events(tmp_path):
         f"{H.format(15)} sshd[107]: Failed none for invalid user x from 203.0.113.6 port 1 ssh2",
         "2026-03-07T10:00:16.123456+08:00 web1 sshd[108]: Failed password for bob from "
         "203.0.113.7 port 8000 ssh2",
+        "<38>Mar  7 10:00:17 web1 sshd[109]: Failed password for carol from 203.0.113.8 port 9 ssh2",
         "not a syslog line",
     ]
     rows, ws = _events(tmp_path, lines, year=2026)
@@ -66,9 +67,10 @@ def test_sshd_messages_map_to_auth_events(tmp_path):
             ("192.0.2.10", "deploy", "login", "success"),
             ("192.0.2.11", "alice", "login", "success"),
             ("203.0.113.7", "bob", "login", "failure"),
+            ("203.0.113.8", "carol", "login", "failure"),
         ]
         s = ws.summary
-        assert (s.lines, s.parsed) == (18, 8)
+        assert (s.lines, s.parsed) == (19, 9)
         assert dict(s.by_reason) == {"duplicate_auth_line": 5, "not_auth_event": 4,
                                      "unrecognized_format": 1}
         ts = ws.con.execute(f"SELECT min(ts_ms) FROM ({ws.parsed_union()})").fetchone()[0]
@@ -187,3 +189,17 @@ def test_quiet_auth_log_is_not_an_error_but_garbage_is(tmp_path, cli, fresh_env)
     junk.write_text("Mar  7 10:00:00 this is not syslog at all\n")
     bad = cli("logs", "scan", junk, "--format", "sshd", "--json")
     assert bad.code == 2 and "nothing could be parsed" in bad.err
+
+
+def test_sniffing_syslog_before_csv_and_after_a_cut_first_line():
+    from gezi.logwatch.sources import sniff
+
+    line = "Mar  7 10:00:00 h sshd[1]: Failed password for root from 1.2.3.4 port 1 ssh2"
+    assert sniff("ssword for root from 1.2.3.4 port 1 ssh2\n" + line + "\n", auth=True) == "sshd"
+    # commas in a syslog line do not make an --auth file CSV
+    assert sniff("Mar  7 10:00:00 h sudo: a, b, c\n", auth=True) == "sshd"
+    assert sniff("2026-03-02T10:00:00+0800 h sshd[1]: x\n", auth=False) == "sshd"
+    # near misses: gezi's CSV header and a combined line stay what they are
+    assert sniff("ts,ip,user,event,result\n", auth=True) == "auth-csv"
+    assert sniff('1.2.3.4 - - [07/Mar/2026:10:00:00 +0800] "GET / HTTP/1.1" 200 1 "-" "-"\n',
+                 auth=False) == "combined"

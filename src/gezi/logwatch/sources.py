@@ -105,7 +105,8 @@ def sniff(head: str, auth: bool) -> str:
     first = lines[0]
     if first.startswith("#") and any(ln.startswith("#Fields:") for ln in lines[:10]):
         return "iis"
-    if SYSLOG.match(first):
+    # a rotated file may begin with the tail of a cut line: any of the first lines will do
+    if any(SYSLOG.match(ln) for ln in lines[:5]):
         return "sshd"
     if first.startswith("{"):
         try:

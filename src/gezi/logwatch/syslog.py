@@ -30,8 +30,9 @@ from gezi.core.errors import GeziError
 from gezi.logwatch.sqltext import lit as _lit
 
 _MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
-_BSD = r"^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d)(?:\.\d+)? (\S+) ([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)$"
-_ISO = (r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (\S+) "
+# An optional <PRI> prefix: files written by some network syslog collectors keep it.
+_BSD = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d)(?:\.\d+)? (\S+) ([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)$"
+_ISO = (r"^(?:<\d{1,3}>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (\S+) "
         r"([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)$")
 SNIFF = re.compile(_BSD[:-len(r"(.*)$")] + "|" + _ISO[:-len(r"(.*)$")])
 # (kind, regex on the message, its group names, result). Group `a` holds 'invalid user ' or the
