@@ -67,6 +67,13 @@ def test_noncompliant_opens_finding_tracked_to_closure(cli, initialized, monkeyp
     done = cli("findings", "update", f["id"], "--status", "closed", "--resolution",
                "已訂定並公告", "--json").json
     assert done["status"] == "closed" and done["closed_at"]
+    # regression: after reopening, closing again went through on the old resolution
+    assert cli("findings", "update", f["id"], "--status", "open").code == 0
+    stale = cli("findings", "update", f["id"], "--status", "accepted")
+    assert stale.code == 2 and "--resolution" in stale.err
+    assert cli("findings", "update", f["id"], "--status", "closed", "--resolution", "  ").code == 2
+    assert cli("findings", "update", f["id"], "--status", "closed", "--resolution",
+               "已重新訂定").code == 0
     # Re-assessing the same item as partial reopens a finding; compliant closes it again.
     cli("assess", "set", aid, item, "--result", "partial")
     assert cli("findings", "list", "--status", "open", "--json").json["findings"]

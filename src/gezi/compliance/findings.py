@@ -82,8 +82,13 @@ def update_finding(session: Session, finding: Finding, *, owner: str | None = No
         raise GeziError(f"未知的狀態 unknown status {status!r}; use {', '.join(FINDING_STATUSES)}")
     if severity is not None and severity not in SEVERITIES:
         raise GeziError(f"未知的嚴重度 unknown severity {severity!r}")
-    if status in ("closed", "accepted") and not (resolution or finding.resolution):
+    # Each closure or acceptance states its own reason: a resolution left over from an earlier
+    # closure (before the finding was reopened) does not explain this one.
+    if status in ("closed", "accepted") and status != finding.status \
+            and not (resolution and resolution.strip()):
         raise GeziError("結案或風險接受須說明 --resolution is required to close or accept")
+    if resolution is not None and not resolution.strip():
+        raise GeziError("--resolution 不可空白 must not be empty")
     if owner is not None:
         finding.owner = owner
     if due_date is not None:
