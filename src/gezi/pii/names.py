@@ -322,10 +322,10 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
     for start in weak_after:
         add(_weak(text, name_before(text, start, data, stops), data), SCORE_WEAK_AFTER)
     for m in _SPEAKER.finditer(text):
-        # A speaker label opening a chat line: 陳采潔：我明天到, [10:01] 王小明: 好. Two
-        # characters are too often a place or a heading (高雄：晴, 備註：).
+        # A speaker label opening a chat line: 陳采潔：我明天到, [10:01] 王小明: 好, 胡佳：…
+        # (_weak keeps out places and words: 高雄：晴, 林口：, 方法：).
         span = name_before(text, m.end(1), data, stops)
-        if span and span[0] == m.start(1) and span[1] - span[0] >= 3:
+        if span and span[0] == m.start(1):
             add(_weak(text, span, data), SCORE_WEAK_AFTER)
     if signals.doubles:
         for m in signals.doubles.finditer(text):
