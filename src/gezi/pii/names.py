@@ -3,7 +3,8 @@
 Signals, strongest first: a table cell under a name column that is exactly a name; a cue word
 right before (姓名：, 收件人, 我是) or right after (先生, 小姐, 的電話) a surname + given name;
 weaker cues (送貨員, 請, 和 before; 表示, 負責, 回覆 after) with common given-name characters;
-a distinctive double surname (歐陽, 張簡); an item of a list (、, 和, 與) next to a name; without
+a chat speaker label (陳采潔：…); a distinctive double surname (歐陽, 張簡); an item of a list
+(、, 和, 與) next to a name; without
 any cue, a listed surname followed by common given-name characters that jieba's segmentation
 (dictionary + HMM for unknown words) cuts as a word of its own. jieba is one signal only: it cuts
 林淑芬 down to 淑芬, misses 張志豪 and its dictionary is Simplified, so it is consulted on the
