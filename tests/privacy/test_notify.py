@@ -237,3 +237,30 @@ def test_huge_nul_and_quoted_lines_are_counted_not_fatal(tmp_path):
     assert [(r.email, r.name) for r in parsed.recipients] == [
         ("ok@example.com", "王,小明"), ("last@example.com", None)]
     assert parsed.invalid == 3 and "longer than" in parsed.invalid_sample[0]
+
+
+def test_two_runs_at_once_send_once_and_both_see_everyone_sent(incident_id, smtp):
+    """Regression: a run that skipped people claimed by a concurrent run exited 1 ("not everyone
+    sent") although the other run had sent to them; the outcome is now read from the register."""
+    people = [mailer.Recipient(p, None) for p in PEOPLE]
+    config = mailer.SmtpConfig(host="127.0.0.1", port=smtp.port, sender="dpo@shop.example",
+                               rate=1000)
+    reports: list[mailer.SendReport] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        with session_scope(get_settings()) as session:
+            org = resolve_org(session, None)
+            incident = get_incident(session, org, int(incident_id))
+            barrier.wait()
+            reports.append(mailer.send_notices(session, org, incident, people, config, "tester"))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reports) == 2
+    assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+    assert sum(r.sent for r in reports) == len(PEOPLE)
+    assert all(r.all_sent for r in reports)

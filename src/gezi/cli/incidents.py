@@ -368,8 +368,7 @@ def notify(
                       f"{report.uncertain + report.held_uncertain}；無效列 invalid {people.invalid}")
         if report.stopped:
             console.print(f"已中止 stopped: {report.error} — 重新執行即續寄 re-run to resume")
-    done_all = report.sent + report.already_sent == report.recipients
-    if not done_all:
+    if not report.all_sent:
         raise typer.Exit(1)
 
 

@@ -154,6 +154,7 @@ class SendReport:
     held_uncertain: int = 0
     stopped: bool = False
     error: str | None = None
+    all_sent: bool = False  # everyone in the file is sent to (by this run or any other)
 
     def as_json(self) -> dict[str, Any]:
         """The report as the CLI prints it."""
@@ -231,6 +232,16 @@ def _connect(config: SmtpConfig) -> smtplib.SMTP:
 def _rows(session: Session, incident: Incident, people: list[Recipient]
           ) -> list[tuple[Recipient, NoticeDelivery]]:
     """One delivery row per person (created when new), committed before anything is sent."""
+    try:
+        return _create_rows(session, incident, people)
+    except sa.exc.IntegrityError:
+        # a run started at the same moment created some of the rows first: use those
+        session.rollback()
+        return _create_rows(session, incident, people)
+
+
+def _create_rows(session: Session, incident: Incident, people: list[Recipient]
+                 ) -> list[tuple[Recipient, NoticeDelivery]]:
     existing = {d.recipient_hash: d for d in session.scalars(
         sa.select(NoticeDelivery).where(NoticeDelivery.incident_id == incident.id))}
     out = []
@@ -327,6 +338,13 @@ def send_notices(session: Session, org: Organization, incident: Incident, people
              f"{report.uncertain + report.held_uncertain}"
              + (f"（中止 stopped: {report.error}）" if report.stopped else "")))
     session.commit()
+    # Counted from the register, not this run's tallies: a run going on at the same time may
+    # have sent to some of the people this run skipped as claimed.
+    hashes = [row.recipient_hash for _, row in rows]
+    sent = session.scalar(sa.select(sa.func.count()).select_from(NoticeDelivery).where(
+        NoticeDelivery.incident_id == incident.id, NoticeDelivery.status == "sent",
+        NoticeDelivery.recipient_hash.in_(hashes))) if hashes else 0
+    report.all_sent = sent == len(hashes)
     return report
 
 
