@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,9 @@ from gezi.core.db import session_scope
 from gezi.core.settings import Settings, get_settings
 from gezi.core.timeutil import iso
 
-console = Console(highlight=False, soft_wrap=False)
+# Piped output (a file, `less`, CI logs) gets a wide console so tables are not cut at 80 columns.
+_PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
+console = Console(highlight=False, soft_wrap=False, width=_PIPE_WIDTH)
 err_console = Console(stderr=True, highlight=False)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="輸出單一 JSON 文件 Print one JSON document.")]

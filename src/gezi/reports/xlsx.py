@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -54,9 +55,13 @@ def new_workbook() -> Workbook:
 
 def save(wb: Workbook, path: Path) -> Path:
     """Write a workbook, with a one-line error when the path is not writable."""
+    # Build the file in memory first: a failed write then leaves no half-closed zip behind
+    # (openpyxl's own writer prints a second traceback while cleaning up).
+    buffer = io.BytesIO()
+    wb.save(buffer)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
+        path.write_bytes(buffer.getvalue())
     except OSError as exc:
         raise GeziError(f"無法寫入 cannot write {path}: {exc.strerror}") from None
     return path
