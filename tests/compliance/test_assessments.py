@@ -133,6 +133,13 @@ def test_unknown_framework_and_item(cli, initialized):
     aid = cli("assess", "start", "--framework", "moda-pd-security-plan", "--json").json["id"]
     assert cli("assess", "set", aid, "ZZ-9", "--result", "compliant").code == 2
     assert cli("assess", "set", aid, _items(cli, aid)[0]["id"], "--result", "good").code == 2
+    # regressions: an empty period silently became the current year, a blank one was stored;
+    # listing evidence of a misspelt kind read as "no records"
+    for period in ("", "  "):
+        blank = cli("assess", "start", "--framework", "tw-pdpa-2023", "--period", period)
+        assert blank.code == 2 and "--period" in blank.err
+    bogus = cli("evidence", "list", "--kind", "backup_verificaton", "--json")
+    assert bogus.code == 2 and bogus.out == "" and "unknown evidence kind" in bogus.err
     # a framework that does not apply to the profile needs --force
     assert cli("assess", "start", "--framework", "twse-broker-infosec").code == 2
 

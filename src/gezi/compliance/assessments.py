@@ -30,7 +30,9 @@ def start_assessment(session: Session, org: Organization, framework_id: str,
     if not force and not framework_applies(fw, org.facts()):
         raise GeziError(f"框架 {framework_id} 不適用於此組織 does not apply to {org.name} "
                         f"(industry {org.industry}); use --force to assess anyway")
-    period = period or str(now_utc().astimezone(TAIPEI).year)
+    if period is not None and not period.strip():
+        raise GeziError("--period 不可空白 must not be empty (e.g. 2026 or 2026H1)")
+    period = period.strip() if period is not None else str(now_utc().astimezone(TAIPEI).year)
     dup = session.scalar(sa.select(Assessment).where(
         Assessment.org_id == org.id, Assessment.framework_id == framework_id,
         Assessment.period == period, Assessment.status == "open"))

@@ -125,6 +125,8 @@ def evidence_for(session: Session, target_type: str, target_ids: list[str]) -> d
 def list_evidence(session: Session, org_id: int, kind: str | None = None) -> list[Evidence]:
     """Evidence of an organization, newest first."""
     q = sa.select(Evidence).where(Evidence.org_id == org_id)
+    if kind is not None and kind not in evidence_kinds():  # a typo must not read as "no records"
+        raise GeziError(f"未知的證據類型 unknown evidence kind {kind!r}; see `gezi evidence kinds`")
     if kind:
         q = q.where(Evidence.kind == kind)
     return list(session.scalars(q.order_by(Evidence.id.desc())))
