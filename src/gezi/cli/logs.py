@@ -11,13 +11,15 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
 from gezi.cli.common import JsonOpt, OrgOpt, console, err_console, print_json, settings, table
 from gezi.core.db import register_exists, session_scope
+from gezi.core.errors import GeziError
 from gezi.core.timeutil import now_utc, parse_date
 from gezi.logwatch.sources import FORMATS
 
 app = typer.Typer(help="日誌監控 Log monitoring: credential stuffing, bots, probing, back-end "
                   "break-ins; archive, retention and daily review.", no_args_is_help=True)
 
-PathsArg = Annotated[list[Path], typer.Argument(help="日誌檔 Log files (plain, .gz, .bz2, .zst).")]
+PathsArg = Annotated[list[Path] | None, typer.Argument(
+    help="日誌檔 Log files (plain, .gz, .bz2, .zst); may be omitted when --auth is given.")]
 AuthOpt = Annotated[list[Path] | None, typer.Option(
     "--auth", help="應用程式登入事件檔 Auth-event file (JSON lines or CSV: ts, ip, user, event, "
     "result); repeatable.")]
@@ -80,9 +82,16 @@ def _findings(alerts, org_ref: str | None) -> dict:
         return {"written": True, "org_id": org.id, **counts}
 
 
+def _need_input(paths: list[Path] | None, auth: list[Path] | None) -> list[Path]:
+    """Log paths, or a one-line error when neither logs nor --auth files were given."""
+    if not paths and not auth:
+        raise GeziError("請指定日誌檔或 --auth 登入事件檔 give log files and/or --auth files")
+    return paths or []
+
+
 @app.command("scan")
 def scan_cmd(
-    paths: PathsArg,
+    paths: PathsArg = None,
     auth: AuthOpt = None,
     profile: ProfileOpt = None,
     fmt: FormatOpt = "auto",
@@ -96,6 +105,7 @@ def scan_cmd(
     """掃描日誌並執行所有偵測規則 Scan logs and run every detection rule."""
     from gezi.logwatch.scan import scan
 
+    paths = _need_input(paths, auth)
     bar, tick = _progress([*paths, *(auth or [])])  # stderr only: --json keeps stdout
     if bar:
         bar.start()
@@ -129,11 +139,12 @@ def scan_cmd(
 
 
 @app.command("ingest")
-def ingest_cmd(paths: PathsArg, auth: AuthOpt = None, fmt: FormatOpt = "auto",
+def ingest_cmd(paths: PathsArg = None, auth: AuthOpt = None, fmt: FormatOpt = "auto",
                year: YearOpt = None, tz: TzOpt = None, json_out: JsonOpt = False) -> None:
     """將日誌正規化存為 Parquet（依來源與日期分區）Store normalized events as Parquet."""
     from gezi.logwatch.store import ingest
 
+    paths = _need_input(paths, auth)
     doc = ingest(settings().data_dir, paths, auth or [], fmt, year=year, tz=tz or "Asia/Taipei")
     if json_out:
         print_json(doc)

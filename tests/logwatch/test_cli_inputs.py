@@ -1,0 +1,20 @@
+"""`gezi logs scan` inputs: auth files alone are enough; no input at all is a one-line error."""
+
+import json
+
+
+def test_auth_file_alone_is_scanned(cli, fresh_env, tmp_path):
+    auth = tmp_path / "auth.jsonl"
+    lines = [{"ts": f"2026-11-20T10:00:0{n}+08:00", "ip": "203.0.113.9", "user": "alice",
+              "event": "login", "result": "failure"} for n in range(4)]
+    auth.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    r = cli("logs", "scan", "--auth", auth, "--json")
+    assert r.code == 0, r.err
+    assert r.json["summary"]["parsed"] == 4
+    assert "brute_force" in {a["category"] for a in r.json["alerts"]}
+
+
+def test_no_input_is_a_one_line_error(cli, fresh_env):
+    for sub in ("scan", "ingest"):
+        r = cli("logs", sub)
+        assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "--auth" in r.err
