@@ -248,9 +248,15 @@ def test_due_lists_overdue_and_upcoming_binding_duties(initialized, cli):
     assert upcoming[(fresh["id"], "TW-MODA-DE-A08-report")]["overdue"] is False
     r = cli("incidents", "due", "--record-findings", "--json")
     assert r.json["findings_created"] == 1
+    audit_len = cli("audit", "verify", "--json").json["entries"]
     assert cli("incidents", "due", "--record-findings", "--json").json["findings_created"] == 0
+    # regressions: a re-run rewrote the open finding each time (audit noise from a cron job);
+    # the finding had no 改善期限, so `findings list --overdue` never showed it
+    assert cli("audit", "verify", "--json").json["entries"] == audit_len
     findings = cli("findings", "list", "--source", "incidents", "--json")
     assert findings.code == 0 and "TW-MODA-DE-A08-report" in findings.out
+    overdue = cli("findings", "list", "--overdue", "--json").json["findings"]
+    assert [f["due_date"] for f in overdue if f["source"] == "incidents"] == ["2026-03-09"]
     cli("incidents", "done", str(old["id"]), "TW-MODA-DE-A08-report", "--note", "補通報")
     r = cli("incidents", "due", "--json")
     assert (old["id"], "TW-MODA-DE-A08-report") not in {

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gezi.compliance.findings import upsert_finding
+from gezi.compliance.models import Finding
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import TAIPEI, as_utc, iso, now_utc
 from gezi.org.models import Organization
@@ -250,13 +251,20 @@ def record_overdue(session: Session, org: Organization, duties: list[IncidentDut
     for duty in duties:
         if as_utc(duty.due) >= now:
             continue
+        fingerprint = f"incident:{duty.incident_id}:{duty.clock_id}"
+        existing = session.scalar(sa.select(Finding).where(Finding.org_id == org.id,
+                                                           Finding.fingerprint == fingerprint))
+        if existing is not None and existing.status in ("open", "in_progress"):
+            continue  # already tracked: a cron job re-running this must not rewrite it each time
+        # 改善期限 is the legal deadline itself, so `findings list --overdue` shows it; set only
+        # when the finding is created, a date the officer set later is kept.
+        due_date = {"due_date": as_utc(duty.due).astimezone(TAIPEI).date()} if existing is None else {}
         _, new = upsert_finding(
-            session, org_id=org.id, source="incidents",
-            fingerprint=f"incident:{duty.incident_id}:{duty.clock_id}",
+            session, org_id=org.id, source="incidents", fingerprint=fingerprint,
             title=f"事故 #{duty.incident_id} 逾期未完成法定義務 overdue duty {duty.clock_id}",
             severity="high", seen_at=now,
             detail={"incident_id": duty.incident_id, "clock_id": duty.clock_id,
-                    "due": iso(duty.due), "source": duty.source})
+                    "due": iso(duty.due), "source": duty.source}, **due_date)
         created += new
     return created
 
