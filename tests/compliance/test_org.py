@@ -65,3 +65,19 @@ def test_org_reference_precedence_and_full_width_ubn(cli, initialized):
     assert cli("org", "show", "--org", str(second.json["id"]), "--json").json["ubn"] == "04595252"
     assert cli("org", "show", "--org", "０４５９５２５７", "--json").json["id"] == named_one["id"]
     assert cli("org", "show", "--org", "22099131", "--json").json["id"] == first["id"]
+
+
+def test_update_profile_changes_applicability_and_is_audited(cli, initialized):
+    cli("org", "add", "--name", "小店", "--ubn", "04595252", "--industry", "ecommerce",
+        "--capital", "1000000", "--records", "1000")
+    before = {f["id"]: f["items"] for f in cli("org", "show", "--json").json["frameworks"]}
+    r = cli("org", "update", "--records", "80000", "--json")
+    assert r.code == 0, r.err
+    after = {f["id"]: f["items"] for f in r.json["frameworks"]}
+    # MODA rule Art 18: ≥ 5,000 records brings the 12-month review items in
+    assert after["moda-pd-security-plan"] > before["moda-pd-security-plan"]
+    assert r.json["records"] == 80000 and r.json["capital"] == 1000000  # untouched field kept
+    assert cli("org", "update", "--broker-tier", "2").code == 2  # not a broker
+    assert cli("org", "update", "--name", "  ").code == 2
+    log = cli("audit", "log", "--json").json["entries"]
+    assert any(e["table"] == "organizations" and e["action"] == "update" for e in log)

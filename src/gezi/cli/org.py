@@ -12,7 +12,7 @@ from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, table
 from gezi.cli.common import register as reg
 from gezi.core.timeutil import show_date
 from gezi.org.models import Organization
-from gezi.org.service import add_org, list_orgs, resolve_org
+from gezi.org.service import add_org, list_orgs, resolve_org, update_org
 
 app = typer.Typer(help="組織基本資料 Organization profiles.", no_args_is_help=True)
 
@@ -56,6 +56,31 @@ def add(
         print_json(doc)
     else:
         console.print(f"已新增組織 added organization #{doc['id']} {doc['name']} ({doc['ubn']})")
+
+
+@app.command("update")
+def update(
+    org: OrgOpt = None,
+    name: Annotated[str | None, typer.Option("--name", help="組織名稱 Organization name.")] = None,
+    industry: Annotated[str | None, typer.Option(
+        "--industry", help="ecommerce | broker | listed | government | other")] = None,
+    capital: Annotated[int | None, typer.Option(help="實收資本額 Paid-in capital, NT$.")] = None,
+    records: Annotated[int | None, typer.Option(help="保有個資筆數 Personal-data records.")] = None,
+    broker_tier: Annotated[int | None, typer.Option(help="證券商級別 Broker tier 1|2|3.")] = None,
+    e_trading_share: Annotated[float | None, typer.Option(
+        help="電子交易比重 E-trading share, percent.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """更新組織基本資料 Update a profile (e.g. records or e-trading share change the applicable items)."""
+    with reg() as session:
+        o = update_org(session, resolve_org(session, org), name=name, industry=industry,
+                       capital=capital, records=records, broker_tier=broker_tier,
+                       e_trading_share=e_trading_share)
+        doc = org_dict(o)
+    if json_out:
+        print_json(doc)
+    else:
+        console.print(f"已更新組織 updated organization #{doc['id']} {doc['name']} ({doc['ubn']})")
 
 
 @app.command("list")

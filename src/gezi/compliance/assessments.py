@@ -114,7 +114,8 @@ def _sync_finding(session: Session, a: Assessment, fw: Framework, item: Item, ro
         upsert_finding(
             session, org_id=a.org_id, source="assessment", fingerprint=fp,
             title=f"{fw.name.zh} {item.id} {item.name.zh}：{RESULT_ZH[row.result]}",
-            severity=SEVERITY_FOR[row.result],
+            # A severity the owner changed with `findings update` survives re-assessment.
+            severity=existing.severity if existing is not None else SEVERITY_FOR[row.result],
             detail={"result": row.result, "note": row.note, "requirement": item.requirement.zh,
                     "source": item.source.citation},
             **fields)

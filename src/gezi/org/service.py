@@ -49,6 +49,29 @@ def add_org(session: Session, *, name: str, ubn: str, industry: str,
     return org
 
 
+def update_org(session: Session, org: Organization, *, name: str | None = None,
+               industry: str | None = None, capital: int | None = None,
+               records: int | None = None, broker_tier: int | None = None,
+               e_trading_share: float | None = None) -> Organization:
+    """Change profile fields (the 統一編號 is the identity and stays); options not given keep."""
+    new = {"name": org.name if name is None else name.strip(),
+           "industry": industry or org.industry,
+           "capital": org.capital if capital is None else capital,
+           "records": org.records if records is None else records,
+           "broker_tier": org.broker_tier if broker_tier is None else broker_tier,
+           "e_trading_share": org.e_trading_share if e_trading_share is None else e_trading_share}
+    if new["industry"] != "broker" and broker_tier is None:
+        new["broker_tier"] = None  # leaving the broker industry drops the old tier
+    validate_profile(new["industry"], org.ubn, new["broker_tier"], new["e_trading_share"],
+                     new["capital"], new["records"])
+    if not new["name"]:
+        raise GeziError("--name 不可空白 must not be empty")
+    for key, value in new.items():
+        setattr(org, key, value)
+    session.flush()
+    return org
+
+
 def list_orgs(session: Session) -> list[Organization]:
     """All organizations, oldest first."""
     return list(session.scalars(sa.select(Organization).order_by(Organization.id)))
