@@ -260,6 +260,7 @@ def first_marketing_channel(org: Organization) -> dict[str, Any] | None:
 # --- batch suppression -----------------------------------------------------------------------
 
 SAMPLE_SIZE = 5
+MAX_CSV_FIELD = 128 * 1024  # Python csv's default limit: a contact list has no longer field
 
 
 def _decode(raw: bytes, encoding: str, source: Path) -> tuple[str, str]:
@@ -315,6 +316,11 @@ def filter_contacts(session: Session, settings: Settings, org: Organization, sou
             line, start = reader.line_num + 1, line
             if not row:
                 continue
+            if any(len(field) > MAX_CSV_FIELD for field in row):
+                # Checked here, not left to csv's process-wide field_size_limit (other modules
+                # raise it), so the answer does not depend on what ran before in the process.
+                raise GeziError(f"CSV 欄位過長 field longer than {MAX_CSV_FIELD} characters in "
+                                f"{source.name} line {start}")
             counts["rows"] += 1
             value = row[index] if index < len(row) else ""
             try:
