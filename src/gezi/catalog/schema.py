@@ -72,14 +72,20 @@ class Dated(Strict):
 
     def in_force_on(self, day: dt.date, default: Status = "in_force") -> bool:
         """Whether this entry binds on a given day (status in force and inside its dates)."""
-        status = self.status or default
-        if status == "repealed" or status == "draft":
-            return False
-        if status == "promulgated_not_effective" and self.effective_from is None:
-            return False  # waits for the Executive Yuan to set the date
-        if self.effective_from and day < self.effective_from:
-            return False
-        return not (self.effective_to and day > self.effective_to)
+        return binds_on(self.status or default, self.effective_from, self.effective_to, day)
+
+
+def binds_on(status: Status, start: dt.date | None, end: dt.date | None, day: dt.date) -> bool:
+    """Whether a text with this status and these dates binds on a day.
+
+    Drafts and repealed texts never bind; a promulgated text binds only once an effective date is
+    set (the one-line data change when the Executive Yuan fixes it).
+    """
+    if status in ("draft", "repealed"):
+        return False
+    if status == "promulgated_not_effective" and start is None:
+        return False
+    return not ((start and day < start) or (end and day > end))
 
 
 # A condition on the organization profile: {fact: [allowed values]} or

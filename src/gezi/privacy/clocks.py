@@ -30,7 +30,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from gezi.catalog.applicability import matches
 from gezi.catalog.loader import DATA_DIR, CatalogError, load_yaml_model
-from gezi.catalog.schema import Condition, Dated, LText, Source, Status, Strict
+from gezi.catalog.schema import Condition, Dated, LText, Source, Status, Strict, binds_on
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import TAIPEI, as_utc, iso
 
@@ -136,16 +136,6 @@ class Deadline:
     clock_id: str
 
 
-def _binds(status: Status, start: date | None, end: date | None, day: date) -> bool:
-    """Whether an entry binds on a day. A promulgated text without an effective date never does;
-    setting ``effective_from`` is the one-line change that makes it bind from that day."""
-    if status in ("draft", "repealed"):
-        return False
-    if status == "promulgated_not_effective" and start is None:
-        return False
-    return not ((start and day < start) or (end and day > end))
-
-
 def _extra_dir() -> Path | None:
     extra = os.environ.get("GEZI_CATALOG_DIR")
     if not extra:
@@ -199,7 +189,7 @@ def standing_on(r: Rule, day: date) -> Literal["binding", "superseded", "advisor
     c, inst = r.clock, r.instrument
     if c.superseded_by and binding_on(rule(c.superseded_by), day):
         return "superseded"
-    if _binds(r.status, c.effective_from or inst.effective_from,
+    if binds_on(r.status, c.effective_from or inst.effective_from,
               c.effective_to or inst.effective_to, day):
         return "binding"
     return "advisory"
