@@ -7,8 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gezi.core.db import Base
-from gezi.core.timeutil import now_utc
+from gezi.core.db import Base, timestamp
 
 RESULTS = ("compliant", "partial", "noncompliant", "na")
 RESULT_ZH = {"compliant": "符合", "partial": "部分符合", "noncompliant": "不符合", "na": "不適用"}
@@ -20,10 +19,6 @@ SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "重大
 # Where findings come from (the `source` each module passes to upsert_finding), for listings.
 FINDING_SOURCE_ZH = {"assessment": "評鑑", "logwatch": "日誌監控", "pii": "個資盤點",
                      "requests": "當事人權利行使", "vendors": "委外監督", "incidents": "個資事故"}
-
-
-def _ts() -> Mapped[dt.datetime]:
-    return mapped_column(sa.DateTime(timezone=True), default=now_utc)
 
 
 class Assessment(Base):
@@ -38,7 +33,7 @@ class Assessment(Base):
     period: Mapped[str] = mapped_column(sa.String(40))
     title: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     status: Mapped[str] = mapped_column(sa.String(20), default="open")
-    started_at: Mapped[dt.datetime] = _ts()
+    started_at: Mapped[dt.datetime] = timestamp()
     closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True),
                                                           nullable=True)
 
@@ -58,7 +53,7 @@ class Result(Base):
     result: Mapped[str] = mapped_column(sa.String(20))
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     assessed_by: Mapped[str] = mapped_column(sa.String(200))
-    assessed_at: Mapped[dt.datetime] = _ts()
+    assessed_at: Mapped[dt.datetime] = timestamp()
 
     assessment: Mapped[Assessment] = relationship(back_populates="results")
 
@@ -85,8 +80,8 @@ class Finding(Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="open")
     resolution: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     occurrences: Mapped[int] = mapped_column(sa.Integer, default=1)
-    created_at: Mapped[dt.datetime] = _ts()
-    last_seen: Mapped[dt.datetime] = _ts()
+    created_at: Mapped[dt.datetime] = timestamp()
+    last_seen: Mapped[dt.datetime] = timestamp()
     closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True),
                                                           nullable=True)
 
@@ -104,7 +99,7 @@ class Control(Base):
     description: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     frequency: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
     owner: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
-    created_at: Mapped[dt.datetime] = _ts()
+    created_at: Mapped[dt.datetime] = timestamp()
 
     links: Mapped[list[ControlLink]] = relationship(back_populates="control",
                                                     cascade="all, delete-orphan")
@@ -140,7 +135,7 @@ class Evidence(Base):
     effective_date: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     expiry_date: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     added_by: Mapped[str] = mapped_column(sa.String(200))
-    added_at: Mapped[dt.datetime] = _ts()
+    added_at: Mapped[dt.datetime] = timestamp()
 
 
 class EvidenceLink(Base):

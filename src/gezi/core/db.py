@@ -36,6 +36,15 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
 
 
+def timestamp(nullable: bool = False) -> Mapped:
+    """A timezone-aware datetime column; required ones default to now (UTC)."""
+    if nullable:
+        return mapped_column(sa.DateTime(timezone=True), nullable=True)
+    from gezi.core.timeutil import now_utc
+
+    return mapped_column(sa.DateTime(timezone=True), default=now_utc)
+
+
 class GeziMeta(Base):
     """Marks a database as gezi's register (key 'app')."""
 

@@ -13,21 +13,12 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gezi.core.db import Base
-from gezi.core.timeutil import now_utc
+from gezi.core.db import Base, timestamp
 
 # "manual": a file no scanner reaches (paper forms, a SaaS back office), entered by a person.
 LOCATION_KINDS = ("file", "directory", "db_table", "manual")
 LOCATION_KIND_ZH = {"file": "檔案", "directory": "目錄", "db_table": "資料庫資料表",
                     "manual": "人工登錄（紙本或外部系統）"}
-
-
-def _ts() -> Mapped[dt.datetime]:
-    return mapped_column(sa.DateTime(timezone=True), default=now_utc)
-
-
-def _opt_ts() -> Mapped[dt.datetime | None]:
-    return mapped_column(sa.DateTime(timezone=True), nullable=True)
 
 
 class PdFile(Base):
@@ -55,10 +46,10 @@ class PdFile(Base):
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     records: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)  # 筆數
     files_scanned: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
-    first_seen: Mapped[dt.datetime | None] = _opt_ts()  # first scan that found PII here
-    last_seen: Mapped[dt.datetime | None] = _opt_ts()  # last scan that found PII here
-    last_scanned_at: Mapped[dt.datetime | None] = _opt_ts()  # 最後盤點日
-    created_at: Mapped[dt.datetime] = _ts()
+    first_seen: Mapped[dt.datetime | None] = timestamp(nullable=True)  # first scan that found PII here
+    last_seen: Mapped[dt.datetime | None] = timestamp(nullable=True)  # last scan that found PII here
+    last_scanned_at: Mapped[dt.datetime | None] = timestamp(nullable=True)  # 最後盤點日
+    created_at: Mapped[dt.datetime] = timestamp()
 
     entities: Mapped[list[PdFileEntity]] = relationship(
         back_populates="pd_file", cascade="all, delete-orphan", order_by="PdFileEntity.entity")
@@ -76,7 +67,7 @@ class PdFileEntity(Base):
     category: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
     count: Mapped[int] = mapped_column(sa.Integer, default=0)  # in the latest scan
     samples: Mapped[list] = mapped_column(sa.JSON, default=list)  # masked values only
-    first_seen: Mapped[dt.datetime] = _ts()
-    last_seen: Mapped[dt.datetime] = _ts()
+    first_seen: Mapped[dt.datetime] = timestamp()
+    last_seen: Mapped[dt.datetime] = timestamp()
 
     pd_file: Mapped[PdFile] = relationship(back_populates="entities")

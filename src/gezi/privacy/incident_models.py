@@ -9,8 +9,7 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gezi.core.db import Base
-from gezi.core.timeutil import now_utc
+from gezi.core.db import Base, timestamp
 
 INCIDENT_KINDS = ("pd_breach", "security")
 INCIDENT_STATUSES = ("open", "closed")
@@ -23,12 +22,6 @@ EVENT_KIND_ZH = {"investigation": "調查", "measure": "因應措施", "contact"
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "uncertain")
 DELIVERY_STATUS_ZH = {"pending": "待寄送", "sending": "寄送中", "sent": "已寄送",
                       "failed": "寄送失敗", "uncertain": "結果不明"}
-
-
-def _ts(nullable: bool = False) -> Mapped:
-    if nullable:
-        return mapped_column(sa.DateTime(timezone=True), nullable=True)
-    return mapped_column(sa.DateTime(timezone=True), default=now_utc)
 
 
 class Incident(Base):
@@ -57,8 +50,8 @@ class Incident(Base):
     # Per-incident salt of the recipient hashes: equal within an incident (no double send on
     # re-run), not linkable across incidents.
     recipient_salt: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[dt.datetime] = _ts()
-    closed_at: Mapped[dt.datetime | None] = _ts(nullable=True)
+    created_at: Mapped[dt.datetime] = timestamp()
+    closed_at: Mapped[dt.datetime | None] = timestamp(nullable=True)
 
     duties: Mapped[list[IncidentDuty]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentDuty.id")
@@ -80,9 +73,9 @@ class IncidentDuty(Base):
     source: Mapped[str] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(sa.String(30))  # the rule's legal status
     binding: Mapped[bool] = mapped_column(sa.Boolean)
-    due: Mapped[dt.datetime | None] = _ts(nullable=True)
+    due: Mapped[dt.datetime | None] = timestamp(nullable=True)
     caveat: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
-    done_at: Mapped[dt.datetime | None] = _ts(nullable=True)
+    done_at: Mapped[dt.datetime | None] = timestamp(nullable=True)
     done_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
     incident: Mapped[Incident] = relationship(back_populates="duties")
@@ -95,7 +88,7 @@ class IncidentEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
-    at: Mapped[dt.datetime] = _ts()
+    at: Mapped[dt.datetime] = timestamp()
     kind: Mapped[str] = mapped_column(sa.String(20))
     text: Mapped[str] = mapped_column(sa.Text)
     actor: Mapped[str] = mapped_column(sa.String(200))
@@ -117,9 +110,9 @@ class NoticeDelivery(Base):
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     message_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
-    created_at: Mapped[dt.datetime] = _ts()
-    sending_at: Mapped[dt.datetime | None] = _ts(nullable=True)
-    sent_at: Mapped[dt.datetime | None] = _ts(nullable=True)
+    created_at: Mapped[dt.datetime] = timestamp()
+    sending_at: Mapped[dt.datetime | None] = timestamp(nullable=True)
+    sent_at: Mapped[dt.datetime | None] = timestamp(nullable=True)
     # Optimistic lock: claiming a row for sending is a compare-and-set, so two runs at once
     # cannot both send to the same person.
     row_version: Mapped[int] = mapped_column(sa.Integer, default=1)

@@ -14,9 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gezi.core.db import Base
+from gezi.core.db import Base, timestamp
 from gezi.core.errors import GeziError
-from gezi.core.timeutil import now_utc
 
 REQUEST_STATUSES = ("open", "closed")
 DECISIONS = ("granted", "partially", "refused")
@@ -30,10 +29,6 @@ MAX_INT = 2**31 - 1
 def fits_int(value: int) -> bool:
     """Whether a number fits an Integer column on every supported database."""
     return -MAX_INT - 1 <= value <= MAX_INT
-
-
-def _ts() -> Mapped[dt.datetime]:
-    return mapped_column(sa.DateTime(timezone=True), default=now_utc)
 
 
 def _org() -> Mapped[int]:
@@ -73,7 +68,7 @@ class DataSubjectRequest(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True),
                                                           nullable=True)
     created_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[dt.datetime] = _ts()
+    created_at: Mapped[dt.datetime] = timestamp()
 
 
 class MarketingOptOut(Base):
@@ -92,7 +87,7 @@ class MarketingOptOut(Base):
     source: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     key_id: Mapped[str] = mapped_column(sa.String(16))
     created_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[dt.datetime] = _ts()
+    created_at: Mapped[dt.datetime] = timestamp()
 
 
 class Vendor(Base):
@@ -117,7 +112,7 @@ class Vendor(Base):
     termination_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     termination_evidence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"), nullable=True)
     created_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[dt.datetime] = _ts()
+    created_at: Mapped[dt.datetime] = timestamp()
 
 
 class VendorItemCheck(Base):
@@ -133,7 +128,7 @@ class VendorItemCheck(Base):
     clause: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     checked_by: Mapped[str] = mapped_column(sa.String(200))
-    checked_at: Mapped[dt.datetime] = _ts()
+    checked_at: Mapped[dt.datetime] = timestamp()
 
 
 class VendorCertification(Base):
@@ -149,7 +144,7 @@ class VendorCertification(Base):
     issuer: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     valid_until: Mapped[dt.date] = mapped_column(sa.Date)
     added_by: Mapped[str] = mapped_column(sa.String(200))
-    added_at: Mapped[dt.datetime] = _ts()
+    added_at: Mapped[dt.datetime] = timestamp()
 
 
 class VendorReview(Base):
@@ -165,7 +160,7 @@ class VendorReview(Base):
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     evidence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"), nullable=True)
     reviewer: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[dt.datetime] = _ts()
+    created_at: Mapped[dt.datetime] = timestamp()
 
 
 class VendorSelection(Base):
@@ -181,7 +176,7 @@ class VendorSelection(Base):
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     evidence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"), nullable=True)
     assessor: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[dt.datetime] = _ts()
+    created_at: Mapped[dt.datetime] = timestamp()
 
 
 class DataTransfer(Base):
@@ -205,7 +200,7 @@ class DataTransfer(Base):
     risk_analysis: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     started_on: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     created_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[dt.datetime] = _ts()
+    created_at: Mapped[dt.datetime] = timestamp()
 
 
 class TransferAssessment(Base):
@@ -223,7 +218,7 @@ class TransferAssessment(Base):
     result: Mapped[str] = mapped_column(sa.String(40))
     reasoning: Mapped[list] = mapped_column(sa.JSON, default=list)
     assessed_by: Mapped[str] = mapped_column(sa.String(200))
-    assessed_at: Mapped[dt.datetime] = _ts()
+    assessed_at: Mapped[dt.datetime] = timestamp()
 
 
 def _check_lengths(_mapper, _conn, row: Base) -> None:
