@@ -2,7 +2,7 @@
 
 Presidio looks up context per hit by scanning tokens (O(hits × tokens)) and never fires on
 single-character Chinese tokens; here all words of all recognizers are matched in one pass
-(C speed), then each hit asks "is there a word of mine within N characters?" by bisection.
+(an Aho-Corasick DFA), then each hit asks "is there a word of mine within N characters?" by bisection.
 """
 
 from __future__ import annotations
@@ -60,13 +60,12 @@ class ContextIndex:
         n = len(text)
         spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
         automaton = registry.ascii_automaton if text.isascii() else registry.automaton
-        for last, (length, is_ascii, keys) in automaton.iter(text) if automaton else ():
-            start = last - length + 1
+        for start, end, is_ascii, keys in automaton.find(text) if automaton else ():
             # ASCII words match whole words only ("IP" not inside "SHIP", "tel" not in "hotel").
             if is_ascii and ((start > 0 and _is_latin_letter(text[start - 1]))
-                             or (last + 1 < n and _is_latin_letter(text[last + 1]))):
+                             or (end < n and _is_latin_letter(text[end]))):
                 continue
-            span = (start, last + 1)
+            span = (start, end)
             for key in keys:
                 found = spans.get(key)
                 if found is None:

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import ahocorasick
+import ahocorasick_rs
 from pydantic import ConfigDict, Field, model_validator
 
 from gezi.catalog.loader import DATA_DIR, load_yaml_model
@@ -180,10 +180,10 @@ class Registry:
     """
 
     recognizers: list[Recognizer]
-    automaton: Any
+    automaton: WordMatcher | None
     names: NameData
     entities: frozenset[str] = field(default_factory=frozenset)
-    ascii_automaton: Any = None
+    ascii_automaton: WordMatcher | None = None
     # Runs of digits (single spaces or hyphens between them) as long as the shortest
     # ``digit_run`` of any recognizer: found once per text, shared by those recognizers.
     digit_runs: re.Pattern[str] | None = None
@@ -256,16 +256,27 @@ def _expand_places(regex: str, places: PlacesFile) -> str:
             .replace("{PLACE}", rf"[^\s\d{not_place}\W]"))
 
 
-def _automaton(words: dict[str, list[tuple[int, int]]]) -> Any:
-    """Aho-Corasick automaton over ``words``; payload (length, is ASCII, (recognizer, role)…);
-    None when there is no word."""
-    if not words:
-        return None
-    automaton = ahocorasick.Automaton()
-    for word, payload in words.items():
-        automaton.add_word(word, (len(word), word.isascii(), tuple(payload)))
-    automaton.make_automaton()
-    return automaton
+class WordMatcher:
+    """Every occurrence of a set of words in one pass (Aho-Corasick, ahocorasick_rs: a DFA in
+    Rust, ~8 ns a character on Chinese text where pyahocorasick's trie took ~70 ns)."""
+
+    def __init__(self, words: dict[str, list[tuple[int, int]]]) -> None:
+        listed = list(words)
+        self._matcher = ahocorasick_rs.AhoCorasick(
+            listed, implementation=ahocorasick_rs.Implementation.DFA)
+        self._payloads = [(w.isascii(), tuple(words[w])) for w in listed]
+
+    def find(self, text: str) -> list[tuple[int, int, bool, tuple[tuple[int, int], ...]]]:
+        """(start, end, is ASCII, (recognizer, role)…) of every word occurrence, overlapping
+        ones included; offsets are code-point offsets."""
+        payloads = self._payloads
+        return [(start, end, *payloads[i])
+                for i, start, end in self._matcher.find_matches_as_indexes(text, overlapping=True)]
+
+
+def _automaton(words: dict[str, list[tuple[int, int]]]) -> WordMatcher | None:
+    """A matcher over ``words``; None when there is no word."""
+    return WordMatcher(words) if words else None
 
 
 def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Registry:
