@@ -35,14 +35,18 @@ def test_address_with_spaces_or_road_and_section(address):
     assert spans(text, "TW_ADDRESS") == [(start, start + len(address), address)]
 
 
-@pytest.mark.xfail(strict=True, reason="anchor windows of neighbouring cells merge and the first "
-                   "address pattern that matches hides the others (analyzer._pattern_hits)")
 def test_address_forms_mixed_in_one_column():
     """Cells of a column are analysed together (joined by line breaks): a full address in one
     cell must not hide a road + section address in the next one."""
     cells = ["苗栗縣 竹南鎮 光復路 177號 3樓", "忠孝東路四段 1號", "新北市板橋區文化路一段188巷3弄5號"]
     found = [(i, hit[4]) for i, hit in analyze_segments(cells, {"TW_ADDRESS"}, column="地址")]
     assert found == list(enumerate(cells))
+
+
+def test_two_address_forms_on_one_line():
+    """A county address does not hide a road + section address in the same window."""
+    text = "寄到苗栗縣竹南鎮光復路177號，退貨到忠孝東路四段1號"
+    assert [v for _, _, v in spans(text, "TW_ADDRESS")] == ["苗栗縣竹南鎮光復路177號", "忠孝東路四段1號"]
 
 
 @pytest.mark.parametrize("text", [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import accumulate, islice
 
 from gezi.pii.context import ContextIndex
@@ -77,9 +77,6 @@ def _anchor_windows(rec: Recognizer, text: str) -> list[tuple[int, int]]:
 
 
 _RUN_BEFORE = 3  # characters a digit_run value may have before its digits (AB-12345678)
-# Each window costs a regex call (~1 µs); a pass over the whole text ~5 ns a character. With
-# more than one window per this many characters (PII-dense text) the whole text is cheaper.
-_CHARS_PER_WINDOW = 128
 _CHARS_PER_RUN = 32  # more long digit runs than one per this many characters: no windows
 
 
@@ -95,7 +92,6 @@ class _DigitRuns:
         """Windows around the runs of at least ``shortest`` digits, with the characters a
         value may have before them and one after (for the patterns' lookahead)."""
         text = self._text
-        whole = [(0, len(text))]
         if self._runs is None:
             runs = self._registry.ascii_digit_runs if text.isascii() else self._registry.digit_runs
             assert runs is not None
@@ -103,8 +99,7 @@ class _DigitRuns:
             self._runs = [m.span() for m in
                           islice(runs.finditer(text), len(text) // _CHARS_PER_RUN + 1)]
         if len(self._runs) > len(text) // _CHARS_PER_RUN:
-            return whole
-        budget = len(text) // _CHARS_PER_WINDOW
+            return [(0, len(text))]
         spans: list[tuple[int, int]] = []
         for start, end in self._runs:
             if end - start < shortest:  # fewer characters, so fewer digits
@@ -112,15 +107,100 @@ class _DigitRuns:
             lo, hi = max(0, start - _RUN_BEFORE), min(len(text), end + 1)
             if spans and lo <= spans[-1][1]:
                 spans[-1] = (spans[-1][0], hi)
-            elif len(spans) < budget:
-                spans.append((lo, hi))
             else:
-                return whole
+                spans.append((lo, hi))
         return spans
 
 
+# Characters of real text a piece keeps before its window: the patterns' lookbehinds (at most
+# two characters) see the real neighbours, as they do when searching the text from a position.
+_MARGIN = 2
+# Windows covering more than this share of the text: scan the text itself rather than a copy
+# (a copy costs ~1 ns a character, a pattern pass 3–30 ns).
+_WHOLE = 0.9
+
+
+class _Pieces:
+    """The windows of one text, scanned by each pattern in one call instead of one call
+    (~1 µs) per window: joined by line breaks into one string when they are a small part of
+    the text, else the text itself with the matches outside the windows dropped.
+
+    The matches are those of a search of each window alone (``finditer(text, lo, hi)``). No
+    pattern matches across a line break, so a match in the joined string lies within one
+    piece and the break after a piece ends it as the window's end would; a joined piece keeps
+    a margin of real text before its window, so lookbehinds see the real neighbours. A match
+    that starts before a window (in the margin, or between windows) and reaches into it, or
+    runs past a window's end, is found again by a search of that window alone.
+    """
+
+    def __init__(self, text: str, windows: list[tuple[int, int]]) -> None:
+        self.windows = windows
+        if sum(hi - lo for lo, hi in windows) > len(text) * _WHOLE:
+            self.text = text
+            self.starts = [lo for lo, _ in windows]
+            self.shifts = [0] * len(windows)
+            return
+        parts: list[str] = []
+        self.starts, self.shifts = [], []
+        pos = 0
+        for lo, hi in windows:
+            begin = max(0, lo - _MARGIN)
+            parts.append(text[begin:hi])
+            self.starts.append(pos)
+            self.shifts.append(begin - pos)
+            pos += hi - begin + 1
+        self.text = "\n".join(parts)
+
+    def windows_with(self, pattern: re.Pattern[str]) -> list[int]:
+        """The windows in which ``pattern`` matches somewhere (a cheap test such as one
+        character, run once over all windows instead of once per window)."""
+        found: set[int] = set()
+        for m in pattern.finditer(self.text):
+            i = bisect_right(self.starts, m.start()) - 1
+            if i >= 0 and self.windows[i][0] <= m.start() + self.shifts[i] < self.windows[i][1]:
+                found.add(i)
+        return sorted(found)
+
+    def finditer(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str], int]]:
+        """(window, match, shift) of the pattern's matches in the windows, the same as
+        ``pattern.finditer(text, lo, hi)`` for each window; the match's offsets plus ``shift``
+        are offsets in the text."""
+        windows, starts, shifts = self.windows, self.starts, self.shifts
+        if len(windows) == 1 and windows[0] == (0, len(self.text)):
+            yield from ((0, m, 0) for m in pattern.finditer(self.text))
+            return
+        redo: dict[int, int] = {}  # window → where a search of that window alone resumes
+        ends: dict[int, int] = {}
+        for m in pattern.finditer(self.text):
+            start = m.start()
+            i = bisect_right(starts, start) - 1
+            if i >= 0:
+                lo, hi = windows[i]
+                shift = shifts[i]
+                if lo <= start + shift < hi:
+                    if i not in redo:
+                        if m.end() + shift <= hi:
+                            ends[i] = m.end()
+                            yield i, m, shift
+                            continue
+                        # Past the window's end (only when scanning the text itself).
+                        redo[i] = ends.get(i, lo - shift)
+                    j = i + 1
+                else:
+                    j = i if start + shift < lo else i + 1
+            else:
+                j = 0
+            # Windows this match ran into are searched on their own.
+            while j < len(windows) and m.end() + shifts[j] > windows[j][0]:
+                redo.setdefault(j, windows[j][0] - shifts[j])
+                j += 1
+        for j, pos in sorted(redo.items()):
+            end = windows[j][1] - shifts[j]
+            yield from ((j, m, shifts[j]) for m in pattern.finditer(self.text, pos, end))
+
+
 def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
-            negated: bool) -> Callable[[re.Match[str], float], Hit | None]:
+            negated: bool) -> Callable[[str, int, int, float], Hit | None]:
     """Score function for the matches of one recognizer in one text (None: not reported).
 
     Context and negative word hits are looked up once per text, not per match, and a
@@ -137,14 +217,12 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
     min_score, window_before, window_after, clamp = spec.min_score, rec.window_before, \
         rec.window_after, ctx.clamp
 
-    def score(m: re.Match[str], base: float) -> Hit | None:
-        value = m.group()
+    def score(value: str, start: int, end: int, base: float) -> Hit | None:
         if validates is not None:
             if not validates(value):
                 return None
             if validated is not None and validated > base:
                 base = validated
-        start, end = m.span()
         has_context = near_negative = False
         if words:
             before, after = clamp(start, end, window_before, window_after)
@@ -175,30 +253,54 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
         spans = runs.windows(rec.spec.digit_run)
     else:
         spans = [(0, len(text))]
+    if not spans:
+        return []
     score = _scorer(rec, ctx, hinted, negated)
     hits: list[Hit] = []
     patterns = rec.patterns
     if text.isascii():  # no full-width form can occur: the plain patterns are faster
         patterns = [(plain, base, needs) for plain, (_, base, needs)
                     in zip(rec.ascii_patterns, rec.patterns, strict=True)]
-    if rec.spec.first_pattern_wins:
-        # Per window, the first pattern that matches decides (the most specific comes first).
-        for lo, hi in spans:
-            for pattern, base, needs in patterns:
-                if needs is not None and not needs.search(text, lo, hi):
-                    continue
-                matches = list(pattern.finditer(text, lo, hi))
-                hits.extend(hit for m in matches if (hit := score(m, base)) is not None)
-                if matches:
-                    break
-        return hits
+    pieces = _Pieces(text, spans)
     for pattern, base, needs in patterns:
-        for lo, hi in spans:
-            if needs is not None and not needs.search(text, lo, hi):
+        if not spans:
+            break
+        scan, index = pieces, None
+        if needs is not None:  # a pattern's own requires: scan only the windows that have it
+            index = pieces.windows_with(needs)
+            if not index:
                 continue
-            hits.extend(hit for m in pattern.finditer(text, lo, hi)
-                        if (hit := score(m, base)) is not None)
+            scan = _Pieces(text, [spans[i] for i in index])
+        matched: dict[int, list[tuple[int, int]]] = {}
+        for i, m, shift in scan.finditer(pattern):
+            start, end = m.start() + shift, m.end() + shift
+            matched.setdefault(i if index is None else index[i], []).append((start, end))
+            hit = score(m.group(), start, end, base)
+            if hit is not None:
+                hits.append(hit)
+        if rec.spec.first_pattern_wins and matched:
+            # A later (less specific) pattern sees only what earlier ones left of a window,
+            # and only the parts that still hold an anchor (a second address on the line).
+            spans = _leftovers(text, rec, spans, matched)
+            pieces = _Pieces(text, spans)
     return hits
+
+
+def _leftovers(text: str, rec: Recognizer, spans: list[tuple[int, int]],
+               matched: dict[int, list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """The windows with the matched parts taken out; parts without an anchor are dropped."""
+    anchor = rec.ascii_anchor if text.isascii() else rec.anchor
+    out: list[tuple[int, int]] = []
+    for i, (lo, hi) in enumerate(spans):
+        taken = matched.get(i)
+        if taken is None:
+            out.append((lo, hi))
+            continue
+        for start, end in [*sorted(taken), (hi, hi)]:
+            if start > lo and (anchor is None or anchor.search(text, lo, start)):
+                out.append((lo, start))
+            lo = max(lo, end)
+    return out
 
 
 def _priority(hit: Hit) -> tuple[float, int, int]:

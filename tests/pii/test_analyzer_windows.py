@@ -1,0 +1,77 @@
+"""The analyzer scans windows of a text in one regex call (analyzer._Pieces): it must find
+exactly what a search of each window alone finds, whether it joins the windows into a copy or
+scans the text itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gezi.pii import analyzer
+from gezi.pii.registry import get_registry
+
+# Patterns shaped like the recognizers': one-character lookbehinds, lookaheads, greedy runs
+# that a window's end cuts short, a two-character lookbehind like the digit-run finder's.
+PATTERNS = [
+    re.compile(r"[A-Za-z](?<![A-Za-z0-9].)[12](?:[- ]?[0-9]){3}(?![A-Za-z0-9])"),
+    re.compile(r"[0-9]+"),
+    re.compile(r"[0-9](?<![0-9].)(?<![0-9][- ].)(?:[- ]?[0-9]){2,}"),
+    re.compile(r"[^\s號]{1,3}?路[0-9]+號"),
+]
+ALPHABET = "A1b2-9 \n號路x"
+
+
+@st.composite
+def text_and_windows(draw):
+    text = draw(st.text(alphabet=ALPHABET, min_size=1, max_size=80))
+    cuts = sorted(draw(st.sets(st.integers(0, len(text)), max_size=12)))
+    windows = []
+    for lo, hi in zip(cuts[::2], cuts[1::2], strict=False):
+        # Callers merge touching windows, so there is a gap of at least one character.
+        if hi > lo and (not windows or lo > windows[-1][1]):
+            windows.append((lo, hi))
+    return text, windows
+
+
+def reference(pattern, text, windows):
+    return [(i, m.span()) for i, (lo, hi) in enumerate(windows) for m in pattern.finditer(text, lo, hi)]
+
+
+def pieces(pattern, text, windows):
+    found = [(i, (m.start() + shift, m.end() + shift))
+             for i, m, shift in analyzer._Pieces(text, windows).finditer(pattern)]
+    return sorted(found)
+
+
+@pytest.mark.parametrize("whole", [0.9, 0.0, 2.0], ids=["default", "scan-text", "copy"])
+@settings(max_examples=300, deadline=None)
+@given(case=text_and_windows())
+def test_pieces_find_what_each_window_alone_finds(case, whole):
+    text, windows = case
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(analyzer, "_WHOLE", whole)
+        for pattern in PATTERNS:
+            assert pieces(pattern, text, windows) == sorted(reference(pattern, text, windows)), pattern.pattern
+
+
+def test_windows_joined_into_a_copy_keep_offsets_and_neighbours():
+    text = "xA123-45 A12345 yy 99 路3號 B1234"
+    b = text.index("B")
+    windows = [(1, 9), (16, 21), (b, b + 5)]
+    p = analyzer._Pieces(text, windows)
+    assert p.text != text  # a copy of the windows, not the text
+    found = pieces(PATTERNS[0], text, windows)
+    # A123-45 follows x (a letter): no match; B1234 lies in the last window.
+    assert [text[s:e] for _, (s, e) in found] == ["B1234"]
+
+
+def test_every_recognizer_pattern_stays_on_its_line():
+    """_Pieces relies on it: joined windows are separated by line breaks."""
+    for rec in get_registry().recognizers:
+        for pattern, _, _ in rec.patterns:
+            for m in pattern.finditer("\n".join(["A123456789", "0912-345-678", "台北市中正區重慶南路一段122號",
+                                                 "a@b.co", "192.168.0.1", "1990-01-02"]) * 2):
+                assert "\n" not in m.group(), (rec.entity, m.group())
