@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from gezi.catalog.loader import CatalogError
 from gezi.core import twid
 from gezi.pii.analyzer import analyze_text
-from gezi.pii.patterns import compile_pattern, fast_start, widen
+from gezi.pii.patterns import compile_pattern, fast_start, fullwidth_in, widen
 from gezi.pii.registry import PII_DATA_DIR, get_registry
 
 EXTRA = """
@@ -76,8 +76,9 @@ def _fullwidth_some(text: str, mask: list[bool]) -> str:
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_widened_patterns_match_like_nfkc(rec_index, data):
-    """On text with some characters full-width, each widened pattern finds the same spans as
-    the original ASCII pattern on the NFKC-normalized text (offsets map one to one)."""
+    """On text with some characters full-width, each widened pattern (and the version the
+    analyzer picks for that text) finds the same spans as the original ASCII pattern on the
+    NFKC-normalized text (offsets map one to one)."""
     rec = get_registry().recognizers[rec_index]
     text = data.draw(st.text(alphabet=ALPHABET, max_size=40))
     mask = data.draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
@@ -87,8 +88,9 @@ def test_widened_patterns_match_like_nfkc(rec_index, data):
         if any(m in spec.regex for m in ("{COUNTY}", "{NUM}", "{PLACE}")):
             continue  # address patterns expand place lists; covered by the address tests
         ascii_only = re.compile(spec.regex)
-        assert [m.span() for m in compiled.finditer(wide)] == \
-            [m.span() for m in ascii_only.finditer(text)]
+        for pattern in (compiled.wide, compiled.for_text(fullwidth_in(wide))):
+            assert [m.span() for m in pattern.finditer(wide)] == \
+                [m.span() for m in ascii_only.finditer(text)]
 
 
 @pytest.mark.parametrize(("pattern", "text"), [

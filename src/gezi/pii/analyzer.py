@@ -16,6 +16,7 @@ from itertools import accumulate, islice
 
 from gezi.pii.context import ContextIndex
 from gezi.pii.names import detect_names
+from gezi.pii.patterns import fullwidth_in
 from gezi.pii.registry import Recognizer, Registry, get_registry
 
 Hit = tuple[str, int, int, float, str]  # (entity, start, end, score, value)
@@ -49,14 +50,14 @@ _BOUNDARY = frozenset(" \t\n\r\u3000,.;:!?()[]{}<>\"'，。；：！？（）「
 _STRETCH = 32
 
 
-def _anchor_windows(rec: Recognizer, text: str) -> list[tuple[int, int]]:
+def _anchor_windows(rec: Recognizer, text: str, fw: frozenset[str]) -> list[tuple[int, int]]:
     """Windows around the anchor's matches, stretched to a boundary on both sides, so the
     patterns see each value whole (the same matches as a scan of the full text)."""
-    assert rec.anchor is not None and rec.ascii_anchor is not None
+    assert rec.anchor is not None
     before, after = rec.spec.anchor_window
     n = len(text)
     spans: list[tuple[int, int]] = []
-    for m in (rec.ascii_anchor if text.isascii() else rec.anchor).finditer(text):
+    for m in rec.anchor.for_text(fw).finditer(text):
         lo, hi = max(0, m.start() - before), min(n, m.end() + after)
         if spans and lo <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
@@ -83,9 +84,10 @@ _CHARS_PER_RUN = 32  # more long digit runs than one per this many characters: n
 class _DigitRuns:
     """The long digit runs of one text (registry.digit_runs), found on first use."""
 
-    def __init__(self, registry: Registry, text: str) -> None:
+    def __init__(self, registry: Registry, text: str, fw: frozenset[str]) -> None:
         self._registry = registry
         self._text = text
+        self._fw = fw
         self._runs: list[tuple[int, int]] | None = None
 
     def windows(self, shortest: int) -> list[tuple[int, int]]:
@@ -93,8 +95,8 @@ class _DigitRuns:
         value may have before them and one after (for the patterns' lookahead)."""
         text = self._text
         if self._runs is None:
-            runs = self._registry.ascii_digit_runs if text.isascii() else self._registry.digit_runs
-            assert runs is not None
+            assert self._registry.digit_runs is not None
+            runs = self._registry.digit_runs.for_text(self._fw)
             # Digits everywhere (PII-dense text): stop looking, the patterns scan everything.
             self._runs = [m.span() for m in
                           islice(runs.finditer(text), len(text) // _CHARS_PER_RUN + 1)]
@@ -225,9 +227,13 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
                 base = validated
         has_context = near_negative = False
         if words:
-            before, after = clamp(start, end, window_before, window_after)
-            has_context = ctx_hits is not None and ctx_hits.near(start, end, before, after)
-            near_negative = neg is not None and neg.near(start, end, before, after)
+            # Most values have no word near even before the windows are cut at line breaks.
+            has_context = ctx_hits is not None and ctx_hits.near(start, end, window_before, window_after)
+            near_negative = neg is not None and neg.near(start, end, window_before, window_after)
+            if has_context or near_negative:
+                before, after = clamp(start, end, window_before, window_after)
+                has_context = has_context and ctx_hits.near(start, end, before, after)
+                near_negative = near_negative and neg.near(start, end, before, after)
         if required and not has_context:
             return None
         value_score = base
@@ -244,11 +250,15 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
 
 
 def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
-                  negated: bool = False, runs: _DigitRuns | None = None) -> list[Hit]:
+                  negated: bool = False, runs: _DigitRuns | None = None,
+                  fw: frozenset[str] | None = None) -> list[Hit]:
+    """The scored matches of a pattern recognizer's patterns; ``fw``: the full-width
+    characters the text holds (patterns.fullwidth_in), which decide the patterns' version."""
+    fw = fullwidth_in(text) if fw is None else fw
     if rec.spec.context_required and not hinted:
         spans = _windows(ctx, rec, text)
     elif rec.anchor is not None:
-        spans = _anchor_windows(rec, text)
+        spans = _anchor_windows(rec, text, fw)
     elif rec.spec.digit_run and runs is not None:
         spans = runs.windows(rec.spec.digit_run)
     else:
@@ -257,10 +267,7 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
         return []
     score = _scorer(rec, ctx, hinted, negated)
     hits: list[Hit] = []
-    patterns = rec.patterns
-    if text.isascii():  # no full-width form can occur: the plain patterns are faster
-        patterns = [(plain, base, needs) for plain, (_, base, needs)
-                    in zip(rec.ascii_patterns, rec.patterns, strict=True)]
+    patterns = [(compiled.for_text(fw), base, needs) for compiled, base, needs in rec.patterns]
     pieces = _Pieces(text, spans)
     for pattern, base, needs in patterns:
         if not spans:
@@ -281,15 +288,15 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
         if rec.spec.first_pattern_wins and matched:
             # A later (less specific) pattern sees only what earlier ones left of a window,
             # and only the parts that still hold an anchor (a second address on the line).
-            spans = _leftovers(text, rec, spans, matched)
+            spans = _leftovers(text, rec, spans, matched, fw)
             pieces = _Pieces(text, spans)
     return hits
 
 
 def _leftovers(text: str, rec: Recognizer, spans: list[tuple[int, int]],
-               matched: dict[int, list[tuple[int, int]]]) -> list[tuple[int, int]]:
+               matched: dict[int, list[tuple[int, int]]], fw: frozenset[str]) -> list[tuple[int, int]]:
     """The windows with the matched parts taken out; parts without an anchor are dropped."""
-    anchor = rec.ascii_anchor if text.isascii() else rec.anchor
+    anchor = rec.anchor.for_text(fw) if rec.anchor else None
     out: list[tuple[int, int]] = []
     for i, (lo, hi) in enumerate(spans):
         taken = matched.get(i)
@@ -368,7 +375,8 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
     hinted = reg.column_matches(column)
     negated = reg.column_matches(column, negative=True)
     ctx = ContextIndex(reg, text)
-    runs = _DigitRuns(reg, text) if reg.digit_runs is not None else None
+    fw = fullwidth_in(text)
+    runs = _DigitRuns(reg, text, fw) if reg.digit_runs is not None else None
     hits: list[Hit] = []
     present: dict[re.Pattern[str], bool] = {}
     for rec in recs:
@@ -389,7 +397,7 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
                         if score >= rec.spec.min_score)
         else:
             hits.extend(_pattern_hits(rec, ctx, text, rec.index in hinted,
-                                      rec.index in negated, runs))
+                                      rec.index in negated, runs, fw))
     return resolve_overlaps(hits)
 
 

@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from gezi.catalog.loader import DATA_DIR, load_yaml_model
 from gezi.catalog.schema import Dated, LText, Source, Strict
-from gezi.pii.patterns import compile_ascii, compile_pattern, fullwidth
+from gezi.pii.patterns import Compiled, compile_both, compile_pattern, fullwidth
 from gezi.pii.validators import VALIDATORS
 
 PII_DATA_DIR = DATA_DIR / "pii"
@@ -132,14 +132,12 @@ class Recognizer:
 
     index: int
     spec: RecognizerSpec
-    patterns: list[tuple[re.Pattern[str], float, re.Pattern[str] | None]]
+    # (pattern, score, the pattern's own requires)
+    patterns: list[tuple[Compiled, float, re.Pattern[str] | None]]
     window_before: int
     window_after: int
-    anchor: re.Pattern[str] | None = None
+    anchor: Compiled | None = None
     requires: re.Pattern[str] | None = None
-    # The same patterns and anchor compiled without full-width widening, for ASCII texts.
-    ascii_patterns: list[re.Pattern[str]] = field(default_factory=list)
-    ascii_anchor: re.Pattern[str] | None = None
     _verdicts: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @property
@@ -186,8 +184,7 @@ class Registry:
     ascii_automaton: WordMatcher | None = None
     # Runs of digits (single spaces or hyphens between them) as long as the shortest
     # ``digit_run`` of any recognizer: found once per text, shared by those recognizers.
-    digit_runs: re.Pattern[str] | None = None
-    ascii_digit_runs: re.Pattern[str] | None = None
+    digit_runs: Compiled | None = None
 
     _column_cache: dict[tuple[str, bool], frozenset[int]] = field(default_factory=dict)
 
@@ -290,7 +287,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
 
     for index, spec in enumerate(rec_file.recognizers):
         regexes = [_expand_places(p.regex, places) for p in spec.patterns]
-        compiled = [(compile_pattern(regex), p.score,
+        compiled = [(compile_both(regex), p.score,
                      compile_pattern(p.requires) if p.requires else None)
                     for regex, p in zip(regexes, spec.patterns, strict=True)]
         before = spec.context_window_before
@@ -299,9 +296,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
             index=index, spec=spec, patterns=compiled,
             window_before=rec_file.context_window_before if before is None else before,
             window_after=rec_file.context_window_after if after is None else after,
-            anchor=compile_pattern(spec.anchor) if spec.anchor else None,
-            ascii_patterns=[compile_ascii(regex) for regex in regexes],
-            ascii_anchor=compile_ascii(spec.anchor) if spec.anchor else None,
+            anchor=compile_both(spec.anchor) if spec.anchor else None,
             requires=compiled_requires.setdefault(
                 spec.requires, compile_pattern(spec.requires)) if spec.requires else None))
         for word in spec.context:
@@ -332,8 +327,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
     return Registry(recognizers=recognizers, automaton=automaton, names=name_data,
                     entities=frozenset(r.entity for r in recognizers),
                     ascii_automaton=ascii_automaton,
-                    digit_runs=compile_pattern(run) if run else None,
-                    ascii_digit_runs=compile_ascii(run) if run else None)
+                    digit_runs=compile_both(run) if run else None)
 
 
 @cache

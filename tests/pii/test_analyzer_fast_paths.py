@@ -1,6 +1,7 @@
-"""The analyzer scans windows of a text in one regex call (analyzer._Pieces): it must find
-exactly what a search of each window alone finds, whether it joins the windows into a copy or
-scans the text itself."""
+"""Fast paths of the analyzer find exactly what the slow ones they replace find: windows
+scanned in one regex call (analyzer._Pieces, whether it joins them into a copy or scans the
+text itself) vs a search of each window alone; patterns run as written on text without the
+full-width forms they were widened for (patterns.Compiled) vs the widened patterns."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gezi.pii import analyzer
+from gezi.pii import analyzer, patterns
 from gezi.pii.registry import get_registry
 
 # Patterns shaped like the recognizers': one-character lookbehinds, lookaheads, greedy runs
@@ -68,10 +69,43 @@ def test_windows_joined_into_a_copy_keep_offsets_and_neighbours():
     assert [text[s:e] for _, (s, e) in found] == ["B1234"]
 
 
+LINES = ["A123456789", "0912-345-678", "台北市中正區重慶南路一段122號", "a@b.co", "192.168.0.1",
+         "1990-01-02", "(02) 2345-6789 分機", "12", "生日 1990 年", "Ｊｏｈｎ Ｓｍｉｔｈ", "AB-1234"]
+
+
 def test_every_recognizer_pattern_stays_on_its_line():
     """_Pieces relies on it: joined windows are separated by line breaks."""
     for rec in get_registry().recognizers:
-        for pattern, _, _ in rec.patterns:
-            for m in pattern.finditer("\n".join(["A123456789", "0912-345-678", "台北市中正區重慶南路一段122號",
-                                                 "a@b.co", "192.168.0.1", "1990-01-02"]) * 2):
-                assert "\n" not in m.group(), (rec.entity, m.group())
+        for compiled, _, _ in rec.patterns:
+            for pattern in (compiled.wide, compiled.plain):
+                for m in pattern.finditer("\n \n".join(LINES)):
+                    assert "\n" not in m.group(), (rec.entity, m.group())
+
+
+# --- patterns as written on text without the full-width forms widening added -------------
+
+FULLWIDTH_ALPHABET = "0912-345 678A@b.c：，（）號路\u3000０９１２－＋＠Ａｂ"
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=FULLWIDTH_ALPHABET, min_size=1, max_size=60))
+def test_the_version_chosen_finds_what_the_widened_pattern_finds(text):
+    present = patterns.fullwidth_in(text)
+    for rec in get_registry().recognizers:
+        for compiled, _, _ in rec.patterns:
+            chosen = compiled.for_text(present)
+            assert [m.span() for m in chosen.finditer(text)] == \
+                [m.span() for m in compiled.wide.finditer(text)], (rec.entity, text)
+
+
+def test_fullwidth_in_finds_common_and_rare_forms():
+    assert patterns.fullwidth_in("電話：０９１２，ok") == frozenset("：０９１２，")
+    assert patterns.fullwidth_in("plain ascii 0912") == frozenset()
+    assert patterns.fullwidth_in("中文沒有全形英數") == frozenset()
+
+
+def test_patterns_run_as_written_on_chinese_text_without_fullwidth_digits():
+    phone = get_registry().recognizers[[r.entity for r in get_registry().recognizers].index("PHONE_NUMBER")]
+    mobile = phone.patterns[0][0]
+    assert mobile.for_text(patterns.fullwidth_in("電話：0912-345-678，謝謝")) is mobile.plain
+    assert mobile.for_text(patterns.fullwidth_in("電話：０９１２－３４５－６７８")) is mobile.wide
