@@ -14,7 +14,9 @@ from gezi.pii.registry import (
     CONTEXT,
     CUE_AFTER,
     CUE_BEFORE,
+    DOUBLE_SURNAME,
     NEGATIVE,
+    WEAK_CUE_AFTER,
     WEAK_CUE_BEFORE,
     Registry,
 )
@@ -101,3 +103,9 @@ class ContextIndex:
 
     def cues_after(self, index: int) -> WordHits | None:
         return self._hits.get((index, CUE_AFTER))
+
+    def weak_cues_after(self, index: int) -> WordHits | None:
+        return self._hits.get((index, WEAK_CUE_AFTER))
+
+    def double_surnames(self, index: int) -> WordHits | None:
+        return self._hits.get((index, DOUBLE_SURNAME))

@@ -20,12 +20,8 @@ import logging
 import os
 import re
 from functools import cache, lru_cache
-from typing import Literal
-
-from pydantic import ConfigDict, Field
 
 from gezi.catalog.loader import load_yaml_model
-from gezi.catalog.schema import Dated, Source
 from gezi.pii.context import ContextIndex
 from gezi.pii.registry import NameData, PlacesFile, Recognizer, _data_file
 
@@ -47,42 +43,6 @@ _COMMON_WORD_FREQ = 5000
 # It starts with the line break (a pattern starting with ``^`` is tried at every position), so
 # it runs on the text with a line break put in front.
 _SPEAKER = re.compile(r"\n(?:\[[^\]\n]{1,30}\][ \t]*)?([\u4e00-\u9fff]{2,4})[ \t]*[：:]")
-
-
-class NameSignalsFile(Dated):
-    """name-signals.yaml (schema gezi.pii-name-signals/1): weak cues after a name, list
-    separators and distinctive double surnames."""
-
-    schema_: Literal["gezi.pii-name-signals/1"] = Field(alias="schema")
-    id: str
-    version: str
-    source: Source
-    weak_cues_after: list[str]
-    list_separators: list[str] = Field(min_length=1)
-    list_conjunctions: list[str]
-    distinctive_double_surnames: list[str]
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class _Signals:
-    """name-signals.yaml compiled for matching."""
-
-    def __init__(self, spec: NameSignalsFile) -> None:
-        def alternation(words: list[str]) -> re.Pattern[str] | None:
-            ordered = sorted(set(words), key=len, reverse=True)
-            return re.compile("|".join(map(re.escape, ordered))) if ordered else None
-
-        self.weak_after = alternation(spec.weak_cues_after)
-        self.doubles = alternation(spec.distinctive_double_surnames)
-        self.links = tuple((w, w in spec.list_separators)
-                           for w in (*spec.list_separators, *spec.list_conjunctions))
-
-
-@cache
-def _signals(pii_dir: str | None) -> _Signals:
-    del pii_dir  # the cache key: GEZI_PII_DIR may replace the file (see registry._data_file)
-    return _Signals(load_yaml_model(_data_file("name-signals.yaml"), NameSignalsFile))
 
 
 def _is_cjk(ch: str) -> bool:
@@ -156,7 +116,7 @@ def _word_freq(word: str) -> int:
 def _place_names(pii_dir: str | None) -> frozenset[str]:
     """The 22 counties and cities of places.yaml without 縣/市, with 臺 and 台: 高雄, 台北, 新竹
     start with a surname character and are never a person (高雄：晴時多雲)."""
-    del pii_dir  # the cache key, as in _signals
+    del pii_dir  # the cache key: GEZI_PII_DIR may replace the file (see registry._data_file)
     counties = load_yaml_model(_data_file("places.yaml"), PlacesFile).counties
     stems = {c[:-1] if c[-1] in "縣市" else c for c in counties}
     return frozenset(stems | {c.replace("臺", "台") for c in stems})
@@ -286,13 +246,13 @@ def _list_item(text: str, span: tuple[int, int] | None, data: NameData,
 
 
 def _list_neighbours(text: str, found: dict[tuple[int, int], float], data: NameData,
-                     signals: _Signals, stops: set[int]) -> None:
+                     stops: set[int]) -> None:
     """Items of an enumeration next to a name are names too (王小明、李大華、張三豐都到了;
     易以晴和蔣冠霖), followed along the list in both directions."""
     queue = list(found)
     while queue:
         start, end = queue.pop()
-        for link, strong in signals.links:
+        for link, strong in data.list_links:
             candidates = []
             if text.startswith(link, end):
                 candidates.append(name_at(text, end + len(link), data, stops))
@@ -309,9 +269,11 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
                  use_jieba: bool = True) -> list[tuple[int, int, float]]:
     """(start, end, score) of Chinese names in ``text``."""
     found: dict[tuple[int, int], float] = {}
-    signals = _signals(os.environ.get("GEZI_PII_DIR"))
+    n = len(text)
+    first = data.first_chars
     after = ctx.cues_after(rec.index)
-    weak_after = [m.start() for m in signals.weak_after.finditer(text)] if signals.weak_after else []
+    weak_after_hits = ctx.weak_cues_after(rec.index)
+    weak_after = sorted(weak_after_hits.starts()) if weak_after_hits else []
     # A name stops before a cue after it: 王小明先生, 江傑強調 (not 江傑強).
     stops = (after.starts() if after else set()) | set(weak_after)
 
@@ -331,16 +293,19 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
                     add(span, SCORE_CELL)
             offset += len(line) + 1
     before = ctx.cues_before(rec.index)
+    # Cue words are many (會員, 與, 請…); most are not followed by a surname's first character,
+    # which is checked here before any further call.
     for _, end in before.spans if before else ():
         pos = end
-        while pos < len(text) and pos - end < 2 and text[pos] in _SEPARATORS:
+        while pos < n and pos - end < 2 and text[pos] in _SEPARATORS:
             pos += 1
-        if pos < len(text):
+        if pos < n and text[pos] in first:
             add(name_at(text, pos, data, stops), SCORE_CUE_BEFORE)
     weak = ctx.weak_cues_before(rec.index)
     for _, end in weak.spans if weak else ():
         # 跟, 和, 找, 送貨員…: words that often precede a person, and often something else.
-        add(_weak(text, name_at(text, end, data, stops), data), SCORE_WEAK_CUE)
+        if end < n and text[end] in first:
+            add(_weak(text, name_at(text, end, data, stops), data), SCORE_WEAK_CUE)
     for start, _ in after.spans if after else ():
         add(name_before(text, start, data, stops), SCORE_CUE_AFTER)
     for start in weak_after:
@@ -351,11 +316,11 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         span = name_before(text, m.end(1) - 1, data, stops)
         if span and span[0] == m.start(1) - 1:
             add(_weak(text, span, data), SCORE_WEAK_AFTER)
-    if signals.doubles:
-        for m in signals.doubles.finditer(text):
-            span = name_at(text, m.start(), data, stops)
-            if span and span[1] > m.end():
-                add(span, SCORE_DOUBLE_SURNAME)
+    doubles = ctx.double_surnames(rec.index)
+    for start, end in doubles.spans if doubles else ():
+        span = name_at(text, start, data, stops)
+        if span and span[1] > end:
+            add(span, SCORE_DOUBLE_SURNAME)
     if use_jieba:
         covered = {s for s, _ in found}
         pattern = _PATTERNS.get(id(data))
@@ -368,5 +333,5 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             if span and not _implausible(text, span[0], span[1], sl):
                 add(span, SCORE_JIEBA)
     if found:
-        _list_neighbours(text, found, data, signals, stops)
+        _list_neighbours(text, found, data, stops)
     return [(s, e, score) for (s, e), score in found.items()]

@@ -26,7 +26,7 @@ from gezi.pii.validators import VALIDATORS
 PII_DATA_DIR = DATA_DIR / "pii"
 
 # Roles of a word in the one-pass context automaton.
-CONTEXT, NEGATIVE, CUE_BEFORE, CUE_AFTER, WEAK_CUE_BEFORE = range(5)
+CONTEXT, NEGATIVE, CUE_BEFORE, CUE_AFTER, WEAK_CUE_BEFORE, WEAK_CUE_AFTER, DOUBLE_SURNAME = range(7)
 
 
 class PatternSpec(Strict):
@@ -109,6 +109,22 @@ class NamesFile(Dated):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class NameSignalsFile(Dated):
+    """name-signals.yaml (schema gezi.pii-name-signals/1): weak cues after a name, list
+    separators and distinctive double surnames."""
+
+    schema_: Literal["gezi.pii-name-signals/1"] = Field(alias="schema")
+    id: str
+    version: str
+    source: Source
+    weak_cues_after: list[str]
+    list_separators: list[str] = Field(min_length=1)
+    list_conjunctions: list[str]
+    distinctive_double_surnames: list[str]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class PlacesFile(Dated):
     """places.yaml (schema gezi.pii-places/1): counties and address character sets."""
 
@@ -167,6 +183,10 @@ class NameData:
     given_name_chars: frozenset[str] = frozenset()
     pseudonym_surnames: tuple[str, ...] = ()
     pseudonym_given_chars: str = ""
+    # Characters a surname starts with (single surnames, first characters of double ones).
+    first_chars: frozenset[str] = frozenset()
+    # (separator, ties strongly) of name-signals.yaml: 、 strongly; 和, 與… weakly.
+    list_links: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass
@@ -276,7 +296,8 @@ def _automaton(words: dict[str, list[tuple[int, int]]]) -> WordMatcher | None:
     return WordMatcher(words) if words else None
 
 
-def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Registry:
+def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
+           signals: NameSignalsFile) -> Registry:
     recognizers: list[Recognizer] = []
     words: dict[str, list[tuple[int, int]]] = {}
     compiled_requires: dict[str, re.Pattern[str]] = {}  # shared, so each is searched once a text
@@ -310,6 +331,10 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
                 add(word, index, WEAK_CUE_BEFORE)
             for word in names.cues_after:
                 add(word, index, CUE_AFTER)
+            for word in signals.weak_cues_after:
+                add(word, index, WEAK_CUE_AFTER)
+            for word in signals.distinctive_double_surnames:
+                add(word, index, DOUBLE_SURNAME)
     automaton = _automaton(words)
     ascii_automaton = _automaton({w: p for w, p in words.items() if w.isascii()})
     name_data = NameData(
@@ -318,7 +343,10 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile) -> Re
         not_name_chars=frozenset(names.not_name_chars),
         given_name_chars=frozenset(names.given_name_chars) - frozenset(" \n"),
         pseudonym_surnames=tuple(dict.fromkeys(names.surnames.split())),
-        pseudonym_given_chars=names.pseudonym_given_chars)
+        pseudonym_given_chars=names.pseudonym_given_chars,
+        first_chars=frozenset(names.surnames.split()) | {d[0] for d in names.double_surnames},
+        list_links=tuple((w, w in signals.list_separators)
+                         for w in (*signals.list_separators, *signals.list_conjunctions)))
     shortest = min((r.spec.digit_run for r in recognizers if r.spec.digit_run), default=None)
     # The lookbehinds make a run start only at its first digit, not again at every digit
     # inside it; they follow the first digit so the regex engine can skip to digits.
@@ -335,7 +363,8 @@ def _load(pii_dir: str | None) -> Registry:
     rec_file = load_yaml_model(_data_file("recognizers.yaml"), RecognizerFile)
     names = load_yaml_model(_data_file("names.yaml"), NamesFile)
     places = load_yaml_model(_data_file("places.yaml"), PlacesFile)
-    return _build(rec_file, names, places)
+    signals = load_yaml_model(_data_file("name-signals.yaml"), NameSignalsFile)
+    return _build(rec_file, names, places, signals)
 
 
 def get_registry() -> Registry:
