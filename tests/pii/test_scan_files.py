@@ -203,16 +203,39 @@ def test_large_text_file_streams_in_batches(tmp_path):
     assert [(f.line, f.value) for f in report.findings] == [(40000, "A123456789")]
 
 
-def test_very_long_lines_are_read_in_pieces_with_line_offsets(tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch", [1 << 20, 16])
+def test_very_long_lines_are_read_in_pieces_with_line_offsets(tmp_path, monkeypatch, batch):
     from gezi.pii import files
 
     monkeypatch.setattr(files, "MAX_LINE_CHARS", 64)
+    monkeypatch.setattr(files, "BATCH_CHARS", batch)
     line = "x" * 100 + " 身分證A123456789 " + "y" * 50
     path = tmp_path / "minified.txt"
     path.write_text("first\n" + line + "\nlast 0912345678\n", encoding="utf-8")
     report = scan(path)
     assert [(f.line, f.start, f.value) for f in report.findings] == [
         (2, line.index("A1"), "A123456789"), (3, 5, "0912345678")]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("batch", [7, 16, 1 << 20])
+def test_blocks_of_lines_give_the_line_and_offset_of_each_value(tmp_path, monkeypatch, newline, batch):
+    """Text files are read in blocks of lines (files.read_text); whatever the block size and
+    line break, each value is reported on its own line with offsets in that line, as a scan
+    of each line alone gives."""
+    from gezi.pii import files
+    from gezi.pii.analyzer import analyze_text
+
+    monkeypatch.setattr(files, "BATCH_CHARS", batch)
+    lines = ["", "身分證A123456789", "無", "電話 0912-345-678 與 02-2345-6789", "", "寄到 wang@example.com",
+             "客戶王小明，統編 04595252"]
+    path = tmp_path / "blocks.txt"
+    path.write_bytes((newline.join(lines) + newline).encode("utf-8"))
+    expected = [(n, e, s, v) for n, line in enumerate(lines, start=1)
+                for e, s, _, _, v in analyze_text(line)]
+    assert len(expected) >= 6
+    found = [(f.line, f.entity, f.start, f.value) for f in scan(path).findings]
+    assert found == expected
 
 
 def test_huge_json_is_scanned_as_text(tmp_path, monkeypatch):

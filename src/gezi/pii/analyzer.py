@@ -137,6 +137,7 @@ class _Pieces:
 
     def __init__(self, text: str, windows: list[tuple[int, int]]) -> None:
         self.windows = windows
+        self.whole = windows == [(0, len(text))]  # one window, all of the text
         if sum(hi - lo for lo, hi in windows) > len(text) * _WHOLE:
             self.text = text
             self.starts = [lo for lo, _ in windows]
@@ -168,7 +169,7 @@ class _Pieces:
         ``pattern.finditer(text, lo, hi)`` for each window; the match's offsets plus ``shift``
         are offsets in the text."""
         windows, starts, shifts = self.windows, self.starts, self.shifts
-        if len(windows) == 1 and windows[0] == (0, len(self.text)):
+        if self.whole:
             yield from ((0, m, 0) for m in pattern.finditer(self.text))
             return
         redo: dict[int, int] = {}  # window → where a search of that window alone resumes
@@ -236,6 +237,13 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
                 near_negative = near_negative and neg.near(start, end, before, after)
         if required and not has_context:
             return None
+        key = (base, has_context, near_negative)
+        value_score = final.get(key)
+        if value_score is None:
+            value_score = final[key] = _final_score(base, has_context, near_negative)
+        return (entity, start, end, value_score, value) if value_score >= min_score else None
+
+    def _final_score(base: float, has_context: bool, near_negative: bool) -> float:
         value_score = base
         if has_context:
             value_score += boost
@@ -243,9 +251,9 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
             value_score += column_boost
         if negated or near_negative:
             value_score -= penalty
-        value_score = round(min(1.0, max(0.0, value_score)), 2)
-        return (entity, start, end, value_score, value) if value_score >= min_score else None
+        return round(min(1.0, max(0.0, value_score)), 2)
 
+    final: dict[tuple[float, bool, bool], float] = {}  # a handful of combinations per text
     return score
 
 
@@ -278,6 +286,10 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
             if not index:
                 continue
             scan = _Pieces(text, [spans[i] for i in index])
+        if scan.whole and not rec.spec.first_pattern_wins:  # the common case, kept lean
+            hits.extend(hit for m in pattern.finditer(text)
+                        if (hit := score(m.group(), m.start(), m.end(), base)) is not None)
+            continue
         matched: dict[int, list[tuple[int, int]]] = {}
         for i, m, shift in scan.finditer(pattern):
             start, end = m.start() + shift, m.end() + shift

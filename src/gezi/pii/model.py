@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class PiiFinding:
+class PiiFinding(NamedTuple):
     """One personal-data value found in a file, a table cell or a database column.
+
+    A named tuple: immutable, and created several times faster than a frozen dataclass
+    (a scan creates one per value found).
 
     ``value`` is the raw value: mask it (``gezi.pii.masking``) before showing it anywhere.
     Text-like files: ``line`` is 1-based, ``start``/``end`` are 0-based code-point offsets in

@@ -9,9 +9,11 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import stat
 import zipfile
 import zlib
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -62,6 +64,9 @@ def _os_reason(exc: OSError) -> str:
     return f"無法讀取 cannot read: {exc.strerror}"
 
 
+_LINE_BREAK = re.compile("\n")
+
+
 def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Result,
                  entities: set[str] | None) -> None:
     reader = reader_for(display, sniff)
@@ -71,12 +76,20 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
     found: list[PiiFinding] = []
     try:
         for column, segs in reader(opener):
+            breaks: dict[int, list[int]] = {}  # line breaks of the blocks of lines with hits
             for i, (entity, start, end, score, value) in analyze_segments(
                     [s.text for s in segs], entities, column):
                 seg = segs[i]
+                line, offset = seg.line, seg.offset
+                if seg.lines and line is not None:
+                    if i not in breaks:
+                        breaks[i] = [m.start() for m in _LINE_BREAK.finditer(seg.text)]
+                    k = bisect_right(breaks[i], start)
+                    if k:  # not the block's first line: offsets from that line's start
+                        line, offset = line + k, -(breaks[i][k - 1] + 1)
                 found.append(PiiFinding(path=display, entity=entity, score=score, value=value,
-                                        start=seg.offset + start, end=seg.offset + end,
-                                        line=seg.line, row=seg.row, column=seg.column))
+                                        start=offset + start, end=offset + end,
+                                        line=line, row=seg.row, column=seg.column))
     except Unreadable as exc:
         res.skip(display, str(exc))
     except GeziError:
