@@ -80,21 +80,21 @@ def main() -> None:
     analyzer = engine()
     analyzer.analyze("暖身 warm-up 0912345678", language=LANG, entities=ENTITIES)
     hits = []
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for key, text, column in job["units"]:
         for r in analyzer.analyze(text, language=LANG, entities=ENTITIES,
                                   context=[column] if column else None):
             hits.append([key, r.entity_type, r.start, r.end])
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     for chunk in job["chunks"]:
         analyzer.analyze(chunk, language=LANG, entities=ENTITIES)
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     plain = {}
     for name, chunks in job.get("plain", {}).items():
-        t = time.perf_counter()
+        t = time.process_time()
         for chunk in chunks:
             analyzer.analyze(chunk, language=LANG, entities=ENTITIES)
-        plain[name] = time.perf_counter() - t
+        plain[name] = time.process_time() - t
     json.dump({"hits": hits, "seconds_units": t1 - t0, "seconds_chunks": t2 - t1,
                "seconds_plain": plain}, sys.stdout)
 

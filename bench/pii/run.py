@@ -10,11 +10,14 @@ Also scored: the same analyzer batched as the file scanner batches it (a file's 
 column's cells), and the scanner end to end (``scan_paths`` on the corpus files: Big5 and BOM
 decoding, CSV parsing, line/row/column numbering).
 
-Throughput (single core, this process): UTF-8 megabytes per second on
+Throughput: CPU seconds of one process (``time.process_time``, so a busy shared machine slows
+the numbers less than wall-clock timing would), UTF-8 megabytes per second, on
   * units: the accuracy run itself (short lines and cells, column names passed);
-  * text: the corpus's text files joined into 64 KiB chunks (the plain-text path), repeated to
-    --text-mb for gezi; Presidio gets the first --presidio-kb KiB of the same chunks;
-  * scan (with --scan): ``gezi.pii.scan.scan_paths`` with one worker on a --text-mb file.
+  * text: the corpus's text files joined into 64 KiB chunks (the plain-text path), and each
+    --plain file the same way; best of --tries runs, each with gezi's remembered validator
+    verdicts and jieba cuts forgotten; Presidio gets the first --presidio-kb KiB of each;
+  * scan (with --scan): ``gezi.pii.scan.scan_paths`` with one worker on the corpus text and on
+    each --plain file (read, decoded and reported as ``gezi pii scan`` does).
 
 Run: ``bench/pii/setup-presidio.sh`` once, then ``.venv/bin/python bench/pii/run.py``.
 Results: a table on stdout, details (incl. error examples) in bench/out/pii-results.json.
@@ -35,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evalset
 
-from gezi.pii.analyzer import analyze_segments, analyze_text
+from gezi.pii.analyzer import analyze_segments, analyze_text, forget_remembered
 
 HERE = Path(__file__).resolve().parent
 PRESIDIO_PY = HERE / ".venv-presidio" / "bin" / "python"
@@ -83,11 +86,11 @@ def warm_up(units: list[evalset.Unit]) -> None:
 def run_gezi(units: list[evalset.Unit]) -> tuple[list[Span], float]:
     warm_up(units)
     hits: list[Span] = []
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for u in units:
         key = unit_key(u.where)
         hits.extend((key, ent, s, e) for ent, s, e, _score, _v in analyze_text(u.text, column=u.hint))
-    return hits, time.perf_counter() - t0
+    return hits, time.process_time() - t0
 
 
 def run_gezi_batched(units: list[evalset.Unit]) -> tuple[list[Span], float]:
@@ -97,11 +100,11 @@ def run_gezi_batched(units: list[evalset.Unit]) -> tuple[list[Span], float]:
     for u in units:
         groups[(u.file, u.hint, u.column is not None)].append(u)
     hits: list[Span] = []
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for (_file, hint, is_cell), members in groups.items():
         found = analyze_segments([u.text for u in members], column=hint, isolate=is_cell)
         hits.extend((unit_key(members[i].where), ent, s, e) for i, (ent, s, e, _sc, _v) in found)
-    return hits, time.perf_counter() - t0
+    return hits, time.process_time() - t0
 
 
 def run_gezi_scan(corpus: Path, only: list[str] | None) -> tuple[list[Span], float, dict]:
@@ -110,9 +113,9 @@ def run_gezi_scan(corpus: Path, only: list[str] | None) -> tuple[list[Span], flo
     from gezi.pii.scan import scan_paths
 
     files = [corpus / e["file"] for e in evalset.manifest(corpus) if not only or e["file"] in only]
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     report = scan_paths(files, workers=1)
-    secs = time.perf_counter() - t0
+    secs = time.process_time() - t0
     hits = [(unit_key((Path(f.path).name, f.line, f.row, f.column)), f.entity, f.start, f.end)
             for f in report.findings]
     mb = sum(f.stat().st_size for f in files) / MB
@@ -120,33 +123,33 @@ def run_gezi_scan(corpus: Path, only: list[str] | None) -> tuple[list[Span], flo
                         "mb": mb, "mb_per_s": mb / secs}
 
 
-def gezi_text_speed(chunks: list[str], target_mb: float, tries: int = 3) -> dict:
-    """Best of ``tries`` timings (the machine is shared; the best run is the least disturbed)."""
-    size = utf8_mb(chunks)
-    reps = max(1, round(target_mb / size))
+def cpu_best(work, tries: int) -> float:
+    """Least CPU time of ``tries`` runs, each with gezi's remembered verdicts forgotten (a
+    repeated run would otherwise find every validator verdict and jieba cut cached)."""
     best = float("inf")
     for _ in range(tries):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            for c in chunks:
-                analyze_text(c)
-        best = min(best, time.perf_counter() - t0)
-    return {"mb": size * reps, "seconds": best, "mb_per_s": size * reps / best, "tries": tries}
+        forget_remembered()
+        t0 = time.process_time()
+        work()
+        best = min(best, time.process_time() - t0)
+    return best
 
 
-def gezi_scan_speed(chunks: list[str], target_mb: float) -> dict:
+def gezi_text_speed(chunks: list[str], tries: int) -> dict:
+    """analyze_text on each chunk; CPU time, best of ``tries``."""
+    size = utf8_mb(chunks)
+    secs = cpu_best(lambda: [analyze_text(c) for c in chunks], tries)
+    return {"mb": size, "seconds": secs, "mb_per_s": size / secs, "tries": tries}
+
+
+def gezi_scan_speed(path: Path, tries: int) -> dict:
+    """scan_paths on one file with one worker (in this process); CPU time, best of ``tries``."""
     from gezi.pii.scan import scan_paths
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "pii-plain.txt"
-    body = "\n".join(chunks) + "\n"
-    reps = max(1, round(target_mb * MB / len(body.encode("utf-8"))))
-    path.write_text(body * reps, encoding="utf-8")
-    t0 = time.perf_counter()
-    report = scan_paths([path], workers=1)
-    secs = time.perf_counter() - t0
+    found: list[int] = []
+    secs = cpu_best(lambda: found.append(len(scan_paths([path], workers=1).findings)), tries)
     mb = path.stat().st_size / MB
-    return {"mb": mb, "seconds": secs, "mb_per_s": mb / secs, "findings": len(report.findings)}
+    return {"mb": mb, "seconds": secs, "mb_per_s": mb / secs, "findings": found[-1], "tries": tries}
 
 
 def head(chunks: list[str], kb: int) -> list[str]:
@@ -243,7 +246,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-presidio", action="store_true")
     ap.add_argument("--presidio-kb", type=int, default=128)
-    ap.add_argument("--text-mb", type=float, default=20.0)
+    ap.add_argument("--tries", type=int, default=5,
+                    help="speed runs per input; the least CPU time counts (default 5)")
     ap.add_argument("--scan", action="store_true", help="also time gezi.pii.scan.scan_paths")
     ap.add_argument("--corpus", type=Path, default=evalset.CORPUS_DIR,
                     help="corpus directory (e.g. one made by make_corpus.py --seed N --out DIR "
@@ -276,14 +280,18 @@ def main() -> None:
     result["gezi_scan"] = {"scores": score(gold, set(s_hits)), **s_info,
                            "errors": errors(gold, set(s_hits), texts)}
     result["gezi"] = {"scores": score(gold, g_pred), "units_mb_per_s": units_mb / g_secs,
-                      "text": gezi_text_speed(chunks, args.text_mb) if chunks else None,
+                      "text": gezi_text_speed(chunks, args.tries) if chunks else None,
                       "decoy_hits": decoy_hits(g_pred, args.corpus),
                       "errors": errors(gold, g_pred, texts)}
-    if args.scan:
-        result["gezi"]["scan"] = gezi_scan_speed(chunks, args.text_mb)
+    if args.scan and chunks:
+        OUT.mkdir(parents=True, exist_ok=True)
+        corpus_text = OUT / "pii-corpus-text.txt"
+        corpus_text.write_text("\n".join(chunks) + "\n", encoding="utf-8")
+        result["gezi"]["scan"] = gezi_scan_speed(corpus_text, args.tries)
     if plain:
-        result["gezi"]["plain"] = {name: gezi_text_speed(c, args.text_mb)
-                                   for name, c in plain.items()}
+        result["gezi"]["plain"] = {name: gezi_text_speed(c, args.tries) for name, c in plain.items()}
+        if args.scan:
+            result["gezi"]["plain_scan"] = {f.name: gezi_scan_speed(f, args.tries) for f in args.plain}
     if not args.no_presidio:
         p = run_presidio(units, chunks, plain, args.presidio_kb)
         p_pred = set(p["hits"])
@@ -340,6 +348,8 @@ def report(result: dict) -> None:
              else ""))
     for name, speed in g.get("plain", {}).items():
         line = f"throughput {name}: gezi {speed['mb_per_s']:.2f} MB/s ({speed['mb']:.1f} MB)"
+        if name in g.get("plain_scan", {}):
+            line += f", scan_paths {g['plain_scan'][name]['mb_per_s']:.2f} MB/s"
         if p:
             q = p["plain"][name]
             line += (f", Presidio {q['mb_per_s']:.3f} MB/s ({q['mb']:.2f} MB), "

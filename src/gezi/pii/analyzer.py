@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from itertools import accumulate, islice
 
 from gezi.pii.context import ContextIndex
-from gezi.pii.names import detect_names
+from gezi.pii.names import detect_names, forget_name_cuts
 from gezi.pii.patterns import fullwidth_in
 from gezi.pii.registry import Recognizer, Registry, get_registry
+from gezi.pii.validators import forget_phone_verdicts
 
 Hit = tuple[str, int, int, float, str]  # (entity, start, end, score, value)
 
@@ -434,3 +435,12 @@ def analyze_segments(segments: list[str], entities: set[str] | None = None,
             continue
         out.append((i, (entity, start - base, end - base, score, value)))
     return out
+
+
+def forget_remembered() -> None:
+    """Forget the validator verdicts and jieba cuts remembered across texts (a benchmark that
+    times the same text twice would otherwise time the second run with every lookup cached)."""
+    for rec in get_registry().recognizers:
+        rec.forget_verdicts()
+    forget_name_cuts()
+    forget_phone_verdicts()

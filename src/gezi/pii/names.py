@@ -148,6 +148,11 @@ def _token_bounds(window: str) -> frozenset[int]:
     return frozenset(bounds)
 
 
+def forget_name_cuts() -> None:
+    """Forget the remembered jieba cuts of text windows."""
+    _token_bounds.cache_clear()
+
+
 def uncued_name_at(text: str, pos: int, sl: int, data: NameData,
                    stops: set[int]) -> tuple[int, int] | None:
     """A name with no cue around it: surname + one or two common given-name characters, not

@@ -160,6 +160,10 @@ class Recognizer:
     def entity(self) -> str:
         return self.spec.entity
 
+    def forget_verdicts(self) -> None:
+        """Forget the remembered validator verdicts."""
+        self._verdicts.clear()
+
     def validates(self, value: str) -> bool:
         """The validator's verdict on ``value`` (True without a validator), remembered: logs
         repeat the same IPs, phones and IDs on line after line."""

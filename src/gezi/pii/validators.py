@@ -77,6 +77,11 @@ def _tw_number_valid(national: str) -> bool:
     return phonenumbers.is_valid_number(number)
 
 
+def forget_phone_verdicts() -> None:
+    """Forget the remembered numbering-plan verdicts."""
+    _tw_number_valid.cache_clear()
+
+
 def tw_phone(value: str, params: dict[str, Any]) -> bool:
     """A valid Taiwanese number according to phonenumbers' numbering-plan metadata (TW)."""
     norm = _EXTENSION.sub("", unicodedata.normalize("NFKC", value)).replace("(0)", "")
