@@ -274,31 +274,35 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
         spans = [(0, len(text))]
     if not spans:
         return []
-    score = _scorer(rec, ctx, hinted, negated)
     hits: list[Hit] = []
-    patterns = [(compiled.for_text(fw), base, needs) for compiled, base, needs in rec.patterns]
-    pieces = _Pieces(text, spans)
-    for pattern, base, needs in patterns:
+    score = None  # made on the first match: most short texts (a table cell) have none
+    first_wins = rec.spec.first_pattern_wins
+    pieces = None if spans == [(0, len(text))] and not first_wins else _Pieces(text, spans)
+    for compiled, base, needs in rec.patterns:
         if not spans:
             break
-        scan, index = pieces, None
+        pattern = compiled.for_text(fw)
+        if pieces is None and needs is None:  # the common case, kept lean
+            for m in pattern.finditer(text):
+                score = score or _scorer(rec, ctx, hinted, negated)
+                if (hit := score(m.group(), m.start(), m.end(), base)) is not None:
+                    hits.append(hit)
+            continue
+        scan = pieces = pieces or _Pieces(text, spans)
+        index = None
         if needs is not None:  # a pattern's own requires: scan only the windows that have it
             index = pieces.windows_with(needs)
             if not index:
                 continue
             scan = _Pieces(text, [spans[i] for i in index])
-        if scan.whole and not rec.spec.first_pattern_wins:  # the common case, kept lean
-            hits.extend(hit for m in pattern.finditer(text)
-                        if (hit := score(m.group(), m.start(), m.end(), base)) is not None)
-            continue
         matched: dict[int, list[tuple[int, int]]] = {}
         for i, m, shift in scan.finditer(pattern):
             start, end = m.start() + shift, m.end() + shift
             matched.setdefault(i if index is None else index[i], []).append((start, end))
-            hit = score(m.group(), start, end, base)
-            if hit is not None:
+            score = score or _scorer(rec, ctx, hinted, negated)
+            if (hit := score(m.group(), start, end, base)) is not None:
                 hits.append(hit)
-        if rec.spec.first_pattern_wins and matched:
+        if first_wins and matched:
             # A later (less specific) pattern sees only what earlier ones left of a window,
             # and only the parts that still hold an anchor (a second address on the line).
             spans = _leftovers(text, rec, spans, matched, fw)
@@ -393,16 +397,17 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
     hits: list[Hit] = []
     present: dict[re.Pattern[str], bool] = {}
     for rec in recs:
-        if rec.requires is not None:
-            ok = present.get(rec.requires)
+        requires = rec.requires
+        if requires is not None:
+            ok = present.get(requires)
             if ok is None:
-                ok = present[rec.requires] = rec.requires.search(text) is not None
+                ok = present[requires] = requires.search(text) is not None
             if not ok:
                 continue
-        if rec.spec.context_required and rec.index not in hinted \
-                and ctx.context(rec.index) is None:
+        spec = rec.spec
+        if spec.context_required and rec.index not in hinted and ctx.context(rec.index) is None:
             continue  # nothing to say it is this entity: skip all its patterns
-        if rec.spec.kind == "chinese_name":
+        if spec.kind == "chinese_name":
             if text.isascii():
                 continue  # a Chinese name needs Chinese characters (logs are often all ASCII)
             hits.extend((rec.entity, s, e, score, text[s:e]) for s, e, score in
