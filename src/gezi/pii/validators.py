@@ -132,6 +132,55 @@ def ip_address(value: str, params: dict[str, Any]) -> bool:
     return True
 
 
+# ICAO Doc 9303 Part 3 check digits: digits keep their value, A–Z count 10–35, the filler < 0.
+_MRZ_VALUE = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")} | {"<": 0}
+_MRZ_WEIGHTS = (7, 3, 1)
+_TD3_LINE = 44
+
+
+def mrz_check_digit(field: str) -> int | None:
+    """ICAO 9303 Part 3 check digit of an MRZ field: weights 7, 3, 1 repeating, sum mod 10
+    (None if the field holds a character the MRZ does not use)."""
+    total = 0
+    for i, ch in enumerate(field):
+        value = _MRZ_VALUE.get(ch)
+        if value is None:
+            return None
+        total += value * _MRZ_WEIGHTS[i % 3]
+    return total % 10
+
+
+def _digit_ok(field: str, check: str) -> bool:
+    digit = mrz_check_digit(field)
+    return digit is not None and check == str(digit)
+
+
+def mrz_td3(value: str, params: dict[str, Any]) -> bool:
+    """Line 2 of a passport MRZ (ICAO 9303 Part 4, TD3, 44 characters) whose check digits all
+    hold: document number, birth date, expiry date, optional data, composite.
+
+    ``nationalities`` (optional list) restricts the three-letter code at positions 11–13,
+    which Part 4 defines as the holder's nationality (the issuing state is on line 1).
+    """
+    line = unicodedata.normalize("NFKC", value)
+    if len(line) != _TD3_LINE:
+        return False
+    allowed = params.get("nationalities")
+    if allowed and line[10:13] not in allowed:
+        return False
+    optional, optional_check = line[28:42], line[42]
+    # Part 4 lets the optional-data check digit be the filler when that field is all fillers
+    # (the digit would be 0).
+    optional_ok = (optional_check == "<" and optional == "<" * 14) or _digit_ok(optional, optional_check)
+    return (optional_ok
+            and _digit_ok(line[0:9], line[9])
+            and _digit_ok(line[13:19], line[19])
+            and _digit_ok(line[21:27], line[27])
+            # The composite covers number, birth date and expiry with their check digits,
+            # and the optional data with its own (not the nationality nor the sex).
+            and _digit_ok(line[0:10] + line[13:20] + line[21:43], line[43]))
+
+
 VALIDATORS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
     "tw_national_id": tw_national_id,
     "tw_resident_cert": tw_resident_cert,
@@ -140,4 +189,5 @@ VALIDATORS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
     "tw_phone": tw_phone,
     "birth_date": birth_date,
     "ip_address": ip_address,
+    "mrz_td3": mrz_td3,
 }
