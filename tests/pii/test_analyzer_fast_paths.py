@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gezi.core import twid
 from gezi.pii import analyzer, patterns
 from gezi.pii.registry import get_registry
 
@@ -109,3 +110,47 @@ def test_patterns_run_as_written_on_chinese_text_without_fullwidth_digits():
     mobile = phone.patterns[0][0]
     assert mobile.for_text(patterns.fullwidth_in("電話：0912-345-678，謝謝")) is mobile.plain
     assert mobile.for_text(patterns.fullwidth_in("電話：０９１２－３４５－６７８")) is mobile.wide
+
+
+# --- recognizers scanned only around digit runs or anchors -------------------------------
+
+def _valid_id(first9: str) -> str:
+    return first9 + twid.national_id_check_digit(first9)
+
+
+def _card(payload: str) -> str:
+    return payload + twid.luhn_check_digit(payload)
+
+
+FRAGMENTS = [
+    _valid_id("A12345678"), _valid_id("F13110409").lower(), _valid_id("A80000001"), "AB12345677",
+    "Ａ１２３４５６７８９", _card("411111111111111"), "4111 1111 1111 1111", _card("540000000000000"),
+    "ABC-1235", "AB-1234", "192.168.1.10", "10.0.0.1", "Chrome/32.0.1700.77", "1.2.3.4.5",
+    "ip-10-77-20-248", "身分證", "卡號", "車牌", "IP", "居留證", "x", "Q", "-", " ", ".", "\n", "12",
+    "2015", "2001:db8::1", "中文", "王", "TWN", "<", "123456789012", "A1-2345-6789",
+]
+
+
+def _findings(text: str) -> list:
+    return analyzer.analyze_text(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=24))
+def test_windowed_recognizers_find_what_a_scan_of_the_whole_text_finds(parts):
+    """Digit-run windows (incl. runs after a letter) and anchor windows are a speed-up only:
+    the same text scanned whole by every pattern gives the same findings."""
+    text = "".join(parts)
+    fast = _findings(text)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(analyzer._DigitRuns, "windows", lambda self, *a, **k: [(0, len(self._text))])
+        real_anchor_windows = analyzer._anchor_windows
+
+        def whole_unless_first_wins(rec, text, fw):
+            if rec.spec.first_pattern_wins:  # windows decide which address form wins
+                return real_anchor_windows(rec, text, fw)
+            return [(0, len(text))]
+
+        mp.setattr(analyzer, "_anchor_windows", whole_unless_first_wins)
+        slow = _findings(text)
+    assert fast == slow, text

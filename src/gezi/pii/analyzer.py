@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
-from itertools import accumulate, islice
+from itertools import accumulate
 
-from gezi.pii.context import ContextIndex
+from gezi.pii.context import ContextIndex, is_latin_letter
 from gezi.pii.names import detect_names, forget_name_cuts
 from gezi.pii.patterns import fullwidth_in
 from gezi.pii.registry import Recognizer, Registry, get_registry
@@ -91,20 +91,22 @@ class _DigitRuns:
         self._fw = fw
         self._runs: list[tuple[int, int]] | None = None
 
-    def windows(self, shortest: int) -> list[tuple[int, int]]:
-        """Windows around the runs of at least ``shortest`` digits, with the characters a
-        value may have before them and one after (for the patterns' lookahead)."""
+    def windows(self, shortest: int, after_letter: bool = False) -> list[tuple[int, int]]:
+        """Windows around the runs of at least ``shortest`` digits (``after_letter``: only
+        runs right after a Latin letter), with the characters a value may have before them
+        and one after (for the patterns' lookahead)."""
         text = self._text
         if self._runs is None:
             assert self._registry.digit_runs is not None
-            runs = self._registry.digit_runs.for_text(self._fw)
-            # Digits everywhere (PII-dense text): stop looking, the patterns scan everything.
-            self._runs = [m.span() for m in
-                          islice(runs.finditer(text), len(text) // _CHARS_PER_RUN + 1)]
-        if len(self._runs) > len(text) // _CHARS_PER_RUN:
-            return [(0, len(text))]
+            finder = self._registry.digit_runs.for_text(self._fw)
+            self._runs = [m.span() for m in finder.finditer(text)]
+        runs = self._runs
+        if after_letter:  # few runs follow a letter (A123456789), even in a log full of digits
+            runs = [(start, end) for start, end in runs if start and is_latin_letter(text[start - 1])]
+        elif len(runs) > len(text) // _CHARS_PER_RUN:
+            return [(0, len(text))]  # digits everywhere (PII-dense text): scan all of it
         spans: list[tuple[int, int]] = []
-        for start, end in self._runs:
+        for start, end in runs:
             if end - start < shortest:  # fewer characters, so fewer digits
                 continue
             lo, hi = max(0, start - _RUN_BEFORE), min(len(text), end + 1)
@@ -269,7 +271,7 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
     elif rec.anchor is not None:
         spans = _anchor_windows(rec, text, fw)
     elif rec.spec.digit_run and runs is not None:
-        spans = runs.windows(rec.spec.digit_run)
+        spans = runs.windows(rec.spec.digit_run, rec.spec.digit_run_after_letter)
     else:
         spans = [(0, len(text))]
     if not spans:

@@ -22,7 +22,8 @@ from gezi.pii.registry import (
 )
 
 
-def _is_latin_letter(ch: str) -> bool:
+def is_latin_letter(ch: str) -> bool:
+    """A letter of the Latin alphabet, half- or full-width."""
     return ch.isalpha() and (ch.isascii() or "\uff21" <= ch <= "\uff5a")
 
 
@@ -64,8 +65,8 @@ class ContextIndex:
         automaton = registry.ascii_automaton if text.isascii() else registry.automaton
         for start, end, is_ascii, keys in automaton.find(text) if automaton else ():
             # ASCII words match whole words only ("IP" not inside "SHIP", "tel" not in "hotel").
-            if is_ascii and ((start > 0 and _is_latin_letter(text[start - 1]))
-                             or (end < n and _is_latin_letter(text[end]))):
+            if is_ascii and ((start > 0 and is_latin_letter(text[start - 1]))
+                             or (end < n and is_latin_letter(text[end]))):
                 continue
             span = (start, end)
             for key in keys:

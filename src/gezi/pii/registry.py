@@ -63,6 +63,7 @@ class RecognizerSpec(Dated):
     anchor_window: tuple[int, int] = (48, 48)
     anchor_stretch: bool = True
     digit_run: int | None = Field(default=None, ge=2)
+    digit_run_after_letter: bool = False
     first_pattern_wins: bool = False
     requires: str | None = None
     mask_keep: tuple[int, int] = (1, 1)
