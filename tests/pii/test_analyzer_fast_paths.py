@@ -1,18 +1,21 @@
 """Fast paths of the analyzer find exactly what the slow ones they replace find: windows
 scanned in one regex call (analyzer._Pieces, whether it joins them into a copy or scans the
 text itself) vs a search of each window alone; patterns run as written on text without the
-full-width forms they were widened for (patterns.Compiled) vs the widened patterns."""
+full-width forms they were widened for (patterns.Compiled) vs the widened patterns; recognizers
+scanned around digit runs or anchors vs the whole text; the phone check read off phonenumbers'
+metadata vs phonenumbers.is_valid_number."""
 
 from __future__ import annotations
 
 import re
 
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gezi.core import twid
-from gezi.pii import analyzer, patterns
+from gezi.pii import analyzer, patterns, validators
 from gezi.pii.registry import get_registry
 
 # Patterns shaped like the recognizers': one-character lookbehinds, lookaheads, greedy runs
@@ -154,3 +157,18 @@ def test_windowed_recognizers_find_what_a_scan_of_the_whole_text_finds(parts):
         mp.setattr(analyzer, "_anchor_windows", whole_unless_first_wins)
         slow = _findings(text)
     assert fast == slow, text
+
+
+# --- phone numbers checked against phonenumbers' metadata directly -----------------------
+
+@settings(max_examples=3000, deadline=None)
+@given(national=st.text(alphabet="0123456789", min_size=5, max_size=12))
+def test_phone_check_agrees_with_phonenumbers(national):
+    number = phonenumbers.PhoneNumber(country_code=886, national_number=int(national))
+    assert validators._tw_number_valid(national) == phonenumbers.is_valid_number(number)
+
+
+@pytest.mark.parametrize(("national", "valid"), [("912345678", True), ("223456789", True),
+                                                  ("12345678", False), ("9123456789", False)])
+def test_phone_check_examples(national, valid):
+    assert validators._tw_number_valid(national) is valid
