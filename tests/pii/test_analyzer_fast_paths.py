@@ -11,7 +11,7 @@ import re
 
 import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gezi.core import twid
@@ -172,3 +172,23 @@ def test_phone_check_agrees_with_phonenumbers(national):
                                                   ("12345678", False), ("9123456789", False)])
 def test_phone_check_examples(national, valid):
     assert validators._tw_number_valid(national) is valid
+
+
+# --- widened patterns split at their first character --------------------------------------
+
+SPLIT_SOURCES = ["0[0-9]{2,}", r"\([^)]*\)", "a.*?a", "a[^b]*b?", r":(?::|[0-9]{2})", "0(?<![0-9].)[0-9]+"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet="0０(（)）aａbｂ:：12 x", max_size=40), pos=st.integers(0, 6),
+       span=st.integers(0, 40))
+@example(text="a ａ a", pos=0, span=40)  # a match of one part inside a match of the other
+@example(text="（1(2)3）", pos=0, span=40)
+def test_split_pattern_finds_what_the_widened_pattern_finds(text, pos, span):
+    """patterns.SplitPattern runs [xX]… as x… and X…; merged, the matches are re's own."""
+    endpos = min(len(text), pos + span)
+    for source in SPLIT_SOURCES:
+        wide = patterns.compile_both(source).wide
+        assert isinstance(wide, patterns.SplitPattern), source
+        assert [m.span() for m in wide.finditer(text, pos, endpos)] == \
+            [m.span() for m in wide.whole.finditer(text, pos, endpos)], source
