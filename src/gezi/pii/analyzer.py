@@ -79,7 +79,6 @@ def _anchor_windows(rec: Recognizer, text: str, fw: frozenset[str]) -> list[tupl
 
 
 _RUN_BEFORE = 3  # characters a digit_run value may have before its digits (AB-12345678)
-_CHARS_PER_RUN = 32  # more long digit runs than one per this many characters: no windows
 
 
 class _DigitRuns:
@@ -103,8 +102,6 @@ class _DigitRuns:
         runs = self._runs
         if after_letter:  # few runs follow a letter (A123456789), even in a log full of digits
             runs = [(start, end) for start, end in runs if start and is_latin_letter(text[start - 1])]
-        elif len(runs) > len(text) // _CHARS_PER_RUN:
-            return [(0, len(text))]  # digits everywhere (PII-dense text): scan all of it
         spans: list[tuple[int, int]] = []
         for start, end in runs:
             if end - start < shortest:  # fewer characters, so fewer digits
