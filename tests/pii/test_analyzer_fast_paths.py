@@ -192,3 +192,5 @@ def test_split_pattern_finds_what_the_widened_pattern_finds(text, pos, span):
         assert isinstance(wide, patterns.SplitPattern), source
         assert [m.span() for m in wide.finditer(text, pos, endpos)] == \
             [m.span() for m in wide.whole.finditer(text, pos, endpos)], source
+        found, expected = wide.search(text, pos, endpos), wide.whole.search(text, pos, endpos)
+        assert (found and found.span()) == (expected and expected.span()), source

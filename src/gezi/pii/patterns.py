@@ -215,6 +215,10 @@ class SplitPattern:
         self.pattern = whole.pattern
         self._parts = parts
 
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        """The first match in ``text[pos:endpos]``, as re's search."""
+        return next(self.finditer(text, pos, endpos), None)
+
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
         """The matches of the pattern in ``text[pos:endpos]``, in order, as re's finditer."""
         end = len(text) if endpos is None else endpos
