@@ -93,9 +93,22 @@ def _partial_ip(value: str) -> str:
     return ":".join(parts[:2] + ["*"] * (len(parts) - 2))
 
 
+def _email_parts(value: str) -> tuple[str, str, str]:
+    """(local part, separator, domain) of an e-mail address written with @ or, in a URL query
+    string, percent-encoded as %40 (full-width forms too: NFKC keeps their positions)."""
+    norm = unicodedata.normalize("NFKC", value).lower()
+    at = norm.find("@")
+    width = 1
+    if at < 0 and (at := norm.find("%40")) >= 0:
+        width = 3
+    if at < 0:
+        return value, "", ""
+    return value[:at], value[at : at + width], value[at + width :]
+
+
 def _partial_email(value: str) -> str:
-    local, _, domain = value.partition("@")
-    return f"{local[:1]}***@{domain}"
+    local, sep, domain = _email_parts(value)
+    return f"{local[:1]}***{sep or '@'}{domain}"
 
 
 def _partial_date(value: str) -> str:
@@ -163,8 +176,9 @@ def _reshape(original: str, new: str) -> str:
 
 
 def _canonical_for_hash(entity: str, value: str) -> str:
-    if entity == "EMAIL_ADDRESS":
-        return unicodedata.normalize("NFKC", value).strip().lower()
+    if entity == "EMAIL_ADDRESS":  # wang%40example.com in a log is the same person as wang@example.com
+        local, sep, domain = _email_parts(value.strip())
+        return unicodedata.normalize("NFKC", f"{local}@{domain}" if sep else value.strip()).lower()
     if entity in ("PERSON_NAME", "TW_ADDRESS"):
         return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value).strip()).replace("台", "臺")
     if entity == "PHONE_NUMBER":
@@ -275,7 +289,8 @@ def _format_preserving(entity: str, value: str, s: _Stream) -> str:
             out[i] = ch
         return "".join(out)
     if entity == "EMAIL_ADDRESS":
-        return f"user{s.hexdigest(10)}@example.com"
+        sep = _email_parts(value)[1]
+        return f"user{s.hexdigest(10)}{'%40' if len(sep) == 3 else '@'}example.com"
     if entity == "PERSON_NAME":
         return _fp_name(s, value)
     if entity == "TW_ADDRESS":
