@@ -1,0 +1,36 @@
+"""Lines as they occur in customer-service notes, forms and exports: what is and is not reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from gezi.pii.analyzer import analyze_text
+
+
+def found(text: str, entity: str) -> list[str]:
+    return [v for e, _, _, _, v in analyze_text(text) if e == entity]
+
+
+def test_a_date_before_the_birthday_label_is_not_a_birth_date():
+    text = "客戶張簡志明於 113 年 5 月 3 日來電，生日 79.05.03"
+    assert found(text, "DATE_OF_BIRTH") == ["79.05.03"]
+    assert found(text, "PERSON_NAME") == ["張簡志明"]
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("民國79年5月3日出生", "民國79年5月3日"),
+    ("1990/05/03 出生", "1990/05/03"),
+    ("生日：1990-05-03", "1990-05-03"),
+])
+def test_birth_dates_with_the_label_before_or_right_after(text, date):
+    assert found(text, "DATE_OF_BIRTH") == [date]
+
+
+def test_an_already_masked_id_is_not_reported():
+    assert analyze_text("身分證字號：A12****789（已遮蔽）") == []
+
+
+@pytest.mark.parametrize("phone", ["0912 345 678", "+886-912-345-678", "(04)2222-3333", "02 2345 6789",
+                                   "0987-654-321"])
+def test_phone_number_forms_in_a_contact_line(phone):
+    assert found(f"電話：{phone}、其他", "PHONE_NUMBER") == [phone]
