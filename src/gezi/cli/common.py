@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,6 +59,17 @@ def _default(value: Any) -> Any:
 def print_json(doc: Any) -> None:
     """Write exactly one JSON document to stdout."""
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def print_json_stream(head: dict, key: str, items: Iterable[Any]) -> None:
+    """Write one JSON document: ``head`` plus ``key`` holding ``items``, each item serialized
+    as it comes, so a scan with millions of findings never builds the whole text in memory."""
+    out = sys.stdout
+    body = json.dumps(head, ensure_ascii=False, indent=2, default=_default)
+    out.write(body[:-1].rstrip() + ("," if head else "") + f"\n  {json.dumps(key)}: [")
+    for i, item in enumerate(items):
+        out.write(("," if i else "") + "\n    " + json.dumps(item, ensure_ascii=False, default=_default))
+    out.write("\n  ]\n}\n")
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:

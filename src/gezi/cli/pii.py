@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from gezi.cli.common import JsonOpt, console, err_console, print_json, table
+from gezi.cli.common import JsonOpt, console, err_console, print_json, print_json_stream, table
 from gezi.core.errors import GeziError
 from gezi.pii.masking import partial
 from gezi.pii.model import PiiFinding, ScanReport
@@ -87,8 +87,8 @@ def scan(
     else:
         report = scan_paths(paths, wanted, workers)
     if json_out:
-        print_json({"summary": summary_dict(report),
-                    "findings": [finding_dict(f, show_values) for f in report.findings]})
+        print_json_stream({"summary": summary_dict(report)}, "findings",
+                          (finding_dict(f, show_values) for f in report.findings))
         return
     rows = [[f.path, _where(f), f.entity, f"{f.score:.2f}",
              f.value if show_values else partial(f.entity, f.value)]
