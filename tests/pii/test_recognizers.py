@@ -33,6 +33,7 @@ CASES = [
     ("TW_UBN", "04595252", "04595253", "統一編號", "統編", True),
     ("PHONE_NUMBER", "0912345678", "09123456789", "手機", "電話", False),
     ("EMAIL_ADDRESS", "wang.xm@example.com.tw", "wang.xm@localhost", "信箱", "email", False),
+    ("EMAIL_ADDRESS", "wang.xm%40example.com.tw", "wang.xm%40localhost", "信箱", "email", False),
     ("CREDIT_CARD", "4111111111111111", "4111111111111112", "卡號", "card_no", False),
     ("TW_NHI_CARD", "000012345678", "0000123456789", "健保卡號", "健保卡號", True),
     ("TW_PASSPORT", "312345678", "31234567", "護照號碼", "passport_no", True),
