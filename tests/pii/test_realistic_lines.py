@@ -34,3 +34,18 @@ def test_an_already_masked_id_is_not_reported():
                                    "0987-654-321"])
 def test_phone_number_forms_in_a_contact_line(phone):
     assert found(f"電話：{phone}、其他", "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize(("text", "column", "phones"), [
+    ("msisdn=886912345678 status=DELIVERED", None, ["886912345678"]),
+    ("SMS sent to 886912345678", None, ["886912345678"]),
+    ("886912345678", "msisdn", ["886912345678"]),
+    ("order 886912345678 shipped", None, []),  # twelve bare digits without a phone word
+    ("886912345678", "order_no", []),
+])
+def test_international_mobile_without_plus_needs_a_phone_word(text, column, phones):
+    assert found_in(text, "PHONE_NUMBER", column) == phones
+
+
+def found_in(text: str, entity: str, column: str | None) -> list[str]:
+    return [v for e, _, _, _, v in analyze_text(text, column=column) if e == entity]
