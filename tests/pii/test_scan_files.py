@@ -275,3 +275,44 @@ def test_without_a_process_pool_the_scan_runs_in_process(tmp_path, monkeypatch):
     report = scan_paths([tmp_path], workers=4)
     assert sorted(f.value for f in report.findings) == ["0912345600", "0912345601", "0912345602"]
     assert report.files_scanned == 3
+
+
+@pytest.mark.parametrize(("encoding", "newline"), [("utf-8", "\n"), ("utf-8-sig", "\r\n"), ("cp950", "\r\n")])
+def test_a_large_text_file_is_scanned_in_parallel_parts_with_the_same_findings(tmp_path, monkeypatch,
+                                                                               encoding, newline):
+    """A big log is cut at line breaks into parts for the workers; line numbers, offsets, the
+    file count and the bytes are those of scanning it whole."""
+    from gezi.pii import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "SPLIT_BYTES", 2048)
+    lines = []
+    for i in range(600):
+        if i % 37 == 0:
+            lines.append(f"第{i}行 客戶陳怡君 身分證A123456789 電話0912-345-678")
+        else:
+            lines.append(f"2026-11-23 10:00:{i % 60:02d} INFO 訂單 {20240000 + i} 處理完成")
+    path = tmp_path / "big.log"
+    path.write_bytes(newline.join(lines).encode(encoding) + newline.encode())
+    size = path.stat().st_size
+    parts = scan_module._split_for(path, size, 2)
+    assert parts is not None and len(parts) >= 4
+    assert parts[0][0] == 0 and parts[-1][1] == size
+    whole, cut = scan(path, workers=1), scan(path, workers=2)
+    assert cut.findings == whole.findings and len(whole.findings) == 3 * 17
+    assert {f.line for f in cut.findings} == {i + 1 for i in range(0, 600, 37)}
+    assert (cut.files_scanned, cut.bytes_scanned, cut.files_skipped) == (1, size, [])
+
+
+def test_files_that_are_not_cut(tmp_path, monkeypatch):
+    from gezi.pii import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "SPLIT_BYTES", 2048)
+    lone_cr = tmp_path / "mac.txt"  # no line feed to cut at
+    lone_cr.write_bytes(("身分證A123456789\r" * 400).encode())
+    utf16 = tmp_path / "u16.txt"  # a line feed byte can sit inside a character
+    utf16.write_bytes(("身分證A123456789\n" * 400).encode("utf-16"))
+    csv_file = tmp_path / "rows.csv"  # tables are not cut (a row may span lines)
+    csv_file.write_text("id\n" + "A123456789\n" * 800, encoding="utf-8")
+    for path in (lone_cr, utf16, csv_file):
+        assert scan_module._split_for(path, path.stat().st_size, 2) is None, path.name
+    assert len(scan(lone_cr, workers=2).findings) == 400

@@ -77,16 +77,17 @@ def detect_encoding(sample: bytes) -> str:
     return "cp950" if enc in {"big5", "big5hkscs", "cp950"} else best.encoding
 
 
-def open_text(opener: Opener) -> tuple[IO[str], str]:
-    """A decoding text stream over the file, and the encoding used."""
+def open_text(opener: Opener, encoding: str | None = None) -> tuple[IO[str], str]:
+    """A decoding text stream over the file, and the encoding used (detected unless given)."""
     fh = opener()
-    sample = fh.read(SAMPLE_BYTES)
-    fh.seek(0)
-    encoding = detect_encoding(sample)
+    if encoding is None:
+        sample = fh.read(SAMPLE_BYTES)
+        fh.seek(0)
+        encoding = detect_encoding(sample)
     return io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""), encoding
 
 
-def read_text(opener: Opener) -> Iterator[Batch]:
+def read_text(opener: Opener, encoding: str | None = None) -> Iterator[Batch]:
     """A text file in blocks of whole lines, about BATCH_CHARS each: one Segment per block with
     ``lines`` set, ``line`` the number of its first line (1-based). Line breaks (\\r\\n, \\r,
     \\n, as Python's universal newlines) become \\n. Reading blocks, not lines, keeps the cost
@@ -94,8 +95,9 @@ def read_text(opener: Opener) -> Iterator[Batch]:
 
     A line longer than MAX_LINE_CHARS comes in pieces with their offset in the line; a value
     cut by a piece boundary is not found (such lines are minified data, rarely prose).
+    ``encoding``: the file's, when the text is a part of it (see gezi.pii.scan).
     """
-    stream, _ = open_text(opener)
+    stream, _ = open_text(opener, encoding)
     with stream:
         number, offset, carry = 1, 0, ""
         while chunk := stream.read(BATCH_CHARS):

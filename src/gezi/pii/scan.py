@@ -23,7 +23,16 @@ from pathlib import Path, PurePosixPath
 from gezi.core.errors import GeziError
 from gezi.pii.analyzer import analyze_segments
 from gezi.pii.db import scan_database
-from gezi.pii.files import SAMPLE_BYTES, ZIP_SUFFIXES, Opener, Unreadable, reader_for
+from gezi.pii.files import (
+    SAMPLE_BYTES,
+    ZIP_SUFFIXES,
+    Batch,
+    Opener,
+    Unreadable,
+    detect_encoding,
+    read_text,
+    reader_for,
+)
 from gezi.pii.model import PiiFinding, ScanReport
 from gezi.pii.registry import get_registry
 
@@ -49,6 +58,7 @@ class _Result:
     skipped: list[dict] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
+    lines: int = 0  # line breaks in a part of a text file (see _parts)
 
     def skip(self, path: str, reason: str) -> None:
         self.skipped.append({"path": path, "reason": reason})
@@ -68,8 +78,8 @@ _LINE_BREAK = re.compile("\n")
 
 
 def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Result,
-                 entities: set[str] | None) -> None:
-    reader = reader_for(display, sniff)
+                 entities: set[str] | None, reader: Reader | None = None) -> None:
+    reader = reader or reader_for(display, sniff)
     if reader is None:
         res.skip(display, "不支援的格式 unsupported or binary format")
         return
@@ -159,11 +169,15 @@ def _scan_zip(display: str, opener: Opener, depth: int, res: _Result, entities: 
 
 
 def scan_file(path: Path, entities: set[str] | None = None,
-              limits: ScanLimits | None = None) -> _Result:
-    """Scan one file (a ZIP archive recursively); never raises for bad input."""
+              limits: ScanLimits | None = None, part: Part | None = None) -> _Result:
+    """Scan one file (a ZIP archive recursively), or ``part`` of a large text file; never
+    raises for bad input."""
     limits = limits or ScanLimits()
     res = _Result()
     display = str(path)
+    if part is not None:
+        _scan_part(path, part, res, entities)
+        return res
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -178,6 +192,65 @@ def scan_file(path: Path, entities: set[str] | None = None,
     else:
         _scan_stream(display, opener, sniff, size, res, entities)
     return res
+
+
+# A plain-text file of at least twice SPLIT_BYTES is cut into parts scanned in parallel: about
+# four per worker (so the workers finish together), of SPLIT_BYTES to SPLIT_MAX_BYTES each.
+SPLIT_BYTES = 16 << 20
+SPLIT_MAX_BYTES = 64 << 20
+# Encodings in which a line-feed byte is always a line feed (never inside a character), so a
+# file can be cut after any of them: UTF-8 and Big5/CP950 (trail bytes 0x40–0xFE).
+_SPLITTABLE = {"utf-8", "utf-8-sig", "cp950", "big5", "ascii"}
+Part = tuple[int, int, str]  # (first byte, end byte, encoding)
+Reader = Callable[[Opener], Iterator[Batch]]
+
+
+def _parts(path: Path, size: int, sniff: bytes, workers: int) -> list[Part] | None:
+    """Byte ranges, each ending after a line feed, for a large plain-text file in a splittable
+    encoding; None when the file is not cut."""
+    if size < 2 * SPLIT_BYTES or reader_for(str(path), sniff) is not read_text:
+        return None
+    step = max(SPLIT_BYTES, min(SPLIT_MAX_BYTES, size // (4 * workers)))
+    try:
+        encoding = detect_encoding(sniff)
+    except Unreadable:
+        return None
+    if encoding.lower().replace("_", "-") not in _SPLITTABLE:
+        return None
+    cuts = [0]
+    with path.open("rb") as fh:
+        while cuts[-1] + 2 * step <= size:
+            fh.seek(cuts[-1] + step)
+            pos = fh.tell()
+            while (chunk := fh.read(1 << 16)) and (nl := chunk.find(b"\n")) < 0:
+                pos += len(chunk)
+            if not chunk:
+                break
+            cuts.append(pos + nl + 1)
+    if len(cuts) < 2:
+        return None
+    ends = [*cuts[1:], size]
+    # The BOM is in the first part only; the others are plain UTF-8.
+    later = "utf-8" if encoding == "utf-8-sig" else encoding
+    return [(a, b, encoding if i == 0 else later) for i, (a, b) in enumerate(zip(cuts, ends, strict=True))]
+
+
+def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) -> None:
+    """Scan one part of a text file; line numbers count from the part's first line (the
+    caller adds the lines of the parts before it)."""
+    start, end, encoding = part
+    display = str(path)
+    try:
+        with path.open("rb") as fh:
+            fh.seek(start)
+            data = fh.read(end - start)
+    except OSError as exc:
+        res.skip(display, _os_reason(exc))
+        return
+    # Universal newlines: \r\n, a lone \r and a lone \n each end a line.
+    res.lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    _scan_stream(display, lambda: io.BytesIO(data), data[:SAMPLE_BYTES], len(data), res, entities,
+                 reader=lambda opener: read_text(opener, encoding))
 
 
 def iter_files(paths: list[Path], skipped: list[dict]) -> Iterator[tuple[Path, int]]:
@@ -226,45 +299,72 @@ def iter_files(paths: list[Path], skipped: list[dict]) -> Iterator[tuple[Path, i
             stack.extend(reversed(subdirs))
 
 
-def _job(args: tuple[str, set[str] | None]) -> _Result:
-    return scan_file(Path(args[0]), args[1])
+def _job(args: tuple[str, set[str] | None, Part | None]) -> _Result:
+    return scan_file(Path(args[0]), args[1], part=args[2])
 
 
 def scan_paths(paths: list[Path], entities: set[str] | None = None, workers: int | None = None,
                progress: Progress | None = None) -> ScanReport:
     """Scan files and directories (TXT/log, CSV/TSV, XLSX, JSON/JSONL, DOCX, PDF, ZIP).
 
-    Files are spread over ``workers`` processes (default: CPU count); ``progress`` is called
-    with (bytes done, bytes total) after each file.
+    Files are spread over ``workers`` processes (default: CPU count); a plain-text file larger
+    than twice SPLIT_BYTES is cut at line breaks into parts scanned in parallel too (a single
+    large log then uses every core). ``progress`` is called with (bytes done, bytes total)
+    after each file or part.
     """
     get_registry()  # a broken recognizer catalog stops here, before any file is read
     report = ScanReport(findings=[], files_scanned=0, files_skipped=[], bytes_scanned=0)
     files = list(iter_files([Path(p) for p in paths], report.files_skipped))
     total = sum(size for _, size in files)
     workers = workers or os.cpu_count() or 1
-    jobs = [(str(path), entities) for path, _ in files]
+    jobs: list[tuple[str, set[str] | None, Part | None]] = []
+    meta: list[tuple[int, bool]] = []  # per job: bytes, the last part of a cut file
+    for path, size in files:
+        parts = _split_for(path, size, workers) if workers > 1 else None
+        for i, part in enumerate(parts or [None]):
+            jobs.append((str(path), entities, part))
+            meta.append((size if part is None else part[1] - part[0], bool(parts) and i == len(parts) - 1))
     finished = done = 0
+    lines_before = 0  # lines of the earlier parts of the file being merged
 
     def take(res: _Result) -> None:
-        nonlocal finished, done
+        nonlocal finished, done, lines_before
+        size, last_part = meta[finished]
+        if jobs[finished][2] is not None:  # a part: lines count on from the parts before it
+            if lines_before:
+                res.findings = [f._replace(line=f.line + lines_before) for f in res.findings]
+            lines_before = 0 if last_part else lines_before + res.lines
+            res.files = int(last_part and not res.skipped)  # the file counts once
         _merge(report, res)
-        done += files[finished][1]
+        done += size
         finished += 1
         if progress:
             progress(done, total)
 
-    if workers > 1 and len(files) > 1:
+    if workers > 1 and len(jobs) > 1:
         try:
-            with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+            with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
                 for res in pool.map(_job, jobs, chunksize=1):
                     take(res)
         except (BrokenProcessPool, OSError):
             # No process pool here (no /dev/shm) or a worker died (killed for memory): the
-            # files not yet reported are scanned in this process instead.
+            # jobs not yet reported are scanned in this process instead.
             pass
     for job in jobs[finished:]:
         take(_job(job))
     return report
+
+
+def _split_for(path: Path, size: int, workers: int) -> list[Part] | None:
+    """The parts of a large text file (see _parts); None for any other file or on error."""
+    if size < 2 * SPLIT_BYTES or path.suffix.lower() in ZIP_SUFFIXES:
+        return None
+    try:
+        with path.open("rb") as fh:
+            sniff = fh.read(SAMPLE_BYTES)
+        return _parts(path, size, sniff, workers)
+    except OSError:
+        return None  # scan_file reports it
 
 
 def _merge(report: ScanReport, res: _Result) -> None:
