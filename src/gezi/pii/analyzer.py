@@ -394,13 +394,13 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
     fw = fullwidth_in(text)
     runs = _DigitRuns(reg, text, fw) if reg.digit_runs is not None else None
     hits: list[Hit] = []
-    present: dict[re.Pattern[str], bool] = {}
+    present: dict[int, bool] = {}
     for rec in recs:
         requires = rec.requires
         if requires is not None:
-            ok = present.get(requires)
+            ok = present.get(id(requires))
             if ok is None:
-                ok = present[requires] = requires.search(text) is not None
+                ok = present[id(requires)] = requires.for_text(fw).search(text) is not None
             if not ok:
                 continue
         spec = rec.spec

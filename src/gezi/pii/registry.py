@@ -154,7 +154,7 @@ class Recognizer:
     window_before: int
     window_after: int
     anchor: Compiled | None = None
-    requires: re.Pattern[str] | None = None
+    requires: Compiled | None = None
     _verdicts: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @property
@@ -305,7 +305,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
            signals: NameSignalsFile) -> Registry:
     recognizers: list[Recognizer] = []
     words: dict[str, list[tuple[int, int]]] = {}
-    compiled_requires: dict[str, re.Pattern[str]] = {}  # shared, so each is searched once a text
+    compiled_requires: dict[str, Compiled] = {}  # shared, so each is searched once a text
 
     def add(word: str, index: int, role: int) -> None:
         for form in _variants(word):
@@ -324,7 +324,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
             window_after=rec_file.context_window_after if after is None else after,
             anchor=compile_both(spec.anchor) if spec.anchor else None,
             requires=compiled_requires.setdefault(
-                spec.requires, compile_pattern(spec.requires)) if spec.requires else None))
+                spec.requires, compile_both(spec.requires)) if spec.requires else None))
         for word in spec.context:
             add(word, index, CONTEXT)
         for word in spec.negative_context:
