@@ -61,14 +61,16 @@ def print_json(doc: Any) -> None:
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=_default) + "\n")
 
 
-def print_json_stream(head: dict, key: str, items: Iterable[Any]) -> None:
+def print_json_stream(head: dict, key: str, items: Iterable[Any], serialized: bool = False) -> None:
     """Write one JSON document: ``head`` plus ``key`` holding ``items``, each item serialized
-    as it comes, so a scan with millions of findings never builds the whole text in memory."""
+    as it comes (``serialized``: items are JSON texts already), so a scan with millions of
+    findings never builds the whole text in memory."""
     out = sys.stdout
     body = json.dumps(head, ensure_ascii=False, indent=2, default=_default)
     out.write(body[:-1].rstrip() + ("," if head else "") + f"\n  {json.dumps(key)}: [")
     for i, item in enumerate(items):
-        out.write(("," if i else "") + "\n    " + json.dumps(item, ensure_ascii=False, default=_default))
+        text = item if serialized else json.dumps(item, ensure_ascii=False, default=_default)
+        out.write(("," if i else "") + "\n    " + text)
     out.write("\n  ]\n}\n")
 
 

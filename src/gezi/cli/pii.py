@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -12,7 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from gezi.cli.common import JsonOpt, console, err_console, print_json, print_json_stream, table
 from gezi.core.errors import GeziError
 from gezi.pii.masking import partial
-from gezi.pii.model import PiiFinding, ScanReport
+from gezi.pii.model import PiiFinding
 from gezi.pii.registry import get_registry
 
 app = typer.Typer(help="個資探索 Find personal data in files and databases.", no_args_is_help=True)
@@ -38,19 +42,17 @@ def parse_entities(value: str | None) -> set[str] | None:
     return wanted
 
 
-def finding_dict(f: PiiFinding, show_values: bool) -> dict:
-    """One finding in the documented JSON shape; the value masked unless asked otherwise."""
+def _finding_json(f: PiiFinding, value: str) -> dict:
+    """One finding in the documented JSON shape, with ``value`` as given (masked or not)."""
     return {"path": f.path, "line": f.line, "start": f.start, "end": f.end, "row": f.row,
-            "column": f.column, "entity": f.entity, "score": f.score,
-            "value": f.value if show_values else partial(f.entity, f.value)}
+            "column": f.column, "entity": f.entity, "score": f.score, "value": value}
 
 
-def summary_dict(report: ScanReport) -> dict:
+def _summary(files: int, skipped: list[dict], scanned_bytes: int, by_entity: Counter[str]) -> dict:
     """Counts of a scan: files, bytes, findings per entity, skipped files with reasons."""
-    return {"files_scanned": report.files_scanned, "files_skipped": len(report.files_skipped),
-            "bytes_scanned": report.bytes_scanned, "findings": len(report.findings),
-            "by_entity": dict(sorted(Counter(f.entity for f in report.findings).items())),
-            "skipped": report.files_skipped}
+    return {"files_scanned": files, "files_skipped": len(skipped), "bytes_scanned": scanned_bytes,
+            "findings": sum(by_entity.values()), "by_entity": dict(sorted(by_entity.items())),
+            "skipped": skipped}
 
 
 def _where(f: PiiFinding) -> str:
@@ -71,40 +73,82 @@ def scan(
     json_out: JsonOpt = False,
 ) -> None:
     """掃描檔案中的個資 Scan files (TXT/log, CSV/TSV, XLSX, JSON/JSONL, DOCX, PDF, ZIP)."""
-    from gezi.pii.scan import iter_files, scan_paths
+    from gezi.pii.scan import iter_files
 
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise GeziError(f"找不到路徑 path not found: {', '.join(missing)}")
     wanted = parse_entities(entities)
     total = sum(size for _, size in iter_files(paths, []))
-    if total >= _PROGRESS_MIN_BYTES and err_console.is_terminal:
-        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                      TimeRemainingColumn(), console=err_console, transient=True) as bar:
-            task = bar.add_task("掃描中 scanning", total=total)
-            report = scan_paths(paths, wanted, workers,
-                                progress=lambda done, _t: bar.update(task, completed=done))
-    else:
-        report = scan_paths(paths, wanted, workers)
-    if json_out:
-        print_json_stream({"summary": summary_dict(report)}, "findings",
-                          (finding_dict(f, show_values) for f in report.findings))
-        return
+    # Findings are written out (JSON, to a temporary file until the summary is known) or kept
+    # only as many as the table shows: memory does not grow with the number of findings.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        if total >= _PROGRESS_MIN_BYTES and err_console.is_terminal:
+            with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                          TimeRemainingColumn(), console=err_console, transient=True) as bar:
+                task = bar.add_task("掃描中 scanning", total=total)
+                tally = _collect(paths, wanted, workers, json_out, show_values, spool,
+                                 progress=lambda done, _t: bar.update(task, completed=done))
+        else:
+            tally = _collect(paths, wanted, workers, json_out, show_values, spool)
+        summary = tally.summary()
+        if json_out:
+            spool.seek(0)
+            print_json_stream({"summary": summary}, "findings", (line.rstrip("\n") for line in spool),
+                              serialized=True)
+            return
     rows = [[f.path, _where(f), f.entity, f"{f.score:.2f}",
-             f.value if show_values else partial(f.entity, f.value)]
-            for f in report.findings[:_HUMAN_LIMIT]]
+             f.value if show_values else partial(f.entity, f.value)] for f in tally.shown]
     if rows:
         table("個資發現 PII findings", ["檔案 path", "位置 where", "類型 entity", "分數 score",
                                         "值 value"], rows)
-    if len(report.findings) > _HUMAN_LIMIT:
-        console.print(f"… 另有 {len(report.findings) - _HUMAN_LIMIT} 筆 more (use --json)")
-    s = summary_dict(report)
-    console.print(f"已掃描 {s['files_scanned']} 個檔案 files scanned, {s['bytes_scanned']} bytes; "
-                  f"發現 {s['findings']} 筆 findings; 略過 {s['files_skipped']} 個 skipped")
-    for entity, n in s["by_entity"].items():
+    if summary["findings"] > _HUMAN_LIMIT:
+        console.print(f"… 另有 {summary['findings'] - _HUMAN_LIMIT} 筆 more (use --json)")
+    console.print(f"已掃描 {summary['files_scanned']} 個檔案 files scanned, {summary['bytes_scanned']} bytes; "
+                  f"發現 {summary['findings']} 筆 findings; 略過 {summary['files_skipped']} 個 skipped")
+    for entity, n in summary["by_entity"].items():
         console.print(f"  {entity}: {n}")
-    for skipped in report.files_skipped[:20]:
+    for skipped in tally.skipped[:20]:
         console.print(f"  略過 skipped {skipped['path']}: {skipped['reason']}")
+
+
+@dataclass
+class _Tally:
+    """What a scan found, counted as it goes: the first findings for the table, counts."""
+
+    shown: list[PiiFinding] = field(default_factory=list)
+    by_entity: Counter[str] = field(default_factory=Counter)
+    skipped: list[dict] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+
+    def summary(self) -> dict:
+        return _summary(self.files, self.skipped, self.bytes, self.by_entity)
+
+
+def _collect(paths: list[Path], wanted: set[str] | None, workers: int | None, json_out: bool,
+             show_values: bool, spool: IO[str], progress: Callable[[int, int], None] | None = None) -> _Tally:
+    from gezi.pii.scan import iter_scan
+
+    tally = _Tally()
+    masked: dict[tuple[str, str], str] = {}  # logs repeat the same IPs and e-mails line after line
+    for piece in iter_scan(paths, wanted, workers, progress):
+        tally.files += piece.files_scanned
+        tally.bytes += piece.bytes_scanned
+        tally.skipped.extend(piece.files_skipped)
+        for f in piece.findings:
+            tally.by_entity[f.entity] += 1
+            if json_out:
+                value = f.value
+                if not show_values:
+                    value = masked.get((f.entity, f.value)) or masked.setdefault(
+                        (f.entity, f.value), partial(f.entity, f.value))
+                    if len(masked) > 1 << 16:
+                        masked.clear()
+                spool.write(json.dumps(_finding_json(f, value), ensure_ascii=False) + "\n")
+            elif len(tally.shown) < _HUMAN_LIMIT:
+                tally.shown.append(f)
+    return tally
 
 
 @app.command("scan-db")

@@ -36,7 +36,7 @@ from gezi.pii.files import (
 from gezi.pii.model import PiiFinding, ScanReport
 from gezi.pii.registry import get_registry
 
-__all__ = ["ScanLimits", "iter_files", "scan_database", "scan_file", "scan_paths"]
+__all__ = ["ScanLimits", "iter_files", "iter_scan", "scan_database", "scan_file", "scan_paths"]
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -235,22 +235,72 @@ def _parts(path: Path, size: int, sniff: bytes, workers: int) -> list[Part] | No
     return [(a, b, encoding if i == 0 else later) for i, (a, b) in enumerate(zip(cuts, ends, strict=True))]
 
 
+class _Range(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file, read as a file of their own (a part is read in
+    blocks, never whole)."""
+
+    def __init__(self, path: Path, start: int, end: int) -> None:
+        self._fh = path.open("rb")
+        self._start, self._end = start, end
+        self._fh.seek(start)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        left = self._end - self._fh.tell()
+        if left <= 0:
+            return 0
+        view = memoryview(buffer)[:left]
+        return self._fh.readinto(view) or 0
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            self._fh.seek(self._start + offset)
+        elif whence == io.SEEK_END:
+            self._fh.seek(self._end + offset)
+        else:
+            self._fh.seek(offset, io.SEEK_CUR)
+        return self._fh.tell() - self._start
+
+    def tell(self) -> int:
+        return self._fh.tell() - self._start
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _count_lines(path: Path, start: int, end: int) -> int:
+    """Line breaks in bytes ``start``–``end`` as universal newlines count them (\r\n, a lone \r,
+    a lone \n), read in blocks."""
+    lines, last_cr = 0, False
+    with _Range(path, start, end) as raw, io.BufferedReader(raw, 1 << 20) as fh:
+        while block := fh.read(1 << 20):
+            lines += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            if last_cr and block.startswith(b"\n"):
+                lines -= 1  # a \r\n cut between two blocks
+            last_cr = block.endswith(b"\r")
+    return lines
+
+
 def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) -> None:
     """Scan one part of a text file; line numbers count from the part's first line (the
     caller adds the lines of the parts before it)."""
     start, end, encoding = part
     display = str(path)
     try:
-        with path.open("rb") as fh:
-            fh.seek(start)
-            data = fh.read(end - start)
+        res.lines = _count_lines(path, start, end)
+        with _Range(path, start, end) as raw:
+            sniff = raw.read(SAMPLE_BYTES)
     except OSError as exc:
         res.skip(display, _os_reason(exc))
         return
-    # Universal newlines: \r\n, a lone \r and a lone \n each end a line.
-    res.lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
-    _scan_stream(display, lambda: io.BytesIO(data), data[:SAMPLE_BYTES], len(data), res, entities,
-                 reader=lambda opener: read_text(opener, encoding))
+    _scan_stream(display, lambda: io.BufferedReader(_Range(path, start, end), 1 << 20), sniff,
+                 end - start, res, entities, reader=lambda opener: read_text(opener, encoding))
 
 
 def iter_files(paths: list[Path], skipped: list[dict]) -> Iterator[tuple[Path, int]]:
@@ -305,29 +355,47 @@ def _job(args: tuple[str, set[str] | None, Part | None]) -> _Result:
 
 def scan_paths(paths: list[Path], entities: set[str] | None = None, workers: int | None = None,
                progress: Progress | None = None) -> ScanReport:
-    """Scan files and directories (TXT/log, CSV/TSV, XLSX, JSON/JSONL, DOCX, PDF, ZIP).
+    """Scan files and directories (TXT/log, CSV/TSV, XLSX, JSON/JSONL, DOCX, PDF, ZIP): all the
+    findings in one report (see iter_scan for a scan whose findings are not all kept)."""
+    report = ScanReport(findings=[], files_scanned=0, files_skipped=[], bytes_scanned=0)
+    for piece in iter_scan(paths, entities, workers, progress):
+        report.findings.extend(piece.findings)
+        report.files_skipped.extend(piece.files_skipped)
+        report.files_scanned += piece.files_scanned
+        report.bytes_scanned += piece.bytes_scanned
+    return report
+
+
+def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int | None = None,
+              progress: Progress | None = None) -> Iterator[ScanReport]:
+    """Scan files and directories, yielding one partial report per file (or part of a file)
+    in order, so a caller can write findings out and forget them: memory stays bounded
+    however many findings a scan has.
 
     Files are spread over ``workers`` processes (default: CPU count); a plain-text file larger
     than twice SPLIT_BYTES is cut at line breaks into parts scanned in parallel too (a single
-    large log then uses every core). ``progress`` is called with (bytes done, bytes total)
-    after each file or part.
+    large log then uses every core, and its findings come part by part). ``progress`` is
+    called with (bytes done, bytes total) after each file or part.
     """
     get_registry()  # a broken recognizer catalog stops here, before any file is read
-    report = ScanReport(findings=[], files_scanned=0, files_skipped=[], bytes_scanned=0)
-    files = list(iter_files([Path(p) for p in paths], report.files_skipped))
+    skipped: list[dict] = []
+    files = list(iter_files([Path(p) for p in paths], skipped))
+    if skipped:
+        yield ScanReport(findings=[], files_scanned=0, files_skipped=skipped, bytes_scanned=0)
     total = sum(size for _, size in files)
     workers = workers or os.cpu_count() or 1
     jobs: list[tuple[str, set[str] | None, Part | None]] = []
     meta: list[tuple[int, bool]] = []  # per job: bytes, the last part of a cut file
     for path, size in files:
-        parts = _split_for(path, size, workers) if workers > 1 else None
+        # Parts also with one worker: each part's findings are handed on before the next is read.
+        parts = _split_for(path, size, workers)
         for i, part in enumerate(parts or [None]):
             jobs.append((str(path), entities, part))
             meta.append((size if part is None else part[1] - part[0], bool(parts) and i == len(parts) - 1))
     finished = done = 0
     lines_before = 0  # lines of the earlier parts of the file being merged
 
-    def take(res: _Result) -> None:
+    def take(res: _Result) -> ScanReport:
         nonlocal finished, done, lines_before
         size, last_part = meta[finished]
         if jobs[finished][2] is not None:  # a part: lines count on from the parts before it
@@ -335,24 +403,24 @@ def scan_paths(paths: list[Path], entities: set[str] | None = None, workers: int
                 res.findings = [f._replace(line=f.line + lines_before) for f in res.findings]
             lines_before = 0 if last_part else lines_before + res.lines
             res.files = int(last_part and not res.skipped)  # the file counts once
-        _merge(report, res)
         done += size
         finished += 1
         if progress:
             progress(done, total)
+        return ScanReport(findings=res.findings, files_scanned=res.files, files_skipped=res.skipped,
+                          bytes_scanned=res.bytes)
 
     if workers > 1 and len(jobs) > 1:
         try:
             with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
                 for res in pool.map(_job, jobs, chunksize=1):
-                    take(res)
+                    yield take(res)
         except (BrokenProcessPool, OSError):
             # No process pool here (no /dev/shm) or a worker died (killed for memory): the
             # jobs not yet reported are scanned in this process instead.
             pass
     for job in jobs[finished:]:
-        take(_job(job))
-    return report
+        yield take(_job(job))
 
 
 def _split_for(path: Path, size: int, workers: int) -> list[Part] | None:
@@ -365,10 +433,3 @@ def _split_for(path: Path, size: int, workers: int) -> list[Part] | None:
         return _parts(path, size, sniff, workers)
     except OSError:
         return None  # scan_file reports it
-
-
-def _merge(report: ScanReport, res: _Result) -> None:
-    report.findings.extend(res.findings)
-    report.files_skipped.extend(res.skipped)
-    report.files_scanned += res.files
-    report.bytes_scanned += res.bytes
