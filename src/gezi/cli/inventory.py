@@ -54,7 +54,7 @@ def add_scan(
     json_out: JsonOpt = False,
 ) -> None:
     """掃描並登錄個資檔案 Scan paths and create/update 個資檔案 entries."""
-    from gezi.pii.scan import scan_paths
+    from gezi.pii.scan import iter_scan
 
     wanted = parse_entities(entities)
     for path in paths:
@@ -66,14 +66,15 @@ def add_scan(
     locations, skipped, scanned = [], [], 0
     for path in paths:  # scan outside any register transaction: scans can take long
         root = path.resolve()
+        pieces = iter_scan([root], entities=wanted)
         if json_out or not err_console.is_terminal:
-            report = scan_paths([root], entities=wanted)
+            found, files, gaps = inv.locations_from_scan(pieces, root, per_file, wanted)
         else:
             with err_console.status(f"掃描中 scanning {path} …"):
-                report = scan_paths([root], entities=wanted)
-        scanned += report.files_scanned
-        skipped += report.files_skipped
-        locations += inv.locations_from_report(report, root, per_file, wanted)
+                found, files, gaps = inv.locations_from_scan(pieces, root, per_file, wanted)
+        scanned += files
+        skipped += gaps
+        locations += found
     with reg() as session:
         organization = resolve_org(session, org)
         results = [inv.record_location(session, organization, loc, seen_at) for loc in locations]
@@ -142,16 +143,16 @@ def rescan(
     json_out: JsonOpt = False,
 ) -> None:
     """重新盤點清冊中所有位置 Re-scan every location of the inventory (e.g. from cron)."""
-    from gezi.pii.scan import scan_database, scan_paths
+    from gezi.pii.scan import iter_scan, scan_database
 
     with reg() as session:
         organization = resolve_org(session, org)
         plan = inv.plan_rescan(inv.list_entries(session, organization), db_url or [])
     locations, skipped = [], []
     for path in plan.paths:
-        report = scan_paths([path])
-        skipped += report.files_skipped
-        locations += inv.locations_from_report(report, path, per_file=False)
+        found, _files, gaps = inv.locations_from_scan(iter_scan([path]), path, per_file=False)
+        skipped += gaps
+        locations += found
     for url in plan.databases:
         result = scan_database(url)
         counts = inv.table_row_counts(url, result["tables"])

@@ -204,30 +204,41 @@ def _on_disk(path: str) -> str:
     return outer if outer != path and Path(outer).is_file() else path
 
 
-def locations_from_report(report: ScanReport, root: Path, per_file: bool,
-                          scope: set[str] | None = None) -> list[LocationScan]:
-    """One location for the scanned path, or (per_file, for a directory) one per file with hits.
+def locations_from_scan(pieces: Iterable[ScanReport], root: Path, per_file: bool,
+                        scope: set[str] | None = None) -> tuple[list[LocationScan], int, list[dict]]:
+    """One location for the scanned path, or (per_file, for a directory) one per file with hits;
+    the number of files scanned and the files skipped. ``pieces`` are the partial reports of a
+    scan (scan.iter_scan), taken one at a time so a scan with millions of findings never holds
+    them all.
 
     ``scope`` is the set of entity types the scan was limited to, if any.
     """
-    root_str = str(root)
     frozen = frozenset(scope) if scope else None
+    skipped: list[dict] = []
+    scanned = 0
     if root.is_dir() and per_file:
-        by_path: dict[str, list[PiiFinding]] = {}
-        for f in report.findings:
-            by_path.setdefault(_on_disk(f.path), []).append(f)
-        out = []
-        for path, findings in sorted(by_path.items()):
-            loc = LocationScan(location=path, kind="file", name=Path(path).name, files_scanned=1,
-                               scope=frozen)
-            loc.add(findings)
-            out.append(loc)
-        return out
-    kind = "directory" if root.is_dir() else "file"
-    loc = LocationScan(location=root_str, kind=kind, name=root.name or root_str,
-                       files_scanned=report.files_scanned, scope=frozen)
-    loc.add(report.findings)
-    return [loc]
+        by_path: dict[str, LocationScan] = {}
+        for piece in pieces:
+            skipped += piece.files_skipped
+            scanned += piece.files_scanned
+            grouped: dict[str, list[PiiFinding]] = {}
+            for f in piece.findings:
+                grouped.setdefault(_on_disk(f.path), []).append(f)
+            for path, findings in grouped.items():
+                loc = by_path.get(path)
+                if loc is None:
+                    loc = by_path[path] = LocationScan(location=path, kind="file", name=Path(path).name,
+                                                       files_scanned=1, scope=frozen)
+                loc.add(findings)  # records of different pieces never coincide (other file or lines)
+        return [by_path[path] for path in sorted(by_path)], scanned, skipped
+    root_str = str(root)
+    loc = LocationScan(location=root_str, kind="directory" if root.is_dir() else "file",
+                       name=root.name or root_str, scope=frozen)
+    for piece in pieces:
+        skipped += piece.files_skipped
+        loc.files_scanned += piece.files_scanned
+        loc.add(piece.findings)
+    return [loc], loc.files_scanned, skipped
 
 
 def locations_from_db(result: dict, row_counts: dict[tuple[str | None, str], int],
