@@ -16,6 +16,12 @@ from gezi.org.service import add_org, list_orgs, resolve_org, update_org
 
 app = typer.Typer(help="組織基本資料 Organization profiles.", no_args_is_help=True)
 
+# Profile facts that decide which catalog items apply (add and update take the same options).
+CapitalOpt = Annotated[int | None, typer.Option(help="實收資本額 Paid-in capital, NT$.")]
+RecordsOpt = Annotated[int | None, typer.Option(help="保有個資筆數 Personal-data records.")]
+TierOpt = Annotated[int | None, typer.Option(help="證券商級別 Broker tier 1|2|3.")]
+ShareOpt = Annotated[float | None, typer.Option(help="電子交易比重 E-trading share, percent.")]
+
 INDUSTRY_ZH = {"ecommerce": "電子商務", "broker": "證券商", "listed": "上市櫃公司",
                "government": "公務機關", "other": "其他"}
 
@@ -40,11 +46,10 @@ def add(
     ubn: Annotated[str, typer.Option("--ubn", help="統一編號 (8 digits, mod-5 checked).")],
     industry: Annotated[str, typer.Option(
         "--industry", help="ecommerce | broker | listed | government | other")],
-    capital: Annotated[int | None, typer.Option(help="實收資本額 Paid-in capital, NT$.")] = None,
-    records: Annotated[int | None, typer.Option(help="保有個資筆數 Personal-data records.")] = None,
-    broker_tier: Annotated[int | None, typer.Option(help="證券商級別 Broker tier 1|2|3.")] = None,
-    e_trading_share: Annotated[float | None, typer.Option(
-        help="電子交易比重 E-trading share, percent.")] = None,
+    capital: CapitalOpt = None,
+    records: RecordsOpt = None,
+    broker_tier: TierOpt = None,
+    e_trading_share: ShareOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """新增組織 Add an organization."""
@@ -64,11 +69,10 @@ def update(
     name: Annotated[str | None, typer.Option("--name", help="組織名稱 Organization name.")] = None,
     industry: Annotated[str | None, typer.Option(
         "--industry", help="ecommerce | broker | listed | government | other")] = None,
-    capital: Annotated[int | None, typer.Option(help="實收資本額 Paid-in capital, NT$.")] = None,
-    records: Annotated[int | None, typer.Option(help="保有個資筆數 Personal-data records.")] = None,
-    broker_tier: Annotated[int | None, typer.Option(help="證券商級別 Broker tier 1|2|3.")] = None,
-    e_trading_share: Annotated[float | None, typer.Option(
-        help="電子交易比重 E-trading share, percent.")] = None,
+    capital: CapitalOpt = None,
+    records: RecordsOpt = None,
+    broker_tier: TierOpt = None,
+    e_trading_share: ShareOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """更新組織基本資料 Update a profile (e.g. records or e-trading share change the applicable items)."""

@@ -230,8 +230,10 @@ class Workspace:
                                             f"SELECT rowid AS rid, * FROM {table}"))
             tables = [table]
             if fmt == "combined":
-                tables += self._reparse_json_lines(fid, table)
-                tables += self._reparse_odd_combined(fid, table)
+                # Lines of a combined-format file that are JSON objects (mixed files), and
+                # lines the fast split rejected (escape-aware regex of _odd_combined_body).
+                tables += self._reparse(fid, table, "json_line", "j", _json_body)
+                tables += self._reparse(fid, table, "odd_line", "o", _odd_combined_body)
         else:
             lines = f"l{fid}"
             self._create(lines, lambda src: f"SELECT line FROM {src}", path, compression)
@@ -286,23 +288,16 @@ class Workspace:
                 f"TRY_CAST(bytes AS BIGINT) AS bytes, ref, ua, vhost, account, event, result, "
                 f"reason FROM ({rows})")
 
-    def _reparse_json_lines(self, fid: int, table: str) -> list[str]:
-        """Lines of a combined-format file that are JSON objects (mixed files) get a second try."""
-        if not self._has_reason(table, "json_line"):
+    def _reparse(self, fid: int, table: str, reason: str, suffix: str,
+                 body: Callable[[str, str], str]) -> list[str]:
+        """Lines rejected for ``reason`` get a second parse by ``body`` (rows → SELECT), into
+        table ``table + suffix``."""
+        if not self._has_reason(table, reason):
             return []
-        rows = f"SELECT rowid AS rid, line FROM {table} WHERE reason = 'json_line'"
-        self.con.execute(f"CREATE TABLE {table}j AS {_json_body(rows, 'rid')}")
-        self.parsed.append(self._select(fid, "web", f"SELECT * FROM {table}j"))
-        return [f"{table}j"]
-
-    def _reparse_odd_combined(self, fid: int, table: str) -> list[str]:
-        """Lines the fast split rejected get the escape-aware regex of `_odd_combined_body`."""
-        if not self._has_reason(table, "odd_line"):
-            return []
-        rows = f"SELECT rowid AS rid, line FROM {table} WHERE reason = 'odd_line'"
-        self.con.execute(f"CREATE TABLE {table}o AS {_odd_combined_body(rows, 'rid')}")
-        self.parsed.append(self._select(fid, "web", f"SELECT * FROM {table}o"))
-        return [f"{table}o"]
+        rows = f"SELECT rowid AS rid, line FROM {table} WHERE reason = '{reason}'"
+        self.con.execute(f"CREATE TABLE {table}{suffix} AS {body(rows, 'rid')}")
+        self.parsed.append(self._select(fid, "web", f"SELECT * FROM {table}{suffix}"))
+        return [f"{table}{suffix}"]
 
     def _parse_auth_csv(self, fid: int, lines: str, table: str) -> None:
         """Auth CSV: header names the columns (any order); parsed with the csv module."""
