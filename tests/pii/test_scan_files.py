@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
@@ -318,3 +319,16 @@ def test_files_that_are_not_cut(tmp_path, monkeypatch):
     for path in (lone_cr, utf16, csv_file):
         assert scan_module._split_for(path, path.stat().st_size, 2) is None, path.name
     assert len(scan(lone_cr, workers=2).findings) == 400
+
+
+@pytest.mark.parametrize("buffer", [1, 2, 3, 7, 1 << 20])
+def test_a_part_counts_its_line_breaks_however_it_is_read(tmp_path, buffer):
+    """\\r\\n, a lone \\r and a lone \\n each end a line, also when a read cuts \\r\\n in two."""
+    from gezi.pii.scan import _Range
+
+    path = tmp_path / "mixed.txt"
+    path.write_bytes(b"xx\r\nab\rcd\n\r\n\ryy\r\nz")
+    raw = _Range(path, 2, path.stat().st_size)  # from the first \r\n on
+    with io.BufferedReader(raw, buffer) as fh:
+        assert fh.read() == b"\r\nab\rcd\n\r\n\ryy\r\nz"
+    assert raw.lines == 6

@@ -89,6 +89,7 @@ class _DigitRuns:
         self._text = text
         self._fw = fw
         self._runs: list[tuple[int, int]] | None = None
+        self._after_letter: list[tuple[int, int]] | None = None
 
     def windows(self, shortest: int, after_letter: bool = False) -> list[tuple[int, int]]:
         """Windows around the runs of at least ``shortest`` digits (``after_letter``: only
@@ -101,7 +102,10 @@ class _DigitRuns:
             self._runs = [m.span() for m in finder.finditer(text)]
         runs = self._runs
         if after_letter:  # few runs follow a letter (A123456789), even in a log full of digits
-            runs = [(start, end) for start, end in runs if start and is_latin_letter(text[start - 1])]
+            if self._after_letter is None:
+                self._after_letter = [(start, end) for start, end in runs
+                                      if start and is_latin_letter(text[start - 1])]
+            runs = self._after_letter
         spans: list[tuple[int, int]] = []
         for start, end in runs:
             if end - start < shortest:  # fewer characters, so fewer digits

@@ -237,17 +237,17 @@ def _parts(path: Path, size: int, sniff: bytes, workers: int) -> list[Part] | No
 
 class _Range(io.RawIOBase):
     """Bytes ``start`` to ``end`` of a file, read as a file of their own (a part is read in
-    blocks, never whole)."""
+    blocks, never whole), counting its line breaks as they pass (``lines``: \r\n, a lone \r
+    and a lone \n each end a line, as universal newlines count them)."""
 
     def __init__(self, path: Path, start: int, end: int) -> None:
         self._fh = path.open("rb")
         self._start, self._end = start, end
         self._fh.seek(start)
+        self.lines = 0
+        self._last_cr = False
 
     def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
@@ -255,36 +255,17 @@ class _Range(io.RawIOBase):
         if left <= 0:
             return 0
         view = memoryview(buffer)[:left]
-        return self._fh.readinto(view) or 0
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            self._fh.seek(self._start + offset)
-        elif whence == io.SEEK_END:
-            self._fh.seek(self._end + offset)
-        else:
-            self._fh.seek(offset, io.SEEK_CUR)
-        return self._fh.tell() - self._start
-
-    def tell(self) -> int:
-        return self._fh.tell() - self._start
+        n = self._fh.readinto(view) or 0
+        block = view[:n].tobytes()
+        self.lines += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+        if self._last_cr and block.startswith(b"\n"):
+            self.lines -= 1  # a \r\n cut between two reads
+        self._last_cr = block.endswith(b"\r")
+        return n
 
     def close(self) -> None:
         self._fh.close()
         super().close()
-
-
-def _count_lines(path: Path, start: int, end: int) -> int:
-    """Line breaks in bytes ``start``–``end`` as universal newlines count them (\r\n, a lone \r,
-    a lone \n), read in blocks."""
-    lines, last_cr = 0, False
-    with _Range(path, start, end) as raw, io.BufferedReader(raw, 1 << 20) as fh:
-        while block := fh.read(1 << 20):
-            lines += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
-            if last_cr and block.startswith(b"\n"):
-                lines -= 1  # a \r\n cut between two blocks
-            last_cr = block.endswith(b"\r")
-    return lines
 
 
 def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) -> None:
@@ -293,14 +274,17 @@ def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) 
     start, end, encoding = part
     display = str(path)
     try:
-        res.lines = _count_lines(path, start, end)
-        with _Range(path, start, end) as raw:
-            sniff = raw.read(SAMPLE_BYTES)
+        with path.open("rb") as fh:
+            fh.seek(start)
+            sniff = fh.read(min(SAMPLE_BYTES, end - start))
+        raw = _Range(path, start, end)
     except OSError as exc:
         res.skip(display, _os_reason(exc))
         return
-    _scan_stream(display, lambda: io.BufferedReader(_Range(path, start, end), 1 << 20), sniff,
-                 end - start, res, entities, reader=lambda opener: read_text(opener, encoding))
+    # read_text opens the part once and reads it to its end, so ``raw`` sees every byte.
+    _scan_stream(display, lambda: io.BufferedReader(raw, 1 << 20), sniff, end - start, res, entities,
+                 reader=lambda opener: read_text(opener, encoding))
+    res.lines = raw.lines
 
 
 def iter_files(paths: list[Path], skipped: list[dict]) -> Iterator[tuple[Path, int]]:
