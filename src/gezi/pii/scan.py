@@ -205,36 +205,6 @@ Part = tuple[int, int, str]  # (first byte, end byte, encoding)
 Reader = Callable[[Opener], Iterator[Batch]]
 
 
-def _parts(path: Path, size: int, sniff: bytes, workers: int) -> list[Part] | None:
-    """Byte ranges, each ending after a line feed, for a large plain-text file in a splittable
-    encoding; None when the file is not cut."""
-    if size < 2 * SPLIT_BYTES or reader_for(str(path), sniff) is not read_text:
-        return None
-    step = max(SPLIT_BYTES, min(SPLIT_MAX_BYTES, size // (4 * workers)))
-    try:
-        encoding = detect_encoding(sniff)
-    except Unreadable:
-        return None
-    if encoding.lower().replace("_", "-") not in _SPLITTABLE:
-        return None
-    cuts = [0]
-    with path.open("rb") as fh:
-        while cuts[-1] + 2 * step <= size:
-            fh.seek(cuts[-1] + step)
-            pos = fh.tell()
-            while (chunk := fh.read(1 << 16)) and (nl := chunk.find(b"\n")) < 0:
-                pos += len(chunk)
-            if not chunk:
-                break
-            cuts.append(pos + nl + 1)
-    if len(cuts) < 2:
-        return None
-    ends = [*cuts[1:], size]
-    # The BOM is in the first part only; the others are plain UTF-8.
-    later = "utf-8" if encoding == "utf-8-sig" else encoding
-    return [(a, b, encoding if i == 0 else later) for i, (a, b) in enumerate(zip(cuts, ends, strict=True))]
-
-
 class _Range(io.RawIOBase):
     """Bytes ``start`` to ``end`` of a file, read as a file of their own (a part is read in
     blocks, never whole), counting its line breaks as they pass (``lines``: \r\n, a lone \r
@@ -408,12 +378,33 @@ def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int 
 
 
 def _split_for(path: Path, size: int, workers: int) -> list[Part] | None:
-    """The parts of a large text file (see _parts); None for any other file or on error."""
-    if size < 2 * SPLIT_BYTES or path.suffix.lower() in ZIP_SUFFIXES:
+    """Byte ranges, each ending after a line feed, for a large plain-text file in a splittable
+    encoding; None when the file is not cut (or cannot be read: scan_file reports that)."""
+    if size < 2 * SPLIT_BYTES:
         return None
+    step = max(SPLIT_BYTES, min(SPLIT_MAX_BYTES, size // (4 * workers)))
+    cuts = [0]
     try:
         with path.open("rb") as fh:
             sniff = fh.read(SAMPLE_BYTES)
-        return _parts(path, size, sniff, workers)
-    except OSError:
-        return None  # scan_file reports it
+            if reader_for(str(path), sniff) is not read_text:
+                return None
+            encoding = detect_encoding(sniff)
+            if encoding.lower().replace("_", "-") not in _SPLITTABLE:
+                return None
+            while cuts[-1] + 2 * step <= size:
+                fh.seek(cuts[-1] + step)
+                pos = fh.tell()
+                while (chunk := fh.read(1 << 16)) and (nl := chunk.find(b"\n")) < 0:
+                    pos += len(chunk)
+                if not chunk:
+                    break
+                cuts.append(pos + nl + 1)
+    except (OSError, Unreadable):
+        return None
+    if len(cuts) < 2:
+        return None
+    ends = [*cuts[1:], size]
+    # The BOM is in the first part only; the others are plain UTF-8.
+    later = "utf-8" if encoding == "utf-8-sig" else encoding
+    return [(a, b, encoding if i == 0 else later) for i, (a, b) in enumerate(zip(cuts, ends, strict=True))]
