@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from gezi.core.db import safe_url
 from gezi.core.errors import GeziError
-from gezi.pii.analyzer import analyze_segments, analyze_text
+from gezi.pii.analyzer import analyze_segments
 from gezi.pii.masking import mask_text, mask_value
 from gezi.pii.registry import get_registry
 
@@ -203,6 +203,23 @@ def _copy_table(conn: sa.Connection, dst: sa.Engine, table: sa.Table, classified
     text_columns = [c.name for c in table.columns
                     if isinstance(c.type, sa.String | sa.Text) and c.name not in classified]
     batch: list[dict] = []
+
+    def flush(out: sa.Connection) -> None:
+        # Free text is analyzed a column of the batch at a time (one analyzer call per column,
+        # not per cell: a call costs ~30 µs before it reads a character).
+        for name in text_columns:
+            where = [i for i, values in enumerate(batch)
+                     if isinstance(values.get(name), str) and values[name]]
+            cells = [batch[i][name] for i in where]
+            found: dict[int, list] = {}
+            for k, hit in analyze_segments(cells, entities, name):
+                found.setdefault(k, []).append(hit)
+            for k, hits in found.items():
+                batch[where[k]][name] = mask_text(cells[k], hits, method, key, fp)
+                masked[name] += 1
+        out.execute(new.insert(), batch)
+        batch.clear()
+
     with dst.begin() as out:
         for row in _rows(conn, table, 0, True):
             values = dict(row._mapping)
@@ -211,19 +228,11 @@ def _copy_table(conn: sa.Connection, dst: sa.Engine, table: sa.Table, classified
                 if text is not None:
                     values[name] = mask_value(entity, text, method, key, fp)
                     masked[name] += 1
-            for name in text_columns:
-                text = values.get(name)
-                if isinstance(text, str) and text:
-                    hits = analyze_text(text, entities, name)
-                    if hits:
-                        values[name] = mask_text(text, hits, method, key, fp)
-                        masked[name] += 1
             batch.append(values)
             copied += 1
             if len(batch) >= BATCH_ROWS:
-                out.execute(new.insert(), batch)
-                batch = []
+                flush(out)
         if batch:
-            out.execute(new.insert(), batch)
+            flush(out)
     return {"table": table.name, "rows": copied, "masked_columns": classified,
             "values_masked": dict(masked)}
