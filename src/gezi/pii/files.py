@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
@@ -28,6 +29,9 @@ TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+# Older and other spreadsheet formats, read with python-calamine: Excel 97–2003 (.xls) is still
+# common for member lists and reports in Taiwanese offices; .xlsb and OpenDocument (.ods).
+SHEET_SUFFIXES = {".xls", ".xlsb", ".ods"}
 DOCX_SUFFIXES = {".docx"}
 PDF_SUFFIXES = {".pdf"}
 ZIP_SUFFIXES = {".zip"}
@@ -138,15 +142,50 @@ def _header_names(row: list[Any]) -> list[str]:
     return names
 
 
+_TITLE_ROWS = 5  # single-cell rows (a title, a date line) looked past for the header
+
+
+def _filled(row: list[Any]) -> int:
+    return sum(1 for cell in row if cell is not None and cell != "")
+
+
+def _header_row(numbered: Iterator[tuple[int, list[Any]]]) -> tuple[
+        list[str] | None, list[tuple[int, list[Any]]], list[tuple[int, list[Any]]]]:
+    """(header, title rows above it, data rows already read after it) of a table.
+
+    Office lists often start with blank rows and a title (113年度會員名單, 製表日期…) above the
+    header; the column names matter (a 統一編號 column makes a bare number a UBN), so the header
+    is the first row with two or more cells filled, looking past up to _TITLE_ROWS rows of one
+    cell. A table whose rows all have one cell keeps its first row as the header."""
+    single: list[tuple[int, list[Any]]] = []
+    for number, row in numbered:
+        filled = _filled(row)
+        if not filled:
+            continue
+        if filled >= 2:
+            return _header_names(row), single, []
+        single.append((number, row))
+        if len(single) > _TITLE_ROWS:
+            break
+    if not single:
+        return None, [], []
+    return _header_names(single[0][1]), [], single[1:]
+
+
 def _table_batches(rows: Iterator[list[Any]]) -> Iterator[Batch]:
-    """Cells grouped by column, TABLE_BATCH_ROWS rows at a time; the first row is the header."""
-    header: list[str] | None = None
+    """Cells grouped by column, TABLE_BATCH_ROWS rows at a time, under the header found by
+    _header_row. ``row`` is the row's number in the file or sheet (1-based)."""
+    numbered = enumerate(rows, start=1)
+    header, titles, read = _header_row(numbered)
+    if header is None:
+        return
+    if titles:  # cells of their own, under no column name (not the hint of the column below)
+        yield None, [Segment(str(cell), row=number, column=f"#{i + 1}")
+                     for number, row in titles for i, cell in enumerate(row)
+                     if cell is not None and cell != ""]
     columns: dict[int, list[Segment]] = {}
     count = 0
-    for number, row in enumerate(rows, start=1):
-        if header is None:
-            header = _header_names(row)
-            continue
+    for number, row in itertools.chain(read, numbered):
         for i, cell in enumerate(row):
             if cell is None or cell == "":
                 continue
@@ -190,6 +229,30 @@ def read_xlsx(opener: Opener) -> Iterator[Batch]:
                                for s in segs]
     finally:
         book.close()
+
+
+def _cell_text(cell: Any) -> Any:
+    """A calamine cell as the scanner reads it: whole numbers without ``.0`` (Excel stores
+    every number as a float, so a phone typed as a number arrives as 912345678.0)."""
+    if isinstance(cell, float) and cell.is_integer():
+        return int(cell)
+    return cell
+
+
+def read_sheets(opener: Opener) -> Iterator[Batch]:
+    """Cells of every sheet of an .xls, .xlsb or .ods workbook; the column is ``sheet!header``."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with opener() as fh:
+            book = CalamineWorkbook.from_filelike(fh)
+    except Exception as exc:  # calamine raises its own types for damaged or encrypted books
+        raise Unreadable(f"無法開啟試算表 corrupt, encrypted or unsupported workbook "
+                         f"({type(exc).__name__})") from None
+    for name in book.sheet_names:
+        rows = book.get_sheet_by_name(name).iter_rows()
+        for column, segs in _table_batches([_cell_text(c) for c in row] for row in rows):
+            yield column, [Segment(s.text, row=s.row, column=f"{name}!{s.column}") for s in segs]
 
 
 def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -305,6 +368,7 @@ def reader_for(name: str, sniff: bytes) -> Callable[[Opener], Iterator[Batch]] |
     readers = {**dict.fromkeys(JSON_SUFFIXES, read_json),
                **dict.fromkeys(JSONL_SUFFIXES, read_jsonl),
                **dict.fromkeys(XLSX_SUFFIXES, read_xlsx),
+               **dict.fromkeys(SHEET_SUFFIXES, read_sheets),
                **dict.fromkeys(DOCX_SUFFIXES, read_docx),
                **dict.fromkeys(PDF_SUFFIXES, read_pdf),
                **dict.fromkeys(TEXT_SUFFIXES, read_text)}
