@@ -142,50 +142,50 @@ def _header_names(row: list[Any]) -> list[str]:
     return names
 
 
-_TITLE_ROWS = 5  # single-cell rows (a title, a date line) looked past for the header
+_TITLE_ROWS = 5  # one-cell rows (a title, a date line) looked past for the header
+HEADER_PREFIX_ROWS = 64  # rows read ahead to find the header
 
 
 def _filled(row: list[Any]) -> int:
     return sum(1 for cell in row if cell is not None and cell != "")
 
 
-def _header_row(numbered: Iterator[tuple[int, list[Any]]]) -> tuple[
-        list[str] | None, list[tuple[int, list[Any]]], list[tuple[int, list[Any]]]]:
-    """(header, title rows above it, data rows already read after it) of a table.
+def header_index(prefix: list[list[Any]]) -> int | None:
+    """Index in ``prefix`` (a table's first rows) of its header row; None if all are blank.
 
     Office lists often start with blank rows and a title (113年度會員名單, 製表日期…) above the
     header; the column names matter (a 統一編號 column makes a bare number a UBN), so the header
     is the first row with two or more cells filled, looking past up to _TITLE_ROWS rows of one
     cell. A table whose rows all have one cell keeps its first row as the header."""
-    single: list[tuple[int, list[Any]]] = []
-    for number, row in numbered:
+    single: list[int] = []
+    for k, row in enumerate(prefix):
         filled = _filled(row)
-        if not filled:
-            continue
         if filled >= 2:
-            return _header_names(row), single, []
-        single.append((number, row))
-        if len(single) > _TITLE_ROWS:
-            break
-    if not single:
-        return None, [], []
-    return _header_names(single[0][1]), [], single[1:]
+            return k
+        if filled:
+            single.append(k)
+            if len(single) > _TITLE_ROWS:
+                break
+    return single[0] if single else None
 
 
 def _table_batches(rows: Iterator[list[Any]]) -> Iterator[Batch]:
     """Cells grouped by column, TABLE_BATCH_ROWS rows at a time, under the header found by
-    _header_row. ``row`` is the row's number in the file or sheet (1-based)."""
-    numbered = enumerate(rows, start=1)
-    header, titles, read = _header_row(numbered)
-    if header is None:
-        return
-    if titles:  # cells of their own, under no column name (not the hint of the column below)
-        yield None, [Segment(str(cell), row=number, column=f"#{i + 1}")
-                     for number, row in titles for i, cell in enumerate(row)
-                     if cell is not None and cell != ""]
+    header_index; the rows above it are cells with no column name. ``row`` is the row's
+    number in the file or sheet (1-based)."""
+    rows = iter(rows)
+    prefix = list(itertools.islice(rows, HEADER_PREFIX_ROWS))
+    at = header_index(prefix)
+    header = [] if at is None else _header_names(prefix[at])
+    first = 0 if at is None else at + 1
+    above = [Segment(str(cell), row=k + 1, column=f"#{i + 1}")
+             for k, row in enumerate(prefix[:at] if at else []) for i, cell in enumerate(row)
+             if cell is not None and cell != ""]
+    if above:  # not under the header: the column's name is no hint for them
+        yield None, above
     columns: dict[int, list[Segment]] = {}
     count = 0
-    for number, row in itertools.chain(read, numbered):
+    for number, row in enumerate(itertools.chain(prefix[first:], rows), start=first + 1):
         for i, cell in enumerate(row):
             if cell is None or cell == "":
                 continue

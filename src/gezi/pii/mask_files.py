@@ -10,6 +10,7 @@ UTF-8 (with a BOM when the source had one or was Big5/CP950, so Excel opens it).
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import tempfile
@@ -20,7 +21,7 @@ from typing import IO, Any
 
 from gezi.core.errors import GeziError
 from gezi.pii.analyzer import analyze_segments, analyze_text
-from gezi.pii.files import TABLE_SUFFIXES, Unreadable, open_text
+from gezi.pii.files import HEADER_PREFIX_ROWS, TABLE_SUFFIXES, Unreadable, header_index, open_text
 from gezi.pii.masking import mask_text, mask_value
 from gezi.pii.registry import get_registry
 
@@ -112,21 +113,24 @@ def _mask_csv(src: Path, out: IO[bytes], m: _Masker, delimiter: str) -> None:
                          closefd=False)
         reader = csv.reader(stream, delimiter=delimiter)
         writer = csv.writer(writer_fh, delimiter=delimiter, lineterminator="\r\n")
-        header: list[str] | None = None
-        batch: list[list[str]] = []
         try:
+            # The header as the scanner finds it; rows above it are masked with no column name.
+            prefix = list(itertools.islice(reader, HEADER_PREFIX_ROWS))
+            at = header_index(prefix)
+            header = [] if at is None else prefix[at]
+            if at:
+                writer.writerows(_mask_rows(prefix[:at], [], m))
+            if at is not None:
+                writer.writerow(header)
+            batch = prefix[0 if at is None else at + 1:]
             for row in reader:
-                if header is None:
-                    header = row
-                    writer.writerow(row)
-                    continue
                 batch.append(row)
                 if len(batch) >= _ROW_BATCH:
                     writer.writerows(_mask_rows(batch, header, m))
                     batch = []
         except csv.Error as exc:
             raise GeziError(f"CSV 格式錯誤 malformed CSV at line {reader.line_num}: {exc}") from None
-        if batch and header is not None:
+        if batch:
             writer.writerows(_mask_rows(batch, header, m))
         writer_fh.flush()
 
@@ -139,16 +143,19 @@ def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> None:
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise GeziError(f"無法開啟 XLSX cannot open workbook ({type(exc).__name__})") from None
     for sheet in book.worksheets:
-        header: list[str] = []
-        for r, row in enumerate(sheet.iter_rows(), start=1):
+        prefix = [[cell.value for cell in row]
+                  for row in sheet.iter_rows(max_row=min(sheet.max_row, HEADER_PREFIX_ROWS))]
+        at = header_index(prefix)
+        header = [] if at is None else ["" if v is None else str(v) for v in prefix[at]]
+        for r, row in enumerate(sheet.iter_rows()):
+            if r == at:
+                continue
             for c, cell in enumerate(row):
-                if r == 1:
-                    header.append("" if cell.value is None else str(cell.value))
-                    continue
                 value = cell.value
                 if isinstance(value, str | int | float) and not isinstance(value, bool):
                     text = str(value)
-                    masked = m.text(text, header[c] if c < len(header) else None)
+                    column = header[c] if at is not None and r > at and c < len(header) else None
+                    masked = m.text(text, column)
                     if masked != text:
                         cell.value = masked
     book.save(out)
