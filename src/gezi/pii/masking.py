@@ -123,7 +123,12 @@ def _partial_email(value: str, keep: tuple[int, int]) -> str:
 
 
 def _partial_date(value: str, keep: tuple[int, int]) -> str:
-    first = re.search(r"\d+", unicodedata.normalize("NFKC", value))
+    """The first number stays (民國80年*月*日, 1990-**-**); a compact date (19900512) is that one
+    number, so it keeps only ``mask_keep``: 1990****."""
+    norm = unicodedata.normalize("NFKC", value)
+    first = re.search(r"\d+", norm)
+    if first and not re.search(r"\d", norm[first.end() :]):
+        return _mask_alnum(value, *keep)
     cut = first.end() if first else 0
     return value[:cut] + re.sub(r"[0-9０-９]", "*", value[cut:])
 
