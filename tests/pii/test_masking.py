@@ -34,10 +34,19 @@ KEY = b"test-key-0123456789abcdef"
     ("TW_ADDRESS", "台北市大安區忠孝東路四段100號5樓", "台北市大安區忠孝東路四段○○○號○樓"),
     ("IP_ADDRESS", "192.168.1.10", "192.168.*.*"),
     ("DATE_OF_BIRTH", "民國80年1月2日", "民國80年*月*日"),
+    ("DATE_OF_BIRTH", "1990-05-12", "1990-**-**"),
+    ("DATE_OF_BIRTH", "19900512", "1990****"),  # compact: the first number is the whole date
     ("TW_UBN", "04595252", "04****52"),
 ])
 def test_partial_convention(entity, value, masked):
     assert mask_value(entity, value) == masked
+
+
+def test_a_compact_birth_date_is_masked_in_text():
+    from gezi.pii.analyzer import analyze_text
+
+    text = "生日19900512"
+    assert mask_text(text, analyze_text(text)) == "生日1990****"
 
 
 def test_redact():

@@ -7,6 +7,10 @@
   the same pseudonym in every file and table (joins keep working) and nobody without the key can
   recompute it. ``format_preserving`` makes the pseudonym look like the real thing: a national
   ID that passes the checksum, a phone number that is still a Taiwanese phone number.
+
+Which style an entity uses (partial, format-preserving pseudonym, canonical form for the hash)
+is data: ``masking.yaml`` names one of the styles of ``PARTIAL_STYLES``, ``PSEUDONYM_STYLES`` and
+``CANONICAL_STYLES`` per entity; an entity it does not list gets its ``default`` styles.
 """
 
 from __future__ import annotations
@@ -18,11 +22,18 @@ import os
 import re
 import string
 import unicodedata
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import Annotated, Literal
 
+from pydantic import AfterValidator, ConfigDict, Field
+
+from gezi.catalog.loader import load_yaml_model
+from gezi.catalog.schema import Source, Strict
 from gezi.core import twid
 from gezi.core.errors import GeziError
-from gezi.pii.registry import get_registry
+from gezi.pii.registry import _data_file, get_registry
 from gezi.pii.validators import canonical, parse_birth_date
 
 METHODS = ("partial", "redact", "pseudonym")
@@ -59,7 +70,7 @@ def _mask_alnum(value: str, keep_start: int, keep_end: int, char: str = "*") -> 
     return "".join(char if i in hidden else ch for i, ch in enumerate(value))
 
 
-def _partial_name(value: str) -> str:
+def _partial_name(value: str, keep: tuple[int, int]) -> str:
     if _CJK.search(value):
         chars = value.strip()
         if len(chars) <= 2:
@@ -75,7 +86,7 @@ def _partial_phone(value: str, keep: tuple[int, int]) -> str:
     return _mask_alnum(value, *keep)
 
 
-def _partial_address(value: str) -> str:
+def _partial_address(value: str, keep: tuple[int, int]) -> str:
     """County, district and road stay; numbers and anything else after the road become ○,
     unit words (巷, 弄, 號, 樓…) stay: 台北市大安區忠孝東路四段○○○號○樓."""
     m = _ROAD_END.match(value)
@@ -85,7 +96,7 @@ def _partial_address(value: str) -> str:
     return value[:cut] + tail
 
 
-def _partial_ip(value: str) -> str:
+def _partial_ip(value: str, keep: tuple[int, int]) -> str:
     if "." in value:
         parts = value.split(".")
         return ".".join(parts[:2] + ["*"] * (len(parts) - 2))
@@ -106,34 +117,36 @@ def _email_parts(value: str) -> tuple[str, str, str]:
     return value[:at], value[at : at + width], value[at + width :]
 
 
-def _partial_email(value: str) -> str:
+def _partial_email(value: str, keep: tuple[int, int]) -> str:
     local, sep, domain = _email_parts(value)
     return f"{local[:1]}***{sep or '@'}{domain}"
 
 
-def _partial_date(value: str) -> str:
-    first = re.search(r"\d+", unicodedata.normalize("NFKC", value))
+def _partial_date(value: str, keep: tuple[int, int]) -> str:
+    """The first number stays (民國80年*月*日, 1990-**-**); a compact date (19900512) is that one
+    number, so it keeps only ``mask_keep``: 1990****."""
+    norm = unicodedata.normalize("NFKC", value)
+    first = re.search(r"\d+", norm)
+    if first and not re.search(r"\d", norm[first.end() :]):
+        return _mask_alnum(value, *keep)
     cut = first.end() if first else 0
     return value[:cut] + re.sub(r"[0-9０-９]", "*", value[cut:])
 
 
-def partial(entity: str, value: str) -> str:
-    """The Taiwanese display convention: A12****789, 王○明, 0912-***-678."""
-    spec = get_registry().spec_for(entity)
-    keep = spec.mask_keep if spec else (1, 1)
-    if entity == "PERSON_NAME":
-        return _partial_name(value)
-    if entity == "PHONE_NUMBER":
-        return _partial_phone(value, keep)
-    if entity == "EMAIL_ADDRESS":
-        return _partial_email(value)
-    if entity == "TW_ADDRESS":
-        return _partial_address(value)
-    if entity == "IP_ADDRESS":
-        return _partial_ip(value)
-    if entity == "DATE_OF_BIRTH":
-        return _partial_date(value)
+def _partial_alnum(value: str, keep: tuple[int, int]) -> str:
     return _mask_alnum(value, *keep)
+
+
+# Partial styles by name: (value, mask_keep of the entity's recognizer) -> masked value.
+PARTIAL_STYLES: dict[str, Callable[[str, tuple[int, int]], str]] = {
+    "alnum": _partial_alnum,
+    "name": _partial_name,
+    "phone": _partial_phone,
+    "email": _partial_email,
+    "address": _partial_address,
+    "ip": _partial_ip,
+    "date": _partial_date,
+}
 
 
 class _Stream:
@@ -175,48 +188,29 @@ def _reshape(original: str, new: str) -> str:
     return "".join(out)
 
 
-def _canonical_for_hash(entity: str, value: str) -> str:
-    if entity == "EMAIL_ADDRESS":  # wang%40example.com in a log is the same person as wang@example.com
-        local, sep, domain = _email_parts(value.strip())
-        return unicodedata.normalize("NFKC", f"{local}@{domain}" if sep else value.strip()).lower()
-    if entity in ("PERSON_NAME", "TW_ADDRESS"):
-        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value).strip()).replace("台", "臺")
-    if entity == "PHONE_NUMBER":
-        digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
-        return "0" + digits[3:] if digits.startswith("886") else digits
-    return canonical(value)
+def _canonical_email(value: str) -> str:
+    """wang%40example.com in a log is the same person as wang@example.com."""
+    local, sep, domain = _email_parts(value.strip())
+    return unicodedata.normalize("NFKC", f"{local}@{domain}" if sep else value.strip()).lower()
 
 
-def _fp_national_id(s: _Stream, second: str) -> str:
-    head = s.choice(string.ascii_uppercase) + s.choice(second) + s.digits(7)
-    return head + twid.national_id_check_digit(head)
+def _canonical_text(value: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value).strip()).replace("台", "臺")
 
 
-def _fp_ubn(s: _Stream) -> str:
-    head = s.digits(7)
-    return next(head + d for d in string.digits if twid.ubn_is_valid(head + d))
+def _canonical_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    return "0" + digits[3:] if digits.startswith("886") else digits
 
 
-def _fp_card(s: _Stream, digits: str) -> str:
-    payload = digits[:6] + s.digits(len(digits) - 7)
-    return payload + twid.luhn_check_digit(payload)
-
-
-def _fp_phone(s: _Stream, digits: str) -> str:
-    if digits.startswith("886"):
-        return "886" + digits[3:4] + s.digits(len(digits) - 4)
-    keep = 2 if digits.startswith("09") else min(3, len(digits) - 4)
-    return digits[:keep] + s.digits(len(digits) - keep)
-
-
-def _fp_name(s: _Stream, value: str) -> str:
-    reg = get_registry()
-    chars = value.strip()
-    if _CJK.search(chars):
-        given = "".join(s.choice(reg.names.pseudonym_given_chars) for _ in range(max(1, len(chars) - 1)))
-        return s.choice(reg.names.pseudonym_surnames) + given
-    syllables = ("ka", "li", "mo", "ren", "sa", "to", "wei", "ya", "chen", "hu", "lin", "jun")
-    return " ".join((s.choice(syllables) + s.choice(syllables)).capitalize() for _ in chars.split())
+# Canonical forms by name: the form a value is hashed in, so that spellings of one value (A123-
+# 456-789 and Ａ１２３４５６７８９, +886 912… and 0912…) get one pseudonym.
+CANONICAL_STYLES: dict[str, Callable[[str], str]] = {
+    "compact": canonical,  # NFKC, upper case, separators removed
+    "text": _canonical_text,  # NFKC, spaces collapsed, 台 → 臺
+    "phone": _canonical_phone,
+    "email": _canonical_email,
+}
 
 
 def _fp_generic(s: _Stream, value: str, cjk: bool = False) -> str:
@@ -233,6 +227,67 @@ def _fp_generic(s: _Stream, value: str, cjk: bool = False) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def _fp_id_number(s: _Stream, value: str, second: str) -> str:
+    """An ID number (one letter, ``second`` digit, 8 digits) with a valid check digit."""
+    if len(canonical(value)) != 10:
+        return _fp_generic(s, value)
+    head = s.choice(string.ascii_uppercase) + s.choice(second) + s.digits(7)
+    return _reshape(value, head + twid.national_id_check_digit(head))
+
+
+def _fp_national_id(s: _Stream, value: str) -> str:
+    return _fp_id_number(s, value, "12")
+
+
+def _fp_resident_cert(s: _Stream, value: str) -> str:
+    return _fp_id_number(s, value, "89")  # the 2021 format
+
+
+def _fp_ubn(s: _Stream, value: str) -> str:
+    if len(canonical(value)) != 8:
+        return _fp_generic(s, value)
+    head = s.digits(7)
+    return _reshape(value, next(head + d for d in string.digits if twid.ubn_is_valid(head + d)))
+
+
+def _fp_card(s: _Stream, value: str) -> str:
+    digits = canonical(value)
+    if not digits.isdigit():
+        return _fp_generic(s, value)
+    payload = digits[:6] + s.digits(len(digits) - 7)
+    return _reshape(value, payload + twid.luhn_check_digit(payload))
+
+
+def _fp_phone(s: _Stream, value: str) -> str:
+    """Still a Taiwanese number: 09 or the area code (886 and its next digit) stay."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    if digits.startswith("886"):
+        new = "886" + digits[3:4] + s.digits(len(digits) - 4)
+    else:
+        keep = 2 if digits.startswith("09") else min(3, len(digits) - 4)
+        new = digits[:keep] + s.digits(len(digits) - keep)
+    slots = [i for i, ch in enumerate(value) if ch.isdigit() or "０" <= ch <= "９"]
+    out = list(value)
+    for i, ch in zip(slots, new, strict=False):
+        out[i] = ch
+    return "".join(out)
+
+
+def _fp_email(s: _Stream, value: str) -> str:
+    sep = _email_parts(value)[1]
+    return f"user{s.hexdigest(10)}{'%40' if len(sep) == 3 else '@'}example.com"
+
+
+def _fp_name(s: _Stream, value: str) -> str:
+    reg = get_registry()
+    chars = value.strip()
+    if _CJK.search(chars):
+        given = "".join(s.choice(reg.names.pseudonym_given_chars) for _ in range(max(1, len(chars) - 1)))
+        return s.choice(reg.names.pseudonym_surnames) + given
+    syllables = ("ka", "li", "mo", "ren", "sa", "to", "wei", "ya", "chen", "hu", "lin", "jun")
+    return " ".join((s.choice(syllables) + s.choice(syllables)).capitalize() for _ in chars.split())
 
 
 _ADMIN_PREFIX = re.compile(r"^[0-9０-９ ]*[^\s\d]{2}[縣市](?:[^\s\d]{1,3}?[鄉鎮市區])?")
@@ -270,46 +325,98 @@ def _fp_date(s: _Stream, value: str) -> str:
     return "".join(out) + value[pos:]
 
 
-def _format_preserving(entity: str, value: str, s: _Stream) -> str:
-    canon = canonical(value)
-    if entity == "TW_NATIONAL_ID" and len(canon) == 10:
-        return _reshape(value, _fp_national_id(s, "12"))
-    if entity == "TW_RESIDENT_CERT" and len(canon) == 10:
-        return _reshape(value, _fp_national_id(s, "89"))
-    if entity == "TW_UBN" and len(canon) == 8:
-        return _reshape(value, _fp_ubn(s))
-    if entity == "CREDIT_CARD" and canon.isdigit():
-        return _reshape(value, _fp_card(s, canon))
-    if entity == "PHONE_NUMBER":
-        digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
-        slots = [i for i, ch in enumerate(value) if ch.isdigit() or "０" <= ch <= "９"]
-        new = _fp_phone(s, digits)
-        out = list(value)
-        for i, ch in zip(slots, new, strict=False):
-            out[i] = ch
-        return "".join(out)
-    if entity == "EMAIL_ADDRESS":
-        sep = _email_parts(value)[1]
-        return f"user{s.hexdigest(10)}{'%40' if len(sep) == 3 else '@'}example.com"
-    if entity == "PERSON_NAME":
-        return _fp_name(s, value)
-    if entity == "TW_ADDRESS":
-        return _fp_address(s, value)
-    if entity == "IP_ADDRESS":
-        return _fp_ip(s, value)
-    if entity == "DATE_OF_BIRTH":
-        return _fp_date(s, value)
-    return _fp_generic(s, value)
+# Format-preserving pseudonym styles by name: (stream, value) -> a value of the same form.
+PSEUDONYM_STYLES: dict[str, Callable[[_Stream, str], str]] = {
+    "generic": _fp_generic,  # each digit and ASCII letter replaced, everything else kept
+    "national_id": _fp_national_id,
+    "resident_cert": _fp_resident_cert,
+    "ubn": _fp_ubn,
+    "card": _fp_card,
+    "phone": _fp_phone,
+    "email": _fp_email,
+    "name": _fp_name,
+    "address": _fp_address,
+    "ip": _fp_ip,
+    "date": _fp_date,
+}
+
+
+def _known(styles: dict[str, object], kind: str) -> Callable[[str], str]:
+    def check(name: str) -> str:
+        if name not in styles:
+            raise ValueError(f"unknown {kind} style {name!r}; known: {', '.join(sorted(styles))}")
+        return name
+    return check
+
+
+PartialStyle = Annotated[str, AfterValidator(_known(PARTIAL_STYLES, "partial"))]
+PseudonymStyle = Annotated[str, AfterValidator(_known(PSEUDONYM_STYLES, "pseudonym"))]
+CanonicalStyle = Annotated[str, AfterValidator(_known(CANONICAL_STYLES, "canonical"))]
+
+
+class EntityStyles(Strict):
+    """The styles of one entity; a style it leaves out is the file's default."""
+
+    partial: PartialStyle | None = None
+    pseudonym: PseudonymStyle | None = None
+    canonical: CanonicalStyle | None = None
+
+
+class Styles(Strict):
+    """All three styles: the file's default, or an entity's with the default filling in what
+    it leaves out."""
+
+    partial: PartialStyle
+    pseudonym: PseudonymStyle
+    canonical: CanonicalStyle
+
+
+class MaskingFile(Strict):
+    """masking.yaml (schema gezi.pii-masking/1)."""
+
+    schema_: Literal["gezi.pii-masking/1"] = Field(alias="schema")
+    id: str
+    version: str
+    source: Source
+    default: Styles
+    entities: dict[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")], EntityStyles]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+@cache
+def _load_styles(pii_dir: str | None) -> tuple[dict[str, Styles], Styles]:
+    del pii_dir  # the cache key: GEZI_PII_DIR may replace the file (see registry._data_file)
+    table = load_yaml_model(_data_file("masking.yaml"), MaskingFile)
+    base = table.default.model_dump()
+    return ({entity: Styles(**(base | styles.model_dump(exclude_none=True)))
+             for entity, styles in table.entities.items()}, table.default)
+
+
+def styles_for(entity: str) -> Styles:
+    """The partial, pseudonym and canonical style names of an entity (masking.yaml, cached per
+    GEZI_PII_DIR); a malformed file is a one-line CatalogError."""
+    by_entity, default = _load_styles(os.environ.get("GEZI_PII_DIR"))
+    return by_entity.get(entity, default)
+
+
+def partial(entity: str, value: str) -> str:
+    """The Taiwanese display convention: A12****789, 王○明, 0912-***-678."""
+    spec = get_registry().spec_for(entity)
+    keep = spec.mask_keep if spec else (1, 1)
+    return PARTIAL_STYLES[styles_for(entity).partial](value, keep)
 
 
 def pseudonym(entity: str, value: str, key: bytes, format_preserving: bool = False) -> str:
     """A deterministic keyed pseudonym of ``value`` (never equal to it)."""
-    base = _canonical_for_hash(entity, value)
+    styles = styles_for(entity)
+    canon = CANONICAL_STYLES[styles.canonical]
+    base = canon(value)
     for attempt in range(16):
         s = _Stream(key, f"{entity}\x00{base}\x00{attempt}")
-        out = (_format_preserving(entity, value, s) if format_preserving
+        out = (PSEUDONYM_STYLES[styles.pseudonym](s, value) if format_preserving
                else f"{entity.lower()}_{s.hexdigest(12)}")
-        if _canonical_for_hash(entity, out) != base:
+        if canon(out) != base:
             return out
     raise GeziError(f"無法產生假名 cannot derive a pseudonym for a {entity} value")
 
