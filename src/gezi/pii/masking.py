@@ -290,13 +290,14 @@ def _fp_name(s: _Stream, value: str) -> str:
     return " ".join((s.choice(syllables) + s.choice(syllables)).capitalize() for _ in chars.split())
 
 
-_ADMIN_PREFIX = re.compile(r"^[0-9０-９ ]*[^\s\d]{2}[縣市](?:[^\s\d]{1,3}?[鄉鎮市區])?")
+_ADMIN_PREFIX = re.compile(r"^([0-9０-９ ]*[^\s\d]{2}[縣市])([^\s\d]{1,3}?[鄉鎮市區])?")
 
 
 def _fp_address(s: _Stream, value: str) -> str:
-    """County and district stay (they are not personal), road and numbers are replaced."""
+    """County and district stay (they are not personal), road and numbers are replaced; a
+    value that is only a county and district (a column of 高雄市三民區) keeps the county."""
     m = _ADMIN_PREFIX.match(value)
-    cut = m.end() if m else 0
+    cut = 0 if m is None else m.end() if m.end() < len(value) else m.end(1) % len(value)
     return value[:cut] + _fp_generic(s, value[cut:], cjk=True)
 
 
