@@ -145,3 +145,14 @@ def test_csv_header_below_title_rows_and_single_column_tables(tmp_path):
         ("one.csv", "TW_UBN", 2, "統一編號", "04595257"),
         ("one.csv", "TW_UBN", 3, "統一編號", "12345675"),
     }
+
+
+def test_inventory_counts_rows_of_every_sheet_of_an_xls(tmp_path):
+    from gezi.pii.inventory import LocationScan
+
+    path = make_xls(tmp_path / "book.xls", {"客戶": [["姓名", "身分證字號"], ["王小明", "A123456789"]],
+                                            "員工": [["姓名", "手機"], ["陳怡君", "0912-345-678"]]})
+    location = LocationScan(location=str(path), kind="file", name="book.xls")
+    location.add(scan_paths([path], workers=1).findings)
+    # Row 2 of 客戶 and row 2 of 員工 are two records, not one.
+    assert location.records == 2 and sum(location.counts.values()) == 4

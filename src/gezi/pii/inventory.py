@@ -28,6 +28,7 @@ from gezi.compliance.findings import upsert_finding
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import now_utc
 from gezi.org.models import Organization
+from gezi.pii.files import SHEET_SUFFIXES, XLSX_SUFFIXES
 from gezi.pii.inventory_models import LOCATION_KINDS, PdFile, PdFileEntity
 from gezi.pii.model import PiiFinding, ScanReport
 
@@ -162,10 +163,13 @@ def _mask(entity: str, value: str) -> str:
     return mask_value(entity, value, "partial")
 
 
+_WORKBOOKS = tuple(XLSX_SUFFIXES | SHEET_SUFFIXES)
+
+
 def _sheet(f: PiiFinding) -> str | None:
     """The worksheet of a workbook cell (its column is ``sheet!header``): rows of different
     sheets are different records."""
-    if f.row is not None and f.column and f.path.lower().endswith((".xlsx", ".xlsm")):
+    if f.row is not None and f.column and f.path.lower().endswith(_WORKBOOKS):
         return f.column.split("!", 1)[0]
     return None
 

@@ -33,6 +33,7 @@ from gezi.pii.files import (
     read_text,
     reader_for,
 )
+from gezi.pii.mail import MAIL_SUFFIXES, MBOX_SUFFIXES, mbox_messages, message_members
 from gezi.pii.model import PiiFinding, ScanReport
 from gezi.pii.registry import get_registry
 
@@ -161,11 +162,57 @@ def _scan_zip(display: str, opener: Opener, depth: int, res: _Result, entities: 
                 res.skip(member, "疑似壓縮炸彈 zip bomb (more data than declared)")
                 continue
             budget[0] -= len(data)
-            member_opener: Opener = lambda data=data: io.BytesIO(data)  # noqa: E731
-            if info.filename.lower().endswith(tuple(ZIP_SUFFIXES)):
-                _scan_zip(member, member_opener, depth + 1, res, entities, limits, budget)
-            else:
-                _scan_stream(member, member_opener, data[:SAMPLE_BYTES], len(data), res, entities)
+            _scan_member(member, data, depth, res, entities, limits, budget)
+
+
+def _scan_member(member: str, data: bytes, depth: int, res: _Result, entities: set[str] | None,
+                 limits: ScanLimits, budget: list[int]) -> None:
+    """Scan a file held in memory (a ZIP member, a mail's part): by its format, containers
+    one level deeper."""
+    member_opener: Opener = lambda: io.BytesIO(data)  # noqa: E731
+    suffix = _suffix(member)
+    if suffix in ZIP_SUFFIXES:
+        _scan_zip(member, member_opener, depth + 1, res, entities, limits, budget)
+    # A mail within a mail (a forward) is strictly smaller than the one holding it, so it
+    # does not count as an archive level; only archives can expand (zip bombs, quines).
+    elif suffix in MAIL_SUFFIXES:
+        _scan_message(member, data, depth, res, entities, limits, budget)
+    elif suffix in MBOX_SUFFIXES:
+        _scan_mbox(member, member_opener, depth, res, entities, limits, budget)
+    else:
+        _scan_stream(member, member_opener, data[:SAMPLE_BYTES], len(data), res, entities)
+
+
+def _suffix(name: str) -> str:
+    base = name.rsplit("!", 1)[-1].rsplit("/", 1)[-1].lower()
+    return base[base.rfind("."):] if "." in base else ""
+
+
+def _scan_message(display: str, data: bytes, depth: int, res: _Result,
+                  entities: set[str] | None, limits: ScanLimits, budget: list[int]) -> None:
+    """One e-mail message: its decoded headers, bodies and attachments (gezi.pii.mail)."""
+    try:
+        members = list(message_members(data))
+    except Exception as exc:  # the email package raises many types for broken MIME
+        res.skip(display, f"無法解析郵件 cannot parse message ({type(exc).__name__})")
+        return
+    for name, part in members:
+        _scan_member(f"{display}!{name}", part, depth, res, entities, limits, budget)
+
+
+def _scan_mbox(display: str, opener: Opener, depth: int, res: _Result,
+               entities: set[str] | None, limits: ScanLimits, budget: list[int]) -> None:
+    """Every message of an mbox file, read one message at a time."""
+    try:
+        with opener() as fh:
+            for number, data in mbox_messages(fh, limits.max_member_bytes):
+                if data is None:
+                    res.skip(f"{display}!{number}",
+                             f"郵件過大 message larger than {limits.max_member_bytes} bytes")
+                    continue
+                _scan_message(f"{display}!{number}", data, depth, res, entities, limits, budget)
+    except OSError as exc:
+        res.skip(display, _os_reason(exc))
 
 
 def scan_file(path: Path, entities: set[str] | None = None,
@@ -186,9 +233,22 @@ def scan_file(path: Path, entities: set[str] | None = None,
         res.skip(display, _os_reason(exc))
         return res
     opener: Opener = lambda: path.open("rb")  # noqa: E731
-    if path.suffix.lower() in ZIP_SUFFIXES:
-        # Members count as scanned files; their uncompressed sizes as scanned bytes.
+    suffix = path.suffix.lower()
+    # Members of archives and mails count as scanned files; their sizes as scanned bytes.
+    if suffix in ZIP_SUFFIXES:
         _scan_zip(display, opener, 1, res, entities, limits, [limits.max_archive_bytes])
+    elif suffix in MBOX_SUFFIXES:
+        _scan_mbox(display, opener, 1, res, entities, limits, [limits.max_archive_bytes])
+    elif suffix in MAIL_SUFFIXES:
+        if size > limits.max_member_bytes:
+            res.skip(display, f"郵件過大 message larger than {limits.max_member_bytes} bytes")
+            return res
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            res.skip(display, _os_reason(exc))
+            return res
+        _scan_message(display, data, 1, res, entities, limits, [limits.max_archive_bytes])
     else:
         _scan_stream(display, opener, sniff, size, res, entities)
     return res
@@ -309,7 +369,8 @@ def _job(args: tuple[str, set[str] | None, Part | None]) -> _Result:
 
 def scan_paths(paths: list[Path], entities: set[str] | None = None, workers: int | None = None,
                progress: Progress | None = None) -> ScanReport:
-    """Scan files and directories (TXT/log, CSV/TSV, XLSX, JSON/JSONL, DOCX, PDF, ZIP): all the
+    """Scan files and directories (TXT/log, CSV/TSV, XLSX/XLS/ODS, JSON/JSONL, DOCX, PDF, ZIP,
+    e-mail .eml/.mbox): all the
     findings in one report (see iter_scan for a scan whose findings are not all kept)."""
     report = ScanReport(findings=[], files_scanned=0, files_skipped=[], bytes_scanned=0)
     for piece in iter_scan(paths, entities, workers, progress):
@@ -380,8 +441,8 @@ def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int 
 def _split_for(path: Path, size: int, workers: int) -> list[Part] | None:
     """Byte ranges, each ending after a line feed, for a large plain-text file in a splittable
     encoding; None when the file is not cut (or cannot be read: scan_file reports that)."""
-    if size < 2 * SPLIT_BYTES:
-        return None
+    if size < 2 * SPLIT_BYTES or path.suffix.lower() in MAIL_SUFFIXES | MBOX_SUFFIXES:
+        return None  # a mailbox is text, but read message by message
     step = max(SPLIT_BYTES, min(SPLIT_MAX_BYTES, size // (4 * workers)))
     cuts = [0]
     try:

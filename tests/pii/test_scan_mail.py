@@ -1,0 +1,150 @@
+"""E-mail files: headers decoded (RFC 2047), bodies decoded (base64, quoted-printable, Big5,
+HTML), attachments scanned by their own format (CSV, ZIP, a forwarded mail), mbox message by
+message; broken mail reported, never a traceback."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import email
+import email.policy
+import io
+import zipfile
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from gezi.pii.mail import html_text, mbox_messages
+from gezi.pii.scan import ScanLimits, scan_file, scan_paths
+
+from .builders import make_zip
+
+
+def order_mail() -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "王小明 <xiaoming.wang@example.com.tw>"
+    msg["To"] = "客服 <service@shop.example>"
+    msg["Subject"] = "退貨申請：陳美玲 0912-345-678"
+    msg.set_content("您好，\n收件人：林淑芬\n電話：0922-333-444\n身分證：A123456789\n",
+                    charset="utf-8", cte="base64")
+    msg.add_alternative("<html><body><p>收件地址：<b>臺北市大安區忠孝東路四段100號5樓</b></p>"
+                        "<script>var id='B234567894'</script></body></html>",
+                        subtype="html", charset="big5", cte="quoted-printable")
+    table = io.StringIO()
+    csv.writer(table).writerows([["姓名", "統一編號"], ["張志豪", "04595257"]])
+    msg.add_attachment(table.getvalue().encode("cp950"), maintype="text", subtype="csv",
+                       filename="../../客戶.csv")  # a name that tries to leave its folder
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as zf:
+        zf.writestr("list.txt", "信用卡 4111 1111 1111 1111")
+    msg.add_attachment(packed.getvalue(), maintype="application", subtype="zip",
+                       filename="附件.zip")
+    return bytes(msg)
+
+
+ORDER_FINDINGS = {
+    ("headers.txt", 1, None, None, "PERSON_NAME", "王小明"),
+    ("headers.txt", 1, None, None, "EMAIL_ADDRESS", "xiaoming.wang@example.com.tw"),
+    ("headers.txt", 2, None, None, "EMAIL_ADDRESS", "service@shop.example"),
+    ("headers.txt", 3, None, None, "PERSON_NAME", "陳美玲"),
+    ("headers.txt", 3, None, None, "PHONE_NUMBER", "0912-345-678"),
+    ("body.txt", 2, None, None, "PERSON_NAME", "林淑芬"),
+    ("body.txt", 3, None, None, "PHONE_NUMBER", "0922-333-444"),
+    ("body.txt", 4, None, None, "TW_NATIONAL_ID", "A123456789"),
+    ("body-2.txt", 1, None, None, "TW_ADDRESS", "臺北市大安區忠孝東路四段100號5樓"),
+    ("attachments/客戶.csv", None, 2, "姓名", "PERSON_NAME", "張志豪"),
+    ("attachments/客戶.csv", None, 2, "統一編號", "TW_UBN", "04595257"),
+    ("attachments/附件.zip!list.txt", 1, None, None, "CREDIT_CARD", "4111 1111 1111 1111"),
+}
+
+
+def members(report, prefix: str) -> set[tuple]:
+    return {(f.path.split(prefix, 1)[1], f.line, f.row, f.column, f.entity, f.value)
+            for f in report.findings if prefix in f.path}
+
+
+def test_eml_headers_bodies_and_attachments(tmp_path):
+    path = tmp_path / "order.eml"
+    path.write_bytes(order_mail())
+    report = scan_paths([path], workers=1)
+    assert report.files_skipped == []
+    assert members(report, "order.eml!") == ORDER_FINDINGS
+    # Offsets are those of the decoded text (the script's ID is not visible text).
+    assert "B234567894" not in {f.value for f in report.findings}
+
+
+def test_mbox_message_by_message(tmp_path):
+    second = EmailMessage()
+    second["From"] = "ops@example.com"
+    second["Subject"] = "login"
+    second.set_content("來源 IP 203.0.113.5\n>From the log above\n")
+    box = (b"From a@b.c Mon Nov 23 10:00:00 2026\n" + order_mail() + b"\n"
+           + b"From ops@example.com Mon Nov 23 11:00:00 2026\n" + bytes(second))
+    path = tmp_path / "inbox.mbox"
+    path.write_bytes(box)
+    report = scan_paths([path], workers=1)
+    assert members(report, "inbox.mbox!1!") == ORDER_FINDINGS
+    assert members(report, "inbox.mbox!2!") == {
+        ("headers.txt", 1, None, None, "EMAIL_ADDRESS", "ops@example.com"),
+        ("body.txt", 1, None, None, "IP_ADDRESS", "203.0.113.5")}
+    messages = list(mbox_messages(io.BytesIO(box), 1 << 20))
+    assert [n for n, _ in messages] == [1, 2]
+    assert messages[1][1].endswith(b"From the log above\n")  # mboxrd escape removed
+
+
+@pytest.mark.parametrize("encoded", [False, True])
+def test_mail_inside_zip_and_forwarded_mail(tmp_path, encoded):
+    outer = EmailMessage()
+    outer["Subject"] = "Fwd: 退貨"
+    outer.set_content("請處理")
+    if encoded:  # base64 inside message/rfc822, as some clients write it
+        outer.add_attachment(order_mail(), maintype="message", subtype="rfc822")
+    else:
+        outer.add_attachment(email.message_from_bytes(order_mail(), policy=email.policy.default))
+    archive = make_zip(tmp_path / "mails.zip", {"2026/fwd.eml": bytes(outer)})
+    report = scan_paths([archive], workers=1)
+    assert report.files_skipped == []
+    assert members(report, "fwd.eml!attachments/message.eml!") == ORDER_FINDINGS
+
+
+def test_broken_mail_reported_or_read_leniently(tmp_path):
+    (tmp_path / "garbage.eml").write_bytes(b"\x00\xff\xfe not a mail at all \x00 0912-345-678")
+    unknown_charset = (b"From: x@example.com\nContent-Type: text/plain; charset=x-no-such\n"
+                       b"Content-Transfer-Encoding: base64\n\n"
+                       + base64.b64encode("電話 0912-345-678".encode("cp950")) + b"\n")
+    (tmp_path / "charset.eml").write_bytes(unknown_charset)
+    report = scan_paths([tmp_path], workers=1)
+    # Not a mail: its "body" holds NUL bytes, and is reported as binary, not a crash.
+    assert [(s["path"].rsplit("/", 1)[-1], s["reason"]) for s in report.files_skipped] == [
+        ("garbage.eml!body.txt", "二進位檔 binary content")]
+    assert {(f.path.rsplit("/", 1)[-1], f.entity, f.value) for f in report.findings} == {
+        ("charset.eml!headers.txt", "EMAIL_ADDRESS", "x@example.com"),
+        ("charset.eml!body.txt", "PHONE_NUMBER", "0912-345-678"),  # read as Big5
+    }
+
+
+def test_mbox_message_over_the_limit_is_skipped_and_the_rest_scanned(tmp_path):
+    small = EmailMessage()
+    small.set_content("身分證 A123456789")
+    big = EmailMessage()
+    big.set_content("x" * 5000)
+    path = tmp_path / "box.mbox"
+    path.write_bytes(b"From a Mon\n" + bytes(big) + b"\nFrom b Mon\n" + bytes(small))
+    res = scan_file(path, limits=ScanLimits(max_member_bytes=2000))
+    assert [s["path"].rsplit("/", 1)[-1] for s in res.skipped] == ["box.mbox!1"]
+    assert [(f.entity, f.value) for f in res.findings] == [("TW_NATIONAL_ID", "A123456789")]
+
+
+def test_html_text_keeps_blocks_on_their_own_lines():
+    html = ("<div>姓名：王小明</div><p>電話&#xFF1A;0912-345-678<br>地址：&lt;略&gt;</p>"
+            "<table><tr><td>統編</td><td>04595257</td></tr></table><style>p{}</style>")
+    assert html_text(html).split("\n") == ["姓名：王小明", "電話：0912-345-678", "地址：<略>",
+                                           "統編 04595257"]
+
+
+def test_eml_file_path_names(tmp_path):
+    path = tmp_path / "order.eml"
+    path.write_bytes(order_mail())
+    names = {Path(f.path).name for f in scan_paths([path], workers=1).findings}
+    assert "order.eml!attachments" not in names and all(".." not in f for f in names)
