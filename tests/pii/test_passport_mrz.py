@@ -13,7 +13,7 @@ from itertools import cycle
 import pytest
 
 from gezi.pii.analyzer import analyze_segments, analyze_text
-from gezi.pii.masking import partial
+from gezi.pii.masking import mask_text, partial
 from gezi.pii.validators import VALIDATORS
 
 # The specimen line 2 of ICAO Doc 9303 Part 4 (Utopia, ERIKSSON ANNA MARIA).
@@ -125,13 +125,14 @@ def test_only_a_line_of_exactly_44_characters_counts():
     assert passports(f"一{line}二") != []
 
 
-def test_line_1_is_not_reported_and_line_2_stays_on_its_line():
-    line1 = "P<TWNCHEN<<MEI<LING<<<<<<<<<<<<<<<<<<<<<<<<<"
-    assert len(line1) == 44
+def test_line_1_is_a_name_and_line_2_stays_on_its_line():
+    first = "P<TWNCHEN<<MEI<LING<<<<<<<<<<<<<<<<<<<<<<<<<"
+    assert len(first) == 44
     line = line2()
-    text = f"{line1}\n{line}\n"
+    text = f"{first}\n{line}\n"
     assert passports(text) == [(45, 89, 1.0, line)]
-    assert not [h for h in analyze_text(line1) if h[1] < 44 and h[0] == "PERSON_NAME"]
+    assert [(h[0], h[1], h[2], h[4]) for h in analyze_text(text) if h[1] < 44] == \
+        [("PERSON_NAME", 5, 19, "CHEN<<MEI<LING")]
 
 
 def test_partial_masking_keeps_the_layout_and_hides_the_birth_date():
@@ -139,3 +140,79 @@ def test_partial_masking_keeps_the_layout_and_hides_the_birth_date():
     masked = partial("TW_PASSPORT", line)
     assert len(masked) == 44 and masked.count("<") == line.count("<")
     assert line[13:19] not in masked and "TWN" not in masked
+
+
+# Line 1 of a TD3 MRZ: P, a type letter or <, the issuing state, then the name over 39 positions.
+
+
+def line1(name: str, state: str = "TWN", kind: str = "<") -> str:
+    return ("P" + kind + state + name).ljust(44, "<")
+
+
+def names(text: str, column: str | None = None) -> list[tuple[int, int, float, str]]:
+    return [(s, e, sc, v) for ent, s, e, sc, v in analyze_text(text, column=column) if ent == "PERSON_NAME"]
+
+
+def test_the_icao_specimen_line_1_has_the_shape_but_is_not_twn():
+    specimen = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    assert line1("ERIKSSON<<ANNA<MARIA", "UTO") == specimen
+    assert names(specimen) == []
+    assert names(specimen.replace("UTO", "TWN")) == [(5, 25, 0.9, "ERIKSSON<<ANNA<MARIA")]
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("LIN<<MEI<HUA", "<"), ("CHEN<<YI<JUN", "<"), ("OUYANG<<NA<NA", "P"), ("WANG<<HSIAO<MING", "<"),
+    ("CHANG<CHIEN<<CHIH<MING", "<"), ("HUANG<<WEI", "<"), ("LI", "<"),
+])
+def test_line_1_name_from_the_surname_to_the_last_given_name(name, kind):
+    assert names(line1(name, kind=kind)) == [(5, 5 + len(name), 0.9, name)]
+
+
+def test_a_name_filling_all_39_positions():
+    name = "ABCDEFGHIJKLMNOPQRSTUVWXYZ<<ABCDEFGHIJK"
+    assert len(name) == 39
+    assert names(line1(name)) == [(5, 44, 0.9, name)]
+
+
+def test_line_1_glued_to_chinese_text_and_in_a_sentence():
+    first = line1("LIN<<MEI<HUA")
+    text = f"護照機讀區：{first}，請核對"
+    start = text.index(first) + 5
+    assert names(text) == [(start, start + 12, 0.9, "LIN<<MEI<HUA")]
+    assert names(f"一{first}二") != []
+
+
+def test_fullwidth_line_1():
+    first = line1("LIN<<MEI<HUA")
+    wide = first.translate({ord(c): ord(c) + 0xFEE0 for c in MRZ_CHARS})
+    text = f"機讀區：{wide}。"
+    assert names(text) == [(9, 21, 0.9, wide[5:17])]
+
+
+def test_line_1_in_a_table_cell():
+    first = line1("CHEN<<MEI<LING")
+    assert names(first, column="mrz") == [(5, 19, 1.0, "CHEN<<MEI<LING")]
+    cells = ["王小明", first, line2()]
+    hits = [(i, h[4]) for i, h in analyze_segments(cells, column="mrz") if h[0] in ("PERSON_NAME", "TW_PASSPORT")]
+    assert hits == [(0, "王小明"), (1, "CHEN<<MEI<LING"), (2, line2())]
+
+
+@pytest.mark.parametrize("state", ["UTO", "JPN", "USA", "CHN", "TWX", "D<<"])
+def test_line_1_of_other_states_is_not_a_name(state):
+    assert names(line1("LIN<<MEI<HUA", state)) == []
+
+
+def test_only_a_line_1_of_exactly_44_characters_counts():
+    first = line1("LIN<<MEI<HUA")
+    assert names(first) != []
+    assert names(f"X{first}") == [] and names(f"<{first}") == [] and names(f"9{first}") == []
+    assert names(f"{first}<") == [] and names(f"{first}A") == [] and names(f"{first}0") == []
+    assert names(first[:-1]) == []  # 43 characters
+    assert names("V<TWNLIN<<MEI<HUA<<<<<<<<<<<<<<<<<<<<<<<<<<<") == []  # not a passport (P)
+    assert names(first.replace("HUA", "HU4")) == []  # a digit in the name field
+
+
+def test_partial_masking_of_line_1_keeps_the_layout():
+    first = line1("LIN<<MEI<HUA")
+    masked = mask_text(first, analyze_text(first))
+    assert masked == "P<TWNL***********" + "<" * 27 and len(masked) == 44

@@ -4,11 +4,13 @@ Signals, strongest first: a table cell under a name column that is exactly a nam
 right before (姓名：, 收件人, 我是) or right after (先生, 小姐, 的電話) a surname + given name;
 weaker cues (送貨員, 請, 和 before; 表示, 負責, 回覆 after) with common given-name characters;
 a chat speaker label (陳采潔：…); a distinctive double surname (歐陽, 張簡); an item of a list
-(、, 和, 與) next to a name; without
-any cue, a listed surname followed by common given-name characters that jieba's segmentation
-(dictionary + HMM for unknown words) cuts as a word of its own. jieba is one signal only: it cuts
-林淑芬 down to 淑芬, misses 張志豪 and its dictionary is Simplified, so it is consulted on the
-text mapped character by character to Simplified (same length, offsets unchanged).
+(、, 和, 與) next to a name; a surname outside the list (邰, 亓官) only as a whole form field
+right after a label that names a person and a colon or space (姓名：邰文華，…), scored lower;
+without any cue, a listed surname followed by common given-name characters that jieba's
+segmentation (dictionary + HMM for unknown words) cuts as a word of its own. jieba is one signal
+only: it cuts 林淑芬 down to 淑芬, misses 張志豪 and its dictionary is Simplified, so it is
+consulted on the text mapped character by character to Simplified (same length, offsets
+unchanged).
 
 Weak signals never take a surname right after a digit (400萬元, 1,000萬以上) nor a candidate that
 is a common word (高達, 曾發生 = 曾 + 發生): real prose (regulations, news) has many of those.
@@ -33,6 +35,9 @@ SCORE_JIEBA = 0.6
 SCORE_WEAK_AFTER = 0.7
 SCORE_DOUBLE_SURNAME = 0.7
 SCORE_LIST = 0.75
+# A surname outside names.yaml right after a person label and a separator (姓名：邰文華): weaker
+# evidence than a listed surname with the same cue (SCORE_CUE_BEFORE), above min_score (0.5).
+SCORE_UNLISTED = 0.7
 _SEPARATORS = " \u3000:：\t"
 _JIEBA_WINDOW = 6
 # A two-character given part this frequent in jieba's dictionary is a word, not a given name:
@@ -241,6 +246,53 @@ def _weak(text: str, span: tuple[int, int] | None, data: NameData) -> tuple[int,
     return None if _implausible(text, start, end, sl) else span
 
 
+def _label_at(text: str, pos: int) -> bool:
+    """Another form label glued on at ``pos`` (電話：, 聯絡電話 0912…, 身分證字號：): up to six
+    Chinese characters up to a character that is not Chinese, which jieba cuts into dictionary
+    words of two or more characters only."""
+    n = len(text)
+    end = pos
+    while end < n and end - pos < 6 and _is_cjk(text[end]):
+        end += 1
+    if end - pos < 2 or (end < n and _is_cjk(text[end])):
+        return False
+    return all(len(word) >= 2 and _word_freq(word) for word in _jieba().lcut(_simplified(text[pos:end])))
+
+
+def _field_end(text: str, pos: int, ends: set[int]) -> bool:
+    """A form field may end at ``pos``: the end of the text, a character that is not Chinese
+    (punctuation, space, digit, Latin), a cue or label word (``ends``: 先生, 聯絡人) or another
+    label glued on (電話：)."""
+    return pos >= len(text) or not _is_cjk(text[pos]) or pos in ends or _label_at(text, pos)
+
+
+def _unlisted_after_label(text: str, pos: int, data: NameData, ends: set[int]) -> tuple[int, int] | None:
+    """A name whose surname is not listed (邰文華, 亓官明) filling a form field at ``pos``, right
+    after a label that names a person and a separator (姓名：, 收件人 ): 2–4 Chinese characters
+    that may be in a name (no not_name_chars), then the end of the field. Without the surname
+    list every other not-a-name signal must agree: only common given-name characters (as for a
+    name with no cue), no dictionary word (本人, 未填寫, 不詳, 匿名, 管理員: placeholders and roles
+    are words; 客服中心, 本公司: a common word inside), no place (台北). Only the longest candidate
+    that ends the field counts."""
+    n = len(text)
+    end = pos
+    while end < n and end - pos < 4 and _given_ok(text[end], data) and (end == pos or end not in ends):
+        end += 1
+    end = next((e for e in range(end, pos + 1, -1) if _field_end(text, e, ends)), pos)
+    if end - pos < 2:
+        return None
+    if _word_freq(text[pos:end]) or _implausible(text, pos, end, 1):
+        return None
+    # A single surname (邰 + 文華) or, with three or four characters, a double one (亓官 + 明):
+    # the surname is no word (這家, 親子) and every given character is a common one.
+    for sl in (1, 2) if end - pos == 3 else (2,) if end - pos == 4 else (1,):
+        given = text[pos + sl : end]
+        if not _word_freq(text[pos : pos + 2]) and all(ch in data.given_name_chars for ch in given) \
+                and (len(given) < 2 or _word_freq(given) < _COMMON_WORD_FREQ):
+            return pos, end
+    return None
+
+
 def _list_item(text: str, span: tuple[int, int] | None, data: NameData,
                strong: bool) -> tuple[int, int] | None:
     """A list item next to a name: after 、 any given-name characters will do, after 和, 與, 及
@@ -306,6 +358,17 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             pos += 1
         if pos < n and text[pos] in first:
             add(name_at(text, pos, data, stops), SCORE_CUE_BEFORE)
+    labels = ctx.context(rec.index)
+    if labels:
+        # The recognizer's context words are form labels that name a person (姓名, 收件人):
+        # after one and a colon or space, a surname outside the list may fill the field.
+        ends = stops | labels.starts() | (before.starts() if before else set())
+        for _, end in labels.spans:
+            pos = end
+            while pos < n and pos - end < 2 and text[pos] in _SEPARATORS:
+                pos += 1
+            if end < pos < n and _is_cjk(text[pos]) and not _surname_len(text, pos, data):
+                add(_unlisted_after_label(text, pos, data, ends), SCORE_UNLISTED)
     weak = ctx.weak_cues_before(rec.index)
     for _, end in weak.spans if weak else ():
         # 跟, 和, 找, 送貨員…: words that often precede a person, and often something else.
