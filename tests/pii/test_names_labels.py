@@ -116,3 +116,19 @@ def test_in_a_table_cell():
 def test_other_entities_on_the_line_are_unchanged():
     text = "姓名：邰文華，電話：0912-345-678"
     assert [(h[0], h[4]) for h in analyze_text(text)] == [("PERSON_NAME", "邰文華"), ("PHONE_NUMBER", "0912-345-678")]
+
+
+@pytest.mark.parametrize("text", ["負責人：董事長", "聯絡人：經理", "承辦人 主任", "負責人：總經理"])
+def test_a_title_after_a_label_is_no_name(text):
+    """The words that follow a name (names.yaml cues_after: 董事長, 經理…) are titles; one
+    right after a label is the title, not a person."""
+    assert names(text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("負責人：董事長王大華", "王大華"),
+    ("申請人簽章：張三豐", "張三豐"),
+    ("立書人簽名：林淑芬　日期：113/05/01", "林淑芬"),
+])
+def test_the_name_after_a_title_or_signature_label(text, name):
+    assert [n for n, _ in names(text)] == [name]

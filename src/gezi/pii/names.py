@@ -356,7 +356,9 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         pos = end
         while pos < n and pos - end < 2 and text[pos] in _SEPARATORS:
             pos += 1
-        if pos < n and text[pos] in first:
+        # A title right after the label (負責人：董事長, 聯絡人 經理) is no name: the words that
+        # follow a name (cues_after) are stops, and one starting here is such a word.
+        if pos < n and text[pos] in first and pos not in stops:
             add(name_at(text, pos, data, stops), SCORE_CUE_BEFORE)
     labels = ctx.context(rec.index)
     if labels:
