@@ -216,3 +216,19 @@ def test_partial_masking_of_line_1_keeps_the_layout():
     first = line1("LIN<<MEI<HUA")
     masked = mask_text(first, analyze_text(first))
     assert masked == "P<TWNL***********" + "<" * 27 and len(masked) == 44
+
+
+def test_format_preserving_pseudonym_keeps_the_mrz_layout():
+    """The name of line 1 replaced letter for letter: the line keeps its 44 characters and its
+    fillers, and the same name gets the same pseudonym."""
+    from gezi.pii.analyzer import analyze_text
+    from gezi.pii.masking import mask_text, mask_value
+
+    key = b"mrz-test-key-0123456789"
+    line = "P<TWNLIN<<MEI<HUA".ljust(44, "<")
+    hits = analyze_text(line)
+    masked = mask_text(line, hits, "pseudonym", key, True)
+    assert len(masked) == 44 and masked.startswith("P<TWN") and masked != line
+    assert [i for i, ch in enumerate(masked) if ch == "<"] == [i for i, ch in enumerate(line) if ch == "<"]
+    assert "LIN" not in masked[5:] and "MEI" not in masked and "HUA" not in masked
+    assert masked[5:17] == mask_value("PERSON_NAME", "LIN<<MEI<HUA", "pseudonym", key, True)

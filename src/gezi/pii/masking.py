@@ -280,9 +280,16 @@ def _fp_email(s: _Stream, value: str) -> str:
     return f"user{s.hexdigest(10)}{'%40' if len(sep) == 3 else '@'}example.com"
 
 
+_MRZ_NAME = re.compile(r"[A-Z]+(?:<{1,2}[A-Z]+)*")
+
+
 def _fp_name(s: _Stream, value: str) -> str:
     reg = get_registry()
     chars = value.strip()
+    if _MRZ_NAME.fullmatch(chars):
+        # A passport MRZ name (LIN<<MEI<HUA): letters replaced one for one and the fillers
+        # kept, so the 44-character line keeps its layout.
+        return "".join(ch if ch == "<" else s.choice(string.ascii_uppercase) for ch in chars)
     if _CJK.search(chars):
         given = "".join(s.choice(reg.names.pseudonym_given_chars) for _ in range(max(1, len(chars) - 1)))
         return s.choice(reg.names.pseudonym_surnames) + given
