@@ -72,7 +72,7 @@ def scan(
         "--workers", min=1, help="平行處理程序數 Parallel processes (default: CPU count).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """掃描檔案中的個資 Scan files (TXT/log, CSV/TSV, XLSX/XLS/ODS, JSON/JSONL, DOCX, PDF, ZIP, EML/MBOX)."""
+    """掃描檔案中的個資 Scan files (TXT/log, CSV/TSV, XLSX/XLS/ODS, JSON/JSONL, DOCX/ODT/PPTX, PDF, ZIP, EML/MBOX)."""
     from gezi.pii.scan import iter_files
 
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]

@@ -169,7 +169,7 @@ def header_index(prefix: list[list[Any]]) -> int | None:
     return single[0] if single else None
 
 
-def _table_batches(rows: Iterator[list[Any]]) -> Iterator[Batch]:
+def table_batches(rows: Iterator[list[Any]]) -> Iterator[Batch]:
     """Cells grouped by column, TABLE_BATCH_ROWS rows at a time, under the header found by
     header_index; the rows above it are cells with no column name. ``row`` is the row's
     number in the file or sheet (1-based)."""
@@ -207,7 +207,7 @@ def read_csv(opener: Opener, delimiter: str) -> Iterator[Batch]:
     with stream:
         reader = csv.reader(stream, delimiter=delimiter)
         try:
-            yield from _table_batches(reader)
+            yield from table_batches(reader)
         except csv.Error as exc:
             raise Unreadable(f"CSV 格式錯誤 malformed CSV at line {reader.line_num}: {exc}") from None
 
@@ -224,7 +224,7 @@ def read_xlsx(opener: Opener) -> Iterator[Batch]:
         raise Unreadable(f"無法開啟 XLSX corrupt or unsupported workbook ({type(exc).__name__})") from None
     try:
         for sheet in book.worksheets:
-            for column, segs in _table_batches(list(r) for r in sheet.iter_rows(values_only=True)):
+            for column, segs in table_batches(list(r) for r in sheet.iter_rows(values_only=True)):
                 yield column, [Segment(s.text, row=s.row, column=f"{sheet.title}!{s.column}")
                                for s in segs]
     finally:
@@ -251,7 +251,7 @@ def read_sheets(opener: Opener) -> Iterator[Batch]:
                          f"({type(exc).__name__})") from None
     for name in book.sheet_names:
         rows = book.get_sheet_by_name(name).iter_rows()
-        for column, segs in _table_batches([_cell_text(c) for c in row] for row in rows):
+        for column, segs in table_batches([_cell_text(c) for c in row] for row in rows):
             yield column, [Segment(s.text, row=s.row, column=f"{name}!{s.column}") for s in segs]
 
 
@@ -326,7 +326,7 @@ def read_docx(opener: Opener) -> Iterator[Batch]:
     yield None, [Segment(p.text, line=i) for i, p in enumerate(document.paragraphs, start=1)
                  if p.text]
     for table in document.tables:
-        yield from _table_batches([cell.text for cell in row.cells] for row in table.rows)
+        yield from table_batches([cell.text for cell in row.cells] for row in table.rows)
 
 
 def read_pdf(opener: Opener) -> Iterator[Batch]:
@@ -374,6 +374,13 @@ def reader_for(name: str, sniff: bytes) -> Callable[[Opener], Iterator[Batch]] |
                **dict.fromkeys(TEXT_SUFFIXES, read_text)}
     if suffix in readers:
         return readers[suffix]
+    # Imported here: gezi.pii.office builds on this module's Segment and table_batches.
+    from gezi.pii.office import ODF_TEXT_SUFFIXES, PPTX_SUFFIXES, read_odf_text, read_pptx
+
+    if suffix in ODF_TEXT_SUFFIXES:
+        return read_odf_text
+    if suffix in PPTX_SUFFIXES:
+        return read_pptx
     if b"\x00" not in sniff[:8192] and not sniff.startswith((b"PK\x03\x04", b"%PDF")):
         return read_text
     return None

@@ -369,9 +369,9 @@ def _job(args: tuple[str, set[str] | None, Part | None]) -> _Result:
 
 def scan_paths(paths: list[Path], entities: set[str] | None = None, workers: int | None = None,
                progress: Progress | None = None) -> ScanReport:
-    """Scan files and directories (TXT/log, CSV/TSV, XLSX/XLS/ODS, JSON/JSONL, DOCX, PDF, ZIP,
-    e-mail .eml/.mbox): all the
-    findings in one report (see iter_scan for a scan whose findings are not all kept)."""
+    """Scan files and directories (TXT/log, CSV/TSV, XLSX/XLS/ODS, JSON/JSONL, DOCX/ODT/PPTX,
+    PDF, ZIP, e-mail .eml/.mbox): all the findings in one report (see iter_scan for a scan
+    whose findings are not all kept)."""
     report = ScanReport(findings=[], files_scanned=0, files_skipped=[], bytes_scanned=0)
     for piece in iter_scan(paths, entities, workers, progress):
         report.findings.extend(piece.findings)
