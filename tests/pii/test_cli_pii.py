@@ -199,3 +199,28 @@ def test_mask_db_primary_key_with_pii_needs_pseudonym(tmp_path, cli, fresh_env):
     assert r.code == 2 and "pseudonym" in r.err
     r = cli("mask-db", src, src)
     assert r.code == 2 and "same" in r.err
+
+
+def test_scan_exclude_min_score_and_fail_on_findings(fresh_env, cli, tmp_path):
+    root = tmp_path / "share"
+    for rel, text in {"keep/a.txt": "身分證 A123456789", "node_modules/b.txt": "電話 0912-345-678",
+                      "backup/2019/c.txt": "mail x@example.com", "d.bak": "王小明",
+                      "keep/e.txt": "來源 203.0.113.5"}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    r = cli("pii", "scan", root, "--exclude", "node_modules", "--exclude", "*.bak",
+            "--exclude", "backup/2019/*", "--json", "--workers", "1")
+    assert r.code == 0, r.err
+    assert sorted(f["path"].rsplit("/", 1)[-1] for f in r.json["findings"]) == ["a.txt", "e.txt"]
+    assert r.json["summary"]["files_scanned"] == 2
+    # A national ID validated by its checksum (1.0) stays; an IP with a context word (0.9) goes.
+    r = cli("pii", "scan", root / "keep", "--min-score", "0.95", "--json", "--workers", "1")
+    assert [(f["entity"], f["score"]) for f in r.json["findings"]] == [("TW_NATIONAL_ID", 1.0)]
+    assert r.json["summary"]["by_entity"] == {"TW_NATIONAL_ID": 1}
+    # --fail-on-findings: exit 1 with the report still printed; 0 when nothing is found.
+    r = cli("pii", "scan", root / "keep", "--fail-on-findings", "--workers", "1")
+    assert r.code == 1 and "TW_NATIONAL_ID" in r.out
+    r = cli("pii", "scan", root / "keep", "--fail-on-findings", "--json", "--workers", "1")
+    assert r.code == 1 and r.json["summary"]["findings"] == 2
+    (tmp_path / "clean.txt").write_text("沒有個資", encoding="utf-8")
+    assert cli("pii", "scan", tmp_path / "clean.txt", "--fail-on-findings").code == 0

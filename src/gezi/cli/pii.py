@@ -70,6 +70,16 @@ def scan(
     show_values: ShowOpt = False,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, help="平行處理程序數 Parallel processes (default: CPU count).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", help="略過符合的檔案或目錄（萬用字元，可重複） Leave out files and directories "
+                          "matching a glob, by name or path below the given directory "
+                          "(repeatable), e.g. --exclude .git --exclude '*.bak'.")] = None,
+    min_score: Annotated[float, typer.Option(
+        "--min-score", min=0.0, max=1.0,
+        help="只列出分數不低於此值的發現 Only findings scored at least this (0–1).")] = 0.0,
+    fail_on_findings: Annotated[bool, typer.Option(
+        "--fail-on-findings", help="有發現時結束碼為 1（供 CI 檢查測試資料） Exit 1 when anything "
+                                   "is found (for CI checks of test data).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """掃描檔案中的個資 Scan files (TXT/log, CSV/TSV, XLSX/XLS/ODS, JSON/JSONL, DOCX/ODT/PPTX, PDF, ZIP, EML/MBOX)."""
@@ -79,7 +89,9 @@ def scan(
     if missing:
         raise GeziError(f"找不到路徑 path not found: {', '.join(missing)}")
     wanted = parse_entities(entities)
-    total = sum(size for _, size in iter_files(paths, []))
+    globs = tuple(exclude or ())
+    total = sum(size for _, size in iter_files(paths, [], globs))
+    options = _ScanOptions(wanted, workers, globs, min_score)
     # Findings are written out (JSON, to a temporary file until the summary is known) or kept
     # only as many as the table shows: memory does not grow with the number of findings.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
@@ -87,15 +99,16 @@ def scan(
             with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                           TimeRemainingColumn(), console=err_console, transient=True) as bar:
                 task = bar.add_task("掃描中 scanning", total=total)
-                tally = _collect(paths, wanted, workers, json_out, show_values, spool,
+                tally = _collect(paths, options, json_out, show_values, spool,
                                  progress=lambda done, _t: bar.update(task, completed=done))
         else:
-            tally = _collect(paths, wanted, workers, json_out, show_values, spool)
+            tally = _collect(paths, options, json_out, show_values, spool)
         summary = tally.summary()
         if json_out:
             spool.seek(0)
             print_json_stream({"summary": summary}, "findings", (line.rstrip("\n") for line in spool),
                               serialized=True)
+            _exit_on_findings(fail_on_findings, summary)
             return
     rows = [[f.path, _where(f), f.entity, f"{f.score:.2f}",
              f.value if show_values else partial(f.entity, f.value)] for f in tally.shown]
@@ -110,6 +123,20 @@ def scan(
         console.print(f"  {entity}: {n}")
     for skipped in tally.skipped[:20]:
         console.print(f"  略過 skipped {skipped['path']}: {skipped['reason']}")
+    _exit_on_findings(fail_on_findings, summary)
+
+
+def _exit_on_findings(fail: bool, summary: dict) -> None:
+    if fail and summary["findings"]:
+        raise typer.Exit(1)
+
+
+@dataclass(frozen=True)
+class _ScanOptions:
+    entities: set[str] | None
+    workers: int | None
+    exclude: tuple[str, ...]
+    min_score: float
 
 
 @dataclass
@@ -126,13 +153,14 @@ class _Tally:
         return _summary(self.files, self.skipped, self.bytes, self.by_entity)
 
 
-def _collect(paths: list[Path], wanted: set[str] | None, workers: int | None, json_out: bool,
-             show_values: bool, spool: IO[str], progress: Callable[[int, int], None] | None = None) -> _Tally:
+def _collect(paths: list[Path], options: _ScanOptions, json_out: bool, show_values: bool,
+             spool: IO[str], progress: Callable[[int, int], None] | None = None) -> _Tally:
     from gezi.pii.scan import iter_scan
 
     tally = _Tally()
     masked: dict[tuple[str, str], str] = {}  # logs repeat the same IPs and e-mails line after line
-    for piece in iter_scan(paths, wanted, workers, progress):
+    for piece in iter_scan(paths, options.entities, options.workers, progress, options.exclude,
+                           options.min_score):
         tally.files += piece.files_scanned
         tally.bytes += piece.bytes_scanned
         tally.skipped.extend(piece.files_skipped)

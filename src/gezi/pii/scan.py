@@ -7,6 +7,7 @@ Bad input never stops a scan: an unreadable, corrupt, encrypted or malicious fil
 from __future__ import annotations
 
 import errno
+import fnmatch
 import io
 import os
 import re
@@ -317,9 +318,24 @@ def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) 
     res.lines = raw.lines
 
 
-def iter_files(paths: list[Path], skipped: list[dict]) -> Iterator[tuple[Path, int]]:
+def _excluded(path: Path, top: Path, exclude: tuple[str, ...]) -> bool:
+    """``path`` (under ``top``) matches a glob of ``exclude`` by its name (``*.bak``,
+    ``node_modules``) or by its path below ``top`` (``backup/2019/*``)."""
+    if not exclude:
+        return False
+    try:
+        relative = path.relative_to(top).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    return any(fnmatch.fnmatchcase(path.name, glob) or fnmatch.fnmatchcase(relative, glob)
+               for glob in exclude)
+
+
+def iter_files(paths: list[Path], skipped: list[dict],
+               exclude: tuple[str, ...] = ()) -> Iterator[tuple[Path, int]]:
     """Regular files under the given paths with their sizes; directories are walked following
-    symlinks, each real directory once (a symlink loop is reported, not followed)."""
+    symlinks, each real directory once (a symlink loop is reported, not followed). Files and
+    directories below a given path that match a glob of ``exclude`` are left out."""
     seen: set[tuple[int, int]] = set()
     for top in paths:
         try:
@@ -345,6 +361,8 @@ def iter_files(paths: list[Path], skipped: list[dict]) -> Iterator[tuple[Path, i
             subdirs = []
             for entry in entries:
                 path = Path(entry.path)
+                if _excluded(path, top, exclude):
+                    continue
                 try:
                     est = entry.stat(follow_symlinks=True)
                 except OSError as exc:
@@ -382,7 +400,8 @@ def scan_paths(paths: list[Path], entities: set[str] | None = None, workers: int
 
 
 def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int | None = None,
-              progress: Progress | None = None) -> Iterator[ScanReport]:
+              progress: Progress | None = None, exclude: tuple[str, ...] = (),
+              min_score: float = 0.0) -> Iterator[ScanReport]:
     """Scan files and directories, yielding one partial report per file (or part of a file)
     in order, so a caller can write findings out and forget them: memory stays bounded
     however many findings a scan has.
@@ -390,11 +409,13 @@ def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int 
     Files are spread over ``workers`` processes (default: CPU count); a plain-text file larger
     than twice SPLIT_BYTES is cut at line breaks into parts scanned in parallel too (a single
     large log then uses every core, and its findings come part by part). ``progress`` is
-    called with (bytes done, bytes total) after each file or part.
+    called with (bytes done, bytes total) after each file or part. ``exclude``: globs of
+    files and directories left out (see iter_files); ``min_score``: findings scored lower are
+    dropped.
     """
     get_registry()  # a broken recognizer catalog stops here, before any file is read
     skipped: list[dict] = []
-    files = list(iter_files([Path(p) for p in paths], skipped))
+    files = list(iter_files([Path(p) for p in paths], skipped, exclude))
     if skipped:
         yield ScanReport(findings=[], files_scanned=0, files_skipped=skipped, bytes_scanned=0)
     total = sum(size for _, size in files)
@@ -422,6 +443,8 @@ def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int 
         finished += 1
         if progress:
             progress(done, total)
+        if min_score > 0:
+            res.findings = [f for f in res.findings if f.score >= min_score]
         return ScanReport(findings=res.findings, files_scanned=res.files, files_skipped=res.skipped,
                           bytes_scanned=res.bytes)
 
