@@ -116,6 +116,33 @@ def test_docx_paragraphs_and_tables(tmp_path):
     }
 
 
+def test_docx_text_boxes_headers_and_footers(tmp_path):
+    """Fields in a text box and a sender in the header or footer are found, numbered after
+    the body's paragraphs; a header shared by sections counts once."""
+    import docx
+    from docx.oxml import parse_xml
+
+    path = make_docx(tmp_path / "form.docx", ["申請書"], [["項目"], ["無"]])
+    document = docx.Document(path)
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    box = parse_xml(
+        f'<w:p xmlns:w="{w}" xmlns:v="urn:schemas-microsoft-com:vml"><w:r><w:pict><v:shape>'
+        "<v:textbox><w:txbxContent><w:p><w:r><w:t>身分證字號：</w:t></w:r><w:r><w:t>A123456789</w:t>"
+        "</w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r></w:p>")
+    document.element.body.insert(1, box)
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "承辦人：陳怡君"
+    section.footer.paragraphs[0].text = "電話 02-2345-6789"
+    document.add_section()  # its header and footer are linked to the first section's
+    document.save(path)
+    # Body paragraphs: 申請書, the (empty) one holding the box, the section break's.
+    assert located(scan(path)) == {
+        ("form.docx", "TW_NATIONAL_ID", 4, None, None, 6, 16, "A123456789"),
+        ("form.docx", "PERSON_NAME", 5, None, None, 4, 7, "陳怡君"),
+        ("form.docx", "PHONE_NUMBER", 6, None, None, 3, 15, "02-2345-6789"),
+    }
+
+
 def test_pdf_text_and_encrypted_pdf(tmp_path):
     plain = make_pdf(tmp_path / "form.pdf", ["Application form", "ID: A123456789",
                                              "Mobile: 0912-345-678"])
