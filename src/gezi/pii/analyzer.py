@@ -433,6 +433,8 @@ def analyze_segments(segments: list[str], entities: set[str] | None = None,
     """
     if not segments:
         return []
+    if len(segments) == 1:  # a block of a text file: nothing to map back
+        return [(0, hit) for hit in analyze_text(segments[0], entities, column)]
     joined = "\n".join(segments)
     starts = [0, *accumulate(len(seg) + 1 for seg in segments[:-1])]
     out: list[tuple[int, Hit]] = []

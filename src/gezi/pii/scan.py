@@ -10,11 +10,9 @@ import errno
 import fnmatch
 import io
 import os
-import re
 import stat
 import zipfile
 import zlib
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -76,7 +74,6 @@ def _os_reason(exc: OSError) -> str:
     return f"無法讀取 cannot read: {exc.strerror}"
 
 
-_LINE_BREAK = re.compile("\n")
 
 
 def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Result,
@@ -88,20 +85,22 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
     found: list[PiiFinding] = []
     try:
         for column, segs in reader(opener):
-            breaks: dict[int, list[int]] = {}  # line breaks of the blocks of lines with hits
+            # Per block of lines with hits: (offset reached, line breaks before it, offset of
+            # the last of them); hits come in order, so breaks are counted once, in C.
+            cursor: dict[int, tuple[int, int, int]] = {}
             for i, (entity, start, end, score, value) in analyze_segments(
                     [s.text for s in segs], entities, column):
                 seg = segs[i]
                 line, offset = seg.line, seg.offset
                 if seg.lines and line is not None:
-                    if i not in breaks:
-                        breaks[i] = [m.start() for m in _LINE_BREAK.finditer(seg.text)]
-                    k = bisect_right(breaks[i], start)
+                    pos, k, last = cursor.get(i, (0, 0, -1))
+                    if (more := seg.text.count("\n", pos, start)):
+                        k, last = k + more, seg.text.rfind("\n", pos, start)
+                    cursor[i] = (start, k, last)
                     if k:  # not the block's first line: offsets from that line's start
-                        line, offset = line + k, -(breaks[i][k - 1] + 1)
-                found.append(PiiFinding(path=display, entity=entity, score=score, value=value,
-                                        start=offset + start, end=offset + end,
-                                        line=line, row=seg.row, column=seg.column))
+                        line, offset = line + k, -(last + 1)
+                found.append(PiiFinding(display, entity, score, value, offset + start,
+                                        offset + end, line, seg.row, seg.column))
     except Unreadable as exc:
         res.skip(display, str(exc))
     except GeziError:
