@@ -45,21 +45,35 @@ def reference(pattern, text, windows):
     return [(i, m.span()) for i, (lo, hi) in enumerate(windows) for m in pattern.finditer(text, lo, hi)]
 
 
-def pieces(pattern, text, windows):
+def pieces(pattern, text, windows, direct=False):
     found = [(i, (m.start() + shift, m.end() + shift))
-             for i, m, shift in analyzer._Pieces(text, windows).finditer(pattern)]
+             for i, m, shift in analyzer._Pieces(text, windows, direct).finditer(pattern)]
     return sorted(found)
 
 
-@pytest.mark.parametrize("whole", [0.9, 0.0, 2.0], ids=["default", "scan-text", "copy"])
+@pytest.mark.parametrize(("whole", "direct"), [(0.9, False), (0.0, False), (2.0, False), (0.9, True)],
+                         ids=["default", "scan-text", "copy", "direct"])
 @settings(max_examples=300, deadline=None)
 @given(case=text_and_windows())
-def test_pieces_find_what_each_window_alone_finds(case, whole):
+def test_pieces_find_what_each_window_alone_finds(case, whole, direct):
     text, windows = case
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(analyzer, "_WHOLE", whole)
         for pattern in PATTERNS:
-            assert pieces(pattern, text, windows) == sorted(reference(pattern, text, windows)), pattern.pattern
+            expected = sorted(reference(pattern, text, windows))
+            assert pieces(pattern, text, windows, direct) == expected, pattern.pattern
+        for needs in (re.compile("[0-9]"), re.compile("號")):  # a requires: one character
+            expected = sorted({i for i, _ in reference(needs, text, windows)})
+            assert analyzer._Pieces(text, windows, direct).windows_with(needs) == expected
+
+
+@pytest.mark.parametrize("direct", [False, True])
+def test_back_to_back_matches_in_one_window(direct):
+    """The next search starts right where a match ended (y路2號 follows x路1號 at once)."""
+    text = "Qx路1號y路2號z路3號Q"
+    windows = [(1, len(text) - 1)]
+    found = pieces(PATTERNS[3], text, windows, direct)
+    assert [text[s:e] for _, (s, e) in found] == ["x路1號", "y路2號", "z路3號"]
 
 
 def test_windows_joined_into_a_copy_keep_offsets_and_neighbours():

@@ -139,9 +139,16 @@ class _Pieces:
     runs past a window's end, is found again by a search of that window alone.
     """
 
-    def __init__(self, text: str, windows: list[tuple[int, int]]) -> None:
+    def __init__(self, text: str, windows: list[tuple[int, int]], direct: bool = False) -> None:
         self.windows = windows
         self.whole = windows == [(0, len(text))]  # one window, all of the text
+        # ``direct``: each window searched on its own (~0.4 µs a window), cheaper than the
+        # joined string's bookkeeping (~1.5 µs a match) when most windows hold a match, as
+        # the windows around an anchor do (an IP's dots).
+        self.direct = direct and not self.whole
+        if self.direct:
+            self.text = text
+            return
         if sum(hi - lo for lo, hi in windows) > len(text) * _WHOLE:
             self.text = text
             self.starts = [lo for lo, _ in windows]
@@ -161,6 +168,9 @@ class _Pieces:
     def windows_with(self, pattern: re.Pattern[str]) -> list[int]:
         """The windows in which ``pattern`` matches somewhere (a cheap test such as one
         character, run once over all windows instead of once per window)."""
+        if self.direct:
+            search = pattern.search
+            return [i for i, (lo, hi) in enumerate(self.windows) if search(self.text, lo, hi)]
         found: set[int] = set()
         for m in pattern.finditer(self.text):
             i = bisect_right(self.starts, m.start()) - 1
@@ -172,10 +182,18 @@ class _Pieces:
         """(window, match, shift) of the pattern's matches in the windows, the same as
         ``pattern.finditer(text, lo, hi)`` for each window; the match's offsets plus ``shift``
         are offsets in the text."""
-        windows, starts, shifts = self.windows, self.starts, self.shifts
         if self.whole:
             yield from ((0, m, 0) for m in pattern.finditer(self.text))
             return
+        if self.direct:
+            search, text = pattern.search, self.text
+            for i, (lo, hi) in enumerate(self.windows):
+                m = search(text, lo, hi)
+                while m is not None:  # as finditer(text, lo, hi): no pattern matches empty
+                    yield i, m, 0
+                    m = search(text, m.end(), hi)
+            return
+        windows, starts, shifts = self.windows, self.starts, self.shifts
         redo: dict[int, int] = {}  # window → where a search of that window alone resumes
         ends: dict[int, int] = {}
         for m in pattern.finditer(self.text):
@@ -280,7 +298,8 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
     hits: list[Hit] = []
     score = None  # made on the first match: most short texts (a table cell) have none
     first_wins = rec.spec.first_pattern_wins
-    pieces = None if spans == [(0, len(text))] and not first_wins else _Pieces(text, spans)
+    direct = rec.anchor is not None and not (rec.spec.context_required and not hinted)
+    pieces = None if spans == [(0, len(text))] and not first_wins else _Pieces(text, spans, direct)
     for compiled, base, needs in rec.patterns:
         if not spans:
             break
@@ -291,13 +310,13 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
                 if (hit := score(m.group(), m.start(), m.end(), base)) is not None:
                     hits.append(hit)
             continue
-        scan = pieces = pieces or _Pieces(text, spans)
+        scan = pieces = pieces or _Pieces(text, spans, direct)
         index = None
         if needs is not None:  # a pattern's own requires: scan only the windows that have it
             index = pieces.windows_with(needs)
             if not index:
                 continue
-            scan = _Pieces(text, [spans[i] for i in index])
+            scan = _Pieces(text, [spans[i] for i in index], direct)
         matched: dict[int, list[tuple[int, int]]] = {}
         for i, m, shift in scan.finditer(pattern):
             start, end = m.start() + shift, m.end() + shift
@@ -309,7 +328,7 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
             # A later (less specific) pattern sees only what earlier ones left of a window,
             # and only the parts that still hold an anchor (a second address on the line).
             spans = _leftovers(text, rec, spans, matched, fw)
-            pieces = _Pieces(text, spans)
+            pieces = _Pieces(text, spans, direct)
     return hits
 
 
