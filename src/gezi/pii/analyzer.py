@@ -317,10 +317,11 @@ def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,
             if not index:
                 continue
             scan = _Pieces(text, [spans[i] for i in index], direct)
-        matched: dict[int, list[tuple[int, int]]] = {}
+        matched: dict[int, list[tuple[int, int]]] = {}  # only first_pattern_wins needs it
         for i, m, shift in scan.finditer(pattern):
             start, end = m.start() + shift, m.end() + shift
-            matched.setdefault(i if index is None else index[i], []).append((start, end))
+            if first_wins:
+                matched.setdefault(i if index is None else index[i], []).append((start, end))
             score = score or _scorer(rec, ctx, hinted, negated)
             if (hit := score(m.group(), start, end, base)) is not None:
                 hits.append(hit)

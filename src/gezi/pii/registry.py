@@ -356,7 +356,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
     # The lookbehinds make a run start only at its first digit, not again at every digit
     # inside it; they follow the first digit so the regex engine can skip to digits.
     run = None if shortest is None else \
-        f"[0-9](?<![0-9].)(?<![0-9][- ].)(?:[- ]?[0-9]){{{shortest - 1},}}"
+        f"[0-9](?<![0-9].)(?<![0-9][- ].)(?:[- ]?+[0-9]){{{shortest - 1},}}"
     return Registry(recognizers=recognizers, automaton=automaton, names=name_data,
                     entities=frozenset(r.entity for r in recognizers),
                     ascii_automaton=ascii_automaton,
