@@ -132,3 +132,12 @@ def test_a_title_after_a_label_is_no_name(text):
 ])
 def test_the_name_after_a_title_or_signature_label(text, name):
     assert [n for n, _ in names(text)] == [name]
+
+
+@pytest.mark.parametrize(("text", "name", "score"), [
+    ("姓名 : 王小明", "王小明", 0.85),  # a space on both sides of the colon
+    ("姓名 ： 陳怡君", "陳怡君", 0.85),
+    ("姓名 : 邰文華", "邰文華", 0.7),
+])
+def test_label_colon_with_spaces_around_it(text, name, score):
+    assert names(text) == [(name, score)]

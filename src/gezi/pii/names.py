@@ -38,7 +38,7 @@ SCORE_LIST = 0.75
 # A surname outside names.yaml right after a person label and a separator (姓名：邰文華): weaker
 # evidence than a listed surname with the same cue (SCORE_CUE_BEFORE), above min_score (0.5).
 SCORE_UNLISTED = 0.7
-_SEPARATORS = " \u3000:：\t"
+_SEPARATORS = " \u3000:：\t"  # up to three between a label and its value: 姓名 : 王小明
 _JIEBA_WINDOW = 6
 # A two-character given part this frequent in jieba's dictionary is a word, not a given name:
 # 發生 24052, 以上 24969, 美元 5382 — while 建國 (3083) and 文華 (1074) are common names.
@@ -354,7 +354,7 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
     # which is checked here before any further call.
     for _, end in before.spans if before else ():
         pos = end
-        while pos < n and pos - end < 2 and text[pos] in _SEPARATORS:
+        while pos < n and pos - end < 3 and text[pos] in _SEPARATORS:
             pos += 1
         # A title right after the label (負責人：董事長, 聯絡人 經理) is no name: the words that
         # follow a name (cues_after) are stops, and one starting here is such a word.
@@ -367,7 +367,7 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         ends = stops | labels.starts() | (before.starts() if before else set())
         for _, end in labels.spans:
             pos = end
-            while pos < n and pos - end < 2 and text[pos] in _SEPARATORS:
+            while pos < n and pos - end < 3 and text[pos] in _SEPARATORS:
                 pos += 1
             if end < pos < n and _is_cjk(text[pos]) and not _surname_len(text, pos, data):
                 add(_unlisted_after_label(text, pos, data, ends), SCORE_UNLISTED)
