@@ -8,7 +8,7 @@ import pytest
 
 from gezi.catalog.loader import load_yaml_model
 from gezi.pii.analyzer import analyze_segments, analyze_text
-from gezi.pii.registry import NamesFile, _data_file, get_registry
+from gezi.pii.registry import NamesFile, get_registry, pii_data_file
 
 # Surname characters that are not in names.yaml (checked below): 邰, 亓官, 仉, 花, 麻.
 UNLISTED = ["邰", "亓", "仉", "花", "麻"]
@@ -32,7 +32,7 @@ def test_labels_are_cues_before_a_name_and_leave_out_company_labels():
     """The labels (the chinese_name recognizer's context) are a subset of names.yaml's strong
     cues; labels that often name a company or a thing are not among them."""
     labels = set(chinese_name_spec().context)
-    cues = set(load_yaml_model(_data_file("names.yaml"), NamesFile).cues_before)
+    cues = set(load_yaml_model(pii_data_file("names.yaml"), NamesFile).cues_before)
     assert {"姓名", "收件人", "聯絡人"} <= labels <= cues
     assert not labels & {"客戶", "顧客", "會員", "戶名", "申請人", "收款人", "受款人", "買家", "賣家", "名字", "學生"}
 

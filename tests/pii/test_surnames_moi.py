@@ -9,7 +9,7 @@ import pytest
 
 from gezi.catalog.loader import load_yaml_model
 from gezi.pii.analyzer import analyze_text
-from gezi.pii.registry import NamesFile, _data_file, get_registry
+from gezi.pii.registry import NamesFile, get_registry, pii_data_file
 
 # 全國姓名統計分析 2023 (民國112年), top 100 in rank order (see names.yaml source). The statistics
 # count the variant characters 黃/黄 and 涂/凃 as separate surnames.
@@ -39,7 +39,7 @@ def test_moi_surnames_are_listed():
 
 
 def test_surname_list_has_no_repeats():
-    listed = load_yaml_model(_data_file("names.yaml"), NamesFile).surnames.split()
+    listed = load_yaml_model(pii_data_file("names.yaml"), NamesFile).surnames.split()
     assert len(listed) == len(set(listed))
 
 

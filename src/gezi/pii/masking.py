@@ -33,7 +33,7 @@ from gezi.catalog.loader import load_yaml_model
 from gezi.catalog.schema import Source, Strict
 from gezi.core import twid
 from gezi.core.errors import GeziError
-from gezi.pii.registry import _data_file, get_registry
+from gezi.pii.registry import get_registry, pii_data_file
 from gezi.pii.validators import canonical, parse_birth_date
 
 METHODS = ("partial", "redact", "pseudonym")
@@ -394,8 +394,8 @@ class MaskingFile(Strict):
 
 @cache
 def _load_styles(pii_dir: str | None) -> tuple[dict[str, Styles], Styles]:
-    del pii_dir  # the cache key: GEZI_PII_DIR may replace the file (see registry._data_file)
-    table = load_yaml_model(_data_file("masking.yaml"), MaskingFile)
+    del pii_dir  # the cache key: GEZI_PII_DIR may replace the file (see registry.pii_data_file)
+    table = load_yaml_model(pii_data_file("masking.yaml"), MaskingFile)
     base = table.default.model_dump()
     return ({entity: Styles(**(base | styles.model_dump(exclude_none=True)))
              for entity, styles in table.entities.items()}, table.default)

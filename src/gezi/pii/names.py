@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 
 from gezi.catalog.loader import load_yaml_model
 from gezi.pii.context import ContextIndex
-from gezi.pii.registry import NameData, PlacesFile, Recognizer, _data_file
+from gezi.pii.registry import NameData, PlacesFile, Recognizer, pii_data_file
 
 SCORE_CUE_BEFORE = 0.85
 SCORE_CUE_AFTER = 0.8
@@ -121,8 +121,8 @@ def _word_freq(word: str) -> int:
 def _place_names(pii_dir: str | None) -> frozenset[str]:
     """The 22 counties and cities of places.yaml without 縣/市, with 臺 and 台: 高雄, 台北, 新竹
     start with a surname character and are never a person (高雄：晴時多雲)."""
-    del pii_dir  # the cache key: GEZI_PII_DIR may replace the file (see registry._data_file)
-    counties = load_yaml_model(_data_file("places.yaml"), PlacesFile).counties
+    del pii_dir  # the cache key: GEZI_PII_DIR may replace the file (see registry.pii_data_file)
+    counties = load_yaml_model(pii_data_file("places.yaml"), PlacesFile).counties
     stems = {c[:-1] if c[-1] in "縣市" else c for c in counties}
     return frozenset(stems | {c.replace("臺", "台") for c in stems})
 

@@ -231,7 +231,8 @@ class Registry:
         return hit
 
 
-def _data_file(name: str) -> Path:
+def pii_data_file(name: str) -> Path:
+    """The PII data file ``name``: from GEZI_PII_DIR when that folder has one, else shipped."""
     extra = os.environ.get("GEZI_PII_DIR")
     if extra and (Path(extra) / name).is_file():
         return Path(extra) / name
@@ -365,10 +366,10 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
 
 @cache
 def _load(pii_dir: str | None) -> Registry:
-    rec_file = load_yaml_model(_data_file("recognizers.yaml"), RecognizerFile)
-    names = load_yaml_model(_data_file("names.yaml"), NamesFile)
-    places = load_yaml_model(_data_file("places.yaml"), PlacesFile)
-    signals = load_yaml_model(_data_file("name-signals.yaml"), NameSignalsFile)
+    rec_file = load_yaml_model(pii_data_file("recognizers.yaml"), RecognizerFile)
+    names = load_yaml_model(pii_data_file("names.yaml"), NamesFile)
+    places = load_yaml_model(pii_data_file("places.yaml"), PlacesFile)
+    signals = load_yaml_model(pii_data_file("name-signals.yaml"), NameSignalsFile)
     return _build(rec_file, names, places, signals)
 
 
