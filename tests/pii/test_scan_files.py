@@ -359,3 +359,14 @@ def test_a_part_counts_its_line_breaks_however_it_is_read(tmp_path, buffer):
     with io.BufferedReader(raw, buffer) as fh:
         assert fh.read() == b"\r\nab\rcd\n\r\n\ryy\r\nz"
     assert raw.lines == 6
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_text_with_a_bom_and_no_suffix(tmp_path, encoding):
+    """Notepad's "Unicode" is UTF-16 with a BOM; without a known suffix its NUL bytes must not
+    make it binary."""
+    path = tmp_path / "export"
+    data = "客戶王小明 身分證A123456789\r\n".encode(encoding)
+    path.write_bytes(data if encoding == "utf-16" else b"\xfe\xff" + data)
+    assert {(f.line, f.entity, f.value) for f in scan(path).findings} == {
+        (1, "PERSON_NAME", "王小明"), (1, "TW_NATIONAL_ID", "A123456789")}

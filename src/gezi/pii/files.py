@@ -401,4 +401,6 @@ def reader_for(name: str, sniff: bytes) -> Callable[[Opener], Iterator[Batch]] |
         return read_pptx
     if b"\x00" not in sniff[:8192] and not sniff.startswith((b"PK\x03\x04", b"%PDF")):
         return read_text
+    if sniff.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Notepad's "Unicode")
+        return read_text
     return None
