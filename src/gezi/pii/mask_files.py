@@ -15,7 +15,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -91,17 +91,28 @@ def _mask_lines(src: Path, out: IO[bytes], m: _Masker) -> None:
         writer.flush()
 
 
+def _mask_grouped(items: list[tuple[str | None, str]], m: _Masker) -> list[str]:
+    """Each (column, text) masked as ``m.text(text, column)`` would mask it, in order; the
+    texts that share a column name are analyzed together, _LINE_BATCH at a time."""
+    hits: list[list] = [[] for _ in items]
+    groups: dict[str | None, list[int]] = {}
+    for n, (column, text) in enumerate(items):
+        if text:  # an empty text has no hits
+            groups.setdefault(column, []).append(n)
+    for column, where in groups.items():
+        for b in range(0, len(where), _LINE_BATCH):
+            part = where[b:b + _LINE_BATCH]
+            for k, hit in analyze_segments([items[n][1] for n in part], m.entities, column):
+                hits[part[k]].append(hit)
+    return [m.text(text, column, hits=hits[n]) for n, (column, text) in enumerate(items)]
+
+
 def _mask_rows(rows: list[list[str]], header: list[str], m: _Masker) -> list[list[str]]:
-    """Mask a batch of rows column by column (one analysis pass per column, as the scanner)."""
-    width = max(len(r) for r in rows)
-    for i in range(width):
-        column = header[i] if i < len(header) else None
-        where = [r for r, row in enumerate(rows) if i < len(row) and row[i]]
-        found: dict[int, list] = {}
-        for k, hit in analyze_segments([rows[r][i] for r in where], m.entities, column):
-            found.setdefault(where[k], []).append(hit)
-        for r in where:
-            rows[r][i] = m.text(rows[r][i], column, hits=found.get(r, []))
+    """Mask a batch of rows, the cells of a column analyzed together (as the scanner)."""
+    where = [(r, i) for r, row in enumerate(rows) for i, cell in enumerate(row) if cell]
+    items = [(header[i] if i < len(header) else None, rows[r][i]) for r, i in where]
+    for (r, i), masked in zip(where, _mask_grouped(items, m), strict=True):
+        rows[r][i] = masked
     return rows
 
 
@@ -147,34 +158,59 @@ def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> None:
                   for row in sheet.iter_rows(max_row=min(sheet.max_row, HEADER_PREFIX_ROWS))]
         at = header_index(prefix)
         header = [] if at is None else ["" if v is None else str(v) for v in prefix[at]]
-        for r, row in enumerate(sheet.iter_rows()):
-            if r == at:
-                continue
-            for c, cell in enumerate(row):
-                value = cell.value
-                if isinstance(value, str | int | float) and not isinstance(value, bool):
-                    text = str(value)
-                    column = header[c] if at is not None and r > at and c < len(header) else None
-                    masked = m.text(text, column)
-                    if masked != text:
-                        cell.value = masked
+        rows = enumerate(sheet.iter_rows())
+        while batch := list(itertools.islice(rows, _ROW_BATCH)):
+            # Strings and numbers (not booleans); rows above the header have no column name.
+            cells, items = [], []
+            for r, row in batch:
+                if r == at:
+                    continue
+                for c, cell in enumerate(row):
+                    value = cell.value
+                    if isinstance(value, str | int | float) and not isinstance(value, bool):
+                        column = header[c] if at is not None and r > at and c < len(header) else None
+                        cells.append(cell)
+                        items.append((column, str(value)))
+            for cell, (_, text), masked in zip(cells, items, _mask_grouped(items, m), strict=True):
+                if masked != text:
+                    cell.value = masked
     book.save(out)
 
 
-def _mask_json_value(value: Any, key: str | None, m: _Masker) -> Any:
+def _json_texts(value: Any, key: str | None, out: list[tuple[str | None, str]]) -> None:
+    """The strings and numbers (not booleans) of a parsed JSON value as text, each with its
+    key (a list's items have the list's key), in document order."""
     if isinstance(value, dict):
-        return {k: _mask_json_value(v, k, m) for k, v in value.items()}
+        for k, v in value.items():
+            _json_texts(v, k, out)
+    elif isinstance(value, list):
+        for v in value:
+            _json_texts(v, key, out)
+    elif isinstance(value, str):
+        out.append((key, value))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        out.append((key, str(value)))
+
+
+def _json_masked(value: Any, masked: Iterator[str]) -> Any:
+    """``value`` with its strings and numbers replaced, in document order, by ``masked``; a
+    number is kept unless its masked text differs."""
+    if isinstance(value, dict):
+        return {k: _json_masked(v, masked) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask_json_value(v, key, m) for v in value]
+        return [_json_masked(v, masked) for v in value]
     if isinstance(value, str):
-        return m.text(value, key)
+        return next(masked)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        masked = m.text(str(value), key)
-        return value if masked == str(value) else masked
+        text = next(masked)
+        return value if text == str(value) else text
     return value
 
 
 def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
+    """Mask a JSON document, or JSON Lines _LINE_BATCH lines at a time; the values under one
+    key are analyzed together. A line that is not JSON is masked as text, a blank one kept
+    empty."""
     stream, _ = open_text(lambda: src.open("rb"))
     with stream:
         if not lines:
@@ -182,19 +218,28 @@ def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
                 doc = json.load(stream)
             except json.JSONDecodeError as exc:
                 raise GeziError(f"JSON 格式錯誤 invalid JSON at line {exc.lineno}: {exc.msg}") from None
-            out.write(json.dumps(_mask_json_value(doc, None, m), ensure_ascii=False,
-                                 indent=2).encode() + b"\n")
+            items: list[tuple[str | None, str]] = []
+            _json_texts(doc, None, items)
+            masked = _json_masked(doc, iter(_mask_grouped(items, m)))
+            out.write(json.dumps(masked, ensure_ascii=False, indent=2).encode() + b"\n")
             return
-        for line in stream:
-            body = line.rstrip("\r\n")
-            try:
-                doc = json.loads(body) if body.strip() else None
-            except json.JSONDecodeError:
-                out.write((m.text(body) + "\n").encode())
-                continue
-            masked = "" if doc is None else json.dumps(_mask_json_value(doc, None, m),
-                                                       ensure_ascii=False)
-            out.write((masked + "\n").encode())
+        while batch := list(itertools.islice(stream, _LINE_BATCH)):
+            docs: list[tuple[bool, Any]] = []  # (parsed, the document or the line's text)
+            items = []
+            for line in batch:
+                body = line.rstrip("\r\n")
+                try:
+                    docs.append((True, json.loads(body) if body.strip() else None))
+                except json.JSONDecodeError:
+                    docs.append((False, body))
+                    items.append((None, body))
+                    continue
+                _json_texts(docs[-1][1], None, items)
+            texts = iter(_mask_grouped(items, m))
+            for parsed, doc in docs:
+                masked = (next(texts) if not parsed else "" if doc is None else
+                          json.dumps(_json_masked(doc, texts), ensure_ascii=False))
+                out.write((masked + "\n").encode())
 
 
 def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None = None,
