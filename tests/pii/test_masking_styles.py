@@ -266,3 +266,26 @@ def test_masked_values_hold_no_original(entity, value, method):
     masked = mask_value(entity, value, "pseudonym" if fp else method, KEY, format_preserving=fp)
     assert value.strip() not in masked
     assert canonical(value) not in canonical(masked)
+
+
+@pytest.mark.parametrize("entity", sorted(get_registry().entities))
+@pytest.mark.parametrize("value", ["無", "-", "不詳", "請洽客服", "N/A"])
+def test_format_preserving_placeholder_gets_a_token_not_an_error(entity, value):
+    """Placeholders in a PII column have no form to preserve; masking them must not stop the
+    file (it did: 'cannot derive a pseudonym')."""
+    out = mask_value(entity, value, "pseudonym", KEY, format_preserving=True)
+    assert out != value and value not in out
+    assert out == mask_value(entity, value, "pseudonym", KEY, format_preserving=True)
+
+
+def test_mask_file_with_placeholders_in_id_and_phone_columns(tmp_path):
+    from gezi.pii.mask_files import mask_file
+
+    src = tmp_path / "c.csv"
+    src.write_text("姓名,身分證字號,電話\n王小明,A123456789,0912345678\n陳怡君,無,請洽客服\n",
+                   encoding="utf-8")
+    report = mask_file(src, tmp_path / "out.csv", "pseudonym", KEY, format_preserving=True)
+    out = (tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert report["values_masked"] == 6
+    for original in ("王小明", "A123456789", "0912345678", "陳怡君", "請洽客服"):
+        assert original not in out

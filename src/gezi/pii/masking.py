@@ -416,16 +416,20 @@ def partial(entity: str, value: str) -> str:
 
 
 def pseudonym(entity: str, value: str, key: bytes, format_preserving: bool = False) -> str:
-    """A deterministic keyed pseudonym of ``value`` (never equal to it)."""
+    """A deterministic keyed pseudonym of ``value`` (never equal to it).
+
+    A value with no form to preserve (無, -, 不詳, 請洽客服 in a column of national IDs or
+    phones) gets the plain keyed token instead of stopping the whole file."""
     styles = styles_for(entity)
     canon = CANONICAL_STYLES[styles.canonical]
     base = canon(value)
-    for attempt in range(16):
-        s = _Stream(key, f"{entity}\x00{base}\x00{attempt}")
-        out = (PSEUDONYM_STYLES[styles.pseudonym](s, value) if format_preserving
-               else f"{entity.lower()}_{s.hexdigest(12)}")
-        if canon(out) != base:
-            return out
+    for fp in (True, False) if format_preserving else (False,):
+        for attempt in range(16):
+            s = _Stream(key, f"{entity}\x00{base}\x00{attempt}")
+            out = (PSEUDONYM_STYLES[styles.pseudonym](s, value) if fp
+                   else f"{entity.lower()}_{s.hexdigest(12)}")
+            if canon(out) != base:
+                return out
     raise GeziError(f"無法產生假名 cannot derive a pseudonym for a {entity} value")
 
 
