@@ -229,7 +229,9 @@ def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
             for line in batch:
                 body = line.rstrip("\r\n")
                 try:
-                    docs.append((True, json.loads(body) if body.strip() else None))
+                    if not body.strip():
+                        raise json.JSONDecodeError("blank", body, 0)  # kept as it is, like text
+                    docs.append((True, json.loads(body)))
                 except json.JSONDecodeError:
                     docs.append((False, body))
                     items.append((None, body))
@@ -237,7 +239,7 @@ def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
                 _json_texts(docs[-1][1], None, items)
             texts = iter(_mask_grouped(items, m))
             for parsed, doc in docs:
-                masked = (next(texts) if not parsed else "" if doc is None else
+                masked = (next(texts) if not parsed else
                           json.dumps(_json_masked(doc, texts), ensure_ascii=False))
                 out.write((masked + "\n").encode())
 
