@@ -141,3 +141,14 @@ def test_the_name_after_a_title_or_signature_label(text, name):
 ])
 def test_label_colon_with_spaces_around_it(text, name, score):
     assert names(text) == [(name, score)]
+
+
+def test_a_cell_under_a_person_label_column_may_have_a_surname_outside_the_list():
+    """A column named 姓名 (a label that names a person only) is a form field of its own:
+    its cells are checked as the value after 姓名： is. Company-ish columns (客戶名稱) are not."""
+    cells = ["邰文華", "王小明", "未填寫", "亓官明", "本人", "客服中心", "花美玲", "（略）", "邰文華先生"]
+    hits = [(i, h[4], h[3]) for i, h in analyze_segments(cells, column="姓名")]
+    assert hits == [(0, "邰文華", 0.7), (1, "王小明", 0.9), (3, "亓官明", 0.7), (6, "花美玲", 0.7)]
+    assert names("邰文華", column="收件人姓名") == [("邰文華", 0.7)]
+    assert [h for _, h in analyze_segments(["邰文華", "鴻海"], column="客戶名稱")] == []
+    assert names("邰文華", column="備註") == []

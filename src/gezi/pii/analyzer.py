@@ -433,8 +433,10 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
         if spec.kind == "chinese_name":
             if text.isascii():
                 continue  # a Chinese name needs Chinese characters (logs are often all ASCII)
+            labelled = column is not None and any(label in column for label in spec.context)
             hits.extend((rec.entity, s, e, score, text[s:e]) for s, e, score in
-                        detect_names(text, rec, ctx, rec.index in hinted, reg.names)
+                        detect_names(text, rec, ctx, rec.index in hinted, reg.names,
+                                     labelled=labelled)
                         if score >= rec.spec.min_score)
         else:
             hits.extend(_pattern_hits(rec, ctx, text, rec.index in hinted,

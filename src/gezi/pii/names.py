@@ -323,8 +323,10 @@ def _list_neighbours(text: str, found: dict[tuple[int, int], float], data: NameD
 
 
 def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, data: NameData,
-                 use_jieba: bool = True) -> list[tuple[int, int, float]]:
-    """(start, end, score) of Chinese names in ``text``."""
+                 use_jieba: bool = True, labelled: bool = False) -> list[tuple[int, int, float]]:
+    """(start, end, score) of Chinese names in ``text``; ``hinted``: the text is a column whose
+    name suggests names, ``labelled``: one named by a label that names a person only (姓名, 收件人:
+    the recognizer's context), whose cells may hold a surname outside the list."""
     found: dict[tuple[int, int], float] = {}
     n = len(text)
     first = data.first_chars
@@ -348,6 +350,11 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
                 span = name_at(text, start, data, set())
                 if span == (start, start + len(stripped)):
                     add(span, SCORE_CELL)
+                elif labelled and not _surname_len(text, start, data):
+                    # A cell under 姓名 fills its field as a value after 姓名： does.
+                    span = _unlisted_after_label(text, start, data, set())
+                    if span == (start, start + len(stripped)):
+                        add(span, SCORE_UNLISTED)
             offset += len(line) + 1
     before = ctx.cues_before(rec.index)
     # Cue words are many (會員, 與, 請…); most are not followed by a surname's first character,
