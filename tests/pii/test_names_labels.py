@@ -152,3 +152,13 @@ def test_a_cell_under_a_person_label_column_may_have_a_surname_outside_the_list(
     assert names("邰文華", column="收件人姓名") == [("邰文華", 0.7)]
     assert [h for _, h in analyze_segments(["邰文華", "鴻海"], column="客戶名稱")] == []
     assert names("邰文華", column="備註") == []
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("姓名：邰文華、亓官明", ["邰文華", "亓官明"]),
+    ("姓名：王小明、邰文華、花美玲", ["王小明", "邰文華", "花美玲"]),
+    ("聯絡人：邰文華、未填寫", ["邰文華"]),
+    ("收件人：花美玲、客服中心", ["花美玲"]),
+])
+def test_list_of_names_after_a_label(text, found):
+    assert [n for n, _ in names(text)] == found

@@ -376,8 +376,22 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             pos = end
             while pos < n and pos - end < 3 and text[pos] in _SEPARATORS:
                 pos += 1
-            if end < pos < n and _is_cjk(text[pos]) and not _surname_len(text, pos, data):
-                add(_unlisted_after_label(text, pos, data, ends), SCORE_UNLISTED)
+            if not end < pos < n or not _is_cjk(text[pos]):
+                continue
+            span = name_at(text, pos, data, stops) if _surname_len(text, pos, data) else \
+                _unlisted_after_label(text, pos, data, ends)
+            if span and not _surname_len(text, pos, data):
+                add(span, SCORE_UNLISTED)
+            # Further names of the field, after a list separator (姓名：王小明、邰文华): a listed
+            # surname is followed by _list_neighbours, one outside the list here.
+            while span:
+                link = next((w for w, strong in data.list_links
+                             if strong and text.startswith(w, span[1])), None)
+                nxt = span[1] + len(link) if link else n
+                if nxt >= n or not _is_cjk(text[nxt]) or _surname_len(text, nxt, data):
+                    break
+                span = _unlisted_after_label(text, nxt, data, ends)
+                add(span, SCORE_UNLISTED)
     weak = ctx.weak_cues_before(rec.index)
     for _, end in weak.spans if weak else ():
         # 跟, 和, 找, 送貨員…: words that often precede a person, and often something else.
