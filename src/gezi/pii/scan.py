@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from gezi.core.errors import GeziError
 from gezi.pii.analyzer import analyze_segments
@@ -202,10 +203,11 @@ def _scan_message(display: str, data: bytes, depth: int, res: _Result,
 
 def _scan_mbox(display: str, opener: Opener, depth: int, res: _Result,
                entities: set[str] | None, limits: ScanLimits, budget: list[int]) -> None:
-    """Every message of an mbox file, read one message at a time."""
+    """Every message of an mbox file, read one message at a time (``res.lines``: how many)."""
     try:
         with opener() as fh:
             for number, data in mbox_messages(fh, limits.max_member_bytes):
+                res.lines = number
                 if data is None:
                     res.skip(f"{display}!{number}",
                              f"郵件過大 message larger than {limits.max_member_bytes} bytes")
@@ -261,7 +263,7 @@ SPLIT_MAX_BYTES = 64 << 20
 # Encodings in which a line-feed byte is always a line feed (never inside a character), so a
 # file can be cut after any of them: UTF-8 and Big5/CP950 (trail bytes 0x40–0xFE).
 _SPLITTABLE = {"utf-8", "utf-8-sig", "cp950", "big5", "ascii"}
-Part = tuple[int, int, str]  # (first byte, end byte, encoding)
+Part = tuple[int, int, str]  # (first byte, end byte, encoding; "" in a mailbox)
 Reader = Callable[[Opener], Iterator[Batch]]
 
 
@@ -299,10 +301,18 @@ class _Range(io.RawIOBase):
 
 
 def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) -> None:
-    """Scan one part of a text file; line numbers count from the part's first line (the
-    caller adds the lines of the parts before it)."""
+    """Scan one part of a text file or a mailbox; line numbers (messages, in a mailbox) count
+    from the part's first (the caller adds those of the parts before it)."""
     start, end, encoding = part
     display = str(path)
+    if path.suffix.lower() in MBOX_SUFFIXES:
+        limits = ScanLimits()
+        try:
+            _scan_mbox(display, lambda: io.BufferedReader(_Range(path, start, end), 1 << 20), 1, res,
+                       entities, limits, [limits.max_archive_bytes])
+        except OSError as exc:
+            res.skip(display, _os_reason(exc))
+        return
     try:
         with path.open("rb") as fh:
             fh.seek(start)
@@ -434,10 +444,14 @@ def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int 
         nonlocal finished, done, lines_before
         size, last_part = meta[finished]
         if jobs[finished][2] is not None:  # a part: lines count on from the parts before it
-            if lines_before:
-                res.findings = [f._replace(line=f.line + lines_before) for f in res.findings]
+            if Path(jobs[finished][0]).suffix.lower() in MBOX_SUFFIXES:
+                if lines_before:  # messages, which count as files as members of a ZIP do
+                    _renumber_messages(res, jobs[finished][0], lines_before)
+            else:
+                if lines_before:
+                    res.findings = [f._replace(line=f.line + lines_before) for f in res.findings]
+                res.files = int(last_part and not res.skipped)  # the file counts once
             lines_before = 0 if last_part else lines_before + res.lines
-            res.files = int(last_part and not res.skipped)  # the file counts once
         done += size
         finished += 1
         if progress:
@@ -460,15 +474,55 @@ def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int 
         yield take(_job(job))
 
 
+def _renumber_messages(res: _Result, display: str, before: int) -> None:
+    """Message numbers of a mailbox part (``box.mbox!3!body.txt``) counted on from the
+    ``before`` messages of the parts before it."""
+    prefix = f"{display}!"
+
+    def shifted(path: str) -> str:
+        number, sep, rest = path[len(prefix):].partition("!")
+        return f"{prefix}{int(number) + before}{sep}{rest}" if path.startswith(prefix) else path
+
+    res.findings = [f._replace(path=shifted(f.path)) for f in res.findings]
+    res.skipped = [{**item, "path": shifted(item["path"])} for item in res.skipped]
+
+
+_MESSAGE_START = b"\n\nFrom "  # a message of an mbox starts with "From " after a blank line
+
+
+def _mbox_cuts(fh: BinaryIO, size: int, step: int) -> list[int]:
+    """Offsets, about ``step`` apart, where a message of a mailbox starts."""
+    cuts = [0]
+    while cuts[-1] + 2 * step <= size:
+        pos = cuts[-1] + step
+        fh.seek(pos)
+        tail = b""
+        while chunk := fh.read(1 << 16):
+            found = (tail + chunk).find(_MESSAGE_START)
+            if found >= 0:
+                cuts.append(pos - len(tail) + found + 2)
+                break
+            pos += len(chunk)
+            tail = chunk[-(len(_MESSAGE_START) - 1):]
+        else:
+            break
+    return cuts
+
+
 def _split_for(path: Path, size: int, workers: int) -> list[Part] | None:
     """Byte ranges, each ending after a line feed, for a large plain-text file in a splittable
     encoding; None when the file is not cut (or cannot be read: scan_file reports that)."""
-    if size < 2 * SPLIT_BYTES or path.suffix.lower() in MAIL_SUFFIXES | MBOX_SUFFIXES:
-        return None  # a mailbox is text, but read message by message
+    suffix = path.suffix.lower()
+    if size < 2 * SPLIT_BYTES or suffix in MAIL_SUFFIXES:
+        return None
     step = max(SPLIT_BYTES, min(SPLIT_MAX_BYTES, size // (4 * workers)))
     cuts = [0]
     try:
         with path.open("rb") as fh:
+            if suffix in MBOX_SUFFIXES:  # a mailbox is cut between messages
+                cuts = _mbox_cuts(fh, size, step)
+                ends = [*cuts[1:], size]
+                return [(a, b, "") for a, b in zip(cuts, ends, strict=True)] if len(cuts) > 1 else None
             sniff = fh.read(SAMPLE_BYTES)
             if reader_for(str(path), sniff) is not read_text:
                 return None
