@@ -184,3 +184,15 @@ def test_a_large_mailbox_is_cut_between_messages_with_the_same_results(tmp_path,
     assert [s["reason"] for s in whole.skipped] == ["郵件過大 message larger than 3000 bytes"]
     numbers = {int(f.path.split("!")[1]) for f in whole.findings}
     assert max(numbers) == 138 and len(numbers) == 138 - 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp950"])
+def test_raw_8bit_headers_and_bodies_without_a_charset(encoding):
+    """Mail written without RFC 2047 or a charset label (old systems, Big5 mailers)."""
+    from gezi.pii.mail import message_members
+
+    raw = ("From: 王小明 <x@example.com>\nSubject: 退貨 0912-345-678\nContent-Type: text/plain\n\n"
+           "身分證 A123456789\n").encode(encoding)
+    members = {name: data.decode() for name, data in message_members(raw)}
+    assert members == {"headers.txt": "From: 王小明 <x@example.com>\nSubject: 退貨 0912-345-678",
+                       "body.txt": "身分證 A123456789\n"}
