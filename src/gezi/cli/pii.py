@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from gezi.cli.common import JsonOpt, console, err_console, print_json, print_json_stream, table
 from gezi.core.errors import GeziError
 from gezi.pii.masking import partial
-from gezi.pii.model import PiiFinding
+from gezi.pii.model import PiiFinding, finding_json
 from gezi.pii.registry import get_registry
 
 app = typer.Typer(help="個資探索 Find personal data in files and databases.", no_args_is_help=True)
@@ -40,12 +39,6 @@ def parse_entities(value: str | None) -> set[str] | None:
         known = ", ".join(sorted(get_registry().entities))
         raise GeziError(f"未知的類型 unknown entity {', '.join(sorted(unknown))}; known: {known}")
     return wanted
-
-
-def _finding_json(f: PiiFinding, value: str) -> dict:
-    """One finding in the documented JSON shape, with ``value`` as given (masked or not)."""
-    return {"path": f.path, "line": f.line, "start": f.start, "end": f.end, "row": f.row,
-            "column": f.column, "entity": f.entity, "score": f.score, "value": value}
 
 
 def _summary(files: int, skipped: list[dict], scanned_bytes: int, by_entity: Counter[str]) -> dict:
@@ -173,7 +166,7 @@ def _collect(paths: list[Path], options: _ScanOptions, json_out: bool, show_valu
                         (f.entity, f.value), partial(f.entity, f.value))
                     if len(masked) > 1 << 16:
                         masked.clear()
-                spool.write(json.dumps(_finding_json(f, value), ensure_ascii=False) + "\n")
+                spool.write(finding_json(f, value) + "\n")
             elif len(tally.shown) < _HUMAN_LIMIT:
                 tally.shown.append(f)
     return tally

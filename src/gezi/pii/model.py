@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import NamedTuple
 
 
@@ -37,3 +38,21 @@ class ScanReport:
     files_scanned: int = 0
     files_skipped: list[dict] = field(default_factory=list)
     bytes_scanned: int = 0
+
+
+def _json_text(text: str | None) -> str:
+    return "null" if text is None else encode_basestring(text)
+
+
+def _json_int(number: int | None) -> str:
+    return "null" if number is None else str(number)
+
+
+def finding_json(f: PiiFinding, value: str) -> str:
+    """One finding in the documented JSON shape, with ``value`` as given (masked or not): the
+    text ``json.dumps`` makes of the dict, written out directly (a log scan writes hundreds
+    of thousands; json.dumps of a dict took ~4 µs each)."""
+    return (f'{{"path": {_json_text(f.path)}, "line": {_json_int(f.line)}, "start": {f.start}, '
+            f'"end": {f.end}, "row": {_json_int(f.row)}, "column": {_json_text(f.column)}, '
+            f'"entity": {_json_text(f.entity)}, "score": {float(f.score)!r}, '
+            f'"value": {_json_text(value)}}}')
