@@ -162,3 +162,15 @@ def test_a_cell_under_a_person_label_column_may_have_a_surname_outside_the_list(
 ])
 def test_list_of_names_after_a_label(text, found):
     assert [n for n, _ in names(text)] == found
+
+
+@pytest.mark.parametrize("text", ["會員：金卡", "持卡人 白金卡", "會員等級：黃金", "客戶：高級會員"])
+def test_words_listed_as_no_names_after_a_cue(text):
+    assert names(text) == []
+
+
+def test_no_names_start_with_a_listed_surname_and_names_still_found():
+    data = get_registry().names
+    assert data.not_names and all(word[0] in data.surnames for word in data.not_names)
+    assert names("會員：金城武") == [("金城武", 0.85)]
+    assert names("姓名：黃金城") == [("黃金城", 0.85)]

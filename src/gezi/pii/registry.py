@@ -104,6 +104,8 @@ class NamesFile(Dated):
     weak_cues_before: list[str] = Field(default_factory=list)
     cues_after: list[str]
     not_name_chars: str
+    # Words after a cue that begin with a surname character but name a thing (會員：金卡).
+    not_names: list[str] = Field(default_factory=list)
     pseudonym_given_chars: str = Field(min_length=10)
     given_name_chars: str = Field(min_length=10)
 
@@ -185,6 +187,7 @@ class NameData:
     surnames: frozenset[str]
     double_surnames: frozenset[str]
     not_name_chars: frozenset[str]
+    not_names: frozenset[str] = frozenset()
     given_name_chars: frozenset[str] = frozenset()
     pseudonym_surnames: tuple[str, ...] = ()
     pseudonym_given_chars: str = ""
@@ -347,6 +350,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
         surnames=frozenset(names.surnames.split()),
         double_surnames=frozenset(names.double_surnames),
         not_name_chars=frozenset(names.not_name_chars),
+        not_names=frozenset(names.not_names),
         given_name_chars=frozenset(names.given_name_chars) - frozenset(" \n"),
         pseudonym_surnames=tuple(dict.fromkeys(names.surnames.split())),
         pseudonym_given_chars=names.pseudonym_given_chars,
