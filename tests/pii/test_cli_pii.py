@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -224,3 +225,15 @@ def test_scan_exclude_min_score_and_fail_on_findings(fresh_env, cli, tmp_path):
     assert r.code == 1 and r.json["summary"]["findings"] == 2
     (tmp_path / "clean.txt").write_text("沒有個資", encoding="utf-8")
     assert cli("pii", "scan", tmp_path / "clean.txt", "--fail-on-findings").code == 0
+
+
+def test_scan_table_shows_brackets_in_names_as_written(fresh_env, cli, tmp_path, monkeypatch):
+    """Rich reads [s!姓名] or [red] as a style tag and dropped it from the table: paths, column
+    names and reasons are data and are shown as written."""
+    (tmp_path / "[red]a.txt").write_text("電話 0912-345-678", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("s,[b]姓名\nx,王小明\n", encoding="utf-8")
+    (tmp_path / "[bad].zip").write_bytes(b"PK\x03\x04 broken")
+    monkeypatch.chdir(tmp_path)  # short relative paths: no line is wrapped in the table
+    r = cli("pii", "scan", Path("."), "--workers", "1")
+    assert r.code == 0, r.err
+    assert "[red]a.txt" in r.out and "[[b]姓名]" in r.out and "[bad].zip" in r.out

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from gezi.core.db import session_scope
@@ -74,13 +75,15 @@ def print_json_stream(head: dict, key: str, items: Iterable[Any], serialized: bo
     out.write("\n  ]\n}\n")
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
-    """Print a Rich table."""
+def table(title: str | None, columns: list[str], rows: list[list[Any]], markup: bool = True) -> None:
+    """Print a Rich table; ``markup=False`` for cells holding data (file names, column names,
+    values), so that ``[姓名]`` or ``[red]`` in them is shown as written, not read as a style."""
     t = Table(title=title, show_lines=False)
     for col in columns:
         t.add_column(col)
     for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
+        cells = ("" if v is None else str(v) for v in row)
+        t.add_row(*(cells if markup else (Text(c) for c in cells)))
     console.print(t)
 
 
