@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, settings, table
 from gezi.cli.common import register as open_register
@@ -113,7 +114,7 @@ def print_scores(s: dict) -> None:
              d["unassessed"], "—" if d["score"] is None else f"{d['score']}%"]
             for d in s["domains"]]
     o = s["overall"]
-    rows.append(["[bold]整體 overall[/]", o["applicable"], o["compliant"], o["partial"],
+    rows.append([Text("整體 overall", style="bold"), o["applicable"], o["compliant"], o["partial"],
                  o["noncompliant"], o["na"], o["unassessed"],
                  "—" if o["score"] is None else f"{o['score']}%"])
     table("構面分數 Scores by domain (不適用不計 na excluded)",

@@ -75,15 +75,15 @@ def print_json_stream(head: dict, key: str, items: Iterable[Any], serialized: bo
     out.write("\n  ]\n}\n")
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]], markup: bool = True) -> None:
-    """Print a Rich table; ``markup=False`` for cells holding data (file names, column names,
-    values), so that ``[姓名]`` or ``[red]`` in them is shown as written, not read as a style."""
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    """Print a Rich table. Cells are data (file names, column names, titles a person typed) and
+    are shown as written: ``[姓名]`` or ``[red]`` in them is no style tag. A cell that is a Rich
+    ``Text`` keeps its style (整體 in bold, 逾期 in red)."""
     t = Table(title=title, show_lines=False)
     for col in columns:
         t.add_column(col)
     for row in rows:
-        cells = ("" if v is None else str(v) for v in row)
-        t.add_row(*(cells if markup else (Text(c) for c in cells)))
+        t.add_row(*(v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row))
     console.print(t)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, table
 from gezi.cli.common import register as open_register
@@ -43,7 +44,7 @@ def list_cmd(
     table("缺失 Findings", ["id", "來源", "缺失", "風險等級", "負責人", "改善期限", "狀態"],
           [[d["id"], FINDING_SOURCE_ZH.get(d["source"], d["source"]), d["title"],
             SEVERITY_ZH.get(d["severity"], d["severity"]), d["owner"] or "",
-            show_date(d["due_date"], roc) + (" [red]逾期[/]" if d["overdue"] else ""),
+            Text.assemble(show_date(d["due_date"], roc), (" 逾期", "red") if d["overdue"] else ""),
             FINDING_STATUS_ZH.get(d["status"], d["status"])] for d in docs])
 
 

@@ -38,7 +38,7 @@ def _print_recorded(results: list[dict], skipped: list[dict]) -> None:
              "、".join(f"{k} {v}" for k, v in sorted(r["counts"].items())) or "無個資",
              (r["flag"] or {}).get("title", "")] for r in results]
     table("盤點結果 Inventory update", ["id", "動作", "個資檔案", "筆數", "偵測 detected", "警示 flag"],
-          rows, markup=False)
+          rows)
     if skipped:
         err_console.print(f"略過 {len(skipped)} 個檔案 skipped files, e.g. {skipped[0]}")
 
@@ -190,7 +190,7 @@ def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False)
             "；".join(filter(None, ["未登錄類別 " + "、".join(d["undeclared_categories"])
                                    if d["undeclared_categories"] else "",
                                    "待補填 " + "、".join(d["missing"]) if d["missing"] else ""]))]
-           for d in docs], markup=False)
+           for d in docs])
 
 
 @app.command("show")
@@ -218,11 +218,11 @@ def show(entry_id: Annotated[int, typer.Argument(help="個資檔案 id")], org: 
         ["委外廠商 vendor", doc["vendor"]], ["筆數 records", doc["records"]],
         ["首次發現 first seen", show_date(doc["first_seen"], roc)],
         ["最後盤點 last scanned", show_date(doc["last_scanned_at"], roc)],
-        ["待補填 missing", "、".join(doc["missing"])]], markup=False)
+        ["待補填 missing", "、".join(doc["missing"])]])
     table("偵測到之個資 Detected entities", ["種類", "類別", "數量", "遮罩樣本", "首次", "最近"],
           [[e["entity"], e["category"] or "", e["count"], "、".join(e["samples"]),
             show_date(e["first_seen"], roc), show_date(e["last_seen"], roc)]
-           for e in doc["entities"]], markup=False)
+           for e in doc["entities"]])
 
 
 @app.command("set")

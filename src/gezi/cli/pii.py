@@ -107,7 +107,7 @@ def scan(
              f.value if show_values else partial(f.entity, f.value)] for f in tally.shown]
     if rows:
         table("個資發現 PII findings", ["檔案 path", "位置 where", "類型 entity", "分數 score",
-                                        "值 value"], rows, markup=False)
+                                        "值 value"], rows)
     if summary["findings"] > _HUMAN_LIMIT:
         console.print(f"… 另有 {summary['findings'] - _HUMAN_LIMIT} 筆 more (use --json)")
     console.print(f"已掃描 {summary['files_scanned']} 個檔案 files scanned, {summary['bytes_scanned']} bytes; "
@@ -197,8 +197,7 @@ def scan_db(
                 rows.append([t["table"], c["column"], c["classification"] or "（內文含個資 contains）",
                              c["basis"] or "", "" if share is None else f"{share:.0%}", found])
     table(f"資料庫個資欄位 PII columns — {result['database']}",
-          ["資料表 table", "欄位 column", "分類 class", "依據 basis", "比例 share", "發現 found"], rows,
-          markup=False)
+          ["資料表 table", "欄位 column", "分類 class", "依據 basis", "比例 share", "發現 found"], rows)
     console.print(f"{result['summary']['tables']} 個資料表 tables, "
                   f"{result['summary']['pii_columns']} 個個資欄位 PII columns")
 
