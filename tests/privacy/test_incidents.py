@@ -286,3 +286,16 @@ def test_listings_in_zh_tw_with_roc_dates(initialized, cli, monkeypatch):
             "--at", "115/03/07 09:30", "--roc")
     assert r.code == 0, r.err
     assert "115年03月07日 09:30" in r.out
+
+
+def test_titles_with_brackets_are_printed_as_written(initialized, cli):
+    """A title such as 外洩[/]測試 made Rich raise MarkupError (a traceback) when printed."""
+    _org(cli)
+    title = "外洩[/]測試 [red]x[/red]"
+    r = cli("incidents", "new", "--title", title, "--detected-at", DETECTED)
+    assert r.code == 0, r.err
+    assert title in r.out
+    shown = cli("incidents", "show", "1")
+    assert shown.code == 0 and title in shown.out
+    listed = cli("incidents", "list")
+    assert listed.code == 0 and "外洩[/]" in listed.out

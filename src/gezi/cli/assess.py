@@ -99,9 +99,9 @@ def show(
     if json_out:
         print_json(view)
         return
-    console.print(f"[bold]{view['title']}[/] — {view['org']['name']} "
-                  f"({view['framework']['id']} v{view['framework']['version']}, "
-                  f"開始 {show_date(view['started_at'], roc)})")
+    console.print(Text.assemble((view["title"], "bold"), f" — {view['org']['name']} "
+                                f"({view['framework']['id']} v{view['framework']['version']}, "
+                                f"開始 {show_date(view['started_at'], roc)})"))
     table(None, ["構面", "項目", "名稱", "結果", "佐證", "說明"],
           [[i["domain_name"], i["id"], i["name"], RESULT_ZH.get(i["result"] or "", "—"),
             len(i["evidence"]) or "", i["note"] or ""] for i in view["items"]])

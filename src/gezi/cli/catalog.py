@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from gezi.catalog.loader import load_catalogs
 from gezi.catalog.schema import FREQUENCY_ZH, STATUS_ZH
@@ -76,8 +77,8 @@ def show(
         if json_out:
             print_json(doc)
             return
-        console.print(f"[bold]{fw.name.zh}[/] ({fw.name.en or ''}) v{fw.version} — "
-                      f"{STATUS_ZH[doc['status']]}，生效 {show_date(fw.effective_from, roc)}")
+        console.print(Text.assemble((fw.name.zh, "bold"), f" ({fw.name.en or ''}) v{fw.version} — "
+                                    f"{STATUS_ZH[doc['status']]}，生效 {show_date(fw.effective_from, roc)}"))
         console.print(f"來源 source: {fw.source.citation}")
         names = {d.id: d.name.zh for d in fw.domains}
         table(None, ["構面", "項目", "名稱", "頻率", "來源"],
@@ -96,8 +97,8 @@ def show(
         if json_out:
             print_json(doc)
             return
-        console.print(f"[bold]{cl.name.zh}[/] v{cl.version} — {len(cl.codes)} codes"
-                      + ("" if cl.complete else f"（不完整 incomplete; 應有 {cl.expected_count}）"))
+        console.print(Text.assemble((cl.name.zh, "bold"), f" v{cl.version} — {len(cl.codes)} codes"
+                                    + ("" if cl.complete else f"（不完整 incomplete; 應有 {cl.expected_count}）")))
         if cl.completeness_note:
             console.print(cl.completeness_note)
         table(None, ["代碼", "名稱", "來源"], [[c["code"], c["name"], c["source"]]

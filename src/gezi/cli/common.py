@@ -23,8 +23,10 @@ from gezi.core.timeutil import iso
 
 # Piped output (a file, `less`, CI logs) gets a wide console so tables are not cut at 80 columns.
 _PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
-console = Console(highlight=False, soft_wrap=False, width=_PIPE_WIDTH)
-err_console = Console(stderr=True, highlight=False)
+# No Rich markup in printed text: titles, names and paths typed by people may hold [x] or [/]
+# (which raised MarkupError); styles are given as Text and style= where wanted.
+console = Console(highlight=False, soft_wrap=False, width=_PIPE_WIDTH, markup=False)
+err_console = Console(stderr=True, highlight=False, markup=False)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="輸出單一 JSON 文件 Print one JSON document.")]
 RocOpt = Annotated[bool, typer.Option("--roc", help="以民國紀年顯示日期 Show dates as 113年05月31日.")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.text import Text
 
 from gezi.cli.assess import print_scores
 from gezi.cli.common import JsonOpt, console, print_json, settings, table
@@ -24,8 +25,8 @@ def demo(json_out: JsonOpt = False) -> None:
                     "assessments": [{"id": v["id"], "framework": v["framework"],
                                      "scores": v["scores"]} for v in views]})
         return
-    console.print(f"[bold]{org.name}[/]（統一編號 {org.ubn}，資本額 NT${org.capital:,}，"
-                  f"個資 {org.records:,} 筆）— {'已建立 created' if created else '沿用 reused'}")
+    console.print(Text.assemble((org.name, "bold"), f"（統一編號 {org.ubn}，資本額 NT${org.capital:,}，"
+                                f"個資 {org.records:,} 筆）— {'已建立 created' if created else '沿用 reused'}"))
     console.print(f"登錄資料庫 register: {safe_url(s.db_url)}")
     table("遵循狀態總覽 Compliance status by framework",
           ["框架", "版本", "適用項目", "已評鑑", "分數", "缺失（不符合＋部分符合）"],

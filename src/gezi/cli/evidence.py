@@ -97,7 +97,7 @@ def verify(org: OrgOpt = None, json_out: JsonOpt = False) -> None:
         for c in bad:
             label = {"changed": "已變更 changed", "missing": "遺失 missing"}.get(
                 c.status, "無法讀取 unreadable")
-            console.print(f"[red]#{c.evidence_id} {c.filename}: {label}[/]")
+            console.print(f"#{c.evidence_id} {c.filename}: {label}", style="red")
         console.print(f"已檢查 {len(checks)} 件證據 checked; 異常 {len(bad)} problems")
     if bad:
         raise typer.Exit(1)

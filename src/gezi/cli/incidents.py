@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from gezi.cli.common import JsonOpt, OrgOpt, RocOpt, console, print_json, settings, table
 from gezi.cli.common import register as reg
@@ -106,15 +107,15 @@ def _kind_status(doc: dict[str, Any]) -> str:
 
 
 def _print_incident(doc: dict[str, Any], roc: bool) -> None:
-    console.print(f"[bold]事故 #{doc['id']} {doc['title']}[/bold] ({_kind_status(doc)}) "
-                  f"知悉 {_when(doc['detected_at'], roc)}，"
-                  f"影響 {doc['affected']:,} 人")
+    console.print(Text.assemble((f"事故 #{doc['id']} {doc['title']}", "bold"),
+                                f" ({_kind_status(doc)}) 知悉 {_when(doc['detected_at'], roc)}，"
+                                f"影響 {doc['affected']:,} 人"))
     for binding, title in ((True, "法定義務（現行有效）Binding obligations"),
                            (False, "參考：尚未施行或草案，不具拘束力 Advisory (not in force)")):
         duties = [o for o in doc["obligations"] if o["binding"] is binding]
         if not duties:
             continue
-        console.print(f"\n[bold]{title}[/bold]")
+        console.print(Text.assemble("\n", (title, "bold")))
         for o in duties:
             due = _when(o["due"], roc) or "無法定時數 no fixed limit"
             done_mark = f"  ✔ 已完成 {_when(o['done_at'], roc)}" if o["done_at"] else ""

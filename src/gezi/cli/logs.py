@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+from rich.text import Text
 
 from gezi.cli.common import JsonOpt, OrgOpt, console, err_console, print_json, settings, table
 from gezi.core.db import register_exists, session_scope
@@ -165,7 +166,7 @@ def verify_cmd(json_out: JsonOpt = False) -> None:
     else:
         table("核對 Verify", ["項目 item", "狀態 status"],
               [[c["path"], c["status"]] for c in doc["checks"]])
-        console.print("全部相符 all ok" if doc["ok"] else "[red]有不符 mismatches found[/red]")
+        console.print("全部相符 all ok" if doc["ok"] else Text("有不符 mismatches found", style="red"))
     if not doc["ok"]:
         raise typer.Exit(1)
 

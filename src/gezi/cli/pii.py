@@ -115,7 +115,7 @@ def scan(
     for entity, n in summary["by_entity"].items():
         console.print(f"  {entity}: {n}")
     for skipped in tally.skipped[:20]:
-        console.print(f"  略過 skipped {skipped['path']}: {skipped['reason']}", markup=False)
+        console.print(f"  略過 skipped {skipped['path']}: {skipped['reason']}")
     _exit_on_findings(fail_on_findings, summary)
 
 
