@@ -18,6 +18,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from gezi.core.db import session_scope
+from gezi.core.fsnames import printable_doc
 from gezi.core.settings import Settings, get_settings
 from gezi.core.timeutil import iso
 
@@ -60,8 +61,14 @@ def _default(value: Any) -> Any:
 
 
 def print_json(doc: Any) -> None:
-    """Write exactly one JSON document to stdout."""
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=_default) + "\n")
+    """Write exactly one JSON document to stdout, valid UTF-8 even when a file name in it is
+    not (see gezi.core.fsnames)."""
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=_default)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(printable_doc(doc), ensure_ascii=False, indent=2, default=_default)
+    sys.stdout.write(text + "\n")
 
 
 def print_json_stream(head: dict, key: str, items: Iterable[Any], serialized: bool = False) -> None:

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from gezi.cli.common import JsonOpt, console, err_console, print_json, print_json_stream, table
 from gezi.core.errors import GeziError
+from gezi.core.fsnames import printable
 from gezi.pii.masking import partial
 from gezi.pii.model import PiiFinding, finding_json
 from gezi.pii.registry import get_registry
@@ -45,7 +46,7 @@ def _summary(files: int, skipped: list[dict], scanned_bytes: int, by_entity: Cou
     """Counts of a scan: files, bytes, findings per entity, skipped files with reasons."""
     return {"files_scanned": files, "files_skipped": len(skipped), "bytes_scanned": scanned_bytes,
             "findings": sum(by_entity.values()), "by_entity": dict(sorted(by_entity.items())),
-            "skipped": skipped}
+            "skipped": [{**item, "path": printable(item["path"])} for item in skipped]}
 
 
 def _where(f: PiiFinding) -> str:

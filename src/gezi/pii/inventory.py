@@ -26,6 +26,7 @@ from gezi.catalog.loader import CatalogError, data_file, load_catalogs, load_dat
 from gezi.catalog.schema import CodeList, Dated, LText, Source, Strict
 from gezi.compliance.findings import upsert_finding
 from gezi.core.errors import GeziError
+from gezi.core.fsnames import from_printable, printable
 from gezi.core.timeutil import now_utc
 from gezi.org.models import Organization
 from gezi.pii.files import SHEET_SUFFIXES, XLSX_SUFFIXES
@@ -322,6 +323,8 @@ def plan_rescan(entries: list[PdFile], db_urls: Iterable[str] = ()) -> RescanPla
                 plan.databases[url] = stored
             continue
         path = Path(entry.location)
+        if not path.exists():
+            path = Path(from_printable(entry.location))  # stored by record_location
         (plan.paths if path.exists() else plan.missing).append(
             path if path.exists() else entry.location)
     plan.db_locations = frozenset(e.location for e in entries if e.location_kind == "db_table")
@@ -409,13 +412,15 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
     if loc.kind not in LOCATION_KINDS:
         raise GeziError(f"未知的位置類型 unknown location kind {loc.kind!r}")
     seen_at = seen_at or now_utc()
+    # A file name that is not UTF-8 (Big5 from a Windows share) is stored as printable text.
+    location, name = printable(loc.location), printable(loc.name)
     entry = session.scalar(sa.select(PdFile).where(PdFile.org_id == org.id,
-                                                   PdFile.location == loc.location))
+                                                   PdFile.location == location))
     created = entry is None
     flag = None
     if created:
-        entry = PdFile(org_id=org.id, name=loc.name[:300], location_kind=loc.kind,
-                       location=loc.location, purposes=[], legal_bases=[],
+        entry = PdFile(org_id=org.id, name=name[:300], location_kind=loc.kind,
+                       location=location, purposes=[], legal_bases=[],
                        categories=_category_items(c for e in loc.counts
                                                   if (c := category_of(e))))
         session.add(entry)

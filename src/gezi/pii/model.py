@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import NamedTuple
 
+from gezi.core.fsnames import printable
+
 
 class PiiFinding(NamedTuple):
     """One personal-data value found in a file, a table cell or a database column.
@@ -41,7 +43,7 @@ class ScanReport:
 
 
 def _json_text(text: str | None) -> str:
-    return "null" if text is None else encode_basestring(text)
+    return "null" if text is None else encode_basestring(printable(text))
 
 
 def _json_int(number: int | None) -> str:
