@@ -1,6 +1,7 @@
 """finding_json writes exactly what json.dumps makes of a finding's dict (the documented JSON
 shape of `gezi pii scan --json`), for any text: quotes, backslashes, control characters,
-Chinese, emoji."""
+Chinese, emoji, and the surrogate escapes of file names that are not UTF-8 (written as \\xNN
+so that the output is valid UTF-8)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gezi.core.fsnames import printable, printable_doc
 from gezi.pii.model import PiiFinding, finding_json
 
-texts = st.text(alphabet=st.characters(), max_size=30)
+# Surrogates included: a file name that is not UTF-8 holds them (written as \\xNN, valid UTF-8).
+texts = st.text(alphabet=st.characters(blacklist_categories=()), max_size=30)
 
 
 def reference(f: PiiFinding, value: str) -> str:
-    return json.dumps({"path": f.path, "line": f.line, "start": f.start, "end": f.end, "row": f.row,
-                       "column": f.column, "entity": f.entity, "score": f.score, "value": value},
-                      ensure_ascii=False)
+    doc = {"path": f.path, "line": f.line, "start": f.start, "end": f.end, "row": f.row,
+           "column": f.column, "entity": f.entity, "score": f.score, "value": value}
+    return json.dumps(printable_doc(doc), ensure_ascii=False)
 
 
 @settings(max_examples=400, deadline=None)
@@ -29,7 +32,8 @@ def test_same_text_as_json_dumps(path, entity, value, column, line, row, start, 
     f = PiiFinding(path, entity, score, "raw", start, start + length, line, row, column)
     text = finding_json(f, value)
     assert text == reference(f, value)
-    assert json.loads(text)["value"] == value
+    text.encode("utf-8")
+    assert json.loads(text)["value"] == printable(value)
 
 
 def test_examples():
