@@ -4,6 +4,7 @@ UnicodeEncodeError: surrogates not allowed)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -57,3 +58,30 @@ def test_printable_round_trips_file_names(raw):
     shown = printable(name)
     shown.encode("utf-8")
     assert from_printable(shown) == name
+
+
+def test_lone_surrogates_from_json_escapes_are_written_validly(fresh_env, cli, tmp_path):
+    """A JSON file may hold \\ud800 escapes that decode to lone surrogates (not a file name):
+    the output stays valid UTF-8."""
+    (tmp_path / "x.json").write_text('{"\\ud800姓名": "王小明", "note": "電話0912-345-678\\udfff"}',
+                                      encoding="utf-8")
+    r = cli("pii", "scan", tmp_path / "x.json", "--json", "--workers", "1")
+    assert r.code == 0, r.err
+    r.out.encode("utf-8")
+    assert {f["column"] for f in r.json["findings"]} == {"$.\\ud800姓名", "$.note"}
+
+
+def test_analyzer_and_mask_accept_lone_surrogates(tmp_path):
+    from gezi.pii.analyzer import analyze_text
+    from gezi.pii.mask_files import mask_file
+
+    assert [h[4] for h in analyze_text("電話0912-345-678\udfff")] == ["0912-345-678"]
+    src = tmp_path / "x.json"
+    src.write_text('{"\\ud800name": "王小明", "note": ["電話0912-345-678\\udfff"]}', encoding="utf-8")
+    mask_file(src, tmp_path / "out.json")
+    out = (tmp_path / "out.json").read_bytes()
+    assert json.loads(out) == {"\ud800name": "王○明", "note": ["電話0912-***-678\udfff"]}
+    (tmp_path / "x.jsonl").write_text('{"a": "\\ud800王小明"}\nnot json \\ud800\n', encoding="utf-8")
+    mask_file(tmp_path / "x.jsonl", tmp_path / "out.jsonl")
+    lines = (tmp_path / "out.jsonl").read_bytes().decode("utf-8").splitlines()
+    assert json.loads(lines[0]) == {"a": "\ud800王○明"} and lines[1] == "not json \\ud800"

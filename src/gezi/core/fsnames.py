@@ -11,12 +11,15 @@ from typing import Any
 
 def printable(text: str) -> str:
     """``text`` as valid Unicode: a file name whose bytes are not UTF-8 (a Big5 name from a
-    Windows share) holds surrogate escapes, which no UTF-8 output accepts; they are written
-    as ``\\xa4`` instead, so the name stays recognisable and the output valid."""
+    Windows share) holds surrogate escapes (U+DC80–U+DCFF, one per byte), which no UTF-8
+    output accepts; they are written as ``\\xa4``, so the name stays recognisable and the
+    output valid. Any other lone surrogate (from a JSON ``\\ud800`` escape) becomes ``\\ud800``."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return "".join(f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff"
+                       else f"\\u{ord(ch):04x}" if "\ud800" <= ch <= "\udfff" else ch
+                       for ch in text)
     return text
 
 

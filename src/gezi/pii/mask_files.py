@@ -13,6 +13,7 @@ import csv
 import itertools
 import json
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -221,7 +222,7 @@ def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
             items: list[tuple[str | None, str]] = []
             _json_texts(doc, None, items)
             masked = _json_masked(doc, iter(_mask_grouped(items, m)))
-            out.write(json.dumps(masked, ensure_ascii=False, indent=2).encode() + b"\n")
+            out.write(_json_bytes(masked, indent=2) + b"\n")
             return
         while batch := list(itertools.islice(stream, _LINE_BATCH)):
             docs: list[tuple[bool, Any]] = []  # (parsed, the document or the line's text)
@@ -240,8 +241,21 @@ def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
             texts = iter(_mask_grouped(items, m))
             for parsed, doc in docs:
                 masked = (next(texts) if not parsed else
-                          json.dumps(_json_masked(doc, texts), ensure_ascii=False))
+                          _json_bytes(_json_masked(doc, texts)).decode())
                 out.write((masked + "\n").encode())
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_bytes(doc: Any, indent: int | None = None) -> bytes:
+    """``doc`` as UTF-8 JSON. A lone surrogate (the source held a "\\ud800" escape) can only
+    sit inside a string, where it is written back as that escape: the value is unchanged."""
+    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
 
 
 def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None = None,

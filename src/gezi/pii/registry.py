@@ -282,6 +282,9 @@ def _expand_places(regex: str, places: PlacesFile) -> str:
             .replace("{PLACE}", rf"[^\s\d{not_place}\W]"))
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class WordMatcher:
     """Every occurrence of a set of words in one pass (Aho-Corasick, ahocorasick_rs: a DFA in
     Rust, ~8 ns a character on Chinese text where pyahocorasick's trie took ~70 ns)."""
@@ -296,8 +299,14 @@ class WordMatcher:
         """(start, end, is ASCII, (recognizer, role)…) of every word occurrence, overlapping
         ones included; offsets are code-point offsets."""
         payloads = self._payloads
-        return [(start, end, *payloads[i])
-                for i, start, end in self._matcher.find_matches_as_indexes(text, overlapping=True)]
+        try:
+            found = self._matcher.find_matches_as_indexes(text, overlapping=True)
+        except UnicodeEncodeError:
+            # Lone surrogates (a JSON "\\ud800" escape) cannot cross into Rust: each becomes
+            # U+FFFD, one code point for one, so the offsets stay those of the text.
+            found = self._matcher.find_matches_as_indexes(_LONE_SURROGATE.sub("\ufffd", text),
+                                                          overlapping=True)
+        return [(start, end, *payloads[i]) for i, start, end in found]
 
 
 def _automaton(words: dict[str, list[tuple[int, int]]]) -> WordMatcher | None:
