@@ -23,6 +23,8 @@ def printable(text: str) -> str:
     return text
 
 
+# A surrogate on its own: a file-name byte (U+DC80–DCFF) or a JSON "\\ud800" escape.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
 
 

@@ -469,6 +469,15 @@ def analyze_segments(segments: list[str], entities: set[str] | None = None,
     return out
 
 
+def hits_per_segment(segments: list[str], entities: set[str] | None = None,
+                     column: str | None = None) -> list[list[Hit]]:
+    """The hits of each segment, as analyze_segments finds them: one list per segment."""
+    out: list[list[Hit]] = [[] for _ in segments]
+    for i, hit in analyze_segments(segments, entities, column):
+        out[i].append(hit)
+    return out
+
+
 def forget_remembered() -> None:
     """Forget the validator verdicts and jieba cuts remembered across texts (a benchmark that
     times the same text twice would otherwise time the second run with every lookup cached)."""

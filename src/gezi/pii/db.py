@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from gezi.core.db import safe_url
 from gezi.core.errors import GeziError
-from gezi.pii.analyzer import analyze_segments
+from gezi.pii.analyzer import analyze_segments, hits_per_segment
 from gezi.pii.masking import mask_text, mask_value
 from gezi.pii.registry import get_registry
 
@@ -211,12 +211,10 @@ def _copy_table(conn: sa.Connection, dst: sa.Engine, table: sa.Table, classified
             where = [i for i, values in enumerate(batch)
                      if isinstance(values.get(name), str) and values[name]]
             cells = [batch[i][name] for i in where]
-            found: dict[int, list] = {}
-            for k, hit in analyze_segments(cells, entities, name):
-                found.setdefault(k, []).append(hit)
-            for k, hits in found.items():
-                batch[where[k]][name] = mask_text(cells[k], hits, method, key, fp)
-                masked[name] += 1
+            for i, cell, hits in zip(where, cells, hits_per_segment(cells, entities, name), strict=True):
+                if hits:
+                    batch[i][name] = mask_text(cell, hits, method, key, fp)
+                    masked[name] += 1
         out.execute(new.insert(), batch)
         batch.clear()
 

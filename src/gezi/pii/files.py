@@ -376,10 +376,15 @@ def read_pdf(opener: Opener) -> Iterator[Batch]:
         yield None, batch
 
 
+def suffix_of(name: str) -> str:
+    """The lower-case suffix of a file or archive member (``a.zip!dir/b.CSV`` → ``.csv``)."""
+    base = name.rsplit("!", 1)[-1].rsplit("/", 1)[-1].lower()
+    return base[base.rfind("."):] if "." in base else ""
+
+
 def reader_for(name: str, sniff: bytes) -> Callable[[Opener], Iterator[Batch]] | None:
     """The reader of a file by its suffix (or, without a known suffix, by a sniff of its bytes)."""
-    lower = name.lower()
-    suffix = lower[lower.rfind("."):] if "." in lower.rsplit("/", 1)[-1] else ""
+    suffix = suffix_of(name)
     if suffix in TABLE_SUFFIXES:
         delimiter = TABLE_SUFFIXES[suffix]
         return lambda opener: read_csv(opener, delimiter)

@@ -13,7 +13,6 @@ import csv
 import itertools
 import json
 import os
-import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,7 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from gezi.core.errors import GeziError
-from gezi.pii.analyzer import analyze_segments, analyze_text
+from gezi.core.fsnames import LONE_SURROGATE
+from gezi.pii.analyzer import analyze_text, hits_per_segment
 from gezi.pii.files import HEADER_PREFIX_ROWS, TABLE_SUFFIXES, Unreadable, header_index, open_text
 from gezi.pii.masking import mask_text, mask_value
 from gezi.pii.registry import get_registry
@@ -75,13 +75,9 @@ def _mask_lines(src: Path, out: IO[bytes], m: _Masker) -> None:
 
         def flush() -> None:
             bodies = [line.rstrip("\r\n") for line in batch]
-            by_line: dict[int, list] = {}
-            for i, hit in analyze_segments(bodies, m.entities):
-                by_line.setdefault(i, []).append(hit)
-            for i, line in enumerate(batch):
-                body = bodies[i]
-                ending = line[len(body):]
-                writer.write((m.text(body, hits=by_line[i]) if i in by_line else body) + ending)
+            for line, body, masked in zip(batch, bodies, _mask_grouped([(None, b) for b in bodies], m),
+                                          strict=True):
+                writer.write(masked + line[len(body):])
             batch.clear()
 
         for line in stream:
@@ -103,8 +99,9 @@ def _mask_grouped(items: list[tuple[str | None, str]], m: _Masker) -> list[str]:
     for column, where in groups.items():
         for b in range(0, len(where), _LINE_BATCH):
             part = where[b:b + _LINE_BATCH]
-            for k, hit in analyze_segments([items[n][1] for n in part], m.entities, column):
-                hits[part[k]].append(hit)
+            for n, found in zip(part, hits_per_segment([items[n][1] for n in part], m.entities, column),
+                                strict=True):
+                hits[n] = found
     return [m.text(text, column, hits=hits[n]) for n, (column, text) in enumerate(items)]
 
 
@@ -230,14 +227,15 @@ def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
             for line in batch:
                 body = line.rstrip("\r\n")
                 try:
-                    if not body.strip():
-                        raise json.JSONDecodeError("blank", body, 0)  # kept as it is, like text
-                    docs.append((True, json.loads(body)))
+                    doc = json.loads(body) if body.strip() else _NOT_JSON  # a blank line is text
                 except json.JSONDecodeError:
+                    doc = _NOT_JSON
+                if doc is _NOT_JSON:
                     docs.append((False, body))
                     items.append((None, body))
-                    continue
-                _json_texts(docs[-1][1], None, items)
+                else:
+                    docs.append((True, doc))
+                    _json_texts(doc, None, items)
             texts = iter(_mask_grouped(items, m))
             for parsed, doc in docs:
                 masked = (next(texts) if not parsed else
@@ -245,7 +243,7 @@ def _mask_json(src: Path, out: IO[bytes], m: _Masker, lines: bool) -> None:
                 out.write((masked + "\n").encode())
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_JSON = object()  # a JSON Lines line that is masked as text (null is a document)
 
 
 def _json_bytes(doc: Any, indent: int | None = None) -> bytes:
@@ -255,7 +253,7 @@ def _json_bytes(doc: Any, indent: int | None = None) -> bytes:
     try:
         return text.encode()
     except UnicodeEncodeError:
-        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
+        return LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
 
 
 def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None = None,

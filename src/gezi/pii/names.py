@@ -38,7 +38,8 @@ SCORE_LIST = 0.75
 # A surname outside names.yaml right after a person label and a separator (姓名：邰文華): weaker
 # evidence than a listed surname with the same cue (SCORE_CUE_BEFORE), above min_score (0.5).
 SCORE_UNLISTED = 0.7
-_SEPARATORS = " \u3000:：\t"  # up to three between a label and its value: 姓名 : 王小明
+_SEPARATORS = " \u3000:：\t"
+_MAX_SEPARATORS = 3  # between a label and its value: 姓名 : 王小明
 _JIEBA_WINDOW = 6
 # A two-character given part this frequent in jieba's dictionary is a word, not a given name:
 # 發生 24052, 以上 24969, 美元 5382 — while 建國 (3083) and 文華 (1074) are common names.
@@ -322,6 +323,14 @@ def _list_neighbours(text: str, found: dict[tuple[int, int], float], data: NameD
                     queue.append(span)
 
 
+def _value_start(text: str, end: int) -> int:
+    """Where the value after a label ending at ``end`` starts: past up to _MAX_SEPARATORS."""
+    pos = end
+    while pos < len(text) and pos - end < _MAX_SEPARATORS and text[pos] in _SEPARATORS:
+        pos += 1
+    return pos
+
+
 def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, data: NameData,
                  use_jieba: bool = True, labelled: bool = False) -> list[tuple[int, int, float]]:
     """(start, end, score) of Chinese names in ``text``; ``hinted``: the text is a column whose
@@ -360,9 +369,7 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
     # Cue words are many (會員, 與, 請…); most are not followed by a surname's first character,
     # which is checked here before any further call.
     for _, end in before.spans if before else ():
-        pos = end
-        while pos < n and pos - end < 3 and text[pos] in _SEPARATORS:
-            pos += 1
+        pos = _value_start(text, end)
         # A title right after the label (負責人：董事長, 聯絡人 經理) is no name: the words that
         # follow a name (cues_after) are stops, and one starting here is such a word.
         if pos < n and text[pos] in first and pos not in stops:
@@ -373,14 +380,12 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         # after one and a colon or space, a surname outside the list may fill the field.
         ends = stops | labels.starts() | (before.starts() if before else set())
         for _, end in labels.spans:
-            pos = end
-            while pos < n and pos - end < 3 and text[pos] in _SEPARATORS:
-                pos += 1
+            pos = _value_start(text, end)
             if not end < pos < n or not _is_cjk(text[pos]):
                 continue
-            span = name_at(text, pos, data, stops) if _surname_len(text, pos, data) else \
-                _unlisted_after_label(text, pos, data, ends)
-            if span and not _surname_len(text, pos, data):
+            listed = _surname_len(text, pos, data)
+            span = name_at(text, pos, data, stops) if listed else _unlisted_after_label(text, pos, data, ends)
+            if span and not listed:
                 add(span, SCORE_UNLISTED)
             # Further names of the field, after a list separator (姓名：王小明、邰文华): a listed
             # surname is followed by _list_neighbours, one outside the list here.

@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from gezi.catalog.loader import DATA_DIR, load_yaml_model
 from gezi.catalog.schema import Dated, LText, Source, Strict
+from gezi.core.fsnames import LONE_SURROGATE
 from gezi.pii.patterns import Compiled, compile_both, compile_pattern, fullwidth
 from gezi.pii.validators import VALIDATORS
 
@@ -282,9 +283,6 @@ def _expand_places(regex: str, places: PlacesFile) -> str:
             .replace("{PLACE}", rf"[^\s\d{not_place}\W]"))
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 class WordMatcher:
     """Every occurrence of a set of words in one pass (Aho-Corasick, ahocorasick_rs: a DFA in
     Rust, ~8 ns a character on Chinese text where pyahocorasick's trie took ~70 ns)."""
@@ -304,7 +302,7 @@ class WordMatcher:
         except UnicodeEncodeError:
             # Lone surrogates (a JSON "\\ud800" escape) cannot cross into Rust: each becomes
             # U+FFFD, one code point for one, so the offsets stay those of the text.
-            found = self._matcher.find_matches_as_indexes(_LONE_SURROGATE.sub("\ufffd", text),
+            found = self._matcher.find_matches_as_indexes(LONE_SURROGATE.sub("\ufffd", text),
                                                           overlapping=True)
         return [(start, end, *payloads[i]) for i, start, end in found]
 

@@ -32,6 +32,7 @@ from gezi.pii.files import (
     detect_encoding,
     read_text,
     reader_for,
+    suffix_of,
 )
 from gezi.pii.mail import MAIL_SUFFIXES, MBOX_SUFFIXES, mbox_messages, message_members
 from gezi.pii.model import PiiFinding, ScanReport
@@ -73,8 +74,6 @@ def _os_reason(exc: OSError) -> str:
     if exc.errno == errno.EACCES:
         return "無讀取權限 permission denied"
     return f"無法讀取 cannot read: {exc.strerror}"
-
-
 
 
 def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Result,
@@ -171,7 +170,7 @@ def _scan_member(member: str, data: bytes, depth: int, res: _Result, entities: s
     """Scan a file held in memory (a ZIP member, a mail's part): by its format, containers
     one level deeper."""
     member_opener: Opener = lambda: io.BytesIO(data)  # noqa: E731
-    suffix = _suffix(member)
+    suffix = suffix_of(member)
     if suffix in ZIP_SUFFIXES:
         _scan_zip(member, member_opener, depth + 1, res, entities, limits, budget)
     # A mail within a mail (a forward) is strictly smaller than the one holding it, so it
@@ -182,11 +181,6 @@ def _scan_member(member: str, data: bytes, depth: int, res: _Result, entities: s
         _scan_mbox(member, member_opener, depth, res, entities, limits, budget)
     else:
         _scan_stream(member, member_opener, data[:SAMPLE_BYTES], len(data), res, entities)
-
-
-def _suffix(name: str) -> str:
-    base = name.rsplit("!", 1)[-1].rsplit("/", 1)[-1].lower()
-    return base[base.rfind("."):] if "." in base else ""
 
 
 def _scan_message(display: str, data: bytes, depth: int, res: _Result,
@@ -259,10 +253,10 @@ def scan_file(path: Path, entities: set[str] | None = None,
 # A plain-text file of at least twice SPLIT_BYTES is cut into parts scanned in parallel: about
 # four per worker (so the workers finish together), of SPLIT_BYTES to SPLIT_MAX_BYTES each.
 SPLIT_BYTES = 16 << 20
+SPLIT_MAX_BYTES = 64 << 20
 # Files this small on average go to the workers up to _MAX_CHUNK at a time.
 _SMALL_JOB_BYTES = 256 << 10
 _MAX_CHUNK = 64
-SPLIT_MAX_BYTES = 64 << 20
 # Encodings in which a line-feed byte is always a line feed (never inside a character), so a
 # file can be cut after any of them: UTF-8 and Big5/CP950 (trail bytes 0x40–0xFE).
 _SPLITTABLE = {"utf-8", "utf-8-sig", "cp950", "big5", "ascii"}
@@ -308,13 +302,10 @@ def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) 
     from the part's first (the caller adds those of the parts before it)."""
     start, end, encoding = part
     display = str(path)
-    if path.suffix.lower() in MBOX_SUFFIXES:
+    if path.suffix.lower() in MBOX_SUFFIXES:  # _scan_mbox reports a file it cannot read
         limits = ScanLimits()
-        try:
-            _scan_mbox(display, lambda: io.BufferedReader(_Range(path, start, end), 1 << 20), 1, res,
-                       entities, limits, [limits.max_archive_bytes])
-        except OSError as exc:
-            res.skip(display, _os_reason(exc))
+        _scan_mbox(display, lambda: io.BufferedReader(_Range(path, start, end), 1 << 20), 1, res,
+                   entities, limits, [limits.max_archive_bytes])
         return
     try:
         with path.open("rb") as fh:
