@@ -150,10 +150,12 @@ def test_eml_file_path_names(tmp_path):
     assert "order.eml!attachments" not in names and all(".." not in f for f in names)
 
 
-def test_a_large_mailbox_is_cut_between_messages_with_the_same_results(tmp_path, monkeypatch):
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"], ids=["lf", "crlf"])
+def test_a_large_mailbox_is_cut_between_messages_with_the_same_results(tmp_path, monkeypatch, eol):
     """A mailbox (a Google Takeout export is one .mbox of gigabytes) is cut into parts at
     message starts and scanned in parallel, with the same findings, message numbers, skipped
-    messages and counts as a scan of the whole file."""
+    messages and counts as a scan of the whole file; also with CRLF line ends (a mailbox
+    written on Windows)."""
     from gezi.pii import scan as scan_module
 
     messages = []
@@ -166,7 +168,7 @@ def test_a_large_mailbox_is_cut_between_messages_with_the_same_results(tmp_path,
                         + ("x" * 3000 if i == 50 else ""))
         messages.append(b"From sender Mon Nov 23 10:00:00 2026\n" + bytes(msg) + b"\n")
     path = tmp_path / "takeout.mbox"
-    path.write_bytes(b"".join(messages))
+    path.write_bytes(b"".join(messages).replace(b"\n", eol))
     whole = scan_file(path, limits=ScanLimits(max_member_bytes=3000))
     monkeypatch.setattr(scan_module, "SPLIT_BYTES", 4096)
     monkeypatch.setattr(scan_module, "ScanLimits", lambda: ScanLimits(max_member_bytes=3000))

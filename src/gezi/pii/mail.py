@@ -25,6 +25,10 @@ from typing import IO
 
 MAIL_SUFFIXES = {".eml"}
 MBOX_SUFFIXES = {".mbox", ".mbx"}
+# Where a message of an mbox starts after another (mbox_messages' rule): "From " at a line
+# start after a blank line, which ends in \n, or in \r\n in a mailbox written on Windows.
+# A match ends where the message starts.
+MESSAGE_START = re.compile(rb"\n\r?\n(?=From )")
 _HEADERS = ("From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Subject")
 # Block-level tags: a line break in the text, so context words stay on their value's line.
 _BREAKS = frozenset({"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",

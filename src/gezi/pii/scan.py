@@ -34,7 +34,7 @@ from gezi.pii.files import (
     reader_for,
     suffix_of,
 )
-from gezi.pii.mail import MAIL_SUFFIXES, MBOX_SUFFIXES, mbox_messages, message_members
+from gezi.pii.mail import MAIL_SUFFIXES, MBOX_SUFFIXES, MESSAGE_START, mbox_messages, message_members
 from gezi.pii.model import PiiFinding, ScanReport
 from gezi.pii.registry import get_registry
 
@@ -485,23 +485,21 @@ def _renumber_messages(res: _Result, display: str, before: int) -> None:
     res.skipped = [{**item, "path": shifted(item["path"])} for item in res.skipped]
 
 
-_MESSAGE_START = b"\n\nFrom "  # a message of an mbox starts with "From " after a blank line
-
-
 def _mbox_cuts(fh: BinaryIO, size: int, step: int) -> list[int]:
-    """Offsets, about ``step`` apart, where a message of a mailbox starts."""
+    """Offsets, about ``step`` apart, where a message of a mailbox starts (LF or CRLF line
+    ends: see mail.MESSAGE_START)."""
     cuts = [0]
     while cuts[-1] + 2 * step <= size:
         pos = cuts[-1] + step
         fh.seek(pos)
         tail = b""
         while chunk := fh.read(1 << 16):
-            found = (tail + chunk).find(_MESSAGE_START)
-            if found >= 0:
-                cuts.append(pos - len(tail) + found + 2)
+            window = tail + chunk
+            if found := MESSAGE_START.search(window):
+                cuts.append(pos - len(tail) + found.end())
                 break
             pos += len(chunk)
-            tail = chunk[-(len(_MESSAGE_START) - 1):]
+            tail = window[-16:]  # longer than a message start cut by a read (\n\r\nFrom)
         else:
             break
     return cuts
