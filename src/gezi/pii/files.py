@@ -13,6 +13,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
@@ -144,19 +145,38 @@ def _header_names(row: list[Any]) -> list[str]:
 
 _TITLE_ROWS = 5  # one-cell rows (a title, a date line) looked past for the header
 HEADER_PREFIX_ROWS = 64  # rows read ahead to find the header
+# A lone cell that is a column name (電話, 身分證字號, Email) is short and has no sentence
+# punctuation and no run of digits of an identifier, a phone or a date.
+_NAME_MAX_CHARS = 20
+_NOT_A_NAME = re.compile(r"[。，！？；,!?;]|\d{4,}")
 
 
 def _filled(row: list[Any]) -> int:
     return sum(1 for cell in row if cell is not None and cell != "")
 
 
+def _names_a_column(cell: Any) -> bool:
+    """Whether the lone cell of a one-column table's first row reads as a column name rather
+    than data: at most _NAME_MAX_CHARS characters, no sentence punctuation (。，！？), no run of
+    four digits or more, and no personal data found in it."""
+    text = str(cell).strip()
+    if len(text) > _NAME_MAX_CHARS or _NOT_A_NAME.search(text):
+        return False
+    from gezi.pii.analyzer import analyze_text  # here: reading a file needs no recognizers
+
+    return not analyze_text(text)
+
+
 def header_index(prefix: list[list[Any]]) -> int | None:
-    """Index in ``prefix`` (a table's first rows) of its header row; None if all are blank.
+    """Index in ``prefix`` (a table's first rows) of its header row; None if it has none (all
+    blank, or one column whose first row is data).
 
     Office lists often start with blank rows and a title (113年度會員名單, 製表日期…) above the
     header; the column names matter (a 統一編號 column makes a bare number a UBN), so the header
     is the first row with two or more cells filled, looking past up to _TITLE_ROWS rows of one
-    cell. A table whose rows all have one cell keeps its first row as the header."""
+    cell. In a table whose rows all have one cell the first row is the header only when it
+    reads as a column name (_names_a_column): a sentence with 電話 in it is data, to be scanned,
+    not a name that makes the column a phone column."""
     single: list[int] = []
     for k, row in enumerate(prefix):
         filled = _filled(row)
@@ -166,12 +186,19 @@ def header_index(prefix: list[list[Any]]) -> int | None:
             single.append(k)
             if len(single) > _TITLE_ROWS:
                 break
-    return single[0] if single else None
+    if not single:
+        return None
+    if all(_filled(row) <= 1 for row in prefix):  # one column (so far as the prefix shows)
+        cell = next(c for c in prefix[single[0]] if c is not None and c != "")
+        if not _names_a_column(cell):
+            return None
+    return single[0]
 
 
 def table_batches(rows: Iterator[list[Any]]) -> Iterator[Batch]:
     """Cells grouped by column, TABLE_BATCH_ROWS rows at a time, under the header found by
-    header_index; the rows above it are cells with no column name. ``row`` is the row's
+    header_index (without one, every row is data); the rows above it are cells with no column
+    name. ``row`` is the row's
     number in the file or sheet (1-based)."""
     rows = iter(rows)
     prefix = list(itertools.islice(rows, HEADER_PREFIX_ROWS))
