@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -203,3 +204,33 @@ def test_sniffing_syslog_before_csv_and_after_a_cut_first_line():
     assert sniff("ts,ip,user,event,result\n", auth=True) == "auth-csv"
     assert sniff('1.2.3.4 - - [07/Mar/2026:10:00:00 +0800] "GET / HTTP/1.1" 200 1 "-" "-"\n',
                  auth=False) == "combined"
+
+
+def test_ingest_takes_the_zone_from_tz_then_the_profile_then_taipei(tmp_path, cli, fresh_env):
+    utc = tmp_path / "utc.yaml"
+    utc.write_text("timezone: UTC\n")
+
+    def ingest(name: str, *opts) -> tuple[list[str], dict]:
+        path = tmp_path / name
+        # 20:00 in Taipei is still 31 Dec; 20:00 UTC is 04:00 on 1 Jan in Taipei
+        path.write_text("Dec 31 20:00:00 h sshd[1]: Failed password for root from 203.0.113.5 "
+                        f"port 1 ssh2\nDec 31 20:00:01 h CRON[2]: {name}\n")  # a new SHA-256
+        r = cli("logs", "ingest", path, "--year", "2025", *opts, "--json")
+        assert r.code == 0, r.err
+        archive = Path(r.json["archive"])
+        sha = r.json["files"][0]["sha256"][:16]
+        days = [p.parent.name for p in archive.glob(f"source=auth/*/{sha}.parquet")]
+        manifest = json.loads((archive.parent / "manifest.json").read_text())
+        return days, next(f for f in manifest["files"] if f["name"] == name)
+
+    days, entry = ingest("plain.log")
+    assert days == ["day=2025-12-31"] and entry["timezone"] == "Asia/Taipei"
+    days, entry = ingest("profile.log", "--profile", utc)
+    assert days == ["day=2026-01-01"] and entry["timezone"] == "UTC"
+    days, entry = ingest("tz.log", "--profile", utc, "--tz", "Asia/Tokyo")  # --tz wins
+    assert days == ["day=2025-12-31"] and entry["timezone"] == "Asia/Tokyo"
+    # near miss: a profile naming a zone that does not exist is a one-line error
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("timezone: Mars/Olympus\n")
+    r = cli("logs", "ingest", tmp_path / "plain.log", "--profile", bad, "--json")
+    assert r.code == 2 and "unknown time zone" in r.err and len(r.err.strip().splitlines()) == 1

@@ -141,12 +141,13 @@ def scan_cmd(
 
 @app.command("ingest")
 def ingest_cmd(paths: PathsArg = None, auth: AuthOpt = None, fmt: FormatOpt = "auto",
-               year: YearOpt = None, tz: TzOpt = None, json_out: JsonOpt = False) -> None:
+               profile: ProfileOpt = None, year: YearOpt = None, tz: TzOpt = None,
+               json_out: JsonOpt = False) -> None:
     """將日誌正規化存為 Parquet（依來源與日期分區）Store normalized events as Parquet."""
     from gezi.logwatch.store import ingest
 
     paths = _need_input(paths, auth)
-    doc = ingest(settings().data_dir, paths, auth or [], fmt, year=year, tz=tz or "Asia/Taipei")
+    doc = ingest(settings().data_dir, paths, auth or [], fmt, year=year, tz=tz, profile_path=profile)
     if json_out:
         print_json(doc)
         return

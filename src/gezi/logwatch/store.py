@@ -17,7 +17,7 @@ from typing import Any
 
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import iso, now_utc
-from gezi.logwatch.catalog import retention
+from gezi.logwatch.catalog import load_profile, retention
 from gezi.logwatch.normalize import TAIPEI_OFFSET_MS
 from gezi.logwatch.parse import Workspace
 from gezi.logwatch.syslog import zone
@@ -65,12 +65,14 @@ def _save_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
 
 
 def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str = "auto",
-           year: int | None = None, tz: str = "Asia/Taipei") -> dict[str, Any]:
+           year: int | None = None, tz: str | None = None,
+           profile_path: Path | None = None) -> dict[str, Any]:
     """Parse raw files and add their events to the archive; a file already ingested is skipped.
 
-    `year` and `tz` place syslog time stamps (see `gezi.logwatch.syslog`).
+    `year` and `tz` place syslog time stamps (see `gezi.logwatch.syslog`); `tz` defaults to the
+    site profile's `timezone` (Asia/Taipei unless the profile says otherwise), as in `scan`.
     """
-    zone(tz)  # a bad zone is an error even when every file was ingested before
+    tz = zone(tz or load_profile(profile_path).timezone)  # an error even if nothing is new
     manifest = load_manifest(data_dir)
     known = {f["sha256"] for f in manifest["files"]}
     report = []
@@ -109,7 +111,8 @@ def _ingest_one(data_dir: Path, path: Path, sha: str, fmt: str, is_auth: bool,
                             "sha256": sha256_file(target)})
         s = ws.summary
         return {"path": str(path.resolve()), "name": path.name, "sha256": sha,
-                "size": path.stat().st_size, "format": used, "ingested_at": iso(now_utc()),
+                "size": path.stat().st_size, "format": used, "timezone": tz,
+                "ingested_at": iso(now_utc()),
                 "lines": s.lines, "events": s.parsed, "skipped": s.skipped,
                 "by_reason": dict(s.by_reason), "parquet": written}
 
