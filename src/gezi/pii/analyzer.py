@@ -29,12 +29,17 @@ _TOKEN_CHARS = frozenset("0123456789-() ０１２３４５６７８９－（）\
 
 
 def _windows(ctx: ContextIndex, rec: Recognizer, text: str) -> list[tuple[int, int]]:
-    hits = ctx.context(rec.index)
-    if not hits:
+    """Windows around the context words of a context-required recognizer."""
+    hits, after = ctx.context(rec.index), ctx.context_after(rec.index)
+    if after is not None:
+        words = sorted((hits.spans if hits else []) + after.spans)
+    elif hits is not None:
+        words = hits.spans
+    else:
         return []
     n = len(text)
     spans: list[tuple[int, int]] = []
-    for start, end in hits.spans:
+    for start, end in words:
         lo = max(0, start - rec.window_after - _MAX_VALUE)
         hi = min(n, end + rec.window_before + _MAX_VALUE)
         stop = min(n, hi + _MAX_VALUE)
@@ -235,8 +240,8 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
     entity, index = rec.entity, rec.index
     validates = rec.validates if spec.validator else None
     validated = spec.validated_score
-    ctx_hits, neg = ctx.context(index), ctx.negative(index)
-    words = ctx_hits is not None or neg is not None
+    ctx_hits, neg, after_hits = ctx.context(index), ctx.negative(index), ctx.context_after(index)
+    words = ctx_hits is not None or neg is not None or after_hits is not None
     required = spec.context_required and not hinted
     boost, column_boost, penalty = spec.context_boost, spec.column_boost, spec.negative_penalty
     min_score, window_before, window_after, clamp = spec.min_score, rec.window_before, \
@@ -252,10 +257,14 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
         if words:
             # Most values have no word near even before the windows are cut at line breaks.
             has_context = ctx_hits is not None and ctx_hits.near(start, end, window_before, window_after)
+            if not has_context and after_hits is not None:
+                has_context = after_hits.follows(end, 0)
             near_negative = neg is not None and neg.near(start, end, window_before, window_after)
             if has_context or near_negative:
                 before, after = clamp(start, end, window_before, window_after)
-                has_context = has_context and ctx_hits.near(start, end, before, after)
+                has_context = has_context and (
+                    (ctx_hits is not None and ctx_hits.near(start, end, before, after))
+                    or (after_hits is not None and after_hits.follows(end, 0)))
                 near_negative = near_negative and neg.near(start, end, before, after)
         if required and not has_context:
             return None
@@ -428,7 +437,8 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
             if not ok:
                 continue
         spec = rec.spec
-        if spec.context_required and rec.index not in hinted and ctx.context(rec.index) is None:
+        if (spec.context_required and rec.index not in hinted and ctx.context(rec.index) is None
+                and ctx.context_after(rec.index) is None):
             continue  # nothing to say it is this entity: skip all its patterns
         if spec.kind == "chinese_name":
             if text.isascii():

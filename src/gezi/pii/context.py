@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from gezi.pii.registry import (
     CONTEXT,
+    CONTEXT_AFTER,
     CUE_AFTER,
     CUE_BEFORE,
     DOUBLE_SURNAME,
@@ -39,16 +40,22 @@ class WordHits:
         """A word ends within ``before`` chars before ``start`` or starts within ``after``
         chars after ``end``."""
         if self._ends is None:
-            self._ends = [e for _, e in self.spans]
-            self._starts = sorted(s for s, _ in self.spans)
+            self._index()
         i = bisect_left(self._ends, start - before)
         if i < len(self._ends) and self._ends[i] <= start:
             return True
-        if after:
-            j = bisect_left(self._starts, end)
-            if j < len(self._starts) and self._starts[j] <= end + after:
-                return True
-        return False
+        return bool(after) and self.follows(end, after)
+
+    def follows(self, end: int, after: int) -> bool:
+        """A word starts within ``after`` chars after ``end``."""
+        if self._starts is None:
+            self._index()
+        j = bisect_left(self._starts, end)
+        return j < len(self._starts) and self._starts[j] <= end + after
+
+    def _index(self) -> None:
+        self._ends = [e for _, e in self.spans]
+        self._starts = sorted(s for s, _ in self.spans)
 
     def starts(self) -> set[int]:
         """Start offsets as a set."""
@@ -92,6 +99,9 @@ class ContextIndex:
 
     def context(self, index: int) -> WordHits | None:
         return self._hits.get((index, CONTEXT))
+
+    def context_after(self, index: int) -> WordHits | None:
+        return self._hits.get((index, CONTEXT_AFTER))
 
     def negative(self, index: int) -> WordHits | None:
         return self._hits.get((index, NEGATIVE))

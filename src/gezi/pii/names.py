@@ -346,7 +346,8 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
     stops = (after.starts() if after else set()) | set(weak_after)
 
     def add(span: tuple[int, int] | None, score: float) -> None:
-        if span and found.get(span, 0) < score and text[span[0]:span[1]] not in data.not_names:
+        if span and found.get(span, 0) < score and text[span[0]:span[1]] not in data.not_names \
+                and not text.startswith(data.not_name_starts, span[0]):
             found[span] = score
 
     if hinted:

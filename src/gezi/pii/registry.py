@@ -27,7 +27,8 @@ from gezi.pii.validators import VALIDATORS
 PII_DATA_DIR = DATA_DIR / "pii"
 
 # Roles of a word in the one-pass context automaton.
-CONTEXT, NEGATIVE, CUE_BEFORE, CUE_AFTER, WEAK_CUE_BEFORE, WEAK_CUE_AFTER, DOUBLE_SURNAME = range(7)
+(CONTEXT, NEGATIVE, CUE_BEFORE, CUE_AFTER, WEAK_CUE_BEFORE, WEAK_CUE_AFTER, DOUBLE_SURNAME,
+ CONTEXT_AFTER) = range(8)
 
 
 class PatternSpec(Strict):
@@ -51,6 +52,9 @@ class RecognizerSpec(Dated):
     validator_params: dict[str, Any] = Field(default_factory=dict)
     validated_score: float | None = Field(default=None, ge=0, le=1)
     context: list[str] = Field(default_factory=list)
+    # Words that are context only directly after a value (民國70年5月3日生: 生 right behind a
+    # date); anywhere else they mean nothing (學生, 發生).
+    context_after: list[str] = Field(default_factory=list)
     negative_context: list[str] = Field(default_factory=list)
     context_required: bool = False
     context_window_before: int | None = Field(default=None, ge=0)
@@ -105,8 +109,10 @@ class NamesFile(Dated):
     weak_cues_before: list[str] = Field(default_factory=list)
     cues_after: list[str]
     not_name_chars: str
-    # Words after a cue that begin with a surname character but name a thing (會員：金卡).
+    # Words that begin with a surname character but name a thing (會員：金卡).
     not_names: list[str] = Field(default_factory=list)
+    # Words that begin with a surname character and never begin a name (何以, 許多).
+    not_name_starts: list[str] = Field(default_factory=list)
     pseudonym_given_chars: str = Field(min_length=10)
     given_name_chars: str = Field(min_length=10)
 
@@ -189,6 +195,7 @@ class NameData:
     double_surnames: frozenset[str]
     not_name_chars: frozenset[str]
     not_names: frozenset[str] = frozenset()
+    not_name_starts: tuple[str, ...] = ()
     given_name_chars: frozenset[str] = frozenset()
     pseudonym_surnames: tuple[str, ...] = ()
     pseudonym_given_chars: str = ""
@@ -338,6 +345,8 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
                 spec.requires, compile_both(spec.requires)) if spec.requires else None))
         for word in spec.context:
             add(word, index, CONTEXT)
+        for word in spec.context_after:
+            add(word, index, CONTEXT_AFTER)
         for word in spec.negative_context:
             add(word, index, NEGATIVE)
         if spec.kind == "chinese_name":
@@ -358,6 +367,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
         double_surnames=frozenset(names.double_surnames),
         not_name_chars=frozenset(names.not_name_chars),
         not_names=frozenset(names.not_names),
+        not_name_starts=tuple(names.not_name_starts),
         given_name_chars=frozenset(names.given_name_chars) - frozenset(" \n"),
         pseudonym_surnames=tuple(dict.fromkeys(names.surnames.split())),
         pseudonym_given_chars=names.pseudonym_given_chars,
