@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from lwdata import alerts_of
+from lwdata import alerts_of, signature
 
 from gezi.logwatch.parse import Workspace
 from gezi.logwatch.scan import scan
@@ -234,3 +234,72 @@ def test_ingest_takes_the_zone_from_tz_then_the_profile_then_taipei(tmp_path, cl
     bad.write_text("timezone: Mars/Olympus\n")
     r = cli("logs", "ingest", tmp_path / "plain.log", "--profile", bad, "--json")
     assert r.code == 2 and "unknown time zone" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+R5424 = "<38>1 2026-03-02T10:00:{:02d}.123456+08:00 web1 {} {} - {} {}"
+
+
+def test_rfc5424_lines_map_like_the_bsd_form(tmp_path):
+    sd = '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]'
+    lines = [
+        R5424.format(0, "sshd", "1234", "-", "Failed password for root from 203.0.113.5 port 22 ssh2"),
+        R5424.format(1, "sshd", "1235", sd, "Failed password for invalid user oracle from 203.0.113.6 "
+                     "port 22 ssh2"),
+        # escaped '"', '\\' and ']' inside a parameter value
+        R5424.format(2, "sshd", "1236", r'[origin ip="10.0.0.1" x="a\"b\\c\]d"]',
+                     "message repeated 2 times: [ Failed password for bob from 203.0.113.7 port 1 ssh2]"),
+        # NILVALUE PROCID, MSGID and a byte-order mark before MSG (RFC 5424 MSG-UTF8)
+        R5424.format(3, "sshd-session", "-", "-", "\ufeffAccepted publickey for deploy from "
+                     "192.0.2.10 port 7000 ssh2: ED25519 SHA256:abc"),
+        "<38>1 2026-03-02T02:00:04Z web1 sshd - ID47 - Invalid user pi from 198.51.100.8 port 5",
+        "<38>1 2026-03-02T02:00:05Z web1 sshd - ID47 - Failed password for invalid user pi from "
+        "198.51.100.8 port 5 ssh2",
+        "<38>1 2026-03-02T02:00:06Z web1 sshd - ID47 - Invalid user admin from 198.51.100.9 port 5",
+        R5424.format(7, "CRON", "200", "-", "pam_unix(cron:session): session opened for user root"),
+        "<38>1 - web1 sshd 99 - - Failed password for root from 203.0.113.5 port 22 ssh2",
+        # near misses, not RFC 5424: offset without colon, a space inside SD, no SD at all
+        "<38>1 2026-03-02T10:00:09+0800 web1 sshd 1 - - Failed password for root from 203.0.113.5 "
+        "port 22 ssh2",
+        "<38>1 2026-03-02T10:00:10+08:00 web1 sshd 1 - [bad sd] Failed password for root from "
+        "203.0.113.5 port 22 ssh2",
+        "<38>1 2026-03-02T10:00:11+08:00 web1 sshd 1 -",
+    ]
+    rows, ws = _events(tmp_path, lines)
+    with ws:
+        assert rows == [
+            ("203.0.113.5", "root", "login", "failure"),
+            ("203.0.113.6", "oracle", "login", "unknown_user"),
+            ("203.0.113.7", "bob", "login", "failure"),
+            ("203.0.113.7", "bob", "login", "failure"),  # message repeated 2 times
+            ("192.0.2.10", "deploy", "login", "success"),
+            # without a PROCID the client's IP stands for the connection: Invalid user + Failed
+            # from 198.51.100.8 is one attempt, 198.51.100.9 (a different client) is its own
+            ("198.51.100.8", "pi", "login", "unknown_user"),
+            ("198.51.100.9", "admin", "login", "unknown_user"),
+        ]
+        s = ws.summary
+        assert dict(s.by_reason) == {"duplicate_auth_line": 1, "not_auth_event": 1,
+                                     "missing_timestamp": 1, "unrecognized_format": 3}
+        ts = [r[0] for r in ws.con.execute(
+            f"SELECT ts_ms FROM ({ws.parsed_union()}) ORDER BY rid").fetchall()]
+    tw = dt.timezone(dt.timedelta(hours=8))
+    assert ts[0] == int(dt.datetime(2026, 3, 2, 10, 0, 0, 123000, tzinfo=tw).timestamp() * 1000)
+    assert ts[5] == int(dt.datetime(2026, 3, 2, 10, 0, 5, tzinfo=tw).timestamp() * 1000)  # Z
+
+
+def test_rfc5424_file_is_sniffed_and_raises_the_same_alerts_as_bsd(tmp_path):
+    from gezi.logwatch.sources import sniff
+
+    bsd, rfc = tmp_path / "bsd.log", tmp_path / "rfc.log"
+    bsd.write_text("".join(f"Mar  2 10:00:{i:02d} web1 sshd[{i}]: Failed password for invalid user "
+                           f"u{i} from 203.0.113.9 port 1 ssh2\n" for i in range(12)))
+    rfc.write_text("".join(f"<38>1 2026-03-02T10:00:{i:02d}+08:00 web1 sshd {i} - - Failed password "
+                           f"for invalid user u{i} from 203.0.113.9 port 1 ssh2\n" for i in range(12)))
+    assert sniff(rfc.read_text(), auth=False) == "sshd"
+    assert sniff("<34>1 2026-03-02T10:00:00Z h app - - [a b=\"c\"] hi\n", auth=True) == "sshd"
+    # near miss: a combined line starting with a number is no RFC 5424 header
+    assert sniff('1 2026-03-02 GET / 200\n', auth=False) == "combined"
+    a, b = scan([bsd], year=2026).to_dict(), scan([rfc]).to_dict()
+    assert signature(a) == signature(b)
+    assert {x["category"] for x in b["alerts"]} == {"credential_stuffing", "unknown_account"}
+    assert b["summary"]["files"][0]["format"] == "sshd"

@@ -14,7 +14,8 @@ site's (`--tz`, profile `timezone`, default Asia/Taipei). The year comes from `-
 of the file's first line) or else from the file's modification time (the year of its last
 line); a month that goes back by six or more from one line to the next (December → January) starts
 the next year. RFC 3339 stamps (`2026-03-02T10:00:00.123+08:00`, rsyslog's high-precision format)
-are used as they are.
+are used as they are, as are those of RFC 5424 lines (`<34>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`),
+whose header fields may be the NILVALUE '-'.
 """
 
 from __future__ import annotations
@@ -34,7 +35,17 @@ _MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
 _BSD = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d)(?:\.\d+)? (\S+) ([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)$"
 _ISO = (r"^(?:<\d{1,3}>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (\S+) "
         r"([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)$")
-SNIFF = re.compile(_BSD[:-len(r"(.*)$")] + "|" + _ISO[:-len(r"(.*)$")])
+# RFC 5424 (rsyslog's RSYSLOG_SyslogProtocol23Format, syslog-ng's syslog-protocol): <PRI>VERSION
+# TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]. Each header field may be the
+# NILVALUE '-'; the stamp is RFC 3339 with 1–6 fraction digits and an offset (Z or ±hh:mm);
+# STRUCTURED-DATA is '-' or [SD-ID name="value" …] elements with no space between them, values
+# escaping '"', '\' and ']' with a backslash; MSG may start with a UTF-8 byte-order mark.
+_5424_HEAD = (r"^<\d{1,3}>[1-9]\d{0,2} (-|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?"
+              r"(?:Z|[+-]\d\d:\d\d)) (\S+) (\S+) (\S+) (\S+) ")
+_SD_NAME = r'[^\s=\]"]{1,32}'  # printable US-ASCII except '=', space, ']' and '"'
+_5424 = (_5424_HEAD + rf'(-|(?:\[{_SD_NAME}(?: {_SD_NAME}="(?:[^"\\]|\\.)*")*\])+)'
+         r"(?: \x{FEFF}?(.*))?$")
+SNIFF = re.compile(_BSD[:-len(r"(.*)$")] + "|" + _ISO[:-len(r"(.*)$")] + "|" + _5424_HEAD + r"[-\[]")
 # (kind, regex on the message, its group names, result). Group `a` holds 'invalid user ' or the
 # closing kind and decides between failure and unknown_user when no fixed result is given.
 _ATTEMPTS = [
@@ -84,19 +95,28 @@ def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int |
     """SELECT of parsed auth events (one row per line, `times` attempts) from a lines table."""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE sys_h AS
-    WITH a AS (SELECT rowid AS rid, line,
-                      regexp_extract(line, {_lit(_BSD)}, ['mon', 'day', 'hms', 'host', 'prog', 'pid',
-                                                         'msg']) AS b,
-                      regexp_extract(line, {_lit(_ISO)}, ['ts', 'host', 'prog', 'pid', 'msg']) AS i
-               FROM {lines})
-    SELECT rid, line, b.mon <> '' AS bsd, i.ts <> '' AS iso,
-           CASE WHEN b.mon <> '' THEN (strpos({_lit(_MONTHS)}, b.mon) + 2) // 3 END AS month,
-           b.day, b.hms, nullif(i.ts, '') AS iso_ts,
-           CASE WHEN b.mon <> '' THEN b.host ELSE i.host END AS host,
-           CASE WHEN b.mon <> '' THEN b.prog ELSE i.prog END AS prog,
-           CASE WHEN b.mon <> '' THEN b.pid ELSE i.pid END AS pid,
-           CASE WHEN b.mon <> '' THEN b.msg ELSE i.msg END AS msg
-    FROM a""")
+    WITH a0 AS (SELECT rowid AS rid, line,
+                       regexp_extract(line, {_lit(_BSD)}, ['mon', 'day', 'hms', 'host', 'prog', 'pid',
+                                                          'msg']) AS b,
+                       regexp_extract(line, {_lit(_ISO)}, ['ts', 'host', 'prog', 'pid', 'msg']) AS i
+                FROM {lines}),
+    -- the RFC 5424 pattern only runs on lines the two common forms did not take
+    a AS (SELECT *, CASE WHEN b.mon = '' AND i.ts = '' THEN regexp_extract(
+                        line, {_lit(_5424)}, ['ts', 'host', 'prog', 'pid', 'msgid', 'sd', 'msg'])
+                    END AS r FROM a0),
+    -- one struct per line: the fields of whichever form matched ('-' is RFC 5424's NILVALUE)
+    f AS (SELECT rid, line, b.mon <> '' AS bsd, b,
+                 CASE WHEN b.mon <> '' THEN b.host WHEN i.ts <> '' THEN i.host ELSE r.host END AS host,
+                 CASE WHEN b.mon <> '' THEN b.prog WHEN i.ts <> '' THEN i.prog ELSE r.prog END AS prog,
+                 CASE WHEN b.mon <> '' THEN b.pid WHEN i.ts <> '' THEN i.pid
+                      ELSE nullif(r.pid, '-') END AS pid,
+                 CASE WHEN b.mon <> '' THEN b.msg WHEN i.ts <> '' THEN i.msg ELSE r.msg END AS msg,
+                 nullif(CASE WHEN i.ts <> '' THEN i.ts ELSE coalesce(r.ts, '') END, '') AS iso_ts
+          FROM a)
+    SELECT rid, line, bsd, iso_ts IS NOT NULL AS iso,
+           CASE WHEN bsd THEN (strpos({_lit(_MONTHS)}, b.mon) + 2) // 3 END AS month,
+           b.day, b.hms, iso_ts, host, prog, coalesce(pid, '') AS pid, coalesce(msg, '') AS msg
+    FROM f""")
     # Year rollovers: count the steps back in month (Dec → Jan) before each classic-stamp line.
     con.execute("""
     CREATE OR REPLACE TEMP TABLE sys_y AS
@@ -123,20 +143,24 @@ def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int |
       FROM sys_h h LEFT JOIN sys_y y USING (rid)),
     c AS (SELECT *, CASE WHEN prog IN ('sshd', 'sshd-session') THEN {_classify(msg)} END AS e,
                  coalesce(TRY_CAST(nullif(rep.n, '') AS INTEGER), 1) AS times FROM h),
-    strong AS (SELECT host, pid, ts_ms FROM c WHERE e.kind = 'strong'),
-    weak AS (SELECT rid, host, pid, ts_ms FROM c WHERE e.kind = 'weak'),
+    -- the connection is the sshd process; a line without one (RFC 5424 PROCID '-') is tied to
+    -- the client's IP instead, so its attempts are neither merged with other clients' nor lost
+    k AS (SELECT *, CASE WHEN pid <> '' THEN pid ELSE 'ip ' || coalesce(e.ip, '') END AS conn FROM c),
+    strong AS (SELECT host, conn, ts_ms FROM k WHERE e.kind = 'strong'),
+    weak AS (SELECT rid, host, conn, ts_ms FROM k WHERE e.kind = 'weak'),
     d AS (SELECT c.*, CASE
             WHEN NOT (bsd OR iso) THEN 'unrecognized_format'
             WHEN e IS NULL THEN 'not_auth_event'
             WHEN e.kind = 'duplicate' THEN 'duplicate_auth_line'
             -- one connection (sshd process) without Failed/Accepted lines is one attempt
             WHEN e.kind = 'weak' AND (EXISTS (
-                 SELECT 1 FROM strong s WHERE s.host = c.host AND s.pid = c.pid
+                 SELECT 1 FROM strong s WHERE s.host = c.host AND s.conn = c.conn
                  AND abs(s.ts_ms - c.ts_ms) <= {SAME_CONNECTION_MS}) OR EXISTS (
-                 SELECT 1 FROM weak w WHERE w.host = c.host AND w.pid = c.pid AND w.rid < c.rid
+                 SELECT 1 FROM weak w WHERE w.host = c.host AND w.conn = c.conn AND w.rid < c.rid
                  AND abs(w.ts_ms - c.ts_ms) <= {SAME_CONNECTION_MS})) THEN 'duplicate_auth_line'
+            WHEN ts_ms IS NULL AND iso_ts = '-' THEN 'missing_timestamp'
             WHEN ts_ms IS NULL THEN 'bad_timestamp' END AS skip
-          FROM c)
+          FROM k c)
     SELECT rid, ts_ms, e.ip AS ip, NULL AS method, NULL AS target, NULL AS status, NULL AS bytes,
            NULL AS ref, NULL AS ua, host AS vhost, CASE WHEN skip IS NULL THEN e.u END AS account,
            CASE WHEN skip IS NULL THEN 'login' END AS event,
