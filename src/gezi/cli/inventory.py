@@ -31,6 +31,16 @@ app = typer.Typer(help="個資檔案清冊 Personal-data inventory: scan, comple
 
 EntitiesOpt = Annotated[str | None, typer.Option(
     "--entities", help="只找這些種類（逗號分隔） Only these entity types, comma-separated.")]
+ExcludeOpt = Annotated[list[str] | None, typer.Option(
+    "--exclude", help="目錄中不掃描符合的檔案或資料夾（萬用字元，依名稱或相對路徑，可重複；登錄於該筆個資檔案，"
+                      "rescan 沿用） Leave out files and folders matching a glob, by name or path "
+                      "below the directory (repeatable); kept with the entry and applied again by "
+                      "rescan, e.g. --exclude .git --exclude 'backup/*'.")]
+
+
+def _globs(exclude: list[str] | None) -> tuple[str, ...]:
+    """The --exclude globs, empty ones dropped and each once, in the order given."""
+    return tuple(dict.fromkeys(g for g in exclude or () if g))
 
 
 def _print_recorded(results: list[dict], skipped: list[dict]) -> None:
@@ -51,12 +61,14 @@ def add_scan(
         "--per-file", help="目錄中每個含個資的檔案各為一筆 One entry per file with PII "
         "(default: one entry per directory).")] = False,
     entities: EntitiesOpt = None,
+    exclude: ExcludeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """掃描並登錄個資檔案 Scan paths and create/update 個資檔案 entries."""
     from gezi.pii.scan import iter_scan
 
     wanted = parse_entities(entities)
+    globs = _globs(exclude)
     for path in paths:
         if not path.exists():
             raise GeziError(f"找不到路徑 no such file or directory: {path}")
@@ -66,12 +78,12 @@ def add_scan(
     locations, skipped, scanned = [], [], 0
     for path in paths:  # scan outside any register transaction: scans can take long
         root = path.resolve()
-        pieces = iter_scan([root], entities=wanted)
+        pieces = iter_scan([root], entities=wanted, exclude=globs)
         if json_out or not err_console.is_terminal:
-            found, files, gaps = inv.locations_from_scan(pieces, root, per_file, wanted)
+            found, files, gaps = inv.locations_from_scan(pieces, root, per_file, wanted, globs)
         else:
             with err_console.status(f"掃描中 scanning {path} …"):
-                found, files, gaps = inv.locations_from_scan(pieces, root, per_file, wanted)
+                found, files, gaps = inv.locations_from_scan(pieces, root, per_file, wanted, globs)
         scanned += files
         skipped += gaps
         locations += found
@@ -149,8 +161,9 @@ def rescan(
         organization = resolve_org(session, org)
         plan = inv.plan_rescan(inv.list_entries(session, organization), db_url or [])
     locations, skipped = [], []
-    for path in plan.paths:
-        found, _files, gaps = inv.locations_from_scan(iter_scan([path]), path, per_file=False)
+    for path, globs in plan.paths:
+        found, _files, gaps = inv.locations_from_scan(iter_scan([path], exclude=globs), path,
+                                                      per_file=False, exclude=globs)
         skipped += gaps
         locations += found
     for url in plan.databases:
@@ -208,7 +221,9 @@ def show(entry_id: Annotated[int, typer.Argument(help="個資檔案 id")], org: 
                         for i in items)
 
     table(f"個資檔案 #{doc['id']} {doc['name']}", ["欄位", "值"], [
-        ["存放位置 location", doc["location"]], ["保有單位 owner unit", doc["owner_unit"]],
+        ["存放位置 location", doc["location"]],
+        ["排除（不掃描） excluded", "、".join(doc["exclude"])],
+        ["保有單位 owner unit", doc["owner_unit"]],
         ["個人資料類別 categories", codes(doc["categories"]) or "無個資"],
         ["掃描偵測類別 detected", codes(doc["detected_categories"])],
         ["特定目的 purposes", codes(doc["purposes"])],

@@ -187,6 +187,7 @@ class LocationScan:
     records: int = 0
     files_scanned: int = 0
     scope: frozenset[str] | None = None  # entity types the scan looked for (None: all)
+    exclude: tuple[str, ...] = ()  # globs a directory's scan left out (scan.iter_files)
 
     def add(self, findings: Iterable[PiiFinding]) -> None:
         """Count findings per entity, keep a few masked samples, count records (lines/rows)."""
@@ -210,13 +211,15 @@ def _on_disk(path: str) -> str:
 
 
 def locations_from_scan(pieces: Iterable[ScanReport], root: Path, per_file: bool,
-                        scope: set[str] | None = None) -> tuple[list[LocationScan], int, list[dict]]:
+                        scope: set[str] | None = None, exclude: tuple[str, ...] = (),
+                        ) -> tuple[list[LocationScan], int, list[dict]]:
     """One location for the scanned path, or (per_file, for a directory) one per file with hits;
     the number of files scanned and the files skipped. ``pieces`` are the partial reports of a
     scan (scan.iter_scan), taken one at a time so a scan with millions of findings never holds
     them all.
 
-    ``scope`` is the set of entity types the scan was limited to, if any.
+    ``scope`` is the set of entity types the scan was limited to, if any; ``exclude`` the globs
+    it left out, recorded with a directory's location (a file given by name is never left out).
     """
     frozen = frozenset(scope) if scope else None
     skipped: list[dict] = []
@@ -237,8 +240,9 @@ def locations_from_scan(pieces: Iterable[ScanReport], root: Path, per_file: bool
                 loc.add(findings)  # records of different pieces never coincide (other file or lines)
         return [by_path[path] for path in sorted(by_path)], scanned, skipped
     root_str = str(root)
-    loc = LocationScan(location=root_str, kind="directory" if root.is_dir() else "file",
-                       name=root.name or root_str, scope=frozen)
+    is_dir = root.is_dir()
+    loc = LocationScan(location=root_str, kind="directory" if is_dir else "file",
+                       name=root.name or root_str, scope=frozen, exclude=exclude if is_dir else ())
     for piece in pieces:
         skipped += piece.files_skipped
         loc.files_scanned += piece.files_scanned
@@ -293,7 +297,8 @@ def table_row_counts(url: str, tables: Iterable[dict]) -> dict[tuple[str | None,
 class RescanPlan:
     """What a re-scan of the whole inventory will read."""
 
-    paths: list[Path] = field(default_factory=list)  # files and directories that still exist
+    # Files and directories that still exist, each with the globs its scans leave out.
+    paths: list[tuple[Path, tuple[str, ...]]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # inventoried paths that are gone
     databases: dict[str, str] = field(default_factory=dict)  # URL to connect → URL as stored
     unreachable: list[str] = field(default_factory=list)  # stored URLs without a password given
@@ -304,7 +309,8 @@ def plan_rescan(entries: list[PdFile], db_urls: Iterable[str] = ()) -> RescanPla
     """Turn the inventory's locations back into scan targets.
 
     Stored database locations hide their password, so such a database is re-scanned only when
-    its full URL is given (``db_urls``); otherwise it is listed as unreachable.
+    its full URL is given (``db_urls``); otherwise it is listed as unreachable. A directory is
+    re-scanned leaving out what its entry records (``add-scan --exclude``).
     """
     from gezi.core.db import safe_url
 
@@ -325,8 +331,10 @@ def plan_rescan(entries: list[PdFile], db_urls: Iterable[str] = ()) -> RescanPla
         path = Path(entry.location)
         if not path.exists():
             path = Path(from_printable(entry.location))  # stored by record_location
-        (plan.paths if path.exists() else plan.missing).append(
-            path if path.exists() else entry.location)
+        if path.exists():
+            plan.paths.append((path, tuple(from_printable(g) for g in entry.exclude or ())))
+        else:
+            plan.missing.append(entry.location)
     plan.db_locations = frozenset(e.location for e in entries if e.location_kind == "db_table")
     return plan
 
@@ -414,6 +422,7 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
     seen_at = seen_at or now_utc()
     # A file name that is not UTF-8 (Big5 from a Windows share) is stored as printable text.
     location, name = printable(loc.location), printable(loc.name)
+    exclude = [printable(g) for g in loc.exclude]  # a glob may name a Big5 folder too
     entry = session.scalar(sa.select(PdFile).where(PdFile.org_id == org.id,
                                                    PdFile.location == location))
     created = entry is None
@@ -430,6 +439,8 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
     if loc.scope is None or entry.records is None:  # a scan limited to some entities
         entry.records = loc.records  # undercounts the rows holding personal data
     entry.files_scanned = loc.files_scanned
+    if loc.kind != "db_table":  # what this scan left out: the scope of its counts
+        entry.exclude = exclude
     entry.last_scanned_at = seen_at
     if loc.counts:
         entry.first_seen = entry.first_seen or seen_at
@@ -439,7 +450,8 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
         new = sorted({c for e in loc.counts if (c := category_of(e))} - declared)
         flag = _flag(session, entry, declared_none, new, loc, seen_at)
     return {"id": entry.id, "name": entry.name, "location": entry.location, "created": created,
-            "counts": dict(loc.counts), "records": loc.records, "flag": flag}
+            "exclude": exclude, "counts": dict(loc.counts), "records": loc.records,
+            "flag": flag}
 
 
 def add_manual_entry(session: Session, org: Organization, *, name: str, location: str) -> PdFile:
@@ -501,8 +513,8 @@ def entry_dict(entry: PdFile) -> dict[str, Any]:
     bases = legal_bases()
     return {
         "id": entry.id, "name": entry.name, "location_kind": entry.location_kind,
-        "location": entry.location, "owner_unit": entry.owner_unit,
-        "categories": entry.categories,
+        "location": entry.location, "exclude": list(entry.exclude or []),
+        "owner_unit": entry.owner_unit, "categories": entry.categories,
         "detected_categories": _category_items(detected_categories(entry)),
         "undeclared_categories": undeclared_categories(entry),
         "purposes": entry.purposes,

@@ -32,6 +32,9 @@ class PdFile(Base):
     name: Mapped[str] = mapped_column(sa.String(300))  # 個資檔案名稱
     location_kind: Mapped[str] = mapped_column(sa.String(20))  # one of LOCATION_KINDS
     location: Mapped[str] = mapped_column(sa.String(1000))  # path, or URL (no password) + table
+    # Globs of files and folders a directory's scans leave out (add-scan --exclude; rescan
+    # applies them again); None or [] = nothing left out.
+    exclude: Mapped[list | None] = mapped_column(sa.JSON, nullable=True)
     owner_unit: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)  # 保有單位
     # What the register says the location holds: category codes (or free text); [] = 無個資.
     categories: Mapped[list] = mapped_column(sa.JSON, default=list)

@@ -70,10 +70,17 @@ def _entity_names() -> dict[str, str]:
     return names
 
 
+def _location(entry: PdFile) -> str:
+    """存放位置, and on a second line what the scans of a directory leave out."""
+    if not entry.exclude:
+        return entry.location
+    return f"{entry.location}\n排除（不掃描）：{'、'.join(entry.exclude)}"
+
+
 def _row(n: int, entry: PdFile, roc: bool, names: dict[str, str]) -> list:
     detected = "\n".join(f"{names.get(e.entity, e.entity)}（{e.category or '未對應類別'}）：{e.count:,}"
                          for e in entry.entities if e.count)
-    return [n, entry.name, entry.owner_unit or "", entry.location,
+    return [n, entry.name, entry.owner_unit or "", _location(entry),
             LOCATION_KIND_ZH.get(entry.location_kind, entry.location_kind),
             _codes(entry.purposes), _codes(entry.categories) or "無個資", _basis(entry),
             entry.records if entry.records is not None else "", entry.retention or "",
