@@ -29,27 +29,41 @@ _TOKEN_CHARS = frozenset("0123456789-() ０１２３４５６７８９－（）\
 
 
 def _windows(ctx: ContextIndex, rec: Recognizer, text: str) -> list[tuple[int, int]]:
-    """Windows around the context words of a context-required recognizer."""
+    """Windows around the context words of a context-required recognizer, and before its
+    context_after words (a value ends right where such a word starts)."""
     hits, after = ctx.context(rec.index), ctx.context_after(rec.index)
-    if after is not None:
-        words = sorted((hits.spans if hits else []) + after.spans)
-    elif hits is not None:
-        words = hits.spans
-    else:
+    if hits is None and after is None:
         return []
     n = len(text)
-    spans: list[tuple[int, int]] = []
-    for start, end in words:
+    windows: list[tuple[int, int]] = []
+    for start, end in hits.spans if hits else ():
         lo = max(0, start - rec.window_after - _MAX_VALUE)
         hi = min(n, end + rec.window_before + _MAX_VALUE)
-        stop = min(n, hi + _MAX_VALUE)
-        while hi < stop and (text[hi] in _TOKEN_CHARS or text[hi].isalnum()):
-            hi += 1
+        windows.append((lo, _token_end(text, hi, min(n, hi + _MAX_VALUE))))
+    ends = rec.ends_with
+    for start, _ in after.spans if after else ():
+        if start and (ends is None or ends.match(text, start - 1)):
+            lo = max(0, start - _MAX_VALUE)
+            floor = max(0, lo - _MAX_VALUE)
+            while lo > floor and (text[lo - 1] in _TOKEN_CHARS or text[lo - 1].isalnum()):
+                lo -= 1  # not into the middle of a value
+            windows.append((lo, start))
+    if after:
+        windows.sort()
+    spans: list[tuple[int, int]] = []
+    for lo, hi in windows:
         if spans and lo <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
         else:
             spans.append((lo, hi))
     return spans
+
+
+def _token_end(text: str, hi: int, stop: int) -> int:
+    """``hi`` moved on to the end of the token it falls in (no value is cut short)."""
+    while hi < stop and (text[hi] in _TOKEN_CHARS or text[hi].isalnum()):
+        hi += 1
+    return hi
 
 
 _BOUNDARY = frozenset(" \t\n\r\u3000,.;:!?()[]{}<>\"'，。；：！？（）「」『』【】、")

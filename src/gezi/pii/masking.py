@@ -44,6 +44,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _ROAD_END = re.compile(r".*(?:路|街|大道|段)")
 _ADDRESS_UNITS = frozenset("鄰路街段巷弄號樓室之村里區鄉鎮市縣大道")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千〇零兩]")
+# The road word of an address in English form (No. 5, Ln. 188, Wenhua Rd., Banqiao Dist.).
+_ENGLISH_ROAD_END = re.compile(r".*(?<![A-Za-z])(?:rd|road|st|street|blvd|boulevard|ave|avenue)\b\.?",
+                               re.IGNORECASE)
 
 
 def load_key(key_file: Path | None = None) -> bytes:
@@ -89,6 +92,12 @@ def _partial_phone(value: str, keep: tuple[int, int]) -> str:
 def _partial_address(value: str, keep: tuple[int, int]) -> str:
     """County, district and road stay; numbers and anything else after the road become ○,
     unit words (巷, 弄, 號, 樓…) stay: 台北市大安區忠孝東路四段○○○號○樓."""
+    if value.isascii():
+        # English form, smallest unit first: the numbers up to the road (floor, house number,
+        # lane) are masked; road, district, city and postal code stay.
+        m = _ENGLISH_ROAD_END.match(value)
+        cut = m.end() if m else len(value)
+        return re.sub(r"[0-9]", "*", value[:cut]) + value[cut:]
     m = _ROAD_END.match(value)
     cut = m.end() if m else min(6, len(value) - 1)
     tail = "".join(ch if ch in _ADDRESS_UNITS and not _NUMERAL.match(ch) else NAME_MASK
@@ -302,7 +311,12 @@ _ADMIN_PREFIX = re.compile(r"^([0-9０-９ ]*[^\s\d]{2}[縣市])([^\s\d]{1,3}?[�
 
 def _fp_address(s: _Stream, value: str) -> str:
     """County and district stay (they are not personal), road and numbers are replaced; a
-    value that is only a county and district (a column of 高雄市三民區) keeps the county."""
+    value that is only a county and district (a column of 高雄市三民區) keeps the county. In
+    English form the numbers up to the road are replaced, as partial masks them."""
+    if value.isascii():
+        m = _ENGLISH_ROAD_END.match(value)
+        cut = m.end() if m else len(value)
+        return re.sub(r"[0-9]", lambda _: s.choice(string.digits), value[:cut]) + value[cut:]
     m = _ADMIN_PREFIX.match(value)
     cut = 0 if m is None else m.end() if m.end() < len(value) else m.end(1) % len(value)
     return value[:cut] + _fp_generic(s, value[cut:], cjk=True)

@@ -55,6 +55,9 @@ class RecognizerSpec(Dated):
     # Words that are context only directly after a value (民國70年5月3日生: 生 right behind a
     # date); anywhere else they mean nothing (學生, 發生).
     context_after: list[str] = Field(default_factory=list)
+    # The characters a value can end with (a regex class such as '[0-9日]'): a context_after
+    # word behind any other character is skipped before any pattern runs (生 of 學生 is common).
+    value_ends_with: str | None = None
     negative_context: list[str] = Field(default_factory=list)
     context_required: bool = False
     context_window_before: int | None = Field(default=None, ge=0)
@@ -164,6 +167,7 @@ class Recognizer:
     window_after: int
     anchor: Compiled | None = None
     requires: Compiled | None = None
+    ends_with: re.Pattern[str] | None = None
     _verdicts: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @property
@@ -341,6 +345,7 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
             window_before=rec_file.context_window_before if before is None else before,
             window_after=rec_file.context_window_after if after is None else after,
             anchor=compile_both(spec.anchor) if spec.anchor else None,
+            ends_with=compile_pattern(spec.value_ends_with) if spec.value_ends_with else None,
             requires=compiled_requires.setdefault(
                 spec.requires, compile_both(spec.requires)) if spec.requires else None))
         for word in spec.context:
