@@ -179,13 +179,17 @@ def test_windowed_recognizers_find_what_a_scan_of_the_whole_text_finds(parts):
 @given(national=st.text(alphabet="0123456789", min_size=5, max_size=12))
 def test_phone_check_agrees_with_phonenumbers(national):
     number = phonenumbers.PhoneNumber(country_code=886, national_number=int(national))
-    assert validators._tw_number_valid(national) == phonenumbers.is_valid_number(number)
+    kind = validators._tw_number_type(national)
+    assert (kind is not None) == phonenumbers.is_valid_number(number)
+    if kind is not None:
+        assert phonenumbers.number_type(number) == getattr(phonenumbers.PhoneNumberType, kind.upper())
 
 
-@pytest.mark.parametrize(("national", "valid"), [("912345678", True), ("223456789", True),
-                                                  ("12345678", False), ("9123456789", False)])
-def test_phone_check_examples(national, valid):
-    assert validators._tw_number_valid(national) is valid
+@pytest.mark.parametrize(("national", "kind"), [("912345678", "mobile"), ("223456789", "fixed_line"),
+                                                 ("800000123", "toll_free"), ("12345678", None),
+                                                 ("9123456789", None)])
+def test_phone_check_examples(national, kind):
+    assert validators._tw_number_type(national) == kind
 
 
 # --- widened patterns split at their first character --------------------------------------

@@ -49,3 +49,10 @@ def test_international_mobile_without_plus_needs_a_phone_word(text, column, phon
 
 def found_in(text: str, entity: str, column: str | None) -> list[str]:
     return [v for e, _, _, _, v in analyze_text(text, column=column) if e == entity]
+
+
+@pytest.mark.parametrize("line", ["客服專線 0800-000-123（免付費）", "免付費電話：0809-090-123",
+                                  "付費語音 0204-123-456"])
+def test_service_lines_are_no_personal_phone_numbers(line):
+    assert found(line, "PHONE_NUMBER") == []
+    assert found(line + "，承辦人手機 0912-345-678", "PHONE_NUMBER") == ["0912-345-678"]

@@ -78,7 +78,7 @@ _Desc = tuple[frozenset[int], re.Pattern[str]]
 
 
 @cache
-def _tw_descriptions() -> tuple[_Desc | None, list[_Desc]]:
+def _tw_descriptions() -> tuple[_Desc | None, list[tuple[str, _Desc]]]:
     """phonenumbers' numbering-plan metadata for TW, compiled once: the general description
     and those of the number types (possible lengths, national-number pattern)."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("TW")
@@ -88,7 +88,7 @@ def _tw_descriptions() -> tuple[_Desc | None, list[_Desc]]:
             return None
         return frozenset(desc.possible_length), re.compile(desc.national_number_pattern)
 
-    types = [c for name in _NUMBER_TYPES if (c := compiled(getattr(metadata, name, None)))]
+    types = [(name, c) for name in _NUMBER_TYPES if (c := compiled(getattr(metadata, name, None)))]
     return compiled(metadata.general_desc), types
 
 
@@ -98,22 +98,26 @@ def _fits(number: str, desc: _Desc) -> bool:
 
 
 @lru_cache(maxsize=1 << 16)
-def _tw_number_valid(national: str) -> bool:
-    """phonenumbers.is_valid_number for a +886 number, read straight off its metadata: the
-    same rules (general description, then any number type), ~8× faster than building a
-    PhoneNumber and letting the library walk its generic code path."""
+def _tw_number_type(national: str) -> str | None:
+    """The type (toll_free, mobile, fixed_line…) of a valid +886 number, None if it is not
+    valid: phonenumbers' rules (general description, then the first number type that fits)
+    read straight off its metadata, ~8× faster than building a PhoneNumber and letting the
+    library walk its generic code path."""
     number = str(int(national))
     general, types = _tw_descriptions()
-    return general is not None and _fits(number, general) and any(_fits(number, d) for d in types)
+    if general is None or not _fits(number, general):
+        return None
+    return next((name for name, desc in types if _fits(number, desc)), None)
 
 
 def forget_phone_verdicts() -> None:
     """Forget the remembered numbering-plan verdicts."""
-    _tw_number_valid.cache_clear()
+    _tw_number_type.cache_clear()
 
 
 def tw_phone(value: str, params: dict[str, Any]) -> bool:
-    """A valid Taiwanese number according to phonenumbers' numbering-plan metadata (TW)."""
+    """A valid Taiwanese number according to phonenumbers' numbering-plan metadata (TW), of a
+    type not in ``exclude_types`` (toll_free: a company's 0800 service line is no personal data)."""
     norm = _EXTENSION.sub("", unicodedata.normalize("NFKC", value)).replace("(0)", "")
     digits = re.sub(r"\D", "", norm)
     if digits.startswith("886") and (norm.lstrip().startswith(("+", "886"))):
@@ -122,7 +126,10 @@ def tw_phone(value: str, params: dict[str, Any]) -> bool:
         national = digits[1:]
     else:
         return False
-    return 7 <= len(national) <= 11 and _tw_number_valid(national)
+    if not 7 <= len(national) <= 11:
+        return False
+    kind = _tw_number_type(national)
+    return kind is not None and kind not in params.get("exclude_types", ())
 
 
 _DATE_PARTS = re.compile(r"(?:民國\s*)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
