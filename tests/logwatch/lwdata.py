@@ -70,4 +70,5 @@ def alerts_of(doc: dict, category: str) -> list[dict]:
 def signature(doc: dict) -> list[tuple]:
     """Order-independent identity of a scan's alerts."""
     return sorted((a["rule"], a["src_ip"] or "", a["user"] or "", a["first_seen"], a["last_seen"],
-                   a["count"], a["peak"]) for a in doc["alerts"])
+                   a["count"], a["peak"], a["country"] or "", tuple(a["src_ips"]), a["src_ip_count"])
+                  for a in doc["alerts"])

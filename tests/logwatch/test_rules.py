@@ -39,6 +39,36 @@ def test_brute_force_three_failures_within_a_day(logs):
     assert "alice@example.com" not in str(found[0])
 
 
+def test_brute_force_names_the_ip_with_most_failures_and_lists_every_source(logs):
+    # alice is guessed from three addresses: 203.0.113.9 twice, the others once each
+    alice = [auth("203.0.113.9", at(0), "alice"), auth("198.51.100.3", at(10), "alice"),
+             auth("203.0.113.9", at(20), "alice"), auth("192.0.2.1", at(30), "alice")]
+    # bob: a tie of one failure each; the earliest (not the lowest) address is named
+    bob = [auth("203.0.113.50", at(0), "bob"), auth("198.51.100.60", at(5), "bob"),
+           auth("192.0.2.70", at(9), "bob")]
+    # carol: a botnet of 25 addresses, one guess each; 20 are listed, all 25 are counted
+    carol = [auth(f"198.51.100.{100 + i}", at(100 + i), "carol") for i in range(25)]
+    found = check(logs, "brute_force", auth_lines=alice + bob + carol,
+                  expect_users=["a***e", "b**", "c***l"])
+    by_user = {a["user"]: a for a in found}
+    a, b, c = by_user["a***e"], by_user["b**"], by_user["c***l"]
+    assert (a["src_ip"], a["src_ips"], a["src_ip_count"]) == (
+        "203.0.113.9", ["203.0.113.9", "198.51.100.3", "192.0.2.1"], 3)
+    assert (b["src_ip"], b["src_ips"]) == ("203.0.113.50", ["203.0.113.50", "198.51.100.60",
+                                                            "192.0.2.70"])
+    assert c["src_ip"] == "198.51.100.100" and c["src_ip_count"] == 25 and c["count"] == 25
+    assert c["src_ips"] == [f"198.51.100.{100 + i}" for i in range(20)]
+
+
+def test_ip_keyed_alerts_list_their_one_ip(logs):
+    lines = [auth(ATTACKER, at(i * 30), f"user{i:02d}") for i in range(12)]
+    doc = logs.scan([], lines)
+    for alert in doc["alerts"]:
+        if alert["category"] != "brute_force":
+            assert (alert["src_ips"], alert["src_ip_count"]) == ([ATTACKER], 1)
+    assert alerts_of(doc, "credential_stuffing")
+
+
 def test_credential_stuffing_many_accounts_from_one_ip(logs):
     stuffing = [auth(ATTACKER, at(i * 30), f"user{i:02d}@mail.example",
                      result="unknown_user" if i % 3 == 0 else "failure") for i in range(12)]

@@ -22,6 +22,10 @@ def test_duckdb_and_spark_alerts_are_identical(logs):
     web_lines += [web("203.0.113.12", at(3600 + i, 7), "/hot") for i in range(30)]
     auth_lines = [auth("203.0.113.20", at(i * 10), f"user{i}") for i in range(11)]
     auth_lines += [auth("203.0.113.21", at(i), "alice") for i in range(3)]
+    # one account guessed from many addresses: the one with most failures (abroad) is named,
+    # ties by time, the list capped at 20 with the total kept
+    auth_lines += [auth(US_IP, at(50), "dora"), auth(TW_IP, at(51), "dora"), auth(US_IP, at(52), "dora")]
+    auth_lines += [auth(f"198.51.100.{200 + i}", at(60 + i), "erin") for i in range(22)]
     auth_lines += [auth("203.0.113.22", at(i), f"nobody{i}", result="unknown_user")
                    for i in range(3)]
     auth_lines += [auth(TW_IP, at(0), "bob", result="success"),
@@ -30,4 +34,9 @@ def test_duckdb_and_spark_alerts_are_identical(logs):
     spark = logs.scan(web_lines, auth_lines, backend="spark")
     assert len({a["category"] for a in duck["alerts"]}) == 12
     assert signature(spark) == signature(duck)
+    dora = next(a for a in duck["alerts"] if a["category"] == "brute_force" and a["user"] == "d***")
+    assert (dora["src_ip"], dora["country"], dora["src_ips"]) == (US_IP, "US", [US_IP, TW_IP])
+    erin = next(a for a in spark["alerts"] if a["category"] == "brute_force" and a["user"] == "e***")
+    assert erin["src_ip_count"] == 22 and erin["src_ips"][:2] == ["198.51.100.200", "198.51.100.201"]
+    assert len(erin["src_ips"]) == 20
     assert [a["evidence"] for a in spark["alerts"]] == [a["evidence"] for a in duck["alerts"]]

@@ -83,6 +83,12 @@ def _findings(alerts, org_ref: str | None) -> dict:
         return {"written": True, "org_id": org.id, **counts}
 
 
+def _source(alert: dict) -> str | None:
+    """The alert's IP, with how many other IPs took part (an account guessed from many)."""
+    others = alert["src_ip_count"] - 1
+    return f"{alert['src_ip']} (+{others})" if alert["src_ip"] and others > 0 else alert["src_ip"]
+
+
 def _need_input(paths: list[Path] | None, auth: list[Path] | None) -> list[Path]:
     """Log paths, or a one-line error when neither logs nor --auth files were given."""
     if not paths and not auth:
@@ -128,7 +134,7 @@ def scan_cmd(
         console.print(f"  略過 skipped {reason}: {count:,}　例 e.g. {s['samples'].get(reason, '')}")
     table("警示 Alerts (category / severity / IP / user / country / first / count)",
           ["類別", "嚴重度", "來源IP", "帳號", "國家", "首次", "次數"],
-          [[a["category"], SEVERITY_ZH[a["severity"]], a["src_ip"], a["user"], a["country"],
+          [[a["category"], SEVERITY_ZH[a["severity"]], _source(a), a["user"], a["country"],
             a["first_seen"][5:19].replace("T", " "), a["count"]] for a in doc["alerts"]])
     geo = s["geo"]
     console.print(f"地理資料 geolocation: {geo['source']} {geo['version']}，資料日期 data date "

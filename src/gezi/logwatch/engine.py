@@ -14,7 +14,7 @@ from gezi.core.timeutil import TAIPEI
 from gezi.logwatch.catalog import Rule
 from gezi.logwatch.mask import mask_text, mask_value, printable
 from gezi.logwatch.parse import Workspace
-from gezi.logwatch.rules import ALERT_COLUMNS, evidence_expr, rule_expr
+from gezi.logwatch.rules import ALERT_COLUMNS, evidence_expr, listed_ips, rule_expr
 
 BACKENDS = ("duckdb", "spark")
 
@@ -35,6 +35,10 @@ class Alert:
     first_ms: int = 0  # the same instants in epoch ms, exact (for joins)
     last_ms: int = 0
     evidence: list[str] = field(default_factory=list)
+    # every source IP of the alert's events, most events first (at most rules.LISTED_IPS), and
+    # how many there were; src_ip is the first of them
+    src_ips: list[str] = field(default_factory=list)
+    src_ip_count: int = 0
 
     @property
     def key(self) -> str:
@@ -52,6 +56,7 @@ class Alert:
             "last_seen": self.last_seen.astimezone(TAIPEI).isoformat(),
             "count": self.count, "peak": self.peak, "threshold": _threshold(self.rule),
             "action": self.rule.action.zh, "evidence": self.evidence,
+            "src_ips": self.src_ips, "src_ip_count": self.src_ip_count,
         }
 
 
@@ -110,7 +115,10 @@ def build_alerts(ws: Workspace, rules: list[Rule], rows: pa.Table,
             user=row["key_user"] if rule.key == "user" else None, country=row["country"],
             day=dt.date(1970, 1, 1) + dt.timedelta(days=row["dayn"]),
             first_seen=_ms(row["first_ms"]), last_seen=_ms(row["last_ms"]), count=row["count"],
-            peak=row["peak"], first_ms=row["first_ms"], last_ms=row["last_ms"]))
+            peak=row["peak"], first_ms=row["first_ms"], last_ms=row["last_ms"],
+            src_ips=listed_ips(row["src_ips"]) if row["src_ips"] is not None else
+            [ip for ip in (row["key_ip"],) if ip],
+            src_ip_count=row["ip_count"] if row["ip_count"] is not None else int(bool(row["key_ip"]))))
     _attach_evidence(ws, alerts, show_values)
     alerts.sort(key=lambda a: (a.first_seen, a.rule.id, a.key))
     return alerts

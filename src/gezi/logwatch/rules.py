@@ -17,7 +17,8 @@ KEY_COLUMN = {"ip": "ipn", "user": "account"}  # ipn: integer id of the IP (see 
 EVIDENCE_KEY = {"ip": "ip", "user": "account"}
 DISTINCT_COLUMN = {"user": "account", "path": "path", "acct": "acct", "location": "location"}
 ALERT_COLUMNS = ("rule", "key_ip", "key_user", "dayn", "first_ms", "last_ms", "count", "peak",
-                 "country")
+                 "country", "src_ips", "ip_count")
+LISTED_IPS = 20  # source IPs named in one alert; `ip_count` still counts every one
 
 
 def predicate(t: ir.Table, spec: dict) -> list[ir.BooleanValue]:
@@ -90,15 +91,45 @@ def _triggers_distinct(t: ir.Table, key: str, value: str, width: int, minimum: i
         t0=trig.at.min(), t1=trig.at.max(), peak=trig.active.max())
 
 
+def _source_ips(j: ir.Table) -> ir.Table:
+    """(k, dayn, ip, country, src_ips, ip_count): the source IPs of each alert's events.
+
+    `ip` is the IP with the most events (ties: the earliest, then the lowest), `src_ips` the
+    first LISTED_IPS in that order, so an account guessed from many addresses names its
+    attackers rather than whichever address sorts first.
+    """
+    j = j.filter(j.ip.notnull())
+    per_ip = j.group_by(["k", "dayn", "ip"]).aggregate(
+        n=j.count(), first=j.ts_ms.min(), country=j.country.max())  # one country per IP
+    w = ibis.window(group_by=[per_ip.k, per_ip.dayn],
+                    order_by=[per_ip.n.desc(), per_ip.first, per_ip.ip])
+    per_ip = per_ip.mutate(pos=ibis.row_number().over(w))
+    # Spark cannot order a collected list, so each IP carries its place as a sortable prefix
+    # ('07 203.0.113.9'); listed_ips() sorts and strips it
+    tagged = per_ip.pos.cast("string").lpad(2, "0") + " " + per_ip.ip
+    return per_ip.group_by(["k", "dayn"]).aggregate(
+        ip=per_ip.ip.argmin(per_ip.pos), country=per_ip.country.argmin(per_ip.pos),
+        src_ips=tagged.collect(where=per_ip.pos < LISTED_IPS), ip_count=per_ip.count())
+
+
+def listed_ips(tagged: list[str]) -> list[str]:
+    """The IPs of a `src_ips` column in their order (see _source_ips)."""
+    return [t.split(" ", 1)[1] for t in sorted(tagged)]
+
+
 def _span(t: ir.Table, core: ir.Table, key: str, width: int, value: str | None) -> ir.Table:
     """Alert rows: the events of each trigger span [t0 - width + 1, t1] summarized."""
     j = t.join(core, [t[key] == core[key], t.ts_ms >= core.t0 - (width - 1),
                       t.ts_ms <= core.t1])
+    j = j.mutate(k=j[key], dayn=j.dayn_right)
     counted = j[value].nunique() if value else j.count()
-    return j.group_by([j[key].name("k"), j.dayn_right.name("dayn")]).aggregate(
+    rows = j.group_by(["k", "dayn"]).aggregate(
         first_ms=j.ts_ms.min(), last_ms=j.ts_ms.max(), count=counted,
-        peak=j.peak.max(), ip=j.ip.min(), user=j.account.min(),
-        country=j.country.argmin(j.ip))  # the country of the IP shown, not of another one
+        peak=j.peak.max(), user=j.account.min())
+    ips = _source_ips(j)
+    rows = rows.left_join(ips, ["k", "dayn"])
+    return rows.select("k", "dayn", "first_ms", "last_ms", "count", "peak", "user", "ip",
+                       "country", "src_ips", "ip_count")
 
 
 def _finish(rows: ir.Table, rule: Rule) -> ir.Table:
@@ -112,6 +143,11 @@ def _finish(rows: ir.Table, rule: Rule) -> ir.Table:
         count=rows["count"].cast("int64"),
         peak=rows.peak.cast("int64"),
         country=rows.country.cast("string"),
+        # rules without a source-IP list name their one IP (build_alerts fills it in)
+        src_ips=(rows.src_ips if "src_ips" in rows.columns else ibis.null("array<string>"))
+        .cast("array<string>"),
+        ip_count=(rows.ip_count if "ip_count" in rows.columns else ibis.null("int64"))
+        .cast("int64"),
     )
 
 
