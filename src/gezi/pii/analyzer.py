@@ -17,7 +17,7 @@ from itertools import accumulate
 from gezi.pii.context import ContextIndex, is_latin_letter
 from gezi.pii.names import detect_names, forget_name_cuts
 from gezi.pii.patterns import fullwidth_in
-from gezi.pii.registry import Recognizer, Registry, get_registry
+from gezi.pii.registry import Recognizer, Registry, get_registry, unspread
 from gezi.pii.validators import forget_phone_verdicts
 
 Hit = tuple[str, int, int, float, str]  # (entity, start, end, score, value)
@@ -457,7 +457,7 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
         if spec.kind == "chinese_name":
             if text.isascii():
                 continue  # a Chinese name needs Chinese characters (logs are often all ASCII)
-            labelled = column is not None and any(label in column for label in spec.context)
+            labelled = column is not None and any(label in unspread(column) for label in spec.context)
             hits.extend((rec.entity, s, e, score, text[s:e]) for s, e, score in
                         detect_names(text, rec, ctx, rec.index in hinted, reg.names,
                                      labelled=labelled)

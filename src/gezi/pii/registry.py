@@ -254,10 +254,18 @@ def pii_data_file(name: str) -> Path:
     return PII_DATA_DIR / name
 
 
+# Form labels spread over a fixed width (姓　　名：, 地  址:, 身 分 證 號): the same number of
+# full-width or ASCII spaces between every two characters, by the word's length.
+_SPREAD = {2: (1, 2, 3), 3: (1, 2), 4: (1,)}
+
+
 def _variants(word: str) -> set[str]:
-    """Spellings to look for: ASCII words in lower/upper/title case and full-width."""
+    """Spellings to look for: ASCII words in lower/upper/title case and full-width; Chinese
+    words with 臺 or 台 and spread out with spaces as form labels are (姓　　名)."""
     if not word.isascii():
-        return {word, word.replace("臺", "台")}
+        forms = {word, word.replace("臺", "台")}
+        gaps = [space * k for space in ("\u3000", " ") for k in _SPREAD.get(len(word), ())]
+        return forms | {gap.join(form) for form in forms for gap in gaps}
     forms = {word, word.lower(), word.upper(), word.title(), word.capitalize()}
     return forms | {"".join(fullwidth(c) or c for c in f) for f in forms}
 
@@ -407,12 +415,18 @@ def get_registry() -> Registry:
 _TOKEN = re.compile(r"[a-z]+|[0-9]+|[^\x00-\x7f]+")
 
 
+def unspread(label: str) -> str:
+    """A label without the spaces that spread it over a fixed width (姓　　名 → 姓名)."""
+    return re.sub(r"\s+", "", label) if " " in label or "\u3000" in label else label
+
+
 def column_hint_matches(registry: Registry, column: str,
                         negative: bool = False) -> frozenset[int]:
     """Recognizers whose column hints (``negative``: negative context words) match a column
     name: ASCII words as whole tokens of a snake_case or camelCase name (so ``tel`` does not
     fire on ``hotel``), CJK words as substrings."""
     lowered = column.lower().replace("臺", "台")
+    squeezed = unspread(lowered)  # 姓　　名 is 姓名
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower()
     parts = _TOKEN.findall(spaced)
     tokens, joined = set(parts), "_" + "_".join(parts) + "_"
@@ -421,7 +435,7 @@ def column_hint_matches(registry: Registry, column: str,
         for hint in rec.spec.negative_context if negative else rec.spec.column_hints:
             h = hint.lower().replace(" ", "_")
             if not h.isascii():
-                matched = h.replace("臺", "台") in lowered
+                matched = h.replace("臺", "台") in squeezed
             elif "_" in h:
                 matched = f"_{h}_" in joined
             else:
