@@ -8,7 +8,9 @@ import shutil
 import pytest
 
 from gezi.pii.analyzer import analyze_text
+from gezi.pii.masking import mask_value
 from gezi.pii.registry import PII_DATA_DIR
+from gezi.pii.validators import chinese_number, parse_birth_date
 
 JUDGMENT = """臺灣臺北地方法院刑事判決 112年度易字第123號
 被告林志強（男，民國70年5月3日生，身分證統一編號：F122334565號，住新北市板橋區文化路一段188巷5號3樓）
@@ -88,3 +90,35 @@ def test_context_after_words_are_data(tmp_path, monkeypatch):
     assert found("收到Q1234號碼了", "PARCEL_CODE") == ["Q1234"]
     assert found("號碼Q1234", "PARCEL_CODE") == []
     assert found("Q1234 號碼", "PARCEL_CODE") == []
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("出生日期：中華民國七十年五月三日", "中華民國七十年五月三日"),
+    ("被告林志強，男，民國七十年五月三日生", "民國七十年五月三日"),
+    ("出生：一九八一年十二月三十一日", "一九八一年十二月三十一日"),
+])
+def test_birth_dates_in_chinese_numerals(text, date):
+    assert found(text, "DATE_OF_BIRTH") == [date]
+
+
+@pytest.mark.parametrize("text", ["本法自中華民國一百零五年一月一日生效", "出生日期：七十年二月三十日",
+                                  "於民國一百十二年五月三日來電"])
+def test_chinese_numeral_dates_that_are_no_birth_dates(text):
+    assert found(text, "DATE_OF_BIRTH") == []
+
+
+@pytest.mark.parametrize(("value", "partial"), [("中華民國七十年五月三日", "中華民國七十年*月*日"),
+                                                ("一九八一年十二月三十一日", "一九八一年*月*日")])
+def test_chinese_numeral_birth_dates_are_masked(value, partial):
+    assert mask_value("DATE_OF_BIRTH", value, "partial") == partial
+    fp = mask_value("DATE_OF_BIRTH", value, "pseudonym", key=b"k" * 32, format_preserving=True)
+    day = parse_birth_date(fp)
+    assert day is not None and fp != value  # another real date, written the same way
+    assert ("民國" in fp) == ("民國" in value) and not any(c.isdigit() for c in fp)
+    assert abs((day - parse_birth_date(value)).days) <= 365
+
+
+@pytest.mark.parametrize(("text", "number"), [("七十", 70), ("一百零五", 105), ("一百一十二", 112),
+                                              ("一百十二", 112), ("十二", 12), ("一九八一", 1981)])
+def test_chinese_numbers(text, number):
+    assert chinese_number(text) == number

@@ -34,7 +34,7 @@ from gezi.catalog.schema import Source, Strict
 from gezi.core import twid
 from gezi.core.errors import GeziError
 from gezi.pii.registry import get_registry, pii_data_file
-from gezi.pii.validators import canonical, parse_birth_date
+from gezi.pii.validators import CHINESE_DIGITS, CHINESE_NUMBER, canonical, parse_birth_date
 
 METHODS = ("partial", "redact", "pseudonym")
 NAME_MASK = "○"
@@ -136,6 +136,8 @@ def _partial_date(value: str, keep: tuple[int, int]) -> str:
     number, so it keeps only ``mask_keep``: 1990****."""
     norm = unicodedata.normalize("NFKC", value)
     first = re.search(r"\d+", norm)
+    if first is None and (first := CHINESE_NUMBER.search(value)):  # 民國七十年五月三日
+        return value[:first.end()] + CHINESE_NUMBER.sub("*", value[first.end():])
     if first and not re.search(r"\d", norm[first.end() :]):
         return _mask_alnum(value, *keep)
     cut = first.end() if first else 0
@@ -335,6 +337,15 @@ def _fp_date(s: _Stream, value: str) -> str:
         return _fp_generic(s, value)
     new = day + dt.timedelta(days=int.from_bytes(bytes([s.byte(), s.byte()]), "big") % 730 - 365)
     groups = list(re.finditer(r"[0-9０-９]+", value))
+    if not groups:  # Chinese numerals: the same era, and the year written the same way
+        year_part = CHINESE_NUMBER.search(value)
+        if year_part is None:
+            return _fp_generic(s, value)
+        roc = "民國" in value or len(year_part.group()) < 4
+        year = _chinese_numeral(new.year - 1911 if roc else new.year,
+                                positional="十" in year_part.group() or "百" in year_part.group())
+        return (value[:year_part.start()] + f"{year}年{_chinese_numeral(new.month)}月"
+                f"{_chinese_numeral(new.day)}日")
     if len(groups) == 1:  # compact 19900512
         return new.strftime("%Y%m%d")
     year = new.year if len(groups[0].group()) == 4 else new.year - 1911
@@ -345,6 +356,21 @@ def _fp_date(s: _Stream, value: str) -> str:
         out += [value[pos : g.start()], part]
         pos = g.end()
     return "".join(out) + value[pos:]
+
+
+def _chinese_numeral(n: int, positional: bool = True) -> str:
+    """``n`` in Chinese numerals as dates write them: 七十, 一百零五, 一百一十二, 十二, 三十一;
+    not positional: digit by digit (一九八一)."""
+    if not positional:
+        return "".join(CHINESE_DIGITS[int(d)] for d in str(n))
+    hundreds, rest = divmod(n, 100)
+    tens, ones = divmod(rest, 10)
+    out = CHINESE_DIGITS[hundreds] + "百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else CHINESE_DIGITS[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    return out + (CHINESE_DIGITS[ones] if ones or not out else "")
 
 
 # Format-preserving pseudonym styles by name: (stream, value) -> a value of the same form.

@@ -134,15 +134,45 @@ def tw_phone(value: str, params: dict[str, Any]) -> bool:
 
 _DATE_PARTS = re.compile(r"(?:民國\s*)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+CHINESE_DIGITS = "〇一二三四五六七八九"
+_CHINESE_VALUE = {c: i for i, c in enumerate(CHINESE_DIGITS)} | {"零": 0, "○": 0}
+CHINESE_NUMBER = re.compile(f"[{CHINESE_DIGITS}零○十百]+")
+_CHINESE_DATE = re.compile(f"({CHINESE_NUMBER.pattern})年({CHINESE_NUMBER.pattern})月"
+                           f"({CHINESE_NUMBER.pattern})日")
+
+
+def chinese_number(text: str) -> int | None:
+    """The value of a number in Chinese numerals as dates write them: 七十 70, 一百零五 105,
+    十二 12, 一九八一 1981 (digit by digit when there is no 十 or 百)."""
+    if "十" not in text and "百" not in text:
+        digits = [_CHINESE_VALUE.get(c) for c in text]
+        return None if None in digits else int("".join(map(str, digits)))
+    total, current = 0, 0
+    for ch in text:
+        if ch in "十百":
+            total += (current or 1) * (10 if ch == "十" else 100)
+            current = 0
+        elif (digit := _CHINESE_VALUE.get(ch)) is not None:
+            current = digit
+        else:
+            return None
+    return total + current
 
 
 def parse_birth_date(value: str) -> dt.date | None:
-    """The date a birth-date string names (ROC years of 2–3 digits are +1911), if plausible."""
+    """The date a birth-date string names (ROC years of 2–3 digits are +1911; Chinese numerals
+    as in 民國七十年五月三日), if plausible."""
     norm = unicodedata.normalize("NFKC", value)
     m = _DATE_PARTS.search(norm) or _COMPACT.fullmatch(norm)
-    if not m:
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+    elif m := _CHINESE_DATE.search(norm):
+        parts = [chinese_number(g) for g in m.groups()]
+        if None in parts:
+            return None
+        year, month, day = parts
+    else:
         return None
-    year, month, day = (int(g) for g in m.groups())
     if year < 1000:
         year += 1911
     try:
