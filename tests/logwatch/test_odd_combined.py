@@ -70,7 +70,7 @@ def test_unparseable_lines_are_counted_by_reason_with_masked_sample(tmp_path):
 
 
 def test_injection_typed_with_raw_spaces_is_seen_by_the_sqli_rule(tmp_path):
-    attack = [_line("198.51.100.9", 1, "GET /item?id=1' or '1'='1 HTTP/1.1"),
+    attack = [_line("198.51.100.9", 1, "GET /item?name=a' or 'a'='a HTTP/1.1"),
               _line("198.51.100.9", 2, "GET /item?id=1 and 1=1 HTTP/1.1")]
     path = tmp_path / "a.log"
     path.write_text("\n".join(attack) + "\n")
@@ -78,6 +78,7 @@ def test_injection_typed_with_raw_spaces_is_seen_by_the_sqli_rule(tmp_path):
     assert doc["summary"]["parsed"] == 2
     assert [a["src_ip"] for a in alerts_of(doc, "sqli_probe")] == ["198.51.100.9"]
     # the same requests cut at the first space (the old split) carry no injection
-    path.write_text("\n".join(_line("198.51.100.9", i, "GET /item?id=1' HTTP/1.1")
+    # (`id=1'` alone would itself be a probe, WSTG's first test: a quote after a value)
+    path.write_text("\n".join(_line("198.51.100.9", i, "GET /item?name=a' HTTP/1.1")
                               for i in (1, 2)) + "\n")
     assert alerts_of(scan([path]).to_dict(), "sqli_probe") == []
