@@ -23,7 +23,7 @@ from gezi.core.errors import GeziError
 from gezi.core.fsnames import LONE_SURROGATE
 from gezi.pii.analyzer import analyze_text, hits_per_segment
 from gezi.pii.files import HEADER_PREFIX_ROWS, TABLE_SUFFIXES, Unreadable, header_index, open_text
-from gezi.pii.masking import mask_text, mask_value
+from gezi.pii.masking import mask_value
 from gezi.pii.registry import get_registry
 
 SUPPORTED = {".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".txt",
@@ -48,18 +48,43 @@ class _Masker:
             hinted &= self.entities
         return hinted.pop() if len(hinted) == 1 else None
 
-    def text(self, text: str, column: str | None = None,
-             hits: list[tuple[str, int, int, float, str]] | None = None) -> str:
-        """Mask one value: whole under a telling column, else the hits where they stand."""
+    def spans(self, text: str, column: str | None = None,
+              hits: list[tuple[str, int, int, float, str]] | None = None) -> list[Span]:
+        """What to replace in one value, as (start, end, replacement) in order: the whole value
+        under a telling column, else each hit where it stands."""
         if hits is None:
             hits = analyze_text(text, self.entities, column)
         entity = self.column_entity(column)
         if entity and text.strip() and not (hits and any(h[0] != entity for h in hits)):
             self.counts[entity] += 1
-            return mask_value(entity, text, self.method, self.key, self.fp)
-        for hit in hits:
-            self.counts[hit[0]] += 1
-        return mask_text(text, hits, self.method, self.key, self.fp) if hits else text
+            return [(0, len(text), mask_value(entity, text, self.method, self.key, self.fp))]
+        out: list[Span] = []
+        for hit_entity, start, end, _score, value in sorted(hits, key=lambda h: h[1]):
+            self.counts[hit_entity] += 1
+            if out and start < out[-1][1]:
+                continue  # overlapping hits are masked once (resolve_overlaps leaves none)
+            out.append((start, end, mask_value(hit_entity, value, self.method, self.key, self.fp)))
+        return out
+
+    def text(self, text: str, column: str | None = None,
+             hits: list[tuple[str, int, int, float, str]] | None = None) -> str:
+        """Mask one value: whole under a telling column, else the hits where they stand."""
+        return apply_spans(text, self.spans(text, column, hits))
+
+
+Span = tuple[int, int, str]  # (start, end, replacement) in a text
+
+
+def apply_spans(text: str, spans: list[Span]) -> str:
+    """``text`` with each span (in order, not overlapping) replaced."""
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end, replacement in spans:
+        out += [text[pos:start], replacement]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _out_encoding(encoding: str) -> str:
@@ -91,6 +116,12 @@ def _mask_lines(src: Path, out: IO[bytes], m: _Masker) -> None:
 def _mask_grouped(items: list[tuple[str | None, str]], m: _Masker) -> list[str]:
     """Each (column, text) masked as ``m.text(text, column)`` would mask it, in order; the
     texts that share a column name are analyzed together, _LINE_BATCH at a time."""
+    return [apply_spans(text, spans) for (_, text), spans in zip(items, spans_grouped(items, m), strict=True)]
+
+
+def spans_grouped(items: list[tuple[str | None, str]], m: _Masker) -> list[list[Span]]:
+    """The spans ``m.spans(text, column)`` gives each (column, text), in order; the texts that
+    share a column name are analyzed together (as the scanner does), _LINE_BATCH at a time."""
     hits: list[list] = [[] for _ in items]
     groups: dict[str | None, list[int]] = {}
     for n, (column, text) in enumerate(items):
@@ -102,7 +133,7 @@ def _mask_grouped(items: list[tuple[str | None, str]], m: _Masker) -> list[str]:
             for n, found in zip(part, hits_per_segment([items[n][1] for n in part], m.entities, column),
                                 strict=True):
                 hits[n] = found
-    return [m.text(text, column, hits=hits[n]) for n, (column, text) in enumerate(items)]
+    return [m.spans(text, column, hits=hits[n]) for n, (column, text) in enumerate(items)]
 
 
 def _mask_rows(rows: list[list[str]], header: list[str], m: _Masker) -> list[list[str]]:
