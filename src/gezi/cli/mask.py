@@ -29,7 +29,7 @@ def _key(method: str, key_file: Path | None, format_preserving: bool) -> bytes |
 
 
 def mask(
-    source: Annotated[Path, typer.Argument(help="來源檔 Input file (CSV/TSV/XLSX/JSON/JSONL/TXT).")],
+    source: Annotated[Path, typer.Argument(help="來源檔 Input file (CSV/TSV/XLSX/JSON/JSONL/TXT/DOCX/ODT).")],
     output: Annotated[Path, typer.Argument(help="輸出檔 Output file (the source is never changed).")],
     method: MethodOpt = "partial",
     key_file: KeyFileOpt = None,
@@ -38,7 +38,12 @@ def mask(
     force: Annotated[bool, typer.Option("--force", help="覆寫既有輸出 Overwrite OUTPUT.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """產生遮蔽後的檔案副本 Write a masked copy of a file."""
+    """產生遮蔽後的檔案副本 Write a masked copy of a file.
+
+    DOCX／ODT 保留格式：跨多個文字段（run）的值，遮蔽結果放在第一段、其餘段清空；文件摘要資訊的作者欄位清空。
+
+    DOCX/ODT keep their formatting: a value split over runs is replaced in its first run; author properties are cleared.
+    """
     from gezi.pii.mask_files import mask_file
 
     key = _key(method, key_file, format_preserving)
@@ -50,6 +55,8 @@ def mask(
     console.print(f"已遮蔽 masked {result['values_masked']} 個值 values → {result['output']}")
     for entity, n in result["by_entity"].items():
         console.print(f"  {entity}: {n}")
+    if "properties_cleared" in result:
+        console.print(f"  文件摘要資訊作者欄位已清除 author properties cleared: {result['properties_cleared']}")
 
 
 def mask_db(

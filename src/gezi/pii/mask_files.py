@@ -1,4 +1,4 @@
-"""Masked copies of files (CSV/TSV, XLSX, JSON/JSONL, TXT/log) for test environments.
+"""Masked copies of files (CSV/TSV, XLSX, JSON/JSONL, TXT/log, DOCX/ODT) for test environments.
 
 The source is only read; the copy is written to a temporary file next to the output and renamed
 into place when complete. In a column whose name says what it holds (電話, 身分證, name…) every
@@ -23,11 +23,12 @@ from gezi.core.errors import GeziError
 from gezi.core.fsnames import LONE_SURROGATE
 from gezi.pii.analyzer import analyze_text, hits_per_segment
 from gezi.pii.files import HEADER_PREFIX_ROWS, TABLE_SUFFIXES, Unreadable, header_index, open_text
+from gezi.pii.mask_documents import DOCUMENT_SUFFIXES, mask_docx, mask_odt
 from gezi.pii.masking import mask_value
 from gezi.pii.registry import get_registry
 
 SUPPORTED = {".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".txt",
-             ".log", ".text"}
+             ".log", ".text", *DOCUMENT_SUFFIXES}
 _LINE_BATCH = 5000
 _ROW_BATCH = 2000
 
@@ -38,6 +39,7 @@ class _Masker:
     def __init__(self, method: str, key: bytes | None, fp: bool, entities: set[str] | None):
         self.method, self.key, self.fp, self.entities = method, key, fp, entities
         self.counts: Counter[str] = Counter()
+        self.properties_cleared = 0  # author fields emptied in a document's properties
         self._registry = get_registry()
 
     def column_entity(self, column: str | None) -> str | None:
@@ -308,6 +310,7 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
         ".json": lambda o: _mask_json(src, o, m, False),
         ".jsonl": lambda o: _mask_json(src, o, m, True),
         ".ndjson": lambda o: _mask_json(src, o, m, True),
+        ".docx": lambda o: mask_docx(src, o, m), ".odt": lambda o: mask_odt(src, o, m),
     }
     write = writers.get(suffix, lambda o: _mask_lines(src, o, m))
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -321,6 +324,9 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return {"input": str(src), "output": str(dst), "method": method,
-            "format_preserving": format_preserving, "values_masked": sum(m.counts.values()),
-            "by_entity": dict(sorted(m.counts.items()))}
+    result = {"input": str(src), "output": str(dst), "method": method,
+              "format_preserving": format_preserving, "values_masked": sum(m.counts.values()),
+              "by_entity": dict(sorted(m.counts.items()))}
+    if suffix in DOCUMENT_SUFFIXES:
+        result["properties_cleared"] = m.properties_cleared
+    return result
