@@ -86,6 +86,8 @@ def name_before(text: str, end: int, data: NameData, stops: set[int]) -> tuple[i
         sl = _surname_len(text, start, data)
         if not sl or not 1 <= length - sl <= 2 or any(i in stops for i in range(start + sl, end)):
             continue
+        if length == 2 and sl == 1 and text[start + 1] in data.surnames:
+            continue  # a surname and its title (請向周小姐洽詢: 周小姐, not 向周)
         if all(_given_ok(ch, data) for ch in text[start + sl : end]):
             return start, end
     return None

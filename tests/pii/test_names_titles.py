@@ -1,0 +1,36 @@
+"""Names after a title as reports and news write them (董事長劉揚偉), and a surname with its
+title after a preposition (請向周小姐洽詢), which is no full name."""
+
+from __future__ import annotations
+
+import pytest
+
+from gezi.pii.analyzer import analyze_text
+
+
+def names(text: str) -> list[str]:
+    return [v for e, _, _, _, v in analyze_text(text) if e == "PERSON_NAME"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("執行長黃仁勳與鴻海董事長劉揚偉會面", ["黃仁勳", "劉揚偉"]),
+    ("本案由資訊處處長陳建宏督導", ["陳建宏"]),
+    ("總經理林雅婷今日說明", ["林雅婷"]),
+])
+def test_a_name_after_a_title(text, expected):
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize("text", ["董事長表示同意", "處長的指示", "院長室", "主任秘書出席", "委員會決議"])
+def test_a_title_alone_is_no_name(text):
+    assert names(text) == []
+
+
+@pytest.mark.parametrize("text", ["請向周小姐洽詢", "請找陳先生", "麻煩問林小姐"])
+def test_a_surname_with_its_title_is_no_full_name(text):
+    assert names(text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [("王小明先生您好", "王小明"), ("林立先生", "林立")])
+def test_a_full_name_before_a_title_still_is(text, name):
+    assert names(text) == [name]
