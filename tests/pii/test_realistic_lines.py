@@ -56,3 +56,18 @@ def found_in(text: str, entity: str, column: str | None) -> list[str]:
 def test_service_lines_are_no_personal_phone_numbers(line):
     assert found(line, "PHONE_NUMBER") == []
     assert found(line + "，承辦人手機 0912-345-678", "PHONE_NUMBER") == ["0912-345-678"]
+
+
+@pytest.mark.parametrize(("column", "value", "entity"), [
+    ("帳號", "0912345678", "PHONE_NUMBER"),  # the mobile number a member logs in with
+    ("帳號", "12345678901234", "BANK_ACCOUNT"),
+    ("銀行帳號", "0012-0001-234567", "BANK_ACCOUNT"),
+])
+def test_a_column_named_account(column, value, entity):
+    assert [(e, v) for e, _, _, _, v in analyze_text(value, column=column)] == [(entity, value)]
+
+
+@pytest.mark.parametrize(("text", "column"), [("2024110012", "登入帳號"), ("12345678901234", "會員帳號"),
+                                              ("會員帳號：12345678901，密碼請自行設定", None)])
+def test_a_login_account_is_no_bank_account(text, column):
+    assert found_in(text, "BANK_ACCOUNT", column) == []

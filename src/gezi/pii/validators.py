@@ -141,6 +141,15 @@ _CHINESE_DATE = re.compile(f"({CHINESE_NUMBER.pattern})年({CHINESE_NUMBER.patte
                            f"({CHINESE_NUMBER.pattern})日")
 
 
+_MOBILE = re.compile(r"09[0-9]{8}")
+
+
+def bank_account(value: str, params: dict[str, Any]) -> bool:
+    """Not a Taiwanese mobile number: a column named 帳號 often holds the phone number a
+    member logs in with (0912345678), which is reported as PHONE_NUMBER instead."""
+    return _MOBILE.fullmatch(_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))) is None
+
+
 def chinese_number(text: str) -> int | None:
     """The value of a number in Chinese numerals as dates write them: 七十 70, 一百零五 105,
     十二 12, 一九八一 1981 (digit by digit when there is no 十 or 百)."""
@@ -254,6 +263,7 @@ VALIDATORS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
     "tw_ubn": tw_ubn,
     "credit_card": credit_card,
     "tw_phone": tw_phone,
+    "bank_account": bank_account,
     "birth_date": birth_date,
     "ip_address": ip_address,
     "mrz_td3": mrz_td3,
