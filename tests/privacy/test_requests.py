@@ -285,3 +285,49 @@ def test_due_within_counts_taipei_days_so_a_deadline_at_day_end_is_included(sess
     morning = taipei(2026, 11, 13, 9, 0)  # 3 days and 15 hours before the deadline
     assert [r.id for r in svc.list_requests(session, org, due_within=3, now=morning)] == [req.id]
     assert svc.list_requests(session, org, due_within=2, now=morning) == []
+
+
+@pytest.mark.parametrize("step", ["extend", "close"])
+def test_two_commands_at_once_extend_or_close_once(initialized, cli, step):
+    """Regression: two `requests extend` (or `close`) at once both read the row unchanged and both
+    went through (two extensions, two notices). The row is locked first, so the second waits,
+    reads the first one's commit and is refused."""
+    import threading
+
+    from gezi.core.db import session_scope
+    from gezi.org.service import resolve_org
+
+    assert cli("org", "add", "--name", "測試電商", "--ubn", UBN, "--industry", "ecommerce").code == 0
+    rid = new(cli, "--type", "copy", "--received", now_iso(-2)).json["id"]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run(n: int) -> None:
+        s = get_settings()
+        try:
+            with session_scope(s) as session:
+                org = resolve_org(session, None)
+                req = svc.get_request(session, org, rid)
+                barrier.wait()  # both have read the request before either writes
+                if step == "extend":
+                    svc.extend_request(session, s, org, req, f"理由{n}", "t")
+                else:
+                    svc.close_request(session, s, org, req, "refused", f"理由{n}", "t")
+            outcomes.append("ok")
+        except GeziError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes)[0] == "ok" and len(outcomes) == 2
+    assert ("已延長過一次" if step == "extend" else "已結案") in sorted(outcomes)[1]
+    with session_scope(get_settings()) as session:
+        linked = evidence_for(session, "privacy_request", [str(rid)])[str(rid)]
+        assert len(linked) == (2 if step == "extend" else 1)  # one notice (txt + docx) / one record
+        updates = [e.after for e in session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.table_name == "privacy_requests", AuditEntry.action == "update"))]
+        key = "extended" if step == "extend" else "status"
+        assert sum(1 for after in updates if after and after.get(key) in (True, "closed")) == 1

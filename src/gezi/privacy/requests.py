@@ -162,6 +162,21 @@ def get_request(session: Session, org: Organization, request_id: int) -> DataSub
     return req
 
 
+def _lock(session: Session, req: DataSubjectRequest) -> None:
+    """Hold the request's row until the transaction ends, then read it afresh.
+
+    Two ``extend`` (or ``close``) commands at once both read the row unchanged; without a lock
+    both would pass the checks and extend twice. A no-op UPDATE is the one lock both databases
+    take: PostgreSQL's row lock (the second transaction waits, then reads the first one's
+    commit; a SELECT … FOR UPDATE would do the same there but is ignored by SQLite) and SQLite's
+    database write lock.
+    """
+    t = DataSubjectRequest.__table__
+    session.flush()  # the refresh below would drop changes not yet written
+    session.execute(t.update().where(t.c.id == req.id).values(status=t.c.status))
+    session.refresh(req)
+
+
 def _open(req: DataSubjectRequest) -> None:
     if req.status != "open":
         raise GeziError(f"請求 #{req.id} 已結案 request is already closed")
@@ -187,6 +202,7 @@ def extend_request(session: Session, settings: Settings, org: Organization,
     stored as evidence of the request. Returns the notice text and the evidence rows."""
     rule = rules().extension
     now = now or now_utc()
+    _lock(session, req)
     _open(req)
     if req.extended:
         raise GeziError(f"請求 #{req.id} 已延長過一次 the period was already extended once")
@@ -276,6 +292,7 @@ def close_request(session: Session, settings: Settings, org: Organization,
     r = rules()
     rule = r.decision(decision)
     now = now or now_utc()
+    _lock(session, req)
     _open(req)
     reason = (reason or "").strip() or None
     if rule.reason_required and not reason:
