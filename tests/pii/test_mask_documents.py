@@ -218,7 +218,8 @@ def test_units_are_the_scanner_segments(docs):
     from lxml import etree
 
     from gezi.pii.files import read_docx
-    from gezi.pii.mask_documents import _docx_units, _odt_units
+    from gezi.pii.office import docx_units as _docx_units
+    from gezi.pii.office import odf_units as _odt_units
     from gezi.pii.office import read_odf_text
 
     def scanned(reader, path: Path) -> list[str]:
@@ -284,14 +285,18 @@ def test_bad_input_one_line_exit_2(docs, tmp_path, capsys, case):
                     '<manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/>'
                     "</manifest:file-entry></manifest:manifest>")
         src = _replace_member(docs[".odt"], tmp_path / "enc.odt", "META-INF/manifest.xml", manifest.encode())
-    out = tmp_path / f"out{src.suffix}"
+    refused_one_line(src, tmp_path / f"out{src.suffix}", capsys)
+
+
+def refused_one_line(src: Path, out: Path, capsys) -> None:
+    """`gezi mask SRC OUT` stops with one line on stderr, exit 2, and leaves no file behind."""
     with pytest.raises(SystemExit) as exc:
         main(["mask", str(src), str(out)])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert not out.exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []  # no temp file left
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out")] == []  # no temp file left
 
 
 def test_zip_bomb_refused(docs, tmp_path, monkeypatch):

@@ -338,15 +338,16 @@ def read_jsonl(opener: Opener) -> Iterator[Batch]:
                 yield _key_of(path), [Segment(text, line=seg.line, column=path)]
 
 
-_W_TEXT = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
-
-
 def read_docx(opener: Opener) -> Iterator[Batch]:
-    """Paragraphs (``line`` = paragraph number: the body's, then text boxes', then headers' and
-    footers') and table cells (rows under their header)."""
+    """Paragraphs (``line`` = paragraph number: the body's, then text boxes', headers' and
+    footers', footnotes', endnotes', comments', and the text of tracked deletions), table cells
+    (rows under their header, nested tables too) and the authors of changes and comments; see
+    ``gezi.pii.office.docx_units``."""
     import zipfile
 
     import docx
+
+    from gezi.pii.office import read_docx_document  # office builds on this module's Segment
 
     try:
         document = docx.Document(opener())
@@ -354,24 +355,7 @@ def read_docx(opener: Opener) -> Iterator[Batch]:
         raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
     except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
         raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
-    texts = [p.text for p in document.paragraphs]
-    # Forms put fields in text boxes, letters put the sender in headers and footers: their
-    # paragraphs are numbered after the body's (each header or footer part once).
-    texts += ["".join(t.text or "" for t in p.iter(_W_TEXT))
-              for p in document.element.body.xpath(".//w:txbxContent//w:p")]
-    tables = list(document.tables)
-    seen: set[int] = set()
-    for section in document.sections:
-        for part in (section.header, section.footer, section.first_page_header,
-                     section.first_page_footer, section.even_page_header, section.even_page_footer):
-            if part.is_linked_to_previous or id(part.part) in seen:
-                continue
-            seen.add(id(part.part))
-            texts += [p.text for p in part.paragraphs]
-            tables += part.tables
-    yield None, [Segment(text, line=i) for i, text in enumerate(texts, start=1) if text]
-    for table in tables:
-        yield from table_batches([cell.text for cell in row.cells] for row in table.rows)
+    yield from read_docx_document(document)
 
 
 def read_pdf(opener: Opener) -> Iterator[Batch]:

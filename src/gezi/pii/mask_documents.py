@@ -2,16 +2,19 @@
 
 Agencies publish de-identified documents (seed 001, 20170106) in ODF, everyone else in DOCX: a
 masked copy must still be the same document. So the package is rewritten at the ZIP/XML level:
-the text is read exactly as the scanner reads it (``files.read_docx``, ``office.read_odf_text``),
-analyzed the same way, and each value's offsets are mapped back onto the XML text nodes it came
-from. A value split over several runs (``<w:r>``, ``<text:span>``: bold on half a name, a
+the text is read by the very walkers the scanner uses (``office.docx_units``, ``office.odf_units``:
+body, tables, headers and footers, text boxes, notes, comments, content controls, tracked
+insertions and deletions), analyzed the same way, and each value's offsets are mapped back onto
+the XML text nodes it came from. A value split over several runs (``<w:r>``, ``<text:span>``: bold on half a name, a
 spell-check mark) gets its replacement in its first run; its part of the later runs is emptied.
 Run properties, styles and every other package member stay as they were (members are copied in
 order with their compression; ODF's ``mimetype`` stays first and stored).
 
 Tabs, line breaks and runs of spaces are elements, not characters: inside a value they are kept
 (they hold nothing of it). Document properties hold the author's name: creator and last-editor
-fields are emptied, title, subject, description and keywords are masked as text.
+fields are emptied, title, subject, description and keywords are masked as text. So are the
+names of who made each tracked change and comment (``w:author``, ``w:initials``, ``people.xml``;
+ODF ``dc:creator`` of changes and annotations): emptied whatever the method.
 """
 
 from __future__ import annotations
@@ -25,7 +28,20 @@ from typing import IO, TYPE_CHECKING, Any
 
 from gezi.core.errors import GeziError
 from gezi.pii.files import HEADER_PREFIX_ROWS, Unreadable, _header_names, header_index
-from gezi.pii.office import _count
+from gezi.pii.office import (
+    AuthorField,
+    Table,
+    TextUnit,
+    author_value,
+    docx_authors,
+    docx_parts,
+    docx_people,
+    docx_units,
+    odf_authors,
+    odf_units,
+    parse_xml,
+    refuse_dtd,
+)
 
 if TYPE_CHECKING:
     from gezi.pii.mask_files import _Masker
@@ -33,14 +49,10 @@ if TYPE_CHECKING:
 DOCUMENT_SUFFIXES = {".docx", ".odt"}
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
 _META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-_ODF_PARAGRAPHS = {f"{_TEXT}p", f"{_TEXT}h"}
-_ODF_CELLS = {f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"}
 
 # Person fields of the document properties (emptied) and free-text ones (masked as text).
 _PROPERTIES = {
@@ -58,40 +70,6 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 Span = tuple[int, int, str]
 
 
-class _Unit:
-    """One text the scanner analyzes (a paragraph, a table cell, a property) and where each
-    of its characters sits: ``pieces`` are (element, "text" or "tail", start, length)."""
-
-    __slots__ = ("_length", "_parts", "_text", "member", "pieces")
-
-    def __init__(self, member: str) -> None:
-        self.member = member
-        self.pieces: list[tuple[Any, str, int, int]] = []
-        self._parts: list[str] = []
-        self._length = 0
-        self._text: str | None = None
-
-    def own(self, node: Any, attr: str) -> None:
-        """Characters held by ``node.text`` or ``node.tail``: these can be rewritten."""
-        value = getattr(node, attr) or ""
-        if value:
-            self.pieces.append((node, attr, self._length, len(value)))
-            self.shown(value)
-
-    def shown(self, chars: str) -> None:
-        """Characters the scanner sees for an element (a tab, a break, ``text:s``): kept."""
-        self._parts.append(chars)
-        self._length += len(chars)
-        self._text = None
-
-    @property
-    def text(self) -> str:
-        """The unit's text, as the scanner assembles it."""
-        if self._text is None:
-            self._text = "".join(self._parts)
-        return self._text
-
-
 class _Edits:
     """Replacements gathered per text node, applied once all units are analyzed.
 
@@ -103,7 +81,7 @@ class _Edits:
         self._nodes: dict[tuple[int, str], tuple[Any, str, list[Span]]] = {}
         self.members: set[str] = set()
 
-    def add(self, unit: _Unit, spans: list[Span]) -> None:
+    def add(self, unit: TextUnit, spans: list[Span]) -> None:
         """Map ``spans`` (offsets in ``unit.text``) onto the unit's nodes: the replacement
         goes into the first node the value touches, the value's part of later nodes is
         emptied."""
@@ -128,7 +106,7 @@ class _Edits:
             for lo, hi, replacement in reversed(_merged(ranges)):
                 text = text[:lo] + replacement + text[hi:]
             setattr(node, attr, text or None)
-            if attr == "text" and node.tag == f"{_W}t":
+            if attr == "text" and node.tag in (f"{_W}t", f"{_W}delText"):
                 node.set(_XML_SPACE, "preserve")  # a replacement may start or end with a space
 
 
@@ -144,7 +122,7 @@ def _merged(ranges: list[Span]) -> list[Span]:
     return out
 
 
-def _mask_units(paragraphs: list[_Unit], tables: list[list[list[_Unit]]], m: _Masker,
+def _mask_units(paragraphs: list[TextUnit], tables: list[Table], m: _Masker,
                 edits: _Edits) -> None:
     """Analyze the units as the scanner does — paragraphs with no column name, table cells
     under their header (``files.table_batches``) — and gather the masked spans."""
@@ -167,26 +145,6 @@ def _mask_units(paragraphs: list[_Unit], tables: list[list[list[_Unit]]], m: _Ma
                     units.append(u)
     for unit, spans in zip(units, spans_grouped(items, m), strict=True):
         edits.add(unit, spans)
-
-
-def _parse(data: bytes, what: str) -> Any:
-    """A package part parsed without entities, DTDs or network; a part with a DOCTYPE (the
-    vehicle of entity-expansion bombs, never used by Word or ODF writers) is refused."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
-    _refuse_dtd(root, what)
-    return root
-
-
-def _refuse_dtd(root: Any, what: str) -> None:
-    info = root.getroottree().docinfo
-    if info.doctype or info.internalDTD is not None:
-        raise Unreadable(f"{what} 含 DTD 宣告（可能為 XML 炸彈），不予處理 part declares a DTD (possible XML bomb)")
 
 
 def _serialize(root: Any) -> bytes:
@@ -244,16 +202,16 @@ def _properties(package: zipfile.ZipFile, member: str, m: _Masker, what: str,
     """Empty the person fields of ``member`` (core.xml, meta.xml) and mask its free text."""
     if member not in package.namelist():
         return
-    root = _parse(package.read(member), what)
+    root = parse_xml(package.read(member), what)
     people, free = _PROPERTIES[member]
     cleared = 0
-    texts: list[_Unit] = []
+    texts: list[TextUnit] = []
     for elem in root.iter():
         if elem.tag in people and (elem.text or "").strip():
             elem.text = None
             cleared += 1
         elif elem.tag in free:
-            unit = _Unit(member)
+            unit = TextUnit(member)
             unit.own(elem, "text")
             texts.append(unit)
     edits = _Edits()
@@ -275,68 +233,24 @@ def _guarded(what: str) -> Iterator[None]:
         raise Unreadable(f"無法解析 {what} cannot parse document ({type(exc).__name__})") from None
 
 
+def _clear_authors(fields: list[AuthorField], m: _Masker) -> set[Any]:
+    """Empty every field naming a person, whatever the method (an attribute stays, empty:
+    Word's schema requires ``w:author``); the roots of the parts changed."""
+    touched: set[Any] = set()
+    for field in fields:
+        if not (value := author_value(field)):
+            continue
+        elem, attr = field
+        if attr is None:
+            elem.text = None
+        else:
+            elem.set(attr, "")
+        m.properties_cleared += bool(value.strip())
+        touched.add(elem.getroottree().getroot())
+    return touched
+
+
 # --- DOCX -------------------------------------------------------------------------------------
-
-def _docx_paragraph(unit: _Unit, p: Any) -> None:
-    """A ``w:p`` as python-docx's ``Paragraph.text``: runs and hyperlinks' runs, their text
-    and the characters of tabs and breaks."""
-    for child in p.xpath("w:r | w:hyperlink"):
-        for run in (child.xpath("w:r") if child.tag == f"{_W}hyperlink" else [child]):
-            for e in run.xpath("w:br | w:cr | w:noBreakHyphen | w:ptab | w:t | w:tab"):
-                if e.tag == f"{_W}t":
-                    unit.own(e, "text")
-                else:
-                    unit.shown(str(e))  # python-docx's text of the element: \t, \n, -, or ""
-
-
-def _docx_table(table: Any, member: str) -> list[list[_Unit]]:
-    """A table's rows as the scanner reads them (``row.cells``: a merged cell once per grid
-    column it spans), each cell its paragraphs joined by line breaks (``cell.text``)."""
-    rows = []
-    for row in table.rows:
-        cells = []
-        for cell in row.cells:
-            unit = _Unit(member)
-            for k, paragraph in enumerate(cell.paragraphs):
-                if k:
-                    unit.shown("\n")
-                _docx_paragraph(unit, paragraph._p)  # the XML of the paragraph python-docx reads
-            cells.append(unit)
-        rows.append(cells)
-    return rows
-
-
-def _member(part: Any) -> str:
-    return str(part.partname).lstrip("/")
-
-
-def _docx_units(document: Any) -> tuple[list[_Unit], list[list[list[_Unit]]]]:
-    """What the scanner reads (``files.read_docx``), in its order: body paragraphs, text boxes,
-    then each header and footer part once; the tables of the body and of those parts."""
-    body = _member(document.part)
-    paragraphs: list[_Unit] = []
-    for p in document.paragraphs:
-        paragraphs.append(unit := _Unit(body))
-        _docx_paragraph(unit, p._p)
-    for p in document.element.body.xpath(".//w:txbxContent//w:p"):
-        paragraphs.append(unit := _Unit(body))
-        for t in p.iter(f"{_W}t"):
-            unit.own(t, "text")
-    tables = [_docx_table(t, body) for t in document.tables]
-    seen: set[int] = set()
-    for section in document.sections:
-        for hf in (section.header, section.footer, section.first_page_header,
-                   section.first_page_footer, section.even_page_header, section.even_page_footer):
-            if hf.is_linked_to_previous or id(hf.part) in seen:
-                continue
-            seen.add(id(hf.part))
-            member = _member(hf.part)
-            for paragraph in hf.paragraphs:
-                paragraphs.append(unit := _Unit(member))
-                _docx_paragraph(unit, paragraph._p)
-            tables += [_docx_table(t, member) for t in hf.tables]
-    return paragraphs, tables
-
 
 def mask_docx(src: Path, out: IO[bytes], m: _Masker) -> None:
     """Write a masked copy of the Word document ``src`` to ``out`` (see the module docstring)."""
@@ -348,79 +262,24 @@ def mask_docx(src: Path, out: IO[bytes], m: _Masker) -> None:
                 document = docx.Document(str(src))
             except Exception as exc:  # python-docx: PackageNotFoundError, KeyError, ValueError…
                 raise Unreadable(f"無法開啟 DOCX not a Word document ({type(exc).__name__})") from None
-            parts = {_member(p): p for p in document.part.package.iter_parts()}
-            for part in parts.values():
+            for part in document.part.package.iter_parts():
                 if hasattr(part, "element"):
-                    _refuse_dtd(part.element, "DOCX")
-            paragraphs, tables = _docx_units(document)
+                    refuse_dtd(part.element, "DOCX")
+            paragraphs, tables = docx_units(document)
             edits = _Edits()
             _mask_units(paragraphs, tables, m, edits)
             edits.apply()
-            replaced = {member: parts[member].blob for member in edits.members}
+            cleared = _clear_authors(docx_authors(document), m)
+            roots = {member: root.getroottree().getroot() for member, root, _ in docx_parts(document)}
+            if (people := docx_people(document)) is not None:
+                roots[people[0]] = people[1]
+            replaced = {member: _serialize(root) for member, root in roots.items()
+                        if member in edits.members or root in cleared}
             _properties(package, "docProps/core.xml", m, "DOCX", replaced)
             _write_package(package, out, replaced)
 
 
 # --- ODT --------------------------------------------------------------------------------------
-
-def _odf_paragraph(unit: _Unit, elem: Any) -> None:
-    """An ODF paragraph as ``office._odf_text`` reads it (spans, links, frames inline;
-    ``text:s`` as its spaces; tabs and line breaks as one space). The standard library's
-    parser, which the scanner uses, drops comments: only their tails count here too."""
-    unit.own(elem, "text")
-    for child in elem:
-        tag = child.tag
-        if not isinstance(tag, str):
-            pass  # an XML comment or processing instruction
-        elif tag == f"{_TEXT}s":
-            unit.shown(" " * _count(child, f"{_TEXT}c"))
-        elif tag in (f"{_TEXT}tab", f"{_TEXT}line-break"):
-            unit.shown(" ")
-        else:
-            _odf_paragraph(unit, child)
-        unit.own(child, "tail")
-
-
-def _odf_walk(elem: Any, paragraphs: list[_Unit], tables: list[Any]) -> None:
-    """Paragraphs and tables in the scanner's order (``office._odf_walk``)."""
-    for child in elem:
-        if child.tag == f"{_TABLE}table":
-            tables.append(child)
-        elif child.tag in _ODF_PARAGRAPHS:
-            paragraphs.append(unit := _Unit("content.xml"))
-            _odf_paragraph(unit, child)
-            _odf_walk(child, [], tables)  # a frame inside a paragraph may hold a table
-        else:
-            _odf_walk(child, paragraphs, tables)
-
-
-def _odf_rows(table: Any) -> list[list[_Unit]]:
-    """A table's rows as ``office._odf_rows`` reads them (repeats expanded, bounded)."""
-    rows = []
-    for row in table.iter(f"{_TABLE}table-row"):
-        cells: list[_Unit] = []
-        for cell in row:
-            if cell.tag not in _ODF_CELLS:
-                continue
-            unit = _Unit("content.xml")
-            for k, p in enumerate(p for p in cell.iter() if p.tag in _ODF_PARAGRAPHS):
-                if k:
-                    unit.shown("\n")
-                _odf_paragraph(unit, p)
-            cells.extend([unit] * _count(cell, f"{_TABLE}number-columns-repeated"))
-        repeat = _count(row, f"{_TABLE}number-rows-repeated") if any(u.text for u in cells) else 1
-        rows.extend([cells] * repeat)
-    return rows
-
-
-def _odt_units(root: Any) -> tuple[list[_Unit], list[list[list[_Unit]]]]:
-    """What the scanner reads in content.xml (``office.read_odf_text``): paragraphs and
-    headings, then the rows of each table."""
-    paragraphs: list[_Unit] = []
-    tables: list[Any] = []
-    _odf_walk(root, paragraphs, tables)
-    return paragraphs, [_odf_rows(t) for t in tables]
-
 
 def mask_odt(src: Path, out: IO[bytes], m: _Masker) -> None:
     """Write a masked copy of the OpenDocument text ``src`` to ``out`` (see the module
@@ -433,11 +292,15 @@ def mask_odt(src: Path, out: IO[bytes], m: _Masker) -> None:
             if ("META-INF/manifest.xml" in names
                     and b"encryption-data" in package.read("META-INF/manifest.xml")):
                 raise Unreadable("ODT 已設密碼保護，請先移除密碼 password-protected document")
-            root = _parse(package.read("content.xml"), "ODT")
-            paragraphs, tables = _odt_units(root)
+            roots = {"content.xml": parse_xml(package.read("content.xml"), "ODT")}
+            if "styles.xml" in names:  # the master pages: headers and footers
+                roots["styles.xml"] = parse_xml(package.read("styles.xml"), "ODT")
+            paragraphs, tables = odf_units(roots["content.xml"], roots.get("styles.xml"))
             edits = _Edits()
             _mask_units(paragraphs, tables, m, edits)
             edits.apply()
-            replaced = {"content.xml": _serialize(root)} if edits.members else {}
+            cleared = _clear_authors(odf_authors(*roots.values()), m)
+            replaced = {member: _serialize(root) for member, root in roots.items()
+                        if member in edits.members or root in cleared}
             _properties(package, "meta.xml", m, "ODT", replaced)
             _write_package(package, out, replaced)

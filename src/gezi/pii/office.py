@@ -1,17 +1,24 @@
-"""OpenDocument text and presentations (.odt, .odp) and PowerPoint (.pptx), read from their XML.
+"""Office documents read from their XML: Word (.docx), OpenDocument text and presentations
+(.odt, .odp) and PowerPoint (.pptx).
 
 Taiwan's government agencies exchange documents in ODF (the national document standard since
-2016), so a 個資盤點 of an agency meets .odt and .odp as often as .docx. Both formats are ZIP
-packages of XML; the standard library reads them (no extra dependency). Paragraphs are text
-lines numbered across the document (``line``), table cells are rows under their header as in
-CSV and XLSX.
+2016), so a 個資盤點 of an agency meets .odt and .odp as often as .docx. All are ZIP packages of
+XML. Paragraphs are text lines numbered across the document (``line``), table cells are rows
+under their header as in CSV and XLSX.
+
+Word and ODF text are read by one walker each that the scanner and ``gezi mask`` share: it
+builds ``TextUnit``s that know which XML text node every character came from, so the masked
+copy is the text the scanner read, place for place. Personal data leaks from published
+documents where nobody looks: tracked changes (deleted text too), comments, notes, content
+controls, headers and the names of the people who made the changes; all of it is read.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -22,12 +29,106 @@ PPTX_SUFFIXES = {".pptx"}
 
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
+_LOEXT = "{urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0}"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
 _DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _PARAGRAPHS = {f"{_TEXT}p", f"{_TEXT}h"}
+_CELLS = {f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"}
 # Repeated empty cells and rows are how ODF writers pad a table to the sheet's edge (thousands
 # of them): a repeat count is honoured up to this many, enough for real data.
 _MAX_REPEAT = 256
 _MAX_XML_BYTES = 256 << 20
+
+# Where the text of a tracked deletion is reported (``column``): it is not visible in the
+# document, so a line number alone would not lead anyone to it.
+DELETED = "刪除的修訂 deleted"
+NAME_HINT = "name"  # an author field holds a person's name: the analyzer's column hint says so
+
+
+class TextUnit:
+    """One text the scanner analyzes (a paragraph, a table cell) and where each of its
+    characters sits: ``pieces`` are (element, "text" or "tail", start, length). ``column``
+    labels text that is not shown in the document (tracked deletions)."""
+
+    __slots__ = ("_length", "_parts", "_text", "column", "member", "pieces")
+
+    def __init__(self, member: str, column: str | None = None) -> None:
+        self.member = member
+        self.column = column
+        self.pieces: list[tuple[Any, str, int, int]] = []
+        self._parts: list[str] = []
+        self._length = 0
+        self._text: str | None = None
+
+    def own(self, node: Any, attr: str) -> None:
+        """Characters held by ``node.text`` or ``node.tail``: these can be rewritten."""
+        value = getattr(node, attr) or ""
+        if value:
+            self.pieces.append((node, attr, self._length, len(value)))
+            self.shown(value)
+
+    def shown(self, chars: str) -> None:
+        """Characters the scanner sees for an element (a tab, a break, ``text:s``): kept."""
+        self._parts.append(chars)
+        self._length += len(chars)
+        self._text = None
+
+    @property
+    def text(self) -> str:
+        """The unit's text, as the scanner assembles it."""
+        if self._text is None:
+            self._text = "".join(self._parts)
+        return self._text
+
+
+Table = list[list[TextUnit]]
+# A field holding a person's name: (element, attribute), the attribute None for the element's text.
+AuthorField = tuple[Any, str | None]
+
+
+def author_value(field: AuthorField) -> str:
+    """The name an author field holds."""
+    elem, attr = field
+    return (elem.text if attr is None else elem.get(attr)) or ""
+
+
+def unit_batches(paragraphs: list[TextUnit], tables: list[Table], authors: list[AuthorField],
+                 label: str) -> Iterator[Batch]:
+    """What the scanner analyzes: paragraphs numbered in order (``line``; empty ones count),
+    table cells under their header, then each author's name once (``column`` = ``label``)."""
+    yield None, [Segment(u.text, line=i, column=u.column) for i, u in enumerate(paragraphs, start=1) if u.text]
+    for rows in tables:
+        yield from table_batches([u.text for u in row] for row in rows)
+    names = dict.fromkeys(v for f in authors if (v := author_value(f)).strip())
+    if names:
+        yield NAME_HINT, [Segment(name, column=label) for name in names]
+
+
+def parse_xml(data: bytes, what: str) -> Any:
+    """A package part parsed with lxml, without entities, DTDs or network; a part with a
+    DOCTYPE (the vehicle of entity-expansion bombs, never used by Word or ODF writers) is
+    refused."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
+    refuse_dtd(root, what)
+    return root
+
+
+def refuse_dtd(root: Any, what: str) -> None:
+    """Refuse a part that declares a DTD (see ``parse_xml``)."""
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None:
+        raise Unreadable(f"{what} 含 DTD 宣告（可能為 XML 炸彈），不予處理 part declares a DTD (possible XML bomb)")
 
 
 def _package(opener: Opener, what: str) -> zipfile.ZipFile:
@@ -37,36 +138,26 @@ def _package(opener: Opener, what: str) -> zipfile.ZipFile:
         raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
 
 
-def _xml(package: zipfile.ZipFile, name: str, what: str) -> ET.Element:
+def _member_bytes(package: zipfile.ZipFile, name: str, what: str) -> bytes:
     try:
         info = package.getinfo(name)
         if info.file_size > _MAX_XML_BYTES:
             raise Unreadable(f"{what} 內容過大 document part larger than {_MAX_XML_BYTES} bytes")
-        with package.open(info) as fh:
-            return ET.parse(fh).getroot()
+        return package.read(info)
     except KeyError:
         raise Unreadable(f"無法開啟 {what} not a document (no {name})") from None
-    except (ET.ParseError, zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
 
 
-def _odf_text(elem: ET.Element) -> str:
-    """The text of an ODF paragraph: spans and links inline, ``text:s`` as its count of
-    spaces, tabs and line breaks as one space."""
-    parts = [elem.text or ""]
-    for child in elem:
-        tag = child.tag
-        if tag == f"{_TEXT}s":
-            parts.append(" " * _count(child, f"{_TEXT}c"))
-        elif tag in (f"{_TEXT}tab", f"{_TEXT}line-break"):
-            parts.append(" ")
-        else:
-            parts.append(_odf_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+def _xml(package: zipfile.ZipFile, name: str, what: str) -> ET.Element:
+    try:
+        return ET.fromstring(_member_bytes(package, name, what))
+    except ET.ParseError as exc:
+        raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
 
 
-def _count(elem: ET.Element, attribute: str) -> int:
+def _count(elem: Any, attribute: str) -> int:
     """A repeat count attribute (1 if absent or malformed), at most _MAX_REPEAT."""
     try:
         return max(1, min(int(elem.get(attribute, "1")), _MAX_REPEAT))
@@ -74,40 +165,384 @@ def _count(elem: ET.Element, attribute: str) -> int:
         return 1
 
 
-def _odf_rows(table: ET.Element) -> Iterator[list[Any]]:
-    for row in table.iter(f"{_TABLE}table-row"):
-        cells: list[Any] = []
-        for cell in row:
-            if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
-                continue
-            text = "\n".join(_odf_text(p) for p in cell.iter() if p.tag in _PARAGRAPHS)
-            cells.extend([text] * _count(cell, f"{_TABLE}number-columns-repeated"))
-        for _ in range(_count(row, f"{_TABLE}number-rows-repeated") if any(cells) else 1):
-            yield cells
+# --- ODF --------------------------------------------------------------------------------------
+
+# Master-page parts of styles.xml that print on every page (the 承辦人 and 電話 of a letter).
+_ODF_HEADERS = {f"{_STYLE}{k}" for k in ("header", "header-left", "header-first",
+                                         "footer", "footer-left", "footer-first")}
+_ODF_AUTHOR_TEXT = {f"{_DC}creator", f"{_META}creator-initials", f"{_LOEXT}sender-initials"}
 
 
-def _odf_walk(elem: ET.Element, paragraphs: list[str], tables: list[ET.Element]) -> None:
-    for child in elem:
-        if child.tag == f"{_TABLE}table":
-            tables.append(child)
-        elif child.tag in _PARAGRAPHS:
-            paragraphs.append(_odf_text(child))
-            _odf_walk(child, [], tables)  # a frame inside a paragraph may hold a table
-        else:
-            _odf_walk(child, paragraphs, tables)
+class _OdfReader:
+    """ODF text in the scanner's order: paragraphs and headings of the body, the headers and
+    footers of the master pages, notes, annotations, tracked deletions; tables."""
+
+    def __init__(self) -> None:
+        self.paragraphs: list[TextUnit] = []
+        self.notes: list[TextUnit] = []
+        self.annotations: list[TextUnit] = []
+        self.deleted: list[TextUnit] = []
+        self.tables: list[Table] = []
+
+    def walk(self, elem: Any, member: str, into: list[TextUnit], column: str | None = None) -> None:
+        """Paragraphs under ``elem`` into ``into``, tables, and the places read apart."""
+        for child in elem:
+            tag = child.tag
+            if tag == f"{_TABLE}table":
+                self.tables.append(self._rows(child, member, column))
+            elif tag in _PARAGRAPHS:
+                into.append(unit := TextUnit(member, column))
+                self._paragraph(unit, child, member, column)
+                self._tables(child, member, column)  # a frame inside a paragraph may hold a table
+            elif tag == f"{_TEXT}tracked-changes":
+                self._changes(child, member)
+            elif tag == f"{_OFFICE}annotation":  # a presentation's comments sit beside the shapes
+                self._annotation(child, member)
+            elif tag == f"{_TEXT}note":
+                self._note(child, member)
+            elif isinstance(tag, str):
+                self.walk(child, member, into, column)
+
+    def _tables(self, elem: Any, member: str, column: str | None) -> None:
+        """The tables inside a paragraph (in frames); notes and annotations are read apart."""
+        for child in elem:
+            if child.tag == f"{_TABLE}table":
+                self.tables.append(self._rows(child, member, column))
+            elif isinstance(child.tag, str) and child.tag not in (f"{_TEXT}note", f"{_OFFICE}annotation"):
+                self._tables(child, member, column)
+
+    def _paragraph(self, unit: TextUnit, elem: Any, member: str, column: str | None) -> None:
+        """The text of a paragraph: spans, links and frames inline, ``text:s`` as its count of
+        spaces, tabs and line breaks as one space. Notes and annotations are read apart (their
+        number and their author would run into the sentence); comments hold no text."""
+        unit.own(elem, "text")
+        for child in elem:
+            tag = child.tag
+            if not isinstance(tag, str):
+                pass  # an XML comment or processing instruction
+            elif tag == f"{_TEXT}s":
+                unit.shown(" " * _count(child, f"{_TEXT}c"))
+            elif tag in (f"{_TEXT}tab", f"{_TEXT}line-break"):
+                unit.shown(" ")
+            elif tag == f"{_OFFICE}annotation":
+                self._annotation(child, member)
+            elif tag == f"{_TEXT}note":
+                self._note(child, member)
+            elif tag != f"{_OFFICE}annotation-end":
+                self._paragraph(unit, child, member, column)
+            unit.own(child, "tail")
+
+    def _note(self, note: Any, member: str) -> None:
+        for body in note.iter(f"{_TEXT}note-body"):  # the citation is the note's number
+            self.walk(body, member, self.notes)
+
+    def _annotation(self, annotation: Any, member: str) -> None:
+        self.walk(annotation, member, self.annotations)
+
+    def _changes(self, changes: Any, member: str) -> None:
+        """The text of tracked deletions (inserted text is in the body already, between its
+        change marks)."""
+        for deletion in changes.iter(f"{_TEXT}deletion"):
+            self.walk(deletion, member, self.deleted, DELETED)
+
+    def _rows(self, table: Any, member: str, column: str | None) -> Table:
+        """A table's rows (repeats expanded, bounded), each cell its paragraphs joined by line
+        breaks."""
+        rows: Table = []
+        for row in table.iter(f"{_TABLE}table-row"):
+            cells: list[TextUnit] = []
+            for cell in row:
+                if cell.tag not in _CELLS:
+                    continue
+                unit = TextUnit(member, column)
+                for k, p in enumerate(p for p in cell.iter() if p.tag in _PARAGRAPHS):
+                    if k:
+                        unit.shown("\n")
+                    self._paragraph(unit, p, member, column)
+                cells.extend([unit] * _count(cell, f"{_TABLE}number-columns-repeated"))
+            repeat = _count(row, f"{_TABLE}number-rows-repeated") if any(u.text for u in cells) else 1
+            rows.extend([cells] * repeat)
+        return rows
+
+
+def odf_units(content: Any, styles: Any = None) -> tuple[list[TextUnit], list[Table]]:
+    """What the scanner reads in ``content.xml`` and ``styles.xml`` (lxml roots): paragraphs in
+    the order body, headers and footers, notes, annotations, tracked deletions; the rows of
+    each table."""
+    reader = _OdfReader()
+    reader.walk(content, "content.xml", reader.paragraphs)
+    if styles is not None:
+        for part in styles.iter(*_ODF_HEADERS):
+            reader.walk(part, "styles.xml", reader.paragraphs)
+    paragraphs = reader.paragraphs + reader.notes + reader.annotations + reader.deleted
+    return paragraphs, reader.tables
+
+
+def odf_authors(*roots: Any) -> list[AuthorField]:
+    """The fields naming who made a tracked change or an annotation (``dc:creator``, the
+    annotation's initials) in the given roots (None skipped)."""
+    return [(e, None) for root in roots if root is not None
+            for parent in root.iter(f"{_OFFICE}change-info", f"{_OFFICE}annotation")
+            for e in parent if e.tag in _ODF_AUTHOR_TEXT]
 
 
 def read_odf_text(opener: Opener) -> Iterator[Batch]:
-    """Paragraphs and headings (``line`` = paragraph number) and table cells of an .odt/.odp."""
+    """Paragraphs and headings (``line`` = paragraph number: the body's, then the headers' and
+    footers', notes', annotations' and tracked deletions'), table cells and the authors of
+    changes and annotations (``column`` = ``dc:creator``) of an .odt/.odp."""
     with _package(opener, "ODF") as package:
-        root = _xml(package, "content.xml", "ODF")
-    paragraphs: list[str] = []
-    tables: list[ET.Element] = []
-    _odf_walk(root, paragraphs, tables)
-    yield None, [Segment(text, line=i) for i, text in enumerate(paragraphs, start=1) if text]
-    for table in tables:
-        yield from table_batches(_odf_rows(table))
+        content = parse_xml(_member_bytes(package, "content.xml", "ODF"), "ODF")
+        styles = (parse_xml(_member_bytes(package, "styles.xml", "ODF"), "ODF")
+                  if "styles.xml" in package.namelist() else None)
+    authors = [f for f in odf_authors(content, styles) if f[0].tag == f"{_DC}creator"]
+    yield from unit_batches(*odf_units(content, styles), authors, label="dc:creator")
 
+
+# --- DOCX -------------------------------------------------------------------------------------
+
+# Inline containers whose runs are part of the text (links, tracked insertions and moves to,
+# inline content controls, smart tags, simple fields) and those whose runs were deleted.
+_W_INLINE = {f"{_W}{k}" for k in ("hyperlink", "ins", "moveTo", "smartTag", "customXml", "fldSimple",
+                                  "dir", "bdo")}
+_W_DELETED = {f"{_W}del", f"{_W}moveFrom"}
+_W_RUN_TEXT = {f"{_W}t", f"{_W}delText"}
+_W_RUN_CHARS = {f"{_W}{k}" for k in ("br", "cr", "noBreakHyphen", "ptab", "tab")}
+_W_NOTE_TYPES = {None, "normal"}  # separators and continuation notices hold no text
+_W_AUTHORS = (f"{_W}author", f"{_W}initials")
+_DOCX_PARTS = {  # further story parts, read after the headers and footers, in this order
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes": f"{_W}footnote",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/endnotes": f"{_W}endnote",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments": f"{_W}comment",
+}
+_PEOPLE = "http://schemas.microsoft.com/office/2011/relationships/people"
+# Parts python-docx keeps as bytes (footnotes, endnotes, people), parsed once per part so that
+# the scanner's walk and the masker's rewrite work on the same tree.
+_ROOTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _member(part: Any) -> str:
+    return str(part.partname).lstrip("/")
+
+
+def _root(part: Any) -> Any:
+    if hasattr(part, "element"):
+        return part.element
+    if part not in _ROOTS:
+        from docx.oxml.parser import parse_xml as docx_xml  # python-docx's element classes
+
+        root = docx_xml(part.blob)
+        refuse_dtd(root, "DOCX")
+        _ROOTS[part] = root
+    return _ROOTS[part]
+
+
+def docx_header_footer_parts(document: Any) -> Iterator[Any]:
+    """Every header and footer part of the document once (a section linked to the previous
+    one's header shares its part)."""
+    seen: set[int] = set()
+    for section in document.sections:
+        for hf in (section.header, section.footer, section.first_page_header,
+                   section.first_page_footer, section.even_page_header, section.even_page_footer):
+            if hf.is_linked_to_previous or id(hf.part) in seen:
+                continue
+            seen.add(id(hf.part))
+            yield hf.part
+
+
+def docx_parts(document: Any) -> list[tuple[str, Any, str | None]]:
+    """The story parts the scanner reads, in its order, as (member, root, item tag): the body,
+    each header and footer once, footnotes, endnotes, comments (their notes or comments are
+    the ``item tag`` elements; None: the root's blocks)."""
+    parts = [(_member(document.part), document.element.body, None)]
+    parts += [(_member(p), _root(p), None) for p in docx_header_footer_parts(document)]
+    for reltype, item in _DOCX_PARTS.items():
+        for rel in document.part.rels.values():
+            if rel.reltype == reltype and not rel.is_external:
+                parts.append((_member(rel.target_part), _root(rel.target_part), item))
+    return parts
+
+
+def docx_people(document: Any) -> tuple[str, Any] | None:
+    """``word/people.xml`` (the comment authors and their account ids) as (member, root), if
+    the document has one."""
+    for rel in document.part.rels.values():
+        if rel.reltype == _PEOPLE and not rel.is_external:
+            return _member(rel.target_part), _root(rel.target_part)
+    return None
+
+
+class _DocxReader:
+    """Word text in the scanner's order; see ``docx_units``."""
+
+    def __init__(self) -> None:
+        self.paragraphs: list[TextUnit] = []
+        self.deleted: list[TextUnit] = []
+        self.tables: list[Table] = []
+
+    def part(self, member: str, root: Any, item: str | None) -> None:
+        """A story part: its blocks (each note or comment in turn), then its text boxes."""
+        containers = [root] if item is None else [
+            e for e in root if e.tag == item and e.get(f"{_W}type") in _W_NOTE_TYPES]
+        for container in containers:
+            self.blocks(container, member, self._paragraph_unit)
+        # Forms put fields in text boxes, headers hold logos with text: each box's paragraphs
+        # after the part's own (Word stores a box twice, DrawingML and VML: both are read).
+        for box in root.iter(f"{_W}txbxContent"):
+            self.blocks(box, member, self._paragraph_unit)
+
+    def blocks(self, container: Any, member: str, paragraph: Callable[[Any, str], None]) -> None:
+        """Paragraphs (to ``paragraph``) and tables of a body, cell or box, content controls
+        and custom XML opened."""
+        for child in container:
+            tag = child.tag
+            if tag == f"{_W}p":
+                paragraph(child, member)
+            elif tag == f"{_W}tbl":
+                self._table(child, member)
+            elif tag == f"{_W}sdt":
+                for content in child.iterchildren(f"{_W}sdtContent"):
+                    self.blocks(content, member, paragraph)
+            elif tag == f"{_W}customXml":
+                self.blocks(child, member, paragraph)
+
+    def _paragraph_unit(self, p: Any, member: str) -> None:
+        state = _Paragraph(TextUnit(member), TextUnit(member, DELETED))
+        self.paragraphs.append(state.unit)
+        self.inline(p, state)
+        if state.deleted.text:
+            self.deleted.append(state.deleted)
+
+    def inline(self, elem: Any, state: _Paragraph, gone: bool = False) -> None:
+        """A paragraph's text as Word shows it with all changes accepted: runs as python-docx
+        reads them (text, tabs and breaks as characters), those in links, inserted, moved-to,
+        in content controls and simple fields too; deleted and moved-from runs apart."""
+        for child in elem:
+            tag = child.tag
+            if tag == f"{_W}r":
+                for e in child:
+                    if e.tag in _W_RUN_TEXT:
+                        state.text(e, gone or e.tag == f"{_W}delText")
+                    elif e.tag in _W_RUN_CHARS:
+                        state.chars(str(e), gone)  # python-docx's text of the element: \t, \n, -, or ""
+            elif tag == f"{_W}sdt":
+                for content in child.iterchildren(f"{_W}sdtContent"):
+                    self.inline(content, state, gone)
+            elif tag in _W_INLINE:
+                self.inline(child, state, gone)
+            elif tag in _W_DELETED:
+                self.inline(child, state, True)
+
+    def _table(self, tbl: Any, member: str) -> None:
+        """A table's rows as python-docx's ``row.cells`` gives them (a merged cell once per
+        grid column it spans, a vertically merged one as its top cell), rows and cells in
+        content controls too; each cell its paragraphs joined by line breaks. A table nested
+        in a cell is a table of its own, after this one."""
+        rows: Table = []
+        self.tables.append(rows)
+        cells: dict[int, TextUnit] = {}
+        for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):
+            row: list[TextUnit] = []
+            for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc"):
+                top = _top_cell(tc)
+                if id(top) not in cells:  # read once: its nested tables and deletions once too
+                    cells[id(top)] = self._cell(top, member)
+                row += [cells[id(top)]] * max(1, tc.grid_span)
+            rows.append(row)
+
+    def _cell(self, tc: Any, member: str) -> TextUnit:
+        state = _Paragraph(TextUnit(member), TextUnit(member, DELETED))
+        first = True
+
+        def paragraph(p: Any, _: str) -> None:
+            nonlocal first
+            if not first:
+                state.unit.shown("\n")
+            first, state.gap = False, True
+            self.inline(p, state)
+
+        self.blocks(tc, member, paragraph)
+        if state.deleted.text:
+            self.deleted.append(state.deleted)
+        return state.unit
+
+
+class _Paragraph:
+    """Where a paragraph's characters go: shown text to ``unit``, deleted text to ``deleted``.
+    A space parts deletions that were apart in the paragraph, so that two deleted values do
+    not run into one (0912345678 then A123456789 is no phone and no ID)."""
+
+    __slots__ = ("deleted", "gap", "unit")
+
+    def __init__(self, unit: TextUnit, deleted: TextUnit) -> None:
+        self.unit, self.deleted, self.gap = unit, deleted, False
+
+    def text(self, e: Any, gone: bool) -> None:
+        """The text of a ``w:t`` or ``w:delText``."""
+        if gone:
+            self._part()
+            self.deleted.own(e, "text")
+        else:
+            self.unit.own(e, "text")
+            self.gap = True
+
+    def chars(self, chars: str, gone: bool) -> None:
+        """The characters of a tab, break or hyphen."""
+        if gone:
+            self._part()
+            self.deleted.shown(chars)
+        else:
+            self.unit.shown(chars)
+            self.gap = True
+
+    def _part(self) -> None:
+        if self.gap and self.deleted.text:
+            self.deleted.shown(" ")
+        self.gap = False
+
+
+def _top_cell(tc: Any) -> Any:
+    """The cell holding the content of a vertically merged cell (itself if not merged)."""
+    try:
+        while tc.vMerge == "continue":
+            tc = tc._tc_above
+    except (ValueError, AttributeError):  # a malformed merge (nothing above): the cell itself
+        pass
+    return tc
+
+
+def docx_units(document: Any) -> tuple[list[TextUnit], list[Table]]:
+    """What the scanner reads in a python-docx ``Document``: paragraphs in the order body,
+    body text boxes, each header and footer (then its text boxes), footnotes, endnotes,
+    comments, and last the text of tracked deletions (one unit per paragraph that has some);
+    the rows of every table (those in cells after their table)."""
+    reader = _DocxReader()
+    for member, root, item in docx_parts(document):
+        reader.part(member, root, item)
+    return reader.paragraphs + reader.deleted, reader.tables
+
+
+def docx_authors(document: Any) -> list[AuthorField]:
+    """The fields naming the people who made tracked changes and comments (``w:author``,
+    ``w:initials``) in the parts read, and the authors in ``word/people.xml``."""
+    fields: list[AuthorField] = []
+    for _, root, _ in docx_parts(document):
+        for attr in _W_AUTHORS:
+            fields += [(e, attr) for e in root.iter() if e.get(attr) is not None]
+    if (people := docx_people(document)) is not None:
+        for attr in (f"{_W15}author", f"{_W15}userId"):
+            fields += [(e, attr) for e in people[1].iter() if e.get(attr) is not None]
+    return fields
+
+
+def read_docx_document(document: Any) -> Iterator[Batch]:
+    """The batches of a python-docx ``Document``: ``docx_units`` and each change or comment
+    author's name once (``column`` = ``w:author``)."""
+    paragraphs, tables = docx_units(document)
+    authors = [f for f in docx_authors(document) if f[1] == f"{_W}author"]
+    yield from unit_batches(paragraphs, tables, authors, label="w:author")
+
+
+# --- PPTX -------------------------------------------------------------------------------------
 
 def _slide_number(name: str) -> int:
     match = re.search(r"(\d+)\.xml$", name)
