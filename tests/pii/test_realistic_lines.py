@@ -71,3 +71,9 @@ def test_a_column_named_account(column, value, entity):
                                               ("會員帳號：12345678901，密碼請自行設定", None)])
 def test_a_login_account_is_no_bank_account(text, column):
     assert found_in(text, "BANK_ACCOUNT", column) == []
+
+
+@pytest.mark.parametrize("address", ["新竹縣竹北市光明六路東一段5號", "台中市西屯區文心路三段241號12樓之3",
+                                     "高雄市前鎮區中山二路2號"])
+def test_roads_with_numbers_and_a_direction_before_the_section(address):
+    assert found(f"送達{address}。", "TW_ADDRESS") == [address]
