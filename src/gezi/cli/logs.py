@@ -34,8 +34,8 @@ YearOpt = Annotated[int | None, typer.Option(
     help="syslog 第一行的年份 Year of a syslog file's first line (default: from the file's "
     "modification time).")]
 TzOpt = Annotated[str | None, typer.Option(
-    "--tz", help="無時區時間戳記的時區 Zone of time stamps without one (syslog); default the "
-    "profile's timezone, Asia/Taipei.")]
+    "--tz", help="無時區時間戳記的時區 Zone of time stamps without one (syslog, JSON access logs); "
+    "default the profile's timezone, Asia/Taipei.")]
 SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "嚴重"}
 
 
@@ -132,6 +132,9 @@ def scan_cmd(
                   f"{s['skipped']:,}　期間 {s['first_ts']} – {s['last_ts']}")
     for reason, count in s["by_reason"].items():
         console.print(f"  略過 skipped {reason}: {count:,}　例 e.g. {s['samples'].get(reason, '')}")
+    if s["assumed_zone"]["lines"]:
+        console.print(f"  無時區的時間以 {s['assumed_zone']['zone']} 解讀 times without a zone read "
+                      f"as {s['assumed_zone']['zone']}: {s['assumed_zone']['lines']:,} 行 lines")
     table("警示 Alerts (category / severity / IP / user / country / first / count)",
           ["類別", "嚴重度", "來源IP", "帳號", "國家", "首次", "次數"],
           [[a["category"], SEVERITY_ZH[a["severity"]], _source(a), a["user"], a["country"],

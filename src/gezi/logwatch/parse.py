@@ -47,6 +47,8 @@ AUTH_RESULTS = ("success", "failure", "unknown_user")
 _REJECT_REASON = {"INVALID ENCODING": "invalid_utf8", "LINE SIZE OVER MAXIMUM": "line_too_long",
                   "TOO MANY COLUMNS": "control_characters"}
 _OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
+_CLF = r"^\d\d?/[A-Za-z]{3}/\d{4}:"  # nginx $time_local, Apache %t: 23/Nov/2026:10:00:00 +0800
+_NAIVE = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d([.,]\d+)?"  # ISO date and time, no zone
 # Reasons of the fast combined split for lines another parser takes over (counted there).
 _RETRIED = ("json_line", "odd_line")
 _BOM = "chr(65279)"  # U+FEFF, the byte-order mark
@@ -61,6 +63,8 @@ class ParseSummary:
     by_reason: Counter = field(default_factory=Counter)
     samples: dict[str, str] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)
+    zone: str = "Asia/Taipei"  # of time stamps written without one
+    zoned: int = 0  # parsed lines whose time stamp was read in `zone`
 
     @property
     def skipped(self) -> int:
@@ -75,21 +79,37 @@ class ParseSummary:
         if sample is not None and reason not in self.samples:
             self.samples[reason] = printable(mask_text(sample), 160)
 
+    def assumed_zone(self) -> dict[str, Any]:
+        """The zone assumed for time stamps without one and how many parsed lines needed it."""
+        return {"zone": self.zone, "lines": self.zoned}
 
-def _timestamp_sql(expr: str) -> str:
-    """epoch ms from an ISO 8601 string with offset, epoch seconds, or the nginx time format."""
+
+def _timestamp_sql(expr: str, tz: str | None = None) -> str:
+    """epoch ms from an ISO 8601 string with offset, epoch seconds or milliseconds, or the nginx
+    `$time_local` format (`23/Nov/2026:10:00:00 +0800`).
+
+    With `tz`, an ISO time without offset (`2026-11-23 10:00:02`, `…T10:00:02.123`, Python
+    logging's `…10:00:02,123`) is read as local time in that zone; without it, it stays NULL.
+    """
+    # The CLF form is tested before the offset: its `+0800` ends the string like an ISO offset,
+    # but a TIMESTAMPTZ cast cannot read it.
+    naive = (f"WHEN regexp_full_match({expr}, {_lit(_NAIVE)}) THEN epoch_ms(timezone({_lit(tz)}, "
+             f"try_cast(replace({expr}, ',', '.') AS TIMESTAMP))) " if tz else "")
     return (f"CASE WHEN regexp_full_match({expr}, '\\d{{9,11}}(\\.\\d+)?') "
             f"THEN CAST(CAST({expr} AS DOUBLE) * 1000 AS BIGINT) "
             f"WHEN regexp_full_match({expr}, '\\d{{12,14}}') THEN CAST({expr} AS BIGINT) "
+            f"WHEN regexp_matches({expr}, {_lit(_CLF)}) "
+            f"THEN epoch_ms(try_strptime({expr}, '%d/%b/%Y:%H:%M:%S %z')) "
             f"WHEN regexp_matches({expr}, '{_OFFSET}') "
-            f"THEN epoch_ms(try_cast(replace({expr}, 'z', 'Z') AS TIMESTAMPTZ)) "
-            f"ELSE epoch_ms(try_strptime({expr}, '%d/%b/%Y:%H:%M:%S %z')) END")
+            f"THEN epoch_ms(try_cast(replace({expr}, 'z', 'Z') AS TIMESTAMPTZ)) {naive}END")
 
 
-def _ts_reason(raw: str, ms: str) -> str:
-    return (f"CASE WHEN {raw} IS NULL THEN 'missing_timestamp' "
-            f"WHEN {ms} IS NULL AND regexp_matches({raw}, '^\\d{{4}}-\\d\\d-\\d\\d') "
-            f"AND NOT regexp_matches({raw}, '{_OFFSET}') THEN 'ts_without_offset' "
+def _ts_reason(raw: str, ms: str, offset_required: bool = True) -> str:
+    """Why a time stamp could not be used; `ts_without_offset` where a format requires one."""
+    refused = (f"WHEN {ms} IS NULL AND regexp_matches({raw}, '^\\d{{4}}-\\d\\d-\\d\\d') "
+               f"AND NOT regexp_matches({raw}, '{_OFFSET}') THEN 'ts_without_offset' "
+               if offset_required else "")
+    return (f"CASE WHEN {raw} IS NULL THEN 'missing_timestamp' {refused}"
             f"WHEN {ms} IS NULL THEN 'bad_timestamp' END")
 
 
@@ -127,7 +147,7 @@ class Workspace:
         # never prints it: stdout carries only the JSON.
         self.con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
         self.progress: Progress | None = None
-        self.summary = ParseSummary()
+        self.summary = ParseSummary(zone=self.tz)
         self.parsed: list[str] = []  # SELECTs of parsed rows (rid, file_id, fields, reason)
         self.line_tables: dict[int, str] = {}
         self.paths: list[Path] = []
@@ -222,7 +242,7 @@ class Workspace:
         table = f"p{fid}"
         if fmt in ("combined", "json", "auth-json"):
             body = {"combined": partial(_combined_body, detail=self.detail),
-                    "json": _json_body, "auth-json": _auth_json_body}[fmt]
+                    "json": partial(_json_body, tz=self.tz), "auth-json": _auth_json_body}[fmt]
             self._create(table, lambda src: body(f"SELECT line FROM {src}", "line"),
                          path, compression)
             self.line_tables[fid] = table
@@ -232,7 +252,8 @@ class Workspace:
             if fmt == "combined":
                 # Lines of a combined-format file that are JSON objects (mixed files), and
                 # lines the fast split rejected (escape-aware regex of _odd_combined_body).
-                tables += self._reparse(fid, table, "json_line", "j", _json_body)
+                tables += self._reparse(fid, table, "json_line", "j",
+                                        partial(_json_body, tz=self.tz))
                 tables += self._reparse(fid, table, "odd_line", "o", _odd_combined_body)
         else:
             lines = f"l{fid}"
@@ -256,6 +277,9 @@ class Workspace:
         for t in tables:
             stats.update(dict(self.con.execute(
                 f"SELECT coalesce(reason, ''), count(*) FROM {t} GROUP BY ALL").fetchall()))
+            if "zoned" in self._columns(t):  # time stamps read in the site's zone
+                self.summary.zoned += self.con.execute(
+                    f"SELECT count(*) FROM {t} WHERE reason IS NULL AND zoned").fetchone()[0]
         for retried in _RETRIED:  # re-parsed in a second table, counted there
             stats.pop(retried, None)
         data = sum(n for r, n in stats.items() if not r.startswith("_"))
@@ -277,9 +301,12 @@ class Workspace:
         return bool(self.con.execute(
             f"SELECT count(*) FROM {table} WHERE reason = {_lit(reason)}").fetchone()[0])
 
+    def _columns(self, table: str) -> set[str]:
+        return {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
+
     def _rids(self, table: str, fid: int) -> str:
-        has_rid = "rid" in {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
-        return f"SELECT {'rid' if has_rid else 'rowid AS rid'}, reason FROM {table}"
+        rid = "rid" if "rid" in self._columns(table) else "rowid AS rid"
+        return f"SELECT {rid}, reason FROM {table}"
 
     @staticmethod
     def _select(fid: int, source: str, rows: str) -> str:
@@ -478,13 +505,28 @@ def _unescape(expr: str) -> str:
     return f"regexp_replace({expr}, '\\\\([\"\\\\])', '\\1', 'g')"
 
 
+def _split_request(src: str, req: str) -> str:
+    """Rows of `src` with `req_method` and `req_target` split leniently from the request `req`.
+
+    A leading word is the method, a trailing HTTP/x the protocol, whatever lies between is the
+    target (raw spaces included, so an injection typed with spaces is still seen); a request
+    without a method (TLS bytes on a plain-HTTP port) is kept whole as the target, `-` and empty
+    requests have none.
+    """
+    return f"""
+    SELECT *, CASE WHEN req_method IS NULL THEN nullif(nullif({req}, '-'), '')
+                   ELSE nullif(trim(substr({req}, length(req_method) + 2, length({req})
+                                           - length(req_method) - 1 - length(req_proto))), '')
+              END AS req_target
+    FROM (SELECT *, nullif(regexp_extract({req}, '^([A-Za-z][A-Za-z_-]{{0,31}}) ', 1), '')
+                      AS req_method,
+                 regexp_extract({req}, ' (HTTP/[0-9.]+)$', 1) AS req_proto FROM ({src}))"""
+
+
 def _odd_combined_body(src: str, carry: str) -> str:
     """Combined lines with escaped or raw quotes, a `-` or binary request, no protocol.
 
-    The request is split leniently: a leading word is the method, a trailing HTTP/x the
-    protocol, whatever lies between is the target (raw spaces included, so an injection typed
-    with spaces is still seen); a request without a method (TLS bytes on a plain-HTTP port)
-    is kept whole as the target, `-` and empty requests have none.
+    The request is split by `_split_request`.
     """
     names = ", ".join(_lit(n) for n in _ODD_GROUPS)
     return f"""
@@ -496,13 +538,9 @@ def _odd_combined_body(src: str, carry: str) -> str:
                  TRY_CAST(nullif(m.bytes, '-') AS BIGINT) AS bytes,
                  {_unescape("m.ref")} AS ref, {_unescape("m.ua")} AS ua,
                  nullif(m.vhost, '') AS vhost FROM a),
-    c AS (SELECT *, nullif(regexp_extract(req, '^([A-Za-z][A-Za-z_-]{{0,31}}) ', 1), '') AS method,
-                 regexp_extract(req, ' (HTTP/[0-9.]+)$', 1) AS proto FROM b),
-    d AS (SELECT *, CASE WHEN method IS NULL THEN nullif(nullif(req, '-'), '')
-                         ELSE nullif(trim(substr(req, length(method) + 2,
-                                                 length(req) - length(method) - 1 - length(proto))),
-                                     '') END AS target FROM c)
-    SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost,
+    d AS ({_split_request("SELECT * FROM b", "req")})
+    SELECT {carry}, ts_ms, ip, req_method AS method, req_target AS target, status, bytes, ref, ua,
+           vhost,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
            CASE WHEN NOT matched THEN 'unrecognized_format'
                 WHEN length(ip) NOT BETWEEN 3 AND 45 OR NOT (contains(ip, '.') OR contains(ip, ':'))
@@ -521,8 +559,12 @@ def _without_bom(src: str) -> str:
             f"ELSE line END AS line) FROM ({src})")
 
 
-def _json_body(src: str, carry: str) -> str:
-    """Web JSON lines: the common nginx / Caddy / Traefik field names."""
+def _json_body(src: str, carry: str, tz: str = "Asia/Taipei") -> str:
+    """Web JSON lines: the common nginx / Caddy / Traefik field names.
+
+    Times without offset are read in `tz` (column `zoned` marks them, for the summary): access
+    loggers often write local time without a zone, like classic syslog.
+    """
     ip = _json_first("$.remote_addr", "$.client_ip", "$.clientip", "$.ip", '$."c-ip"',
                      "$.remote_ip", "$.src_ip", "$.ClientHost", "$.request.remote_ip",
                      "$.request.client_ip")
@@ -535,25 +577,28 @@ def _json_body(src: str, carry: str) -> str:
                          "$.DownstreamStatus")
     ua = _json_first("$.http_user_agent", "$.user_agent", "$.useragent",
                      '$.request.headers."User-Agent"[0]')
+    # nginx's `request` is the request line; Caddy's is an object (read by the paths above)
+    request = "CASE WHEN json_type(j, '$.request') = 'VARCHAR' THEN j->>'$.request' END"
     return f"""
     WITH a AS (SELECT {carry}, CASE WHEN starts_with(ltrim(line), '{{') AND json_valid(line)
                                     THEN line::JSON END AS j FROM ({_without_bom(src)})),
-    b AS (SELECT {carry}, j, {ip} AS ip, {ts} AS tsr, {_json_first("$.request")} AS request,
+    b AS (SELECT {carry}, j, {ip} AS ip, {ts} AS tsr, {request} AS request,
                  {method} AS method0, {target} AS target0, {status} AS status0, {ua} AS ua,
                  {_json_first("$.http_referer", "$.referer", "$.referrer")} AS ref,
                  {_json_first("$.host", "$.server_name", "$.vhost", "$.request.host")} AS vhost,
                  {_json_first("$.body_bytes_sent", "$.bytes", "$.size", "$.bytes_sent")} AS bytes
           FROM a),
-    c AS (SELECT *, {_timestamp_sql("tsr")} AS ts_ms,
-                 coalesce(method0, split_part(request, ' ', 1)) AS method,
-                 coalesce(target0, split_part(request, ' ', 2)) AS target,
-                 TRY_CAST(status0 AS SMALLINT) AS status FROM b)
+    c AS (SELECT *, {_timestamp_sql("tsr", tz)} AS ts_ms,
+                 coalesce(method0, req_method) AS method, coalesce(target0, req_target) AS target,
+                 TRY_CAST(status0 AS SMALLINT) AS status
+          FROM ({_split_request("SELECT * FROM b", "request")}))
     SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
            CASE WHEN j IS NULL THEN 'invalid_json'
                 WHEN ip IS NULL OR status IS NULL OR coalesce(target, '') = ''
                   THEN 'missing_fields'
-                ELSE {_ts_reason("tsr", "ts_ms")} END AS reason
+                ELSE {_ts_reason("tsr", "ts_ms", offset_required=False)} END AS reason,
+           coalesce(regexp_full_match(tsr, {_lit(_NAIVE)}), false) AS zoned
     FROM c"""
 
 

@@ -35,7 +35,7 @@ class ScanResult:
                 "lines": s.lines, "parsed": s.parsed, "skipped": s.skipped,
                 "by_reason": dict(sorted(s.by_reason.items())), "samples": s.samples,
                 "first_ts": _iso(self.first_ms), "last_ts": _iso(self.last_ms),
-                "files": s.files, "geo": geo_data_info(),
+                "files": s.files, "geo": geo_data_info(), "assumed_zone": s.assumed_zone(),
             },
             "alerts": [a.to_dict(show_values) for a in self.alerts],
             "register": self.register,

@@ -114,7 +114,8 @@ def _ingest_one(data_dir: Path, path: Path, sha: str, fmt: str, is_auth: bool,
                 "size": path.stat().st_size, "format": used, "timezone": tz,
                 "ingested_at": iso(now_utc()),
                 "lines": s.lines, "events": s.parsed, "skipped": s.skipped,
-                "by_reason": dict(s.by_reason), "parquet": written}
+                "by_reason": dict(s.by_reason), "assumed_zone": s.assumed_zone(),
+                "parquet": written}
 
 
 def verify(data_dir: Path) -> dict[str, Any]:

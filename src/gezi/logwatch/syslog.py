@@ -164,7 +164,8 @@ def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int |
     SELECT rid, ts_ms, e.ip AS ip, NULL AS method, NULL AS target, NULL AS status, NULL AS bytes,
            NULL AS ref, NULL AS ua, host AS vhost, CASE WHEN skip IS NULL THEN e.u END AS account,
            CASE WHEN skip IS NULL THEN 'login' END AS event,
-           CASE WHEN skip IS NULL THEN e.result END AS result, skip AS reason, times
+           CASE WHEN skip IS NULL THEN e.result END AS result, skip AS reason, times,
+           bsd AS zoned  -- classic stamps are read in the site's zone
     FROM d"""
 
 
