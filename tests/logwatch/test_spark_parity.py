@@ -30,6 +30,10 @@ def test_duckdb_and_spark_alerts_are_identical(logs):
                    for i in range(3)]
     auth_lines += [auth(TW_IP, at(0), "bob", result="success"),
                    auth(US_IP, at(0, 1), "bob", result="success")]
+    # IPv6: one stuffing client spelled two ways, a foreign admin behind a dual-stack socket
+    auth_lines += [auth("2a02:6b8::77" if i % 2 else "2A02:6B8:0:0::77", at(i * 10), f"v6user{i}")
+                   for i in range(10)]
+    web_lines += [web("::ffff:5.255.255.5", at(7), "/admin/orders", 200)]
     duck = logs.scan(web_lines, auth_lines)
     spark = logs.scan(web_lines, auth_lines, backend="spark")
     assert len({a["category"] for a in duck["alerts"]}) == 12
@@ -40,3 +44,5 @@ def test_duckdb_and_spark_alerts_are_identical(logs):
     assert erin["src_ip_count"] == 22 and erin["src_ips"][:2] == ["198.51.100.200", "198.51.100.201"]
     assert len(erin["src_ips"]) == 20
     assert [a["evidence"] for a in spark["alerts"]] == [a["evidence"] for a in duck["alerts"]]
+    assert {(a["category"], a["src_ip"], a["country"]) for a in spark["alerts"]} >= {
+        ("credential_stuffing", "2a02:6b8::77", "RU"), ("foreign_admin_access", "5.255.255.5", "RU")}

@@ -48,14 +48,38 @@ def _matcher_sql(m: Matcher) -> str:
     return f"coalesce({expr}, false)"
 
 
+def canonical_ip(text: str) -> str:
+    """One spelling per address: IPv6 compressed and lower-case, IPv4-mapped IPv6 as IPv4.
+
+    Dual-stack servers log IPv4 clients as `::ffff:203.0.113.7` and IIS, nginx and applications
+    spell IPv6 differently (`2001:DB8:0:0::1`, `2001:db8::1`); without this one client would be
+    several keys, and a mapped address would have no country. Text that is not an address is
+    kept as it is.
+    """
+    if ":" not in text:  # IPv4 as written (the common case, not parsed: cost per distinct IP)
+        return text
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    mapped = getattr(addr, "ipv4_mapped", None)
+    return str(mapped or addr)
+
+
 def ip_info(ips: list[str], profile: SiteProfile) -> pa.Table:
-    """Country (offline, iptocc), allow-list membership and a small integer id of each IP.
+    """Canonical address, country (offline, iptocc), allow-list membership and a small integer id
+    of each IP as written.
 
     Rules group and partition by the integer id: hashing and sorting it is cheaper than the text.
+    Spellings of one address (see `canonical_ip`) share it.
 
     Private and reserved addresses have no country, so they are never foreign.
     """
-    countries = iptocc.country_code(ips) if ips else []
+    addrs = [canonical_ip(ip) for ip in ips]
+    ids: dict[str, int] = {}
+    for a in addrs:
+        ids.setdefault(a, len(ids))
+    country_of = dict(zip(ids, iptocc.country_code(list(ids)) if ids else [], strict=True))
     nets = []
     for entry in profile.allow.ips:
         try:
@@ -63,7 +87,7 @@ def ip_info(ips: list[str], profile: SiteProfile) -> pa.Table:
         except ValueError:
             continue
     allowed = []
-    for ip in ips:
+    for ip in addrs:
         hit = False
         if nets:
             try:
@@ -73,8 +97,9 @@ def ip_info(ips: list[str], profile: SiteProfile) -> pa.Table:
                 hit = False
         allowed.append(hit)
     return pa.table({"ip": pa.array(ips, pa.string()),
-                     "ipn": pa.array(range(len(ips)), pa.int32()),
-                     "country": pa.array(countries, pa.string()),
+                     "addr": pa.array(addrs, pa.string()),
+                     "ipn": pa.array([ids[a] for a in addrs], pa.int32()),
+                     "country": pa.array([country_of[a] for a in addrs], pa.string()),
                      "ip_allowed": pa.array(allowed, pa.bool_())})
 
 
@@ -114,7 +139,7 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
         coalesce(source = 'web' AND status BETWEEN 200 AND 299, false) AS served
       FROM c)
     SELECT rid, file_id, source, ts_ms, (ts_ms + {TAIPEI_OFFSET_MS}) // {DAY_MS} AS dayn,
-      d.ip, i.ipn, method, path, status, account,
+      i.addr AS ip, i.ipn, method, path, status, account,
       CASE WHEN source = 'auth' THEN account WHEN is_pw_change THEN 'req:' || rid::VARCHAR
       END AS acct,
       CASE WHEN source = 'web' AND is_pw_change AND method = 'POST' AND ok THEN 'password_change'
