@@ -88,3 +88,35 @@ def test_daily_review_saved_as_evidence_and_linked(tmp_path, cli, initialized):
     with session_scope(get_settings()) as s:
         links = list(s.scalars(sa.select(EvidenceLink).where(EvidenceLink.target_type == "control")))
         assert {lk.evidence_id for lk in links} == set(doc["register"]["evidence_ids"])
+
+
+def test_report_and_findings_name_every_source_ip(tmp_path, cli, initialized):
+    _org_with_control()
+    au = tmp_path / "auth.jsonl"
+    # one account guessed from three addresses (most failures first), one IP-keyed alert
+    ips = ["203.0.113.30", "203.0.113.30", "203.0.113.31", "2a02:6b8::77"]
+    lines = [auth(ip, at(i * 60), "dora@example.com") for i, ip in enumerate(ips)]
+    lines += [auth("203.0.113.40", at(i), f"ghost{i}", result="unknown_user") for i in range(3)]
+    au.write_text("\n".join(lines) + "\n")
+    assert cli("logs", "scan", "--auth", au, "--json").code == 0
+    assert cli("logs", "ingest", "--auth", au, "--json").code == 0
+    xlsx, html = tmp_path / "review.xlsx", tmp_path / "review.html"
+    doc = cli("logs", "report", "--day", "2026-03-02", "--xlsx", xlsx, "--html", html,
+              "--json").json
+    header = ["規則 rule", "類別 category", "嚴重度 severity", "來源IP source IPs", "來源IP數 IPs",
+              "帳號 user", "國家 country", "次數 count", "首次 first"]
+    rows = {a[1]: a for a in doc["alerts"]}
+    many = "203.0.113.30、203.0.113.31、2a02:6b8::77（共 3 個）"
+    assert rows["brute_force"][3:6] == [many, 3, "d***@example.com"]
+    assert rows["unknown_account"][3:5] == ["203.0.113.40", 1]  # one IP: no count suffix
+    sheet = load_workbook(xlsx)["警示"]
+    assert [c.value for c in sheet[1]] == header
+    assert many in [c.value for row in sheet.iter_rows() for c in row]
+    assert many in html.read_text(encoding="utf-8")
+    with session_scope(get_settings()) as s:
+        titles = {f.title: f.detail for f in s.scalars(sa.select(Finding))}
+    bf = next(t for t in titles if "d***@example.com" in t)
+    assert bf.endswith("來源 IP 203.0.113.30、203.0.113.31、2a02:6b8::77（共 3 個）")
+    assert titles[bf]["src_ip_count"] == 3 and "dora" not in bf
+    ua = next(t for t in titles if "203.0.113.40" in t)
+    assert "來源 IP" not in ua

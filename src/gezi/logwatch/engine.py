@@ -14,7 +14,7 @@ from gezi.core.timeutil import TAIPEI
 from gezi.logwatch.catalog import Rule
 from gezi.logwatch.mask import mask_text, mask_value, printable
 from gezi.logwatch.parse import Workspace
-from gezi.logwatch.rules import ALERT_COLUMNS, evidence_expr, listed_ips, rule_expr
+from gezi.logwatch.rules import ALERT_COLUMNS, LISTED_IPS, evidence_expr, listed_ips, rule_expr
 
 BACKENDS = ("duckdb", "spark")
 
@@ -39,6 +39,12 @@ class Alert:
     # how many there were; src_ip is the first of them
     src_ips: list[str] = field(default_factory=list)
     src_ip_count: int = 0
+
+    def sources_zh(self, limit: int = LISTED_IPS) -> str:
+        """The source IPs for people: `203.0.113.9、198.51.100.2 …（共 25 個）`, one IP as it is."""
+        shown = self.src_ips[:limit]
+        text = "、".join(shown) + (" …" if self.src_ip_count > len(shown) else "")
+        return text + (f"（共 {self.src_ip_count} 個）" if self.src_ip_count > 1 else "")
 
     @property
     def key(self) -> str:

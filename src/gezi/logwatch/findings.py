@@ -25,9 +25,12 @@ def record_findings(session: Session, org_id: int, alerts: list[Alert]) -> dict[
     created = updated = 0
     for a in alerts:
         who = mask_value(a.user) if a.rule.key == "user" else a.src_ip
+        title = f"{a.rule.title.zh}：{who}（{a.day.isoformat()}）"
+        if a.rule.key == "user" and a.src_ips:  # an IP rule's title names its one IP already
+            title += f"來源 IP {a.sources_zh(limit=3)}"
         _, new = upsert_finding(
             session, org_id=org_id, source="logwatch", fingerprint=fingerprint(a),
-            title=f"{a.rule.title.zh}：{who}（{a.day.isoformat()}）", severity=a.rule.severity,
+            title=title, severity=a.rule.severity,
             detail=a.to_dict(show_values=False), seen_at=a.last_seen)
         created += new
         updated += not new

@@ -36,8 +36,8 @@ SECTIONS = {
     "unknown_accounts": ("非客戶帳號嘗試登入", ["來源IP", "國家 country", "帳號 account",
                                                 "次數 attempts", "首次 first"]),
     "foreign_logins": ("國外IP登入成功", ["帳號 account", "來源IP", "國家 country", "時間 time"]),
-    "alerts": ("警示", ["規則 rule", "類別 category", "嚴重度 severity", "來源IP", "帳號 user",
-                         "國家 country", "次數 count", "首次 first"]),
+    "alerts": ("警示", ["規則 rule", "類別 category", "嚴重度 severity", "來源IP source IPs",
+                         "來源IP數 IPs", "帳號 user", "國家 country", "次數 count", "首次 first"]),
 }
 
 
@@ -95,8 +95,9 @@ def daily_review(data_dir: Path, day: dt.date, profile_path: Path | None = None
         "unknown_accounts": [[ip, c or "", mask_value(a), n, _t(f)]
                              for ip, c, a, n, f in unknown],
         "foreign_logins": [[mask_value(a), ip, c, _t(ts)] for a, ip, c, ts in foreign],
-        "alerts": [[a.rule.id, a.rule.category, a.rule.severity, a.src_ip, mask_value(a.user),
-                    a.country or "", a.count, _t(a.first_ms)]
+        # every source IP (most events first): an account guessed from many addresses shows them
+        "alerts": [[a.rule.id, a.rule.category, a.rule.severity, a.sources_zh(), a.src_ip_count,
+                    mask_value(a.user), a.country or "", a.count, _t(a.first_ms)]
                    for a in alerts],
     }
 
