@@ -74,6 +74,7 @@ def test_a_login_account_is_no_bank_account(text, column):
 
 
 @pytest.mark.parametrize("address", ["新竹縣竹北市光明六路東一段5號", "台中市西屯區文心路三段241號12樓之3",
-                                     "高雄市前鎮區中山二路2號"])
-def test_roads_with_numbers_and_a_direction_before_the_section(address):
+                                     "高雄市前鎮區中山二路2號", "南投縣仁愛鄉發祥村瑞岩巷11號",
+                                     "台南市中西區民族路二段神農巷5號"])
+def test_roads_with_numbers_a_direction_before_the_section_and_named_lanes(address):
     assert found(f"送達{address}。", "TW_ADDRESS") == [address]
