@@ -277,6 +277,20 @@ def _decode(raw: bytes, encoding: str, source: Path) -> tuple[str, str]:
                     f"(byte {error.start}); save it as UTF-8 or Big5") from None
 
 
+def read_list_file(source: Path) -> tuple[str, str]:
+    """A list exported by another system (CSV) as text, and its encoding: UTF-8 with or without
+    BOM, or Big5/CP950 as Taiwanese Excel saves it, detected as the PII scanner detects it. A file
+    that cannot be read or decoded is a one-line error."""
+    try:
+        raw = source.read_bytes()
+        encoding = detect_encoding(raw[:SAMPLE_BYTES])
+    except OSError as exc:
+        raise GeziError(f"無法讀取 cannot read {source}: {exc.strerror}") from None
+    except Unreadable as exc:
+        raise GeziError(f"無法讀取 cannot read {source}: {exc}") from None
+    return _decode(raw, encoding, source)
+
+
 def filter_contacts(session: Session, settings: Settings, org: Organization, source: Path, dest: Path, *,
                     column: str, id_type: str, channel: str) -> dict[str, Any]:
     """Copy a marketing contact list (CSV) to ``dest`` without the people who refused marketing on
@@ -289,14 +303,7 @@ def filter_contacts(session: Session, settings: Settings, org: Organization, sou
         raise GeziError("--out 不可與輸入檔相同 must not overwrite the input file")
     require_same_key(session, settings, org)
     refused = {r.digest for r in list_optouts(session, org, channel) if r.id_type == id_type}
-    try:
-        raw = source.read_bytes()
-        encoding = detect_encoding(raw[:SAMPLE_BYTES])
-    except OSError as exc:
-        raise GeziError(f"無法讀取 cannot read {source}: {exc.strerror}") from None
-    except Unreadable as exc:
-        raise GeziError(f"無法讀取 cannot read {source}: {exc}") from None
-    text, encoding = _decode(raw, encoding, source)
+    text, encoding = read_list_file(source)
     counts = {"rows": 0, "allowed": 0, "suppressed": 0, "invalid": 0}
     sample: list[dict[str, Any]] = []
     # csv.reader, not DictReader: a row with more fields than the header keeps them in the copy.
