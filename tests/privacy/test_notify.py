@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections import Counter
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from gezi.core.db import session_scope
+from gezi.core.db import engine_for, session_scope
 from gezi.core.errors import GeziError
 from gezi.core.settings import get_settings
+from gezi.core.timeutil import now_utc
 from gezi.org.service import resolve_org
 from gezi.privacy import mailer
+from gezi.privacy.incident_models import NotifyLease
 from gezi.privacy.incidents import get_incident
 
 UBN = "04595257"
@@ -130,9 +134,21 @@ class Crash(Exception):
     """Stands for the process dying."""
 
 
+def _direct_run(smtp, iid: str, *, hook=None, resend_uncertain: bool = False,
+                lease_ttl: float = mailer.leases.LEASE_TTL) -> mailer.SendReport:
+    """One notify run through the service, in its own session (as another process would)."""
+    people = [mailer.Recipient(p, None) for p in PEOPLE]
+    config = mailer.SmtpConfig(host="127.0.0.1", port=smtp.port, sender="dpo@shop.example",
+                               rate=1000)
+    with session_scope(get_settings()) as session:
+        org = resolve_org(session, None)
+        return mailer.send_notices(session, org, get_incident(session, org, int(iid)), people,
+                                   config, "tester", hook=hook, resend_uncertain=resend_uncertain,
+                                   lease_ttl=lease_ttl)
+
+
 def _run_with_crash(stage: str, at: int, smtp) -> None:
     """Call the mailer directly with a hook that 'kills' the run at the at-th recipient."""
-    settings = get_settings()
     seen = []
 
     def hook(where, row):
@@ -141,13 +157,8 @@ def _run_with_crash(stage: str, at: int, smtp) -> None:
             if len(seen) == at:
                 raise Crash(where)
 
-    people = [mailer.Recipient(p, None) for p in PEOPLE]
-    config = mailer.SmtpConfig(host="127.0.0.1", port=smtp.port, sender="dpo@shop.example",
-                               rate=1000)
-    with pytest.raises(Crash), session_scope(settings) as session:
-        org = resolve_org(session, None)
-        mailer.send_notices(session, org, get_incident(session, org, 1), people, config,
-                            "tester", hook=hook)
+    with pytest.raises(Crash):
+        _direct_run(smtp, "1", hook=hook)
 
 
 def test_crash_after_the_server_accepted_never_sends_twice(incident_id, cli, smtp, tmp_path):
@@ -217,15 +228,35 @@ def test_bad_recipients_file_and_sender(incident_id, cli, tmp_path, smtp):
     assert smtp.accepted == []
 
 
-def test_recipients_file_must_be_utf8(tmp_path):
+def test_recipients_file_in_utf8_bom_or_big5_and_undecodable_refused(tmp_path):
+    lines = "email,name\nA@Example.com,甲\na@example.com,乙\n王小明@example.com,丙\nｂ＠example.com,許功蓋\n"
+    for encoding in ("utf-8", "utf-8-sig", "cp950"):  # cp950: Big5 as Taiwanese Excel saves it
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(lines.encode(encoding))
+        parsed = mailer.read_recipients(path)
+        # full-width forms folded; a non-ASCII local part cannot go over plain SMTP: invalid
+        assert [(r.email, r.name) for r in parsed.recipients] == [("A@Example.com", "甲"),
+                                                                 ("b@example.com", "許功蓋")]
+        assert (parsed.duplicates, parsed.invalid) == (1, 1), encoding
+        assert "non-ASCII" in parsed.invalid_sample[0] and "王小明" not in parsed.invalid_sample[0]
+    bad = tmp_path / "latin.csv"  # neither UTF-8 nor Big5
+    bad.write_bytes(b"email,name\nx@example.com,\xff\xfe\xfa\x80\n")
+    with pytest.raises(GeziError, match="UTF-8 or Big5") as exc:
+        mailer.read_recipients(bad)
+    assert "\n" not in str(exc.value)
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(b"email\x00\x01\x02")
+    with pytest.raises(GeziError, match="cannot read"):
+        mailer.read_recipients(binary)
+
+
+def test_big5_recipients_file_is_sent_with_the_names_intact(incident_id, cli, smtp, tmp_path):
     path = tmp_path / "big5.csv"
-    path.write_bytes("王小明@example.com\n".encode("big5"))
-    with pytest.raises(GeziError, match="UTF-8"):
-        mailer.read_recipients(path)
-    bom = tmp_path / "bom.csv"
-    bom.write_text("email,name\nA@Example.com,甲\na@example.com,乙\n", encoding="utf-8-sig")
-    parsed = mailer.read_recipients(bom)
-    assert [r.email for r in parsed.recipients] == ["A@Example.com"] and parsed.duplicates == 1
+    path.write_bytes("電子郵件,姓名\nuser1@example.com,許功蓋\n".encode("cp950"))
+    r = _notify(cli, smtp, incident_id, path)
+    assert r.code == 0 and r.json["sent"] == 1, r.out
+    body = message_from_bytes(smtp.accepted[0][1], policy=policy.default).get_body(("plain",))
+    assert "許功蓋 您好" in body.get_content()
 
 
 def test_huge_nul_and_quoted_lines_are_counted_not_fatal(tmp_path):
@@ -239,31 +270,106 @@ def test_huge_nul_and_quoted_lines_are_counted_not_fatal(tmp_path):
     assert parsed.invalid == 3 and "longer than" in parsed.invalid_sample[0]
 
 
-def test_two_runs_at_once_send_once_and_both_see_everyone_sent(incident_id, smtp):
-    """Regression: a run that skipped people claimed by a concurrent run exited 1 ("not everyone
-    sent") although the other run had sent to them; the outcome is now read from the register,
-    so at least the run that ends last reports everyone sent."""
-    people = [mailer.Recipient(p, None) for p in PEOPLE]
-    config = mailer.SmtpConfig(host="127.0.0.1", port=smtp.port, sender="dpo@shop.example",
-                               rate=1000)
+def test_second_run_while_one_is_sending_is_refused_and_nobody_gets_two(incident_id, cli, smtp,
+                                                                         tmp_path):
+    """Regression: `--resend-uncertain` started while another run was sending marked that run's
+    in-flight row uncertain and sent it again. The first run now holds the incident's lease; the
+    second is refused (exit 2, one line) without touching any row."""
+    sending, go = threading.Event(), threading.Event()
     reports: list[mailer.SendReport] = []
+
+    def hook(stage, row):
+        if stage == "claimed" and not sending.is_set():
+            sending.set()  # the first person's row is in "sending", the mail not yet out
+            assert go.wait(30)
+
+    first = threading.Thread(target=lambda: reports.append(_direct_run(smtp, incident_id,
+                                                                       hook=hook)))
+    first.start()
+    try:
+        assert sending.wait(30)
+        r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--resend-uncertain")
+        assert r.code == 2 and r.out == ""
+        assert "another notify run" in r.err and "另有寄送程序" in r.err
+        assert len(r.err.strip().splitlines()) == 1
+        states = Counter(d["status"] for d in cli("incidents", "deliveries", incident_id,
+                                                  "--json").json["deliveries"])
+        assert states == Counter({"sending": 1, "pending": len(PEOPLE) - 1})  # left alone
+    finally:
+        go.set()
+        first.join(60)
+    assert reports[0].sent == len(PEOPLE) and reports[0].all_sent
+    assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--resend-uncertain")  # lease released
+    assert r.code == 0 and r.json["already_sent"] == len(PEOPLE) and r.json["sent"] == 0
+    assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+
+
+def test_two_runs_started_at_once_one_sends_each_person_once(incident_id, smtp):
+    """Both runs start together (one with --resend-uncertain): only one can hold the lease; the
+    other is refused, or — if it came after the first finished — finds everyone sent. The run
+    that sent answers for its whole file: all_sent, exit 0."""
     barrier = threading.Barrier(2)
+    outcomes: list[mailer.SendReport | str] = []
 
-    def run() -> None:
-        with session_scope(get_settings()) as session:
-            org = resolve_org(session, None)
-            incident = get_incident(session, org, int(incident_id))
-            barrier.wait()
-            reports.append(mailer.send_notices(session, org, incident, people, config, "tester"))
+    def slow(stage, row):
+        time.sleep(0.02)  # keep the first run busy long enough for the two to overlap
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    def run(resend: bool) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(_direct_run(smtp, incident_id, hook=slow, resend_uncertain=resend))
+        except mailer.leases.LeaseHeld as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=run, args=(resend,)) for resend in (False, True)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
-    assert len(reports) == 2
+        t.join(60)
+    assert len(outcomes) == 2
     assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+    reports = [o for o in outcomes if isinstance(o, mailer.SendReport)]
     assert sum(r.sent for r in reports) == len(PEOPLE)
-    # all_sent is read from the register when a run ends: the run that ends last sees the
-    # other's sends committed. (The one that ends first may still see the other's claims open.)
-    assert any(r.all_sent for r in reports)
+    assert all(r.all_sent for r in reports)  # every run that ran answers for its whole file
+    assert all("another notify run" in o for o in outcomes if isinstance(o, str))
+
+
+def test_dead_runs_lease_blocks_resend_until_it_expires_then_is_taken_over(incident_id, cli,
+                                                                          smtp, tmp_path):
+    """A run killed mid-send leaves its lease and a row in `sending`. Until the lease expires
+    even --resend-uncertain is refused; afterwards the next run takes the lease over, holds the
+    row as uncertain, and resends it only when asked."""
+    _run_with_crash("claimed", 2, smtp)  # row 2 in "sending"; PEOPLE[1] got nothing
+    engine = engine_for(get_settings().db_url)
+    dead = mailer.leases.acquire(engine, int(incident_id), ttl=60, holder="dead-run")  # killed: kept
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--resend-uncertain")
+    assert r.code == 2 and "another notify run" in r.err
+    assert PEOPLE[1] not in smtp.per_recipient()
+    past = now_utc() - timedelta(minutes=5)
+    with engine.begin() as conn:  # its expiry passes
+        conn.execute(NotifyLease.__table__.update().values(expires_at=past))
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path))
+    assert r.code == 1 and r.json["took_over_lease"] and r.json["held_uncertain"] == 1
+    assert PEOPLE[1] not in smtp.per_recipient()
+    assert not dead.renew()  # the dead run, were it to wake up, would find the lease gone
+    texts = [e["text"] for e in cli("incidents", "timeline", incident_id, "--json").json["timeline"]]
+    assert any("took over an expired lease" in t for t in texts)
+    r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--resend-uncertain")
+    assert r.code == 0 and r.json["sent"] == 1 and not r.json["took_over_lease"]
+    assert smtp.per_recipient() == Counter({p: 1 for p in PEOPLE})
+
+
+def test_a_run_that_loses_its_lease_stops_before_the_next_message(incident_id, smtp):
+    """A run that stalled past its expiry and was taken over must not go on sending next to the
+    new holder: it renews before every message and stops when the lease is not its own."""
+
+    def hook(stage, row):
+        if stage == "accepted" and row.id == 2:  # meanwhile another run took the lease over
+            with engine_for(get_settings().db_url).begin() as conn:
+                conn.execute(NotifyLease.__table__.update().values(holder="other-run"))
+
+    report = _direct_run(smtp, incident_id, hook=hook)
+    assert (report.sent, report.stopped, report.all_sent) == (2, True, False)
+    assert "lease" in report.error
+    assert len(smtp.accepted) == 2

@@ -331,7 +331,7 @@ def notice(
 def notify(
     incident_id: IdArg,
     recipients: Annotated[Path, typer.Option(
-        "--recipients", help="CSV：email[,name]（UTF-8）Recipients file.")],
+        "--recipients", help="CSV：email[,name]（UTF-8 或 Big5）Recipients file (UTF-8 or Big5).")],
     sender: Annotated[str, typer.Option("--from", help="寄件者 Sender address.")],
     smtp_host: Annotated[str, typer.Option("--smtp-host")] = "localhost",
     smtp_port: Annotated[int, typer.Option("--smtp-port")] = 25,
@@ -342,10 +342,15 @@ def notify(
         "--smtp-user", help="帳號；密碼取自 GEZI_SMTP_PASSWORD Login; password from env.")] = None,
     resend_uncertain: Annotated[bool, typer.Option(
         "--resend-uncertain", help="重寄結果不明者（請先查郵件伺服器紀錄）Resend rows a crashed "
-        "run left uncertain — check the server log first.")] = False,
+        "run left uncertain — check the server log first. Refused while another run holds the "
+        "incident's lease.")] = False,
     org: OrgOpt = None, json_out: JsonOpt = False,
 ) -> None:
-    """以電子郵件寄送通知（可中斷續寄，不重複寄送）Send the notice by SMTP, resumable."""
+    """以電子郵件寄送通知（可中斷續寄，不重複寄送）Send the notice by SMTP, resumable.
+
+    Exit 0: everyone in the file has been sent to (by this run or an earlier one); 1: someone in
+    the file is not (failed, uncertain, or the run stopped — re-run to resume); 2: bad input, no
+    SMTP server, or another run for this incident is still going (nothing done)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/s)?\s*", rate)
     if not match:
         raise GeziError(f"--rate 格式錯誤 use a number of messages per second, e.g. 5/s: {rate!r}")
@@ -367,6 +372,8 @@ def notify(
         console.print(f"本次寄出 sent {report.sent}；先前已寄 already {report.already_sent}；失敗 "
                       f"failed {report.failed}；結果不明 uncertain "
                       f"{report.uncertain + report.held_uncertain}；無效列 invalid {people.invalid}")
+        if report.took_over_lease:
+            console.print("前次執行的租約已過期，已接手 took over the expired lease of a previous run")
         if report.stopped:
             console.print(f"已中止 stopped: {report.error} — 重新執行即續寄 re-run to resume")
     if not report.all_sent:

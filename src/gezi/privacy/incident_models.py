@@ -118,3 +118,24 @@ class NoticeDelivery(Base):
     row_version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     __mapper_args__: ClassVar[dict[str, object]] = {"version_id_col": row_version}
+
+
+class NotifyLease(Base):
+    """Who is sending an incident's notices right now: one row per incident at most.
+
+    A notify run takes the lease before touching any delivery row and renews it while it sends;
+    a second run for the same incident is refused while the lease is live, and may take it over
+    once it has expired (the holder died or stalled). Rows left in ``sending`` are therefore only
+    ever found by a run whose predecessors' leases have all ended.
+    """
+
+    __tablename__ = "incident_notify_leases"
+    # Not on the audit trail: the lease is renewed every few seconds while mail goes out, which
+    # would flood the hash chain (and serialize on its head); each run's outcome is recorded on
+    # the incident's timeline instead.
+    __audited__ = False
+
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(120))
+    acquired_at: Mapped[dt.datetime] = timestamp()
+    expires_at: Mapped[dt.datetime] = timestamp()

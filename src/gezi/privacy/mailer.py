@@ -10,16 +10,22 @@ Never twice to the same person (documented in docs/incidents.md):
   ``uncertain`` and is **not** resent unless the operator passes ``resend_uncertain`` after
   checking the mail server's log;
 * a refusal by the server (5xx/4xx reply to MAIL, RCPT or DATA) is ``failed``: nothing was
-  accepted, so the next run sends it again; a connection lost during DATA is ``uncertain``.
+  accepted, so the next run sends it again; a connection lost during DATA is ``uncertain``;
+* one run at a time per incident (``gezi.privacy.lease``): a run takes the incident's lease
+  before it looks at any row and renews it before every message, a second run is refused while
+  the lease is live, so a row in ``sending`` is only ever seen by a run whose predecessors'
+  leases have all ended — ``resend_uncertain`` cannot resend a message another run is sending.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import re
 import smtplib
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -35,12 +41,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import now_utc
 from gezi.org.models import Organization
+from gezi.privacy import lease as leases
 from gezi.privacy import notices, optout
 from gezi.privacy.incident_models import Incident, IncidentEvent, NoticeDelivery
 
 SAMPLE = 3
 MAX_LINE = 1000  # an e-mail address plus a name; anything longer is not a recipient line
 RETRYABLE = ("pending", "failed")
+# What read_list_file may answer that is a real decoding (UTF-16 only with its BOM).
+RECIPIENT_ENCODINGS = ("utf-8", "utf-8-sig", "cp950", "utf-16")
 
 
 @dataclass(frozen=True)
@@ -96,15 +105,14 @@ def _address_key(address: str) -> str | None:
 
 
 def read_recipients(path: Path) -> RecipientFile:
-    """Read ``email[,name]`` lines; a header line ``email,…`` is allowed. Bad lines are counted
-    and sampled (masked), duplicates (case-insensitive) are dropped."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise GeziError(f"無法讀取收件人檔案 cannot read recipients file {path}: {exc.strerror}") \
-            from None
-    except UnicodeDecodeError:
-        raise GeziError(f"收件人檔案須為 UTF-8 recipients file must be UTF-8: {path}") from None
+    """Read ``email[,name]`` lines (UTF-8 with or without BOM, or Big5/CP950 as Taiwanese Excel
+    exports it); a header line ``email,…`` is allowed. Bad lines are counted and sampled
+    (masked), duplicates (case-insensitive) are dropped."""
+    text, encoding = optout.read_list_file(path)
+    if encoding not in RECIPIENT_ENCODINGS:
+        # A guess such as cp1252 would put garbled names into the greeting of a legal notice.
+        raise GeziError(f"收件人檔案須為 UTF-8 或 Big5 recipients file must be UTF-8 or Big5/CP950: "
+                        f"{path.name} (looks like {encoding})")
     result = RecipientFile(recipients=[])
     seen: set[str] = set()
     for number, line in enumerate(text.splitlines(), 1):
@@ -120,10 +128,16 @@ def read_recipients(path: Path) -> RecipientFile:
             continue
         if number == 1 and cells[0].lower() in ("email", "e-mail", "電子郵件", "電子信箱"):
             continue
-        address = cells[0]
+        # Full-width forms typed with a Chinese input method (ｗａｎｇ＠…) folded as the key is.
+        address = unicodedata.normalize("NFKC", cells[0]).strip()
         key = _address_key(address)
         if key is None:
             _bad(result, number, _mask_line(",".join(cells)))
+            continue
+        if not address.isascii():
+            # smtplib speaks ASCII only (no SMTPUTF8): such an address would crash the run with
+            # the row already claimed, and leave the person uncertain.
+            _bad(result, number, "(非 ASCII 地址 non-ASCII address, not supported)")
             continue
         if key in seen:
             result.duplicates += 1
@@ -154,7 +168,10 @@ class SendReport:
     held_uncertain: int = 0
     stopped: bool = False
     error: str | None = None
-    all_sent: bool = False  # everyone in the file is sent to (by this run or any other)
+    took_over_lease: bool = False  # the previous run's lease had expired (it died or stalled)
+    # Everyone in this run's file is sent to (by this run or an earlier one), read from the
+    # register while this run still holds the lease, so no other run can change it meanwhile.
+    all_sent: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """The report as the CLI prints it."""
@@ -304,11 +321,14 @@ Hook = Callable[[str, NoticeDelivery], None]
 def send_notices(session: Session, org: Organization, incident: Incident, people: list[Recipient],
                  config: SmtpConfig, actor: str, *, resend_uncertain: bool = False,
                  hook: Hook | None = None, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> SendReport:
+                 clock: Callable[[], float] = time.monotonic,
+                 lease_ttl: float = leases.LEASE_TTL) -> SendReport:
     """Send the notice to everyone in ``people`` not yet sent to; commits as it goes.
 
-    ``hook(stage, row)`` is called at "claimed" and "accepted" (tests inject failures there);
-    ``sleep``/``clock`` make the throttle testable without waiting.
+    Holds the incident's notify lease for the whole run (``LeaseHeld``, a one-line error, while
+    another run holds it); stops when the lease is lost. ``hook(stage, row)`` is called at
+    "claimed" and "accepted" (tests inject failures there); ``sleep``/``clock`` make the
+    throttle testable without waiting.
     """
     if not optout.EMAIL_RE.match(config.sender):
         raise GeziError("--from 須為有效的電子郵件 sender must be a valid address")
@@ -318,40 +338,51 @@ def send_notices(session: Session, org: Organization, incident: Incident, people
     if missing:
         raise GeziError("通知內容不完整 the notice lacks: " + "；".join(missing))
     report = SendReport(recipients=len(people))
-    _hold_stuck(session, incident)
-    rows = _rows(session, incident, people)
-    allowed = RETRYABLE + (("uncertain",) if resend_uncertain else ())
-    todo = []
-    for person, row in rows:
-        if row.status == "sent":
-            report.already_sent += 1
-        elif row.status in allowed:
-            todo.append((person, row))
-        else:
-            report.held_uncertain += 1
-    if todo:
-        _send_all(session, org, incident, todo, config, report, hook, sleep, clock)
-    session.add(IncidentEvent(
-        incident_id=incident.id, kind="notice", actor=actor, at=now_utc(),
-        text=f"電子郵件通知 e-mail notice run: 本次寄出 {report.sent}、先前已寄 "
-             f"{report.already_sent}、失敗 {report.failed}、結果不明 "
-             f"{report.uncertain + report.held_uncertain}"
-             + (f"（中止 stopped: {report.error}）" if report.stopped else "")))
-    session.commit()
-    # Counted from the register, not this run's tallies: a run going on at the same time may
-    # have sent to some of the people this run skipped as claimed.
-    hashes = [row.recipient_hash for _, row in rows]
-    sent = session.scalar(sa.select(sa.func.count()).select_from(NoticeDelivery).where(
-        NoticeDelivery.incident_id == incident.id, NoticeDelivery.status == "sent",
-        NoticeDelivery.recipient_hash.in_(hashes))) if hashes else 0
-    report.all_sent = sent == len(hashes)
+    lease = leases.acquire(session.get_bind(), incident.id, ttl=max(lease_ttl, 4 * config.timeout))
+    report.took_over_lease = lease.took_over
+    try:
+        _hold_stuck(session, incident)
+        rows = _rows(session, incident, people)
+        allowed = RETRYABLE + (("uncertain",) if resend_uncertain else ())
+        todo = []
+        for person, row in rows:
+            if row.status == "sent":
+                report.already_sent += 1
+            elif row.status in allowed:
+                todo.append((person, row))
+            else:
+                report.held_uncertain += 1
+        if todo:
+            _send_all(session, org, incident, todo, config, report, lease, hook, sleep, clock)
+        session.add(IncidentEvent(
+            incident_id=incident.id, kind="notice", actor=actor, at=now_utc(),
+            text=f"電子郵件通知 e-mail notice run: 本次寄出 {report.sent}、先前已寄 "
+                 f"{report.already_sent}、失敗 {report.failed}、結果不明 "
+                 f"{report.uncertain + report.held_uncertain}"
+                 + (f"（中止 stopped: {report.error}）" if report.stopped else "")
+                 + ("（接手前次執行已過期之租約 took over an expired lease）"
+                    if report.took_over_lease else "")))
+        session.commit()
+        hashes = [row.recipient_hash for _, row in rows]
+        sent = session.scalar(sa.select(sa.func.count()).select_from(NoticeDelivery).where(
+            NoticeDelivery.incident_id == incident.id, NoticeDelivery.status == "sent",
+            NoticeDelivery.recipient_hash.in_(hashes))) if hashes else 0
+        # A stopped run answers 1 even if everyone happens to be sent: when it lost its lease,
+        # the count was read while another run may be changing it.
+        report.all_sent = sent == len(hashes) and not report.stopped
+    finally:
+        # Released here so the next run need not wait for the expiry; a process killed outright
+        # leaves it to expire. A failing release must not hide the error that brought us here:
+        # the lease then simply expires.
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            lease.release()
     return report
 
 
 def _send_all(session: Session, org: Organization, incident: Incident,
               todo: list[tuple[Recipient, NoticeDelivery]], config: SmtpConfig,
-              report: SendReport, hook: Hook | None, sleep: Callable[[float], None],
-              clock: Callable[[], float]) -> None:
+              report: SendReport, lease: leases.Lease, hook: Hook | None,
+              sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
     interval = 1.0 / config.rate
     conn = _connect(config)
     allowed = ("pending", "failed", "uncertain")  # rows in todo were already filtered
@@ -359,7 +390,13 @@ def _send_all(session: Session, org: Organization, incident: Incident,
     try:
         for person, row in todo:
             if last is not None and (wait := last + interval - clock()) > 0:
-                sleep(wait)
+                _pause(wait, lease, sleep)
+            # Renewed before every message: a run that stalled past its expiry (and may have
+            # been taken over) finds out here and stops instead of sending alongside the new one.
+            if not lease.renew():
+                report.stopped = True
+                report.error = "租約已被其他執行接手 lease taken over by another run"
+                break
             # built before the claim, so only the SMTP exchange can leave a row in "sending"
             msg = _message(org, incident, config, person, row)
             if not _claim(session, row, allowed):
@@ -390,6 +427,16 @@ def _send_all(session: Session, org: Organization, incident: Incident,
             conn.quit()
         except (smtplib.SMTPException, OSError):
             pass  # the connection is already gone; nothing left to tidy
+
+
+def _pause(wait: float, lease: leases.Lease, sleep: Callable[[float], None]) -> None:
+    """Sleep for the throttle in slices, renewing the lease so a slow rate cannot outlive it."""
+    step = lease.ttl / 4
+    while wait > step:
+        sleep(step)
+        wait -= step
+        lease.renew()  # a lost lease is noticed by the renewal before the next message
+    sleep(wait)
 
 
 def deliveries(session: Session, incident: Incident) -> list[NoticeDelivery]:
