@@ -348,9 +348,9 @@ def notify(
 ) -> None:
     """以電子郵件寄送通知（可中斷續寄，不重複寄送）Send the notice by SMTP, resumable.
 
-    Exit 0: everyone in the file has been sent to (by this run or an earlier one); 1: someone in
-    the file is not (failed, uncertain, or the run stopped — re-run to resume); 2: bad input, no
-    SMTP server, or another run for this incident is still going (nothing done)."""
+    Exit 0: everyone in the file is sent to (by this run or an earlier one).
+    Exit 1: someone in it is not (failed, uncertain, stopped) — re-run to resume.
+    Exit 2: nothing done (bad input, no SMTP server, another run holds the lease)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/s)?\s*", rate)
     if not match:
         raise GeziError(f"--rate 格式錯誤 use a number of messages per second, e.g. 5/s: {rate!r}")
