@@ -297,32 +297,71 @@ def test_docx_deleted_text_masked_in_place(docs, tmp_path):
     assert 'w:author=""' in comments and 'w:initials=""' in comments and "0933-***-111" in comments
 
 
+def docx_reading(path: Path) -> tuple:
+    """What the masker reads in a .docx, in the scanner's terms: paragraphs, tables, the texts
+    with a label (link targets, properties) and the person fields with theirs."""
+    import docx
+
+    from gezi.pii.office import (
+        docx_authors,
+        docx_link_parts,
+        docx_links,
+        docx_property_parts,
+        docx_units,
+        property_units,
+    )
+
+    document = docx.Document(str(path))
+    texts, people = property_units(docx_property_parts(document))
+    authors = [(f, "w:author") for f in docx_authors(document) if f[1] == f"{{{W}}}author"]
+    return (*docx_units(document), docx_links(docx_link_parts(document)) + texts, authors + people)
+
+
+def odf_reading(path: Path) -> tuple:
+    """As ``docx_reading``, for an .odt (content, styles, meta)."""
+    from lxml import etree
+
+    from gezi.pii.office import odf_authors, odf_links, odf_units, property_units
+
+    with zipfile.ZipFile(path) as zf:
+        roots = {n: etree.fromstring(zf.read(n)) for n in ("content.xml", "styles.xml", "meta.xml")
+                 if n in zf.namelist()}
+    texts, people = property_units([("meta.xml", roots["meta.xml"])] if "meta.xml" in roots else [])
+    authors = [(f, "dc:creator") for f in odf_authors(roots["content.xml"], roots.get("styles.xml"))
+               if f[0].tag.endswith("}creator")]
+    links = odf_links([(n, r) for n, r in roots.items() if n != "meta.xml"])
+    return (*odf_units(roots["content.xml"], roots.get("styles.xml")), links + texts, authors + people)
+
+
+def assert_units_are_scanned(reading: tuple, scanned: list[str], headers: tuple[str, ...] = ()) -> None:
+    """The masker's units are the scanner's segments: paragraphs in order, then the cells (less
+    the header rows), the labelled texts and each person's name once per label (in any order:
+    the scanner groups cells by column and labelled texts by hint)."""
+    from gezi.pii.office import author_value
+
+    paragraphs, tables, labelled, people = reading
+    cells = [u.text for rows in tables for row in rows for u in row if u.text and u.text not in headers]
+    ordered = [u.text for u in paragraphs if u.text]
+    names = dict.fromkeys((label, v) for f, label in people if (v := author_value(f)).strip())
+    rest = cells + [u.text for u in labelled if u.text] + [v for _, v in names]
+    assert scanned[:len(ordered)] == ordered
+    assert sorted(scanned[len(ordered):]) == sorted(rest)
+
+
+def scanned_texts(reader, path: Path) -> list[str]:
+    """The texts of the scanner's segments, in order."""
+    return [seg.text for _, segs in reader(lambda: path.open("rb")) for seg in segs]
+
+
 def test_units_are_the_scanner_segments(docs):
     """The masker's units are the scanner's segments, the hidden places included: same texts,
     same order (tables compared as their cells)."""
-    import docx
-    from lxml import etree
-
     from gezi.pii.files import read_docx
-    from gezi.pii.office import docx_authors, docx_units, odf_authors, odf_units, read_odf_text
+    from gezi.pii.office import read_odf_text
 
-    def scanned(reader, path: Path) -> list[str]:
-        return [seg.text for _, segs in reader(lambda: path.open("rb")) for seg in segs]
-
-    def ours(paragraphs, tables, authors) -> list[str]:
-        cells = [u.text for rows in tables for row in rows for u in row if u.text]
-        return [u.text for u in paragraphs if u.text] + cells + list(dict.fromkeys(authors))
-
-    def header_rows(texts: list[str]) -> list[str]:
-        return [t for t in texts if t not in ("項目", "說明", "姓名", "備註")]
-
-    document = docx.Document(str(docs[".docx"]))
-    authors = [e.get(a) for e, a in docx_authors(document) if a == f"{{{W}}}author"]
-    assert header_rows(ours(*docx_units(document), authors)) == scanned(read_docx, docs[".docx"])
-    with zipfile.ZipFile(docs[".odt"]) as zf:
-        content, styles = etree.fromstring(zf.read("content.xml")), etree.fromstring(zf.read("styles.xml"))
-    authors = [e.text for e, _ in odf_authors(content, styles) if e.tag.endswith("}creator")]
-    assert ours(*odf_units(content, styles), authors) == scanned(read_odf_text, docs[".odt"])
+    assert_units_are_scanned(docx_reading(docs[".docx"]), scanned_texts(read_docx, docs[".docx"]),
+                             headers=("項目", "說明", "姓名", "備註"))
+    assert_units_are_scanned(odf_reading(docs[".odt"]), scanned_texts(read_odf_text, docs[".odt"]))
 
 
 BOMB = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]>'

@@ -11,10 +11,13 @@ Run properties, styles and every other package member stay as they were (members
 order with their compression; ODF's ``mimetype`` stays first and stored).
 
 Tabs, line breaks and runs of spaces are elements, not characters: inside a value they are kept
-(they hold nothing of it). Document properties hold the author's name: creator and last-editor
-fields are emptied, title, subject, description and keywords are masked as text. So are the
-names of who made each tracked change and comment (``w:author``, ``w:initials``, ``people.xml``;
-ODF ``dc:creator`` of changes and annotations): emptied whatever the method.
+(they hold nothing of it). Document properties hold the author's name: creator, last-editor,
+manager and company fields are emptied; title, subject, description, keywords, custom and
+user-defined properties are masked as text. So are the names of who made each tracked change
+and comment (``w:author``, ``w:initials``, ``people.xml``; ODF ``dc:creator`` of changes and
+annotations): emptied whatever the method. Link targets (DOCX relationships, ODF
+``xlink:href``) and Word's field codes are masked as the scanner reads them: a ``mailto:`` or
+``tel:`` keeps its scheme, so the link stays a link.
 """
 
 from __future__ import annotations
@@ -34,12 +37,17 @@ from gezi.pii.office import (
     TextUnit,
     author_value,
     docx_authors,
+    docx_link_parts,
+    docx_links,
     docx_parts,
     docx_people,
+    docx_property_parts,
     docx_units,
     odf_authors,
+    odf_links,
     odf_units,
     parse_xml,
+    property_units,
     refuse_dtd,
 )
 
@@ -49,18 +57,8 @@ if TYPE_CHECKING:
 DOCUMENT_SUFFIXES = {".docx", ".odt"}
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_DC = "{http://purl.org/dc/elements/1.1/}"
-_CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
-_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-# Person fields of the document properties (emptied) and free-text ones (masked as text).
-_PROPERTIES = {
-    "docProps/core.xml": ({f"{_DC}creator", f"{_CP}lastModifiedBy"},
-                          {f"{_DC}title", f"{_DC}subject", f"{_DC}description", f"{_CP}keywords"}),
-    "meta.xml": ({f"{_META}initial-creator", f"{_DC}creator", f"{_META}printed-by"},
-                 {f"{_DC}title", f"{_DC}subject", f"{_DC}description", f"{_META}keyword"}),
-}
+_W_PRESERVE = {f"{_W}{k}" for k in ("t", "delText", "instrText", "delInstrText")}  # Word trims their edges
 
 # The scanner's ZIP guards: a document is small XML; more than this is a zip bomb.
 _MAX_MEMBER = 256 << 20
@@ -88,14 +86,15 @@ class _Edits:
         starts = [p[2] for p in unit.pieces]
         for start, end, replacement in spans:
             placed = False
-            for node, attr, offset, length in unit.pieces[max(0, bisect_right(starts, start) - 1):]:
+            for node, attr, offset, length, at in unit.pieces[max(0, bisect_right(starts, start) - 1):]:
                 if offset >= end:
                     break
                 lo, hi = max(start, offset), min(end, offset + length)
                 if lo >= hi:
                     continue
+                # ``at``: where the unit's piece starts in the node (a link's address after its scheme)
                 entry = self._nodes.setdefault((id(node), attr), (node, attr, []))
-                entry[2].append((lo - offset, hi - offset, "" if placed else replacement))
+                entry[2].append((lo - offset + at, hi - offset + at, "" if placed else replacement))
                 placed = True
                 self.members.add(unit.member)
 
@@ -106,7 +105,7 @@ class _Edits:
             for lo, hi, replacement in reversed(_merged(ranges)):
                 text = text[:lo] + replacement + text[hi:]
             setattr(node, attr, text or None)
-            if attr == "text" and node.tag in (f"{_W}t", f"{_W}delText"):
+            if attr == "text" and node.tag in _W_PRESERVE:
                 node.set(_XML_SPACE, "preserve")  # a replacement may start or end with a space
 
 
@@ -124,11 +123,12 @@ def _merged(ranges: list[Span]) -> list[Span]:
 
 def _mask_units(paragraphs: list[TextUnit], tables: list[Table], m: _Masker,
                 edits: _Edits) -> None:
-    """Analyze the units as the scanner does — paragraphs with no column name, table cells
-    under their header (``files.table_batches``) — and gather the masked spans."""
+    """Analyze the units as the scanner does — paragraphs with no column name (link targets and
+    properties under their hint), table cells under their header (``files.table_batches``) —
+    and gather the masked spans."""
     from gezi.pii.mask_files import spans_grouped
 
-    items = [(None, u.text) for u in paragraphs if u.text]
+    items = [(u.hint, u.text) for u in paragraphs if u.text]
     units = [u for u in paragraphs if u.text]
     for rows in tables:
         texts = [[u.text for u in row] for row in rows]
@@ -197,29 +197,16 @@ def _write_package(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str,
             dst.writestr(entry, data)
 
 
-def _properties(package: zipfile.ZipFile, member: str, m: _Masker, what: str,
-                replaced: dict[str, bytes]) -> None:
-    """Empty the person fields of ``member`` (core.xml, meta.xml) and mask its free text."""
-    if member not in package.namelist():
-        return
-    root = parse_xml(package.read(member), what)
-    people, free = _PROPERTIES[member]
-    cleared = 0
-    texts: list[TextUnit] = []
-    for elem in root.iter():
-        if elem.tag in people and (elem.text or "").strip():
-            elem.text = None
-            cleared += 1
-        elif elem.tag in free:
-            unit = TextUnit(member)
-            unit.own(elem, "text")
-            texts.append(unit)
+def _masked_parts(roots: dict[str, Any], paragraphs: list[TextUnit], tables: list[Table],
+                  people: list[AuthorField], m: _Masker) -> dict[str, bytes]:
+    """Mask the units, empty the person fields, and serialize the parts (member: root) that
+    changed."""
     edits = _Edits()
-    _mask_units(texts, [], m, edits)
+    _mask_units(paragraphs, tables, m, edits)
     edits.apply()
-    m.properties_cleared += cleared
-    if cleared or edits.members:
-        replaced[member] = _serialize(root)
+    cleared = _clear_authors(people, m)
+    return {member: _serialize(root) for member, root in roots.items()
+            if member in edits.members or root.getroottree().getroot() in cleared}
 
 
 @contextmanager
@@ -266,16 +253,14 @@ def mask_docx(src: Path, out: IO[bytes], m: _Masker) -> None:
                 if hasattr(part, "element"):
                     refuse_dtd(part.element, "DOCX")
             paragraphs, tables = docx_units(document)
-            edits = _Edits()
-            _mask_units(paragraphs, tables, m, edits)
-            edits.apply()
-            cleared = _clear_authors(docx_authors(document), m)
+            links, properties = docx_link_parts(document), docx_property_parts(document)
+            texts, people = property_units(properties)
             roots = {member: root.getroottree().getroot() for member, root, _ in docx_parts(document)}
-            if (people := docx_people(document)) is not None:
-                roots[people[0]] = people[1]
-            replaced = {member: _serialize(root) for member, root in roots.items()
-                        if member in edits.members or root in cleared}
-            _properties(package, "docProps/core.xml", m, "DOCX", replaced)
+            roots.update(links + properties)
+            if (people_part := docx_people(document)) is not None:
+                roots[people_part[0]] = people_part[1]
+            replaced = _masked_parts(roots, paragraphs + docx_links(links) + texts, tables,
+                                     docx_authors(document) + [f for f, _ in people], m)
             _write_package(package, out, replaced)
 
 
@@ -292,15 +277,12 @@ def mask_odt(src: Path, out: IO[bytes], m: _Masker) -> None:
             if ("META-INF/manifest.xml" in names
                     and b"encryption-data" in package.read("META-INF/manifest.xml")):
                 raise Unreadable("ODT 已設密碼保護，請先移除密碼 password-protected document")
-            roots = {"content.xml": parse_xml(package.read("content.xml"), "ODT")}
-            if "styles.xml" in names:  # the master pages: headers and footers
-                roots["styles.xml"] = parse_xml(package.read("styles.xml"), "ODT")
+            # styles.xml: the master pages' headers and footers; meta.xml: the properties
+            roots = {name: parse_xml(package.read(name), "ODT") for name in ("content.xml", "styles.xml", "meta.xml")
+                     if name in names}
             paragraphs, tables = odf_units(roots["content.xml"], roots.get("styles.xml"))
-            edits = _Edits()
-            _mask_units(paragraphs, tables, m, edits)
-            edits.apply()
-            cleared = _clear_authors(odf_authors(*roots.values()), m)
-            replaced = {member: _serialize(root) for member, root in roots.items()
-                        if member in edits.members or root in cleared}
-            _properties(package, "meta.xml", m, "ODT", replaced)
+            texts, people = property_units([("meta.xml", roots["meta.xml"])] if "meta.xml" in roots else [])
+            links = odf_links([(n, r) for n, r in roots.items() if n != "meta.xml"])
+            replaced = _masked_parts(roots, paragraphs + links + texts, tables,
+                                     odf_authors(*roots.values()) + [f for f, _ in people], m)
             _write_package(package, out, replaced)

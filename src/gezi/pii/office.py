@@ -10,7 +10,9 @@ Word and ODF text are read by one walker each that the scanner and ``gezi mask``
 builds ``TextUnit``s that know which XML text node every character came from, so the masked
 copy is the text the scanner read, place for place. Personal data leaks from published
 documents where nobody looks: tracked changes (deleted text too), comments, notes, content
-controls, headers and the names of the people who made the changes; all of it is read.
+controls, headers and the names of the people who made the changes; link targets (``mailto:``,
+``tel:``, a query string with an e-mail), field codes and the document properties too. All of
+it is read.
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ _LOEXT = "{urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0}
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
 _DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_PRESENTATION = "{urn:oasis:names:tc:opendocument:xmlns:presentation:1.0}"
+_DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+_EP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _PARAGRAPHS = {f"{_TEXT}p", f"{_TEXT}h"}
 _CELLS = {f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"}
 # Repeated empty cells and rows are how ODF writers pad a table to the sheet's edge (thousands
@@ -48,28 +57,39 @@ _MAX_XML_BYTES = 256 << 20
 # document, so a line number alone would not lead anyone to it.
 DELETED = "刪除的修訂 deleted"
 NAME_HINT = "name"  # an author field holds a person's name: the analyzer's column hint says so
+# Where text that is no paragraph is reported (``column``): a link's target (DOCX relationships,
+# ODF ``xlink:href``), a paragraph's field codes, a document property (prefix + its name).
+HYPERLINK = "超連結 hyperlink"
+FIELD = "功能變數 field code"
+PROPERTY = "文件摘要"
+# A mailto: or tel: target is an address or a number by definition: it is analyzed under the
+# column hint that says so, so that the whole address is masked even where no pattern matches.
+_LINK_HINTS = {"mailto": "email", "tel": "phone", "sms": "phone", "callto": "phone"}
 
 
 class TextUnit:
     """One text the scanner analyzes (a paragraph, a table cell) and where each of its
-    characters sits: ``pieces`` are (element, "text" or "tail", start, length). ``column``
-    labels text that is not shown in the document (tracked deletions)."""
+    characters sits: ``pieces`` are (element, "text" or "tail", start in the unit, length,
+    start in the node's text). ``column`` labels text that is not shown in the document
+    (tracked deletions, link targets); ``hint`` is the column name it is analyzed under."""
 
-    __slots__ = ("_length", "_parts", "_text", "column", "member", "pieces")
+    __slots__ = ("_length", "_parts", "_text", "column", "hint", "member", "pieces")
 
-    def __init__(self, member: str, column: str | None = None) -> None:
+    def __init__(self, member: str, column: str | None = None, hint: str | None = None) -> None:
         self.member = member
         self.column = column
-        self.pieces: list[tuple[Any, str, int, int]] = []
+        self.hint = hint
+        self.pieces: list[tuple[Any, str, int, int, int]] = []
         self._parts: list[str] = []
         self._length = 0
         self._text: str | None = None
 
-    def own(self, node: Any, attr: str) -> None:
-        """Characters held by ``node.text`` or ``node.tail``: these can be rewritten."""
-        value = getattr(node, attr) or ""
+    def own(self, node: Any, attr: str, start: int = 0, end: int | None = None) -> None:
+        """Characters held by ``node.text`` or ``node.tail`` (``start:end`` of them): these
+        can be rewritten."""
+        value = (getattr(node, attr) or "")[start:end]
         if value:
-            self.pieces.append((node, attr, self._length, len(value)))
+            self.pieces.append((node, attr, self._length, len(value), start))
             self.shown(value)
 
     def shown(self, chars: str) -> None:
@@ -86,9 +106,31 @@ class TextUnit:
         return self._text
 
 
+class AttributeText:
+    """An attribute seen as a node's ``text`` (a link's target, a simple field's instruction),
+    so that it is read and rewritten as element text is. Emptied, it stays, empty."""
+
+    __slots__ = ("elem", "name")
+    tag = ""  # no element: never a w:t that needs xml:space
+
+    def __init__(self, elem: Any, name: str) -> None:
+        self.elem, self.name = elem, name
+
+    @property
+    def text(self) -> str:
+        """The attribute's value."""
+        return self.elem.get(self.name) or ""
+
+    @text.setter
+    def text(self, value: str | None) -> None:
+        self.elem.set(self.name, value or "")
+
+
 Table = list[list[TextUnit]]
 # A field holding a person's name: (element, attribute), the attribute None for the element's text.
 AuthorField = tuple[Any, str | None]
+# A person field and where the scanner reports it (``column``).
+Person = tuple[AuthorField, str]
 
 
 def author_value(field: AuthorField) -> str:
@@ -97,16 +139,92 @@ def author_value(field: AuthorField) -> str:
     return (elem.text if attr is None else elem.get(attr)) or ""
 
 
-def unit_batches(paragraphs: list[TextUnit], tables: list[Table], authors: list[AuthorField],
-                 label: str) -> Iterator[Batch]:
+def unit_batches(paragraphs: list[TextUnit], tables: list[Table], labelled: list[TextUnit],
+                 people: list[Person]) -> Iterator[Batch]:
     """What the scanner analyzes: paragraphs numbered in order (``line``; empty ones count),
-    table cells under their header, then each author's name once (``column`` = ``label``)."""
+    table cells under their header, the texts that are no paragraph (link targets, property
+    values: no line, ``column`` says where) under their hint, then each person's name once per
+    label (``column`` = the label)."""
     yield None, [Segment(u.text, line=i, column=u.column) for i, u in enumerate(paragraphs, start=1) if u.text]
     for rows in tables:
         yield from table_batches([u.text for u in row] for row in rows)
-    names = dict.fromkeys(v for f in authors if (v := author_value(f)).strip())
+    hints: dict[str | None, list[Segment]] = {}
+    for u in labelled:
+        if u.text:
+            hints.setdefault(u.hint, []).append(Segment(u.text, column=u.column))
+    yield from hints.items()
+    names = dict.fromkeys((label, v) for f, label in people if (v := author_value(f)).strip())
     if names:
-        yield NAME_HINT, [Segment(name, column=label) for name in names]
+        yield NAME_HINT, [Segment(name, column=label) for label, name in names]
+
+
+def link_units(member: str, node: Any) -> list[TextUnit]:
+    """A link target (``node.text``) as the units analyzed: the address of a ``mailto:`` or
+    ``tel:`` target under the hint that it is an e-mail or a phone number, then its headers
+    or parameters (after ``?`` or ``;``); any other target whole (the analyzer finds the
+    %40-encoded e-mails and the IDs of a query string). The scheme is not analyzed, so it
+    stays and the masked link is still a link."""
+    target = node.text or ""
+    scheme, colon, rest = target.partition(":")
+    hint = _LINK_HINTS.get(scheme.lower()) if colon else None
+    if hint is None:
+        unit = TextUnit(member, HYPERLINK)
+        unit.own(node, "text")
+        return [unit]
+    start = len(scheme) + 1
+    end = start + len(re.split(r"[?;]", rest, maxsplit=1)[0])
+    address, tail = TextUnit(member, HYPERLINK, hint), TextUnit(member, HYPERLINK)
+    address.own(node, "text", start, end)
+    tail.own(node, "text", end)
+    return [address, tail]
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+# Document properties: fields naming who wrote or owns the file (emptied by the masking) and
+# free text (masked as text). Company is the licensee of the copy of Office that wrote the file:
+# on a personal copy, the person's own name.
+_PROPERTY_PEOPLE = {f"{_DC}creator", f"{_CP}lastModifiedBy", f"{_EP}Manager", f"{_EP}Company",
+                    f"{_META}initial-creator", f"{_META}printed-by"}
+_PROPERTY_TEXT = {f"{_DC}title", f"{_DC}subject", f"{_DC}description", f"{_CP}keywords", f"{_CP}category",
+                  f"{_CP}contentStatus", f"{_META}keyword", f"{_EP}HyperlinkBase"}
+# app.xml parts holding strings: the title again, and the list of the document's link targets.
+_APP_LISTS = {f"{_EP}TitlesOfParts", f"{_EP}HLinks"}
+_VT = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
+_VT_STRINGS = {f"{_VT}lpwstr", f"{_VT}lpstr", f"{_VT}bstr"}  # numbers, dates and flags stay as typed
+
+
+def property_units(parts: list[tuple[str, Any]]) -> tuple[list[TextUnit], list[Person]]:
+    """The document properties of ``parts`` (member, root: DOCX core.xml, app.xml, custom.xml;
+    ODF meta.xml): their free text (custom and user-defined ones under their own name as the
+    hint) and their person fields."""
+    units: list[TextUnit] = []
+    people: list[Person] = []
+
+    def text(member: str, elem: Any, name: str, hint: str | None = None) -> None:
+        units.append(unit := TextUnit(member, f"{PROPERTY} {name}", hint))
+        unit.own(elem, "text")
+
+    for member, root in parts:
+        for elem in root.iter():
+            tag = elem.tag
+            if tag in _PROPERTY_PEOPLE:
+                people.append(((elem, None), f"{PROPERTY} {_local(tag)}"))
+            elif tag in _PROPERTY_TEXT:
+                text(member, elem, _local(tag))
+            elif tag in _APP_LISTS:
+                for value in elem.iter(*_VT_STRINGS):
+                    text(member, value, _local(tag))
+            elif tag == f"{_CUSTOM}property":
+                name = elem.get("name") or ""
+                for value in elem.iter(*_VT_STRINGS):
+                    text(member, value, name, name or None)
+            elif tag == f"{_META}user-defined" and elem.get(f"{_META}value-type", "string") == "string":
+                name = elem.get(f"{_META}name") or ""
+                text(member, elem, name, name or None)
+    return units, people
 
 
 def parse_xml(data: bytes, what: str) -> Any:
@@ -171,14 +289,18 @@ def _count(elem: Any, attribute: str) -> int:
 _ODF_HEADERS = {f"{_STYLE}{k}" for k in ("header", "header-left", "header-first",
                                          "footer", "footer-left", "footer-first")}
 _ODF_AUTHOR_TEXT = {f"{_DC}creator", f"{_META}creator-initials", f"{_LOEXT}sender-initials"}
+_ODP_DECLS = {f"{_PRESENTATION}{k}-decl" for k in ("header", "footer", "date-time")}
+_ODF_LINKS = (f"{_TEXT}a", f"{_DRAW}a")
 
 
 class _OdfReader:
     """ODF text in the scanner's order: paragraphs and headings of the body, the headers and
-    footers of the master pages, notes, annotations, tracked deletions; tables."""
+    footers of the master pages, a presentation's footer declarations, notes, annotations,
+    tracked deletions; tables."""
 
     def __init__(self) -> None:
         self.paragraphs: list[TextUnit] = []
+        self.decls: list[TextUnit] = []
         self.notes: list[TextUnit] = []
         self.annotations: list[TextUnit] = []
         self.deleted: list[TextUnit] = []
@@ -200,6 +322,9 @@ class _OdfReader:
                 self._annotation(child, member)
             elif tag == f"{_TEXT}note":
                 self._note(child, member)
+            elif tag in _ODP_DECLS:  # a presentation's footer text, declared once, shown on the slides
+                self.decls.append(unit := TextUnit(member, column))
+                self._paragraph(unit, child, member, column)
             elif isinstance(tag, str):
                 self.walk(child, member, into, column)
 
@@ -267,15 +392,22 @@ class _OdfReader:
 
 def odf_units(content: Any, styles: Any = None) -> tuple[list[TextUnit], list[Table]]:
     """What the scanner reads in ``content.xml`` and ``styles.xml`` (lxml roots): paragraphs in
-    the order body, headers and footers, notes, annotations, tracked deletions; the rows of
-    each table."""
+    the order body, headers and footers, a presentation's header, footer and date
+    declarations, notes, annotations, tracked deletions; the rows of each table."""
     reader = _OdfReader()
     reader.walk(content, "content.xml", reader.paragraphs)
     if styles is not None:
         for part in styles.iter(*_ODF_HEADERS):
             reader.walk(part, "styles.xml", reader.paragraphs)
-    paragraphs = reader.paragraphs + reader.notes + reader.annotations + reader.deleted
+    paragraphs = reader.paragraphs + reader.decls + reader.notes + reader.annotations + reader.deleted
     return paragraphs, reader.tables
+
+
+def odf_links(parts: list[tuple[str, Any]]) -> list[TextUnit]:
+    """The targets of the links (``text:a``, ``draw:a``: ``xlink:href``) in ``parts`` (member,
+    root), in document order."""
+    return [u for member, root in parts for a in root.iter(*_ODF_LINKS) if a.get(_XLINK_HREF)
+            for u in link_units(member, AttributeText(a, _XLINK_HREF))]
 
 
 def odf_authors(*roots: Any) -> list[AuthorField]:
@@ -288,14 +420,19 @@ def odf_authors(*roots: Any) -> list[AuthorField]:
 
 def read_odf_text(opener: Opener) -> Iterator[Batch]:
     """Paragraphs and headings (``line`` = paragraph number: the body's, then the headers' and
-    footers', notes', annotations' and tracked deletions'), table cells and the authors of
-    changes and annotations (``column`` = ``dc:creator``) of an .odt/.odp."""
+    footers', footer declarations', notes', annotations' and tracked deletions'), table cells,
+    link targets (``column`` = ``超連結 hyperlink``), the document properties of ``meta.xml``
+    and the authors of changes and annotations (``column`` = ``dc:creator``) of an .odt/.odp."""
     with _package(opener, "ODF") as package:
-        content = parse_xml(_member_bytes(package, "content.xml", "ODF"), "ODF")
-        styles = (parse_xml(_member_bytes(package, "styles.xml", "ODF"), "ODF")
-                  if "styles.xml" in package.namelist() else None)
-    authors = [f for f in odf_authors(content, styles) if f[0].tag == f"{_DC}creator"]
-    yield from unit_batches(*odf_units(content, styles), authors, label="dc:creator")
+        roots = {name: parse_xml(_member_bytes(package, name, "ODF"), "ODF")
+                 for name in ("content.xml", "styles.xml", "meta.xml")
+                 if name == "content.xml" or name in package.namelist()}
+    texts, people = property_units([("meta.xml", roots["meta.xml"])] if "meta.xml" in roots else [])
+    authors = [(f, "dc:creator") for f in odf_authors(roots["content.xml"], roots.get("styles.xml"))
+               if f[0].tag == f"{_DC}creator"]
+    links = odf_links([(n, r) for n, r in roots.items() if n != "meta.xml"])
+    yield from unit_batches(*odf_units(roots["content.xml"], roots.get("styles.xml")), links + texts,
+                            authors + people)
 
 
 # --- DOCX -------------------------------------------------------------------------------------
@@ -307,6 +444,8 @@ _W_INLINE = {f"{_W}{k}" for k in ("hyperlink", "ins", "moveTo", "smartTag", "cus
 _W_DELETED = {f"{_W}del", f"{_W}moveFrom"}
 _W_RUN_TEXT = {f"{_W}t", f"{_W}delText"}
 _W_RUN_CHARS = {f"{_W}{k}" for k in ("br", "cr", "noBreakHyphen", "ptab", "tab")}
+# Field instructions (HYPERLINK "mailto:…", MERGEFIELD, QUOTE "…"): not shown, but saved.
+_W_INSTR = {f"{_W}instrText", f"{_W}delInstrText"}
 _W_NOTE_TYPES = {None, "normal"}  # separators and continuation notices hold no text
 _W_AUTHORS = (f"{_W}author", f"{_W}initials")
 _DOCX_PARTS = {  # further story parts, read after the headers and footers, in this order
@@ -315,6 +454,10 @@ _DOCX_PARTS = {  # further story parts, read after the headers and footers, in t
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments": f"{_W}comment",
 }
 _PEOPLE = "http://schemas.microsoft.com/office/2011/relationships/people"
+_DOCX_PROPERTIES = {f"http://schemas.openxmlformats.org/{k}" for k in (
+    "package/2006/relationships/metadata/core-properties",
+    "officeDocument/2006/relationships/extended-properties",
+    "officeDocument/2006/relationships/custom-properties")}
 # Parts python-docx keeps as bytes (footnotes, endnotes, people), parsed once per part so that
 # the scanner's walk and the masker's rewrite work on the same tree.
 _ROOTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -329,8 +472,12 @@ def _root(part: Any) -> Any:
         return part.element
     if part not in _ROOTS:
         from docx.oxml.parser import parse_xml as docx_xml  # python-docx's element classes
+        from lxml import etree
 
-        root = docx_xml(part.blob)
+        try:
+            root = docx_xml(part.blob)
+        except etree.XMLSyntaxError as exc:
+            raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
         refuse_dtd(root, "DOCX")
         _ROOTS[part] = root
     return _ROOTS[part]
@@ -362,6 +509,33 @@ def docx_parts(document: Any) -> list[tuple[str, Any, str | None]]:
     return parts
 
 
+def docx_property_parts(document: Any) -> list[tuple[str, Any]]:
+    """The document properties as (member, root): ``docProps/core.xml``, ``app.xml`` (Manager,
+    Company) and ``custom.xml``, those the package has."""
+    return [(_member(rel.target_part), _root(rel.target_part))
+            for rel in document.part.package.rels.values()
+            if rel.reltype in _DOCX_PROPERTIES and not rel.is_external]
+
+
+def docx_link_parts(document: Any) -> list[tuple[str, Any]]:
+    """The relationship parts (``word/_rels/document.xml.rels``, the headers', the footnotes'…)
+    that have an external target (a hyperlink, an attached template's path), as (member,
+    root), in member order; each parsed from python-docx's relationships once per call."""
+    package = document.part.package
+    owners = [(package.rels, "_rels/.rels")] + [
+        (part.rels, part.partname.rels_uri.membername) for part in package.iter_parts()]
+    parts = [(member, parse_xml(rels.xml, "DOCX")) for rels, member in owners
+             if any(rel.is_external for rel in rels.values())]
+    return sorted(parts, key=lambda part: part[0])
+
+
+def docx_links(parts: list[tuple[str, Any]]) -> list[TextUnit]:
+    """The external targets of the relationship ``parts`` (see ``docx_link_parts``)."""
+    return [u for member, root in parts for rel in root.iter(f"{_RELS}Relationship")
+            if rel.get("TargetMode") == "External"
+            for u in link_units(member, AttributeText(rel, "Target"))]
+
+
 def docx_people(document: Any) -> tuple[str, Any] | None:
     """``word/people.xml`` (the comment authors and their account ids) as (member, root), if
     the document has one."""
@@ -377,6 +551,7 @@ class _DocxReader:
     def __init__(self) -> None:
         self.paragraphs: list[TextUnit] = []
         self.deleted: list[TextUnit] = []
+        self.fields: list[TextUnit] = []
         self.tables: list[Table] = []
 
     def part(self, member: str, root: Any, item: str | None) -> None:
@@ -406,16 +581,23 @@ class _DocxReader:
                 self.blocks(child, member, paragraph)
 
     def _paragraph_unit(self, p: Any, member: str) -> None:
-        state = _Paragraph(TextUnit(member), TextUnit(member, DELETED))
+        state = _Paragraph(member)
         self.paragraphs.append(state.unit)
         self.inline(p, state)
+        self._apart(state)
+
+    def _apart(self, state: _Paragraph) -> None:
+        """Keep a paragraph's deleted text and field codes, if it has any."""
         if state.deleted.text:
             self.deleted.append(state.deleted)
+        if state.field.text:
+            self.fields.append(state.field)
 
     def inline(self, elem: Any, state: _Paragraph, gone: bool = False) -> None:
         """A paragraph's text as Word shows it with all changes accepted: runs as python-docx
         reads them (text, tabs and breaks as characters), those in links, inserted, moved-to,
-        in content controls and simple fields too; deleted and moved-from runs apart."""
+        in content controls and simple fields too; deleted and moved-from runs apart, and
+        the field codes apart (each field's parted from the previous one by a space)."""
         for child in elem:
             tag = child.tag
             if tag == f"{_W}r":
@@ -424,6 +606,14 @@ class _DocxReader:
                         state.text(e, gone or e.tag == f"{_W}delText")
                     elif e.tag in _W_RUN_CHARS:
                         state.chars(str(e), gone)  # python-docx's text of the element: \t, \n, -, or ""
+                    elif e.tag in _W_INSTR:  # one field's code may be split over several runs
+                        state.field.own(e, "text")
+                    elif e.tag == f"{_W}fldChar" and e.get(f"{_W}fldCharType") == "begin":
+                        state.new_field()
+            elif tag == f"{_W}fldSimple":
+                state.new_field()
+                state.field.own(AttributeText(child, f"{_W}instr"), "text")
+                self.inline(child, state, gone)
             elif tag == f"{_W}sdt":
                 for content in child.iterchildren(f"{_W}sdtContent"):
                     self.inline(content, state, gone)
@@ -450,7 +640,7 @@ class _DocxReader:
             rows.append(row)
 
     def _cell(self, tc: Any, member: str) -> TextUnit:
-        state = _Paragraph(TextUnit(member), TextUnit(member, DELETED))
+        state = _Paragraph(member)
         first = True
 
         def paragraph(p: Any, _: str) -> None:
@@ -461,20 +651,26 @@ class _DocxReader:
             self.inline(p, state)
 
         self.blocks(tc, member, paragraph)
-        if state.deleted.text:
-            self.deleted.append(state.deleted)
+        self._apart(state)
         return state.unit
 
 
 class _Paragraph:
-    """Where a paragraph's characters go: shown text to ``unit``, deleted text to ``deleted``.
-    A space parts deletions that were apart in the paragraph, so that two deleted values do
-    not run into one (0912345678 then A123456789 is no phone and no ID)."""
+    """Where a paragraph's characters go: shown text to ``unit``, deleted text to ``deleted``,
+    field codes to ``field``. A space parts deletions that were apart in the paragraph, so
+    that two deleted values do not run into one (0912345678 then A123456789 is no phone and
+    no ID); fields likewise."""
 
-    __slots__ = ("deleted", "gap", "unit")
+    __slots__ = ("deleted", "field", "gap", "unit")
 
-    def __init__(self, unit: TextUnit, deleted: TextUnit) -> None:
-        self.unit, self.deleted, self.gap = unit, deleted, False
+    def __init__(self, member: str) -> None:
+        self.unit, self.deleted, self.field = TextUnit(member), TextUnit(member, DELETED), TextUnit(member, FIELD)
+        self.gap = False
+
+    def new_field(self) -> None:
+        """A field begins: its code does not run into the previous field's."""
+        if self.field.text:
+            self.field.shown(" ")
 
     def text(self, e: Any, gone: bool) -> None:
         """The text of a ``w:t`` or ``w:delText``."""
@@ -513,12 +709,13 @@ def _top_cell(tc: Any) -> Any:
 def docx_units(document: Any) -> tuple[list[TextUnit], list[Table]]:
     """What the scanner reads in a python-docx ``Document``: paragraphs in the order body,
     body text boxes, each header and footer (then its text boxes), footnotes, endnotes,
-    comments, and last the text of tracked deletions (one unit per paragraph that has some);
-    the rows of every table (those in cells after their table)."""
+    comments, then the text of tracked deletions and last the field codes (one unit per
+    paragraph or cell that has some); the rows of every table (those in cells after their
+    table)."""
     reader = _DocxReader()
     for member, root, item in docx_parts(document):
         reader.part(member, root, item)
-    return reader.paragraphs + reader.deleted, reader.tables
+    return reader.paragraphs + reader.deleted + reader.fields, reader.tables
 
 
 def docx_authors(document: Any) -> list[AuthorField]:
@@ -535,11 +732,14 @@ def docx_authors(document: Any) -> list[AuthorField]:
 
 
 def read_docx_document(document: Any) -> Iterator[Batch]:
-    """The batches of a python-docx ``Document``: ``docx_units`` and each change or comment
-    author's name once (``column`` = ``w:author``)."""
+    """The batches of a python-docx ``Document``: ``docx_units``, the external link targets
+    (``column`` = ``超連結 hyperlink``), the document properties (``column`` = ``文件摘要``
+    and the property's name) and each change or comment author's name once (``column`` =
+    ``w:author``)."""
     paragraphs, tables = docx_units(document)
-    authors = [f for f in docx_authors(document) if f[1] == f"{_W}author"]
-    yield from unit_batches(paragraphs, tables, authors, label="w:author")
+    texts, people = property_units(docx_property_parts(document))
+    authors = [(f, "w:author") for f in docx_authors(document) if f[1] == f"{_W}author"]
+    yield from unit_batches(paragraphs, tables, docx_links(docx_link_parts(document)) + texts, authors + people)
 
 
 # --- PPTX -------------------------------------------------------------------------------------
