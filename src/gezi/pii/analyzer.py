@@ -17,6 +17,7 @@ from itertools import accumulate
 from gezi.pii.context import ContextIndex, is_latin_letter
 from gezi.pii.names import detect_names, forget_name_cuts
 from gezi.pii.patterns import fullwidth_in
+from gezi.pii.percent import encoded_hits, holds_encoded_text
 from gezi.pii.registry import Recognizer, Registry, get_registry, unspread
 from gezi.pii.validators import forget_phone_verdicts
 
@@ -426,8 +427,21 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
 
     ``entities`` limits the entity types; ``column`` is the column name or key the text came
     from (a telling name raises scores and lets context-dependent entities fire).
-    Context words count only on the value's own line.
+    Context words count only on the value's own line. Percent-encoded text in URLs
+    (``?name=%E7%8E%8B…``) is decoded and searched too; such hits keep the encoded offsets.
     """
+    hits = _analyze(text, entities, column, registry)
+    if holds_encoded_text(text):
+        taken = [(s, e) for _, s, e, _, _ in hits]
+        hits = resolve_overlaps(hits + [
+            hit for hit in encoded_hits(text, lambda decoded, key: _analyze(
+                decoded, entities, key or column, registry))
+            if not any(s < hit[2] and hit[1] < e for s, e in taken)])
+    return hits
+
+
+def _analyze(text: str, entities: set[str] | None, column: str | None,
+             registry: Registry | None) -> list[Hit]:
     if not text:
         return []
     reg = registry or get_registry()

@@ -33,6 +33,7 @@ from gezi.catalog.loader import load_yaml_model
 from gezi.catalog.schema import Source, Strict
 from gezi.core import twid
 from gezi.core.errors import GeziError
+from gezi.pii.percent import holds_encoded_text, masked_encoded
 from gezi.pii.registry import get_registry, pii_data_file
 from gezi.pii.validators import CHINESE_DIGITS, CHINESE_NUMBER, canonical, parse_birth_date
 
@@ -449,7 +450,10 @@ def styles_for(entity: str) -> Styles:
 
 
 def partial(entity: str, value: str) -> str:
-    """The Taiwanese display convention: A12****789, 王○明, 0912-***-678."""
+    """The Taiwanese display convention: A12****789, 王○明, 0912-***-678 (percent-encoded
+    values decoded first and encoded again)."""
+    if holds_encoded_text(value):
+        return masked_encoded(value, lambda plain: partial(entity, plain))
     spec = get_registry().spec_for(entity)
     keep = spec.mask_keep if spec else (1, 1)
     return PARTIAL_STYLES[styles_for(entity).partial](value, keep)
@@ -475,7 +479,11 @@ def pseudonym(entity: str, value: str, key: bytes, format_preserving: bool = Fal
 
 def mask_value(entity: str, value: str, method: str = "partial", key: bytes | None = None,
                format_preserving: bool = False) -> str:
-    """Mask one value of an entity type with a method: partial, redact or pseudonym."""
+    """Mask one value of an entity type with a method: partial, redact or pseudonym. A value
+    percent-encoded in a URL (%E7%8E%8B…) is masked decoded and encoded again."""
+    if holds_encoded_text(value):
+        return masked_encoded(value, lambda plain: mask_value(entity, plain, method, key,
+                                                               format_preserving))
     if method == "partial":
         return partial(entity, value)
     if method == "redact":
