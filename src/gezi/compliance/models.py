@@ -62,6 +62,7 @@ class Finding(Base):
     """A deficiency (缺失) tracked to closure; from an assessment or from a sensor."""
 
     __tablename__ = "findings"
+    __personal__ = frozenset({"title", "detail"})  # log findings name accounts and source IPs (docs/audit.md)
     __table_args__ = (sa.UniqueConstraint("org_id", "fingerprint"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +124,7 @@ class Evidence(Base):
     """A file kept as evidence, stored content-addressed by its SHA-256."""
 
     __tablename__ = "evidence"
+    __personal__ = frozenset({"filename", "title"})  # e.g. 王小明_申請書.pdf (docs/audit.md)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)

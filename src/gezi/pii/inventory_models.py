@@ -25,6 +25,7 @@ class PdFile(Base):
     """A 個資檔案: one location holding personal data, and what the organization declares about it."""
 
     __tablename__ = "pd_files"
+    __personal__ = frozenset({"name", "location"})  # file names often name a person (docs/audit.md)
     __table_args__ = (sa.UniqueConstraint("org_id", "location"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +63,7 @@ class PdFileEntity(Base):
     """How many values of one entity type the latest scan found in a 個資檔案, and since when."""
 
     __tablename__ = "pd_file_entities"
+    __personal__ = frozenset({"samples"})  # masked values of data subjects (docs/audit.md)
     __table_args__ = (sa.UniqueConstraint("pd_file_id", "entity"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

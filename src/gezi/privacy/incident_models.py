@@ -85,6 +85,7 @@ class IncidentEvent(Base):
     """One timeline entry: an investigation step, a measure, a contact, a notice or report."""
 
     __tablename__ = "incident_events"
+    __personal__ = frozenset({"text"})  # contact steps name affected persons (docs/audit.md)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
@@ -100,6 +101,7 @@ class NoticeDelivery(Base):
     """One notified person: only a salted hash and a masked address are kept, never the address."""
 
     __tablename__ = "incident_notice_deliveries"
+    __personal__ = frozenset({"recipient_hash", "recipient_masked", "error"})  # SMTP replies quote the address
     __table_args__ = (sa.UniqueConstraint("incident_id", "recipient_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

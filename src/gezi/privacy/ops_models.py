@@ -39,6 +39,8 @@ class DataSubjectRequest(Base):
     """A request under PDPA Art 3 (當事人權利行使) and its handling on the Art 13 clock."""
 
     __tablename__ = "privacy_requests"
+    __personal__ = frozenset({"subject_masked", "subject_digest", "contact_masked", "contact_digest",
+                              "identity_method"})  # erasable on the audit trail (docs/audit.md)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = _org()
@@ -75,6 +77,7 @@ class MarketingOptOut(Base):
     """A refusal of marketing (拒絕行銷, PDPA Art 20(2)) for one identifier and channel."""
 
     __tablename__ = "marketing_optouts"
+    __personal__ = frozenset({"digest", "masked"})  # keyed HMAC: pseudonymous, still personal (docs/audit.md)
     __table_args__ = (sa.UniqueConstraint("org_id", "id_type", "digest", "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
