@@ -114,11 +114,18 @@ def close(
         ev = svc.close_request(session, s, o, req, decision, reason, s.who, fee=fee)
         doc = svc.request_dict(req)
         doc["record_evidence_id"] = ev.id
+    # A granted deletion: offer, not perform, the audit-trail erasure (docs/audit.md) — it is
+    # irreversible, needs its own stated legal basis, and comes after the data is deleted at source.
+    erase_hint = None
+    if req.request_type == "delete" and decision in ("granted", "partially"):
+        erase_hint = f"gezi audit erase --request {request_id} --reason \"個資法第11條 當事人請求刪除\""
     if json_out:
-        print_json(doc)
+        print_json(doc | ({"audit_erase": erase_hint} if erase_hint else {}))
     else:
         late = "（逾期 late）" if doc["overdue"] else ""
         console.print(f"已結案 closed request #{request_id}: {decision}{late}; 處理紀錄 record evidence #{ev.id}")
+        if erase_hint:
+            console.print(f"刪除稽核軌跡中的個資 erase the subject's values on the audit trail: {erase_hint}")
 
 
 @app.command("list")
