@@ -29,7 +29,8 @@ def _key(method: str, key_file: Path | None, format_preserving: bool) -> bytes |
 
 
 def mask(
-    source: Annotated[Path, typer.Argument(help="來源檔 Input file (CSV/TSV/XLSX/JSON/JSONL/TXT/DOCX/ODT).")],
+    source: Annotated[Path, typer.Argument(
+        help="來源檔 Input file (CSV/TSV/XLSX/XLS/XLSB/ODS/JSON/JSONL/TXT/DOCX/ODT/PPTX/ODP).")],
     output: Annotated[Path, typer.Argument(help="輸出檔 Output file (the source is never changed).")],
     method: MethodOpt = "partial",
     key_file: KeyFileOpt = None,
@@ -40,9 +41,14 @@ def mask(
 ) -> None:
     """產生遮蔽後的檔案副本 Write a masked copy of a file.
 
-    DOCX／ODT 保留格式：跨多個文字段（run）的值，遮蔽結果放在第一段、其餘段清空；文件摘要資訊的作者欄位清空。
+    DOCX／ODT／ODS／PPTX／ODP 保留格式：跨多個文字段（run）的值，遮蔽結果放在第一段、其餘段清空；
+    文件摘要資訊的作者欄位清空。
+    ODS 中被遮蔽的數字儲存格（如以數字存的電話）改為文字儲存格。XLS／XLSB 只能寫成 XLSX（輸出檔名須為 .xlsx）：
+    只保留儲存格的值，格式、公式與合併儲存格不保留。
 
-    DOCX/ODT keep their formatting: a value split over runs is replaced in its first run; author properties are cleared.
+    DOCX/ODT/ODS/PPTX/ODP keep their formatting: a value split over runs is replaced in its first run; author
+    properties are cleared. A masked number cell of an ODS becomes a text cell. XLS/XLSB are written as XLSX
+    (OUTPUT must end in .xlsx): values only, formatting, formulas and merged cells are lost.
     """
     from gezi.pii.mask_files import mask_file
 
@@ -57,6 +63,11 @@ def mask(
         console.print(f"  {entity}: {n}")
     if "properties_cleared" in result:
         console.print(f"  文件摘要資訊作者欄位已清除 author properties cleared: {result['properties_cleared']}")
+    if result.get("cells_retyped"):
+        console.print(f"  數值儲存格改為文字儲存格 typed cells turned to text: {result['cells_retyped']}")
+    if result.get("values_only"):
+        console.print("  僅保留值：格式、公式與合併儲存格未保留 values only: formatting, formulas and merged "
+                      "cells are not kept")
 
 
 def mask_db(

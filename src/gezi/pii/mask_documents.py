@@ -1,4 +1,5 @@
-"""Masked copies of Word (.docx) and OpenDocument text (.odt) documents, formatting kept.
+"""Masked copies of Word (.docx), PowerPoint (.pptx) and OpenDocument (.odt, .ods, .odp)
+documents, formatting kept.
 
 Agencies publish de-identified documents (seed 001, 20170106) in ODF, everyone else in DOCX: a
 masked copy must still be the same document. So the package is rewritten at the ZIP/XML level:
@@ -18,6 +19,12 @@ and comment (``w:author``, ``w:initials``, ``people.xml``; ODF ``dc:creator`` of
 annotations): emptied whatever the method. Link targets (DOCX relationships, ODF
 ``xlink:href``) and Word's field codes are masked as the scanner reads them: a ``mailto:`` or
 ``tel:`` keeps its scheme, so the link stays a link.
+
+A spreadsheet's cells are read as python-calamine (the scanner's reader) reads them, under their
+header as in CSV and XLSX; a typed cell (a phone stored as a number) holds its value in an
+attribute, so a masked one becomes a text cell (``office.CellValue``). Repeated rows and cells
+are one XML element: masked once, they are masked in every repeat, never expanded. Slides are
+read with their notes, tables, comments and link targets (``office.pptx_parts``).
 """
 
 from __future__ import annotations
@@ -46,7 +53,11 @@ from gezi.pii.office import (
     odf_authors,
     odf_links,
     odf_units,
+    ods_values,
     parse_xml,
+    pptx_authors,
+    pptx_parts,
+    pptx_units,
     property_units,
     refuse_dtd,
 )
@@ -54,7 +65,7 @@ from gezi.pii.office import (
 if TYPE_CHECKING:
     from gezi.pii.mask_files import _Masker
 
-DOCUMENT_SUFFIXES = {".docx", ".odt"}
+DOCUMENT_SUFFIXES = {".docx", ".odt", ".ods", ".odp", ".pptx"}
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -264,25 +275,49 @@ def mask_docx(src: Path, out: IO[bytes], m: _Masker) -> None:
             _write_package(package, out, replaced)
 
 
-# --- ODT --------------------------------------------------------------------------------------
+# --- ODF: ODT, ODS, ODP ------------------------------------------------------------------------
 
-def mask_odt(src: Path, out: IO[bytes], m: _Masker) -> None:
-    """Write a masked copy of the OpenDocument text ``src`` to ``out`` (see the module
-    docstring); ``mimetype`` is copied first and stored, as ODF requires."""
-    with _open_package(src, "ODT") as package:
-        with _guarded("ODT"):
+_ODF_KINDS = {".odt": "ODT", ".ods": "ODS", ".odp": "ODP"}
+
+
+def mask_odf(src: Path, out: IO[bytes], m: _Masker) -> int:
+    """Write a masked copy of the OpenDocument text, spreadsheet or presentation ``src`` to
+    ``out`` (see the module docstring); ``mimetype`` is copied first and stored, as ODF
+    requires. Returns how many typed cells of a spreadsheet became text (a masked value is no
+    number: see ``office.CellValue``)."""
+    what = _ODF_KINDS[src.suffix.lower()]
+    with _open_package(src, what) as package:
+        with _guarded(what):
             names = package.namelist()
             if "content.xml" not in names:
-                raise Unreadable("無法開啟 ODT not a document (no content.xml)")
+                raise Unreadable(f"無法開啟 {what} not a document (no content.xml)")
             if ("META-INF/manifest.xml" in names
                     and b"encryption-data" in package.read("META-INF/manifest.xml")):
-                raise Unreadable("ODT 已設密碼保護，請先移除密碼 password-protected document")
+                raise Unreadable(f"{what} 已設密碼保護，請先移除密碼 password-protected document")
             # styles.xml: the master pages' headers and footers; meta.xml: the properties
-            roots = {name: parse_xml(package.read(name), "ODT") for name in ("content.xml", "styles.xml", "meta.xml")
+            roots = {name: parse_xml(package.read(name), what) for name in ("content.xml", "styles.xml", "meta.xml")
                      if name in names}
-            paragraphs, tables = odf_units(roots["content.xml"], roots.get("styles.xml"))
+            paragraphs, tables = odf_units(roots["content.xml"], roots.get("styles.xml"), spreadsheet=what == "ODS")
             texts, people = property_units([("meta.xml", roots["meta.xml"])] if "meta.xml" in roots else [])
             links = odf_links([(n, r) for n, r in roots.items() if n != "meta.xml"])
             replaced = _masked_parts(roots, paragraphs + links + texts, tables,
                                      odf_authors(*roots.values()) + [f for f, _ in people], m)
+            _write_package(package, out, replaced)
+    return sum(v.changed for v in ods_values(tables))
+
+
+# --- PPTX -------------------------------------------------------------------------------------
+
+def mask_pptx(src: Path, out: IO[bytes], m: _Masker) -> None:
+    """Write a masked copy of the PowerPoint presentation ``src`` to ``out``: the slides' and
+    notes' shapes and tables, comments, link targets and properties as the scanner reads them
+    (``office.pptx_parts``); comment authors emptied."""
+    with _open_package(src, "PPTX") as package:
+        with _guarded("PPTX"):
+            parts = pptx_parts(package)
+            paragraphs, tables = pptx_units(parts)
+            texts, people = property_units(parts.properties)
+            roots = dict(parts.stories + parts.authors + parts.rels + parts.properties)
+            replaced = _masked_parts(roots, paragraphs + docx_links(parts.rels) + texts, tables,
+                                     pptx_authors(parts) + [f for f, _ in people], m)
             _write_package(package, out, replaced)

@@ -1,4 +1,4 @@
-"""Masked copies of files (CSV/TSV, XLSX, JSON/JSONL, TXT/log, DOCX/ODT) for test environments.
+"""Masked copies of files (CSV/TSV, XLSX, XLS/XLSB as XLSX, JSON/JSONL, TXT/log, DOCX/ODT/ODS/ODP/PPTX).
 
 The source is only read; the copy is written to a temporary file next to the output and renamed
 into place when complete. In a column whose name says what it holds (電話, 身分證, name…) every
@@ -22,13 +22,15 @@ from typing import IO, Any
 from gezi.core.errors import GeziError
 from gezi.core.fsnames import LONE_SURROGATE
 from gezi.pii.analyzer import analyze_text, hits_per_segment
-from gezi.pii.files import HEADER_PREFIX_ROWS, TABLE_SUFFIXES, Unreadable, header_index, open_text
-from gezi.pii.mask_documents import DOCUMENT_SUFFIXES, mask_docx, mask_odt
+from gezi.pii.files import HEADER_PREFIX_ROWS, TABLE_SUFFIXES, Unreadable, _cell_text, header_index, open_text
+from gezi.pii.mask_documents import DOCUMENT_SUFFIXES, mask_docx, mask_odf, mask_pptx
 from gezi.pii.masking import mask_value
 from gezi.pii.registry import get_registry
 
+# Old Excel workbooks are read (python-calamine) but cannot be written: their masked copy is an XLSX.
+OLD_SHEET_SUFFIXES = {".xls", ".xlsb"}
 SUPPORTED = {".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".txt",
-             ".log", ".text", *DOCUMENT_SUFFIXES}
+             ".log", ".text", *DOCUMENT_SUFFIXES, *OLD_SHEET_SUFFIXES}
 _LINE_BATCH = 5000
 _ROW_BATCH = 2000
 
@@ -177,6 +179,33 @@ def _mask_csv(src: Path, out: IO[bytes], m: _Masker, delimiter: str) -> None:
         writer_fh.flush()
 
 
+def _mask_sheet(rows: Iterator[tuple[Any, list[Any]]], m: _Masker,
+                prefix: list[list[Any]]) -> Iterator[tuple[Any, list[tuple[int, str]]]]:
+    """The cells to change in a sheet's rows, given as (row, its values) pairs: each row with
+    its [(column index, masked text)], _ROW_BATCH rows analyzed at a time. Strings and numbers
+    (not booleans) are masked under the header ``header_index`` finds in ``prefix`` (the
+    sheet's first rows' values); the header row is kept, rows above it have no column name."""
+    at = header_index(prefix)
+    header = [] if at is None else ["" if v is None else str(v) for v in prefix[at]]
+    numbered = enumerate(rows)
+    while batch := list(itertools.islice(numbered, _ROW_BATCH)):
+        where, items = [], []
+        for r, (_, values) in batch:
+            if r == at:
+                continue
+            for c, value in enumerate(values):
+                if isinstance(value, str | int | float) and not isinstance(value, bool):
+                    column = header[c] if at is not None and r > at and c < len(header) else None
+                    where.append((r, c))
+                    items.append((column, str(value)))
+        changed: dict[int, list[tuple[int, str]]] = {}
+        for (r, c), (_, text), masked in zip(where, items, _mask_grouped(items, m), strict=True):
+            if masked != text:
+                changed.setdefault(r, []).append((c, masked))
+        for r, (row, _) in batch:
+            yield row, changed.get(r, [])
+
+
 def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> None:
     from openpyxl import load_workbook
 
@@ -187,24 +216,35 @@ def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> None:
     for sheet in book.worksheets:
         prefix = [[cell.value for cell in row]
                   for row in sheet.iter_rows(max_row=min(sheet.max_row, HEADER_PREFIX_ROWS))]
-        at = header_index(prefix)
-        header = [] if at is None else ["" if v is None else str(v) for v in prefix[at]]
-        rows = enumerate(sheet.iter_rows())
-        while batch := list(itertools.islice(rows, _ROW_BATCH)):
-            # Strings and numbers (not booleans); rows above the header have no column name.
-            cells, items = [], []
-            for r, row in batch:
-                if r == at:
-                    continue
-                for c, cell in enumerate(row):
-                    value = cell.value
-                    if isinstance(value, str | int | float) and not isinstance(value, bool):
-                        column = header[c] if at is not None and r > at and c < len(header) else None
-                        cells.append(cell)
-                        items.append((column, str(value)))
-            for cell, (_, text), masked in zip(cells, items, _mask_grouped(items, m), strict=True):
-                if masked != text:
-                    cell.value = masked
+        cells = ((row, [cell.value for cell in row]) for row in sheet.iter_rows())
+        for row, changed in _mask_sheet(cells, m, prefix):
+            for c, masked in changed:
+                row[c].value = masked
+    book.save(out)
+
+
+def _mask_old_sheets(src: Path, out: IO[bytes], m: _Masker) -> None:
+    """An .xls or .xlsb workbook as an XLSX of the same sheets and cell values, masked as
+    ``_mask_xlsx`` masks (python-calamine reads them, nothing writes them): formatting,
+    formulas, merged cells and comments are not carried over."""
+    from openpyxl import Workbook
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with src.open("rb") as fh:
+            source = CalamineWorkbook.from_filelike(fh)
+        sheets = [(name, source.get_sheet_by_name(name).to_python()) for name in source.sheet_names]
+    except Exception as exc:  # calamine raises its own types for damaged or encrypted books
+        raise Unreadable(f"無法開啟試算表 corrupt, encrypted or unsupported workbook "
+                         f"({type(exc).__name__})") from None
+    book = Workbook(write_only=True)
+    for name, cells in sheets:
+        sheet = book.create_sheet(name[:31])  # XLSX limits a sheet name to 31 characters
+        rows = [[None if v == "" else _cell_text(v) for v in row] for row in cells]
+        for row, changed in _mask_sheet(((row, row) for row in rows), m, rows[:HEADER_PREFIX_ROWS]):
+            for c, masked in changed:
+                row[c] = masked
+            sheet.append(row)
     book.save(out)
 
 
@@ -299,6 +339,9 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     if suffix not in SUPPORTED:
         raise GeziError(f"不支援的格式 unsupported format {suffix or '(none)'}; "
                         f"supported: {', '.join(sorted(SUPPORTED))}")
+    if suffix in OLD_SHEET_SUFFIXES and dst.suffix.lower() != ".xlsx":
+        raise GeziError(f"無法寫出 {suffix} 格式，請以 .xlsx 為輸出檔名 cannot write {suffix}: "
+                        f"name the output .xlsx (values are kept, formatting is not)")
     if dst.exists() and dst.resolve() == src.resolve():
         raise GeziError("輸出不可覆寫來源 output would overwrite the source")
     if dst.exists() and not overwrite:
@@ -310,8 +353,12 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
         ".json": lambda o: _mask_json(src, o, m, False),
         ".jsonl": lambda o: _mask_json(src, o, m, True),
         ".ndjson": lambda o: _mask_json(src, o, m, True),
-        ".docx": lambda o: mask_docx(src, o, m), ".odt": lambda o: mask_odt(src, o, m),
+        ".docx": lambda o: mask_docx(src, o, m), ".pptx": lambda o: mask_pptx(src, o, m),
+        **dict.fromkeys((".odt", ".odp"), lambda o: mask_odf(src, o, m)),
+        ".ods": lambda o: extra.update(cells_retyped=mask_odf(src, o, m)),
+        **dict.fromkeys(OLD_SHEET_SUFFIXES, lambda o: _mask_old_sheets(src, o, m)),
     }
+    extra: dict[str, Any] = {}  # what only some formats report
     write = writers.get(suffix, lambda o: _mask_lines(src, o, m))
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
@@ -329,4 +376,7 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
               "by_entity": dict(sorted(m.counts.items()))}
     if suffix in DOCUMENT_SUFFIXES:
         result["properties_cleared"] = m.properties_cleared
+    result.update(extra)
+    if suffix in OLD_SHEET_SUFFIXES:
+        result["values_only"] = True  # XLS/XLSB → XLSX: formatting, formulas, merges not kept
     return result

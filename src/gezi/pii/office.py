@@ -17,12 +17,12 @@ it is read.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import weakref
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import Any
-from xml.etree import ElementTree as ET
+from typing import Any, NamedTuple
 
 from gezi.pii.files import Batch, Opener, Segment, Unreadable, table_batches
 
@@ -268,13 +268,6 @@ def _member_bytes(package: zipfile.ZipFile, name: str, what: str) -> bytes:
         raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
 
 
-def _xml(package: zipfile.ZipFile, name: str, what: str) -> ET.Element:
-    try:
-        return ET.fromstring(_member_bytes(package, name, what))
-    except ET.ParseError as exc:
-        raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
-
-
 def _count(elem: Any, attribute: str) -> int:
     """A repeat count attribute (1 if absent or malformed), at most _MAX_REPEAT."""
     try:
@@ -297,6 +290,8 @@ class _OdfReader:
     """ODF text in the scanner's order: paragraphs and headings of the body, the headers and
     footers of the master pages, a presentation's footer declarations, notes, annotations,
     tracked deletions; tables."""
+
+    breaks = " "  # what a tab or a line break inside a paragraph reads as
 
     def __init__(self) -> None:
         self.paragraphs: list[TextUnit] = []
@@ -348,7 +343,7 @@ class _OdfReader:
             elif tag == f"{_TEXT}s":
                 unit.shown(" " * _count(child, f"{_TEXT}c"))
             elif tag in (f"{_TEXT}tab", f"{_TEXT}line-break"):
-                unit.shown(" ")
+                unit.shown(self.breaks)
             elif tag == f"{_OFFICE}annotation":
                 self._annotation(child, member)
             elif tag == f"{_TEXT}note":
@@ -390,17 +385,144 @@ class _OdfReader:
         return rows
 
 
-def odf_units(content: Any, styles: Any = None) -> tuple[list[TextUnit], list[Table]]:
+def odf_units(content: Any, styles: Any = None, spreadsheet: bool = False) -> tuple[list[TextUnit], list[Table]]:
     """What the scanner reads in ``content.xml`` and ``styles.xml`` (lxml roots): paragraphs in
     the order body, headers and footers, a presentation's header, footer and date
-    declarations, notes, annotations, tracked deletions; the rows of each table."""
-    reader = _OdfReader()
+    declarations, notes, annotations, tracked deletions; the rows of each table.
+
+    ``spreadsheet``: the cells of an .ods as python-calamine reads them (see ``_OdsReader``),
+    then the formulas (after the other paragraphs)."""
+    reader = _OdsReader() if spreadsheet else _OdfReader()
     reader.walk(content, "content.xml", reader.paragraphs)
     if styles is not None:
         for part in styles.iter(*_ODF_HEADERS):
             reader.walk(part, "styles.xml", reader.paragraphs)
     paragraphs = reader.paragraphs + reader.decls + reader.notes + reader.annotations + reader.deleted
+    if isinstance(reader, _OdsReader):
+        paragraphs += reader.formulas
     return paragraphs, reader.tables
+
+
+# --- ODS --------------------------------------------------------------------------------------
+
+_CALCEXT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+# The attribute holding a typed cell's value; the scanner (python-calamine) reads the value, not
+# the text shown (a phone typed as a number shows 0912345678 and holds 912345678).
+_ODS_VALUES = {"float": "value", "percentage": "value", "currency": "value", "date": "date-value"}
+_ODS_VALUE_ATTRS = [f"{_OFFICE}{k}" for k in ("value", "date-value", "time-value", "boolean-value",
+                                              "string-value", "currency")]
+FORMULA = "公式 formula"
+
+
+class CellValue:
+    """A cell's value held in an attribute (``office:value``, ``office:date-value``,
+    ``office:string-value``) as the scanner reads it, seen as a node's ``text``. Set (masked),
+    the cell becomes a string cell that shows the new text and holds no trace of the old value:
+    a masked phone is no number, and the number must not stay behind the text shown."""
+
+    __slots__ = ("cell", "changed", "value")
+    tag = ""  # no element: never a w:t that needs xml:space
+
+    def __init__(self, cell: Any, value: str) -> None:
+        self.cell, self.value, self.changed = cell, value, False
+
+    @property
+    def text(self) -> str:
+        """The value as the scanner reads it."""
+        return self.value
+
+    @text.setter
+    def text(self, value: str | None) -> None:
+        self.value, self.changed = value or "", True
+        cell = self.cell
+        for name in _ODS_VALUE_ATTRS:
+            cell.attrib.pop(name, None)
+        cell.set(f"{_OFFICE}value-type", "string")
+        if _CALCEXT_TYPE in cell.attrib:
+            cell.set(_CALCEXT_TYPE, "string")
+        paragraphs = [c for c in cell if c.tag in _PARAGRAPHS]
+        if not paragraphs:
+            paragraphs = [cell.makeelement(f"{_TEXT}p", {})]
+            cell.append(paragraphs[0])
+        for extra in paragraphs[1:]:
+            cell.remove(extra)
+        first = paragraphs[0]  # its style stays; spans and links of the old text go
+        for child in list(first):
+            first.remove(child)
+        first.text = self.value
+
+
+def _ods_value(cell: Any) -> str | None:
+    """The text python-calamine gives a typed cell (numbers whole without ``.0``, dates ISO),
+    or None when the cell's value is its paragraphs (or is a time or a truth value)."""
+    kind = cell.get(f"{_OFFICE}value-type")
+    if kind == "string":
+        return cell.get(f"{_OFFICE}string-value")
+    if (attr := _ODS_VALUES.get(kind or "")) is None or (raw := cell.get(f"{_OFFICE}{attr}")) is None:
+        return None
+    if attr == "date-value":
+        return raw.replace("T", " ")
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+class _OdsReader(_OdfReader):
+    """A spreadsheet read as the scanner reads it with python-calamine: a cell is its value
+    attribute if it has one, else its paragraphs joined by line breaks (``text:s`` as spaces,
+    tabs and line breaks as nothing); annotations are no part of it (read apart here, as are
+    the shapes). Repeated rows and cells are one unit repeated (at most _MAX_REPEAT times: a
+    masked value is masked in every repeat, as they are one XML element)."""
+
+    breaks = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formulas: list[TextUnit] = []
+
+    def _rows(self, table: Any, member: str, column: str | None) -> Table:
+        rows: Table = []
+        for row in table.iter(f"{_TABLE}table-row"):
+            cells: list[TextUnit] = []
+            for cell in row:
+                if cell.tag in _CELLS:
+                    cells.extend([self._cell(cell, member)] * _count(cell, f"{_TABLE}number-columns-repeated"))
+            repeat = _count(row, f"{_TABLE}number-rows-repeated") if any(u.text for u in cells) else 1
+            if rows or any(u.text for u in cells):  # calamine's range starts at the first row with a value
+                rows.extend([cells] * repeat)
+        for shapes in table.iterchildren(f"{_TABLE}shapes"):
+            self.walk(shapes, member, self.paragraphs)
+        return rows
+
+    def _cell(self, cell: Any, member: str) -> TextUnit:
+        unit = TextUnit(member, column=None)
+        if cell.get(f"{_TABLE}formula"):
+            self.formulas.append(formula := TextUnit(member, FORMULA))
+            formula.own(AttributeText(cell, f"{_TABLE}formula"), "text")
+        value = _ods_value(cell)
+        if value is not None:
+            unit.own(CellValue(cell, value), "text")
+        first = True
+        for child in cell:
+            if child.tag in _PARAGRAPHS:
+                if value is None:
+                    if not first:
+                        unit.shown("\n")
+                    self._paragraph(unit, child, member, None)
+                first = False
+            elif child.tag == f"{_OFFICE}annotation":
+                self._annotation(child, member)
+            elif isinstance(child.tag, str):
+                self.walk(child, member, self.paragraphs)  # a shape anchored to the cell
+        return unit
+
+
+def ods_values(tables: list[Table]) -> list[CellValue]:
+    """The typed cells' values of ``tables`` (see ``CellValue``), each once."""
+    return list({id(p[0]): p[0] for rows in tables for row in rows for u in row for p in u.pieces
+                 if isinstance(p[0], CellValue)}.values())
 
 
 def odf_links(parts: list[tuple[str, Any]]) -> list[TextUnit]:
@@ -744,27 +866,144 @@ def read_docx_document(document: Any) -> Iterator[Batch]:
 
 # --- PPTX -------------------------------------------------------------------------------------
 
-def _slide_number(name: str) -> int:
+_P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+_P188 = "{http://schemas.microsoft.com/office/powerpoint/2018/8/main}"
+_PPTX_SLIDE = re.compile(r"ppt/slides/slide(\d+)\.xml")
+_PPTX_NOTES = re.compile(r"ppt/notesSlides/notesSlide(\d+)\.xml")
+_PPTX_COMMENTS = re.compile(r"ppt/comments/[^/]+\.xml")
+# Who wrote the comments: legacy ``p:cmAuthor`` and modern ``p188:author`` (name, initials, and
+# the account, often an e-mail address).
+_PPTX_AUTHORS = {"ppt/commentAuthors.xml": f"{_P}cmAuthor", "ppt/authors.xml": f"{_P188}author"}
+_PPTX_AUTHOR_ATTRS = ("name", "initials", "userId")
+_NOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/notesSlide"
+
+
+class PptxParts(NamedTuple):
+    """The parsed members of a presentation the scanner reads, each (member, root):
+    ``stories`` in its order (each slide, then its notes; comments last), the comment authors,
+    the relationship parts with an external target, the document properties."""
+
+    stories: list[tuple[str, Any]]
+    authors: list[tuple[str, Any]]
+    rels: list[tuple[str, Any]]
+    properties: list[tuple[str, Any]]
+
+
+def _number(name: str) -> int:
     match = re.search(r"(\d+)\.xml$", name)
     return int(match.group(1)) if match else 0
 
 
+def _rels_member(member: str) -> str:
+    folder, _, name = member.rpartition("/")
+    return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+
+
+def _rel_targets(rels: Any, folder: str, reltypes: set[str]) -> list[str]:
+    """The members an internal relationship of the given types points to."""
+    targets = []
+    for rel in rels.iter(f"{_RELS}Relationship"):
+        if rel.get("Type") in reltypes and rel.get("TargetMode") != "External":
+            target = rel.get("Target") or ""
+            targets.append(target.lstrip("/") if target.startswith("/")
+                           else posixpath.normpath(posixpath.join(folder, target)))
+    return targets
+
+
+def pptx_parts(package: zipfile.ZipFile, what: str = "PPTX") -> PptxParts:
+    """The members of a PowerPoint package the scanner reads, parsed (DTD refused). Slides in
+    the order of their numbers (PowerPoint numbers them in order when it saves), each followed
+    by the notes its relationships name (else the notes of the same number)."""
+    names = package.namelist()
+    slides = sorted((n for n in names if _PPTX_SLIDE.fullmatch(n)), key=_number)
+    if not slides:
+        raise Unreadable(f"無法開啟 {what} not a presentation (no slides)")
+    parsed: dict[str, Any] = {}
+
+    def root(name: str) -> Any:
+        if name not in parsed:
+            parsed[name] = parse_xml(_member_bytes(package, name, what), what)
+        return parsed[name]
+
+    notes = {n for n in names if _PPTX_NOTES.fullmatch(n)}
+    stories: list[tuple[str, Any]] = []
+    for slide in slides:
+        stories.append((slide, root(slide)))
+        rels = _rels_member(slide)
+        linked = (_rel_targets(root(rels), "ppt/slides", {_NOTES_REL}) if rels in names
+                  else [f"ppt/notesSlides/notesSlide{_number(slide)}.xml"])
+        for note in linked:
+            if note in notes:
+                notes.discard(note)
+                stories.append((note, root(note)))
+    stories += [(n, root(n)) for n in sorted(notes, key=_number)]  # notes no slide names
+    stories += [(n, root(n)) for n in sorted(names) if _PPTX_COMMENTS.fullmatch(n)]
+    authors = [(n, root(n)) for n in _PPTX_AUTHORS if n in names]
+    rels = [(n, root(n)) for n in sorted(names) if n.endswith(".rels")]
+    rels = [(n, r) for n, r in rels if any(e.get("TargetMode") == "External" for e in r.iter(f"{_RELS}Relationship"))]
+    properties = []
+    if "_rels/.rels" in names:
+        properties = [(n, root(n)) for n in _rel_targets(root("_rels/.rels"), "", _DOCX_PROPERTIES) if n in names]
+    return PptxParts(stories, authors, rels, properties)
+
+
+def _pptx_paragraph(p: Any, unit: TextUnit) -> None:
+    """A DrawingML paragraph's text: its runs and fields (``a:t``), a line break as one."""
+    for e in p.iter(f"{_DRAWING}t", f"{_DRAWING}br"):
+        if e.tag == f"{_DRAWING}br":
+            unit.shown("\n")
+        else:
+            unit.own(e, "text")
+
+
+def _pptx_walk(elem: Any, member: str, paragraphs: list[TextUnit], tables: list[Table]) -> None:
+    for child in elem:
+        tag = child.tag
+        if tag == f"{_DRAWING}p":
+            paragraphs.append(unit := TextUnit(member))
+            _pptx_paragraph(child, unit)
+        elif tag == f"{_DRAWING}tbl":
+            rows: Table = []
+            tables.append(rows)
+            for tr in child.iter(f"{_DRAWING}tr"):
+                row: list[TextUnit] = []
+                for tc in tr.iterchildren(f"{_DRAWING}tc"):
+                    row.append(unit := TextUnit(member))
+                    for k, p in enumerate(tc.iter(f"{_DRAWING}p")):
+                        if k:
+                            unit.shown("\n")
+                        _pptx_paragraph(p, unit)
+                rows.append(row)
+        elif tag == f"{_P}text":  # a legacy comment's text
+            paragraphs.append(unit := TextUnit(member))
+            unit.own(child, "text")
+        elif isinstance(tag, str):
+            _pptx_walk(child, member, paragraphs, tables)
+
+
+def pptx_units(parts: PptxParts) -> tuple[list[TextUnit], list[Table]]:
+    """What the scanner reads in a presentation's stories: the paragraphs of the shapes (text
+    boxes, placeholders, grouped shapes) of each slide and its notes, then of the comments;
+    the rows of the tables on the slides (each cell its paragraphs joined by line breaks)."""
+    paragraphs: list[TextUnit] = []
+    tables: list[Table] = []
+    for member, root in parts.stories:
+        _pptx_walk(root, member, paragraphs, tables)
+    return paragraphs, tables
+
+
+def pptx_authors(parts: PptxParts) -> list[AuthorField]:
+    """The comment authors' names, initials and accounts."""
+    return [(e, attr) for member, root in parts.authors for e in root.iter(_PPTX_AUTHORS[member])
+            for attr in _PPTX_AUTHOR_ATTRS if e.get(attr) is not None]
+
+
 def read_pptx(opener: Opener) -> Iterator[Batch]:
     """Paragraphs of every slide and its notes, in slide order (``line`` = paragraph number
-    across the deck)."""
+    across the deck), then the comments; tables on the slides as rows under their header; link
+    targets, document properties and comment authors (``column`` = ``author``) as for DOCX."""
     with _package(opener, "PPTX") as package:
-        names = [n for n in package.namelist()
-                 if re.fullmatch(r"ppt/(?:slides/slide|notesSlides/notesSlide)\d+\.xml", n)]
-        if not names:
-            raise Unreadable("無法開啟 PPTX not a presentation (no slides)")
-        names.sort(key=lambda n: (_slide_number(n), "notes" in n))
-        roots = [_xml(package, name, "PPTX") for name in names]
-    segments: list[Segment] = []
-    number = 0
-    for root in roots:
-        for paragraph in root.iter(f"{_DRAWING}p"):
-            number += 1
-            text = "".join(t.text or "" for t in paragraph.iter(f"{_DRAWING}t"))
-            if text:
-                segments.append(Segment(text, line=number))
-    yield None, segments
+        parts = pptx_parts(package)
+    texts, people = property_units(parts.properties)
+    authors = [(f, "author") for f in pptx_authors(parts) if f[1] == "name"]
+    yield from unit_batches(*pptx_units(parts), docx_links(parts.rels) + texts, authors + people)
