@@ -76,6 +76,10 @@ ODS_VALUES = ["王小明", "A123456789", "912345678", "0912345678", "臺北市�
               "lee.ml@example.com"]
 
 
+# A thumbnail is a picture of the first page: here, bytes that stand for one.
+THUMBNAIL = b"\x89PNG\r\n\x1a\n" + "picture of the first sheet: 王小明 0912345678".encode()
+
+
 def _odf(path: Path, mimetype: str, body: str, styles_body: str = "") -> Path:
     content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NS} office:version="1.3">'
                '<office:automatic-styles><style:style style:name="T1" style:family="text">'
@@ -97,7 +101,7 @@ def _odf(path: Path, mimetype: str, body: str, styles_body: str = "") -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
         for name, data in (("content.xml", content), ("styles.xml", styles), ("meta.xml", meta),
-                           ("META-INF/manifest.xml", manifest)):
+                           ("Thumbnails/thumbnail.png", THUMBNAIL), ("META-INF/manifest.xml", manifest)):
             zf.writestr(name, data)
     return path
 
@@ -206,6 +210,7 @@ def make_pptx(path: Path) -> Path:
         "ppt/comments/comment1.xml": comments,
         "ppt/commentAuthors.xml": authors,
         "ppt/media/image1.png": b"\x89PNG\r\n\x1a\n" + bytes(64),
+        "docProps/thumbnail.jpeg": THUMBNAIL,
     }
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
@@ -285,7 +290,7 @@ def test_ods_numbers_retyped_formatting_and_repeats_kept(files, tmp_path):
         assert b.read("mimetype") == a.read("mimetype")
         changed = {n for n in a.namelist() if a.read(n) != b.read(n)}
         content = b.read("content.xml").decode()
-    assert changed == {"content.xml", "styles.xml", "meta.xml"}
+    assert changed == {"content.xml", "styles.xml", "meta.xml", "Thumbnails/thumbnail.png"}
     assert '<text:span text:style-name="T1">王○明</text:span></text:p>' in content  # the span kept
     assert ('<table:table-cell table:style-name="ce2" office:value-type="string" calcext:value-type="string">'
             "<text:p>9123**678</text:p></table:table-cell>") in content  # a text cell, no office:value left
@@ -333,6 +338,17 @@ def test_pptx_runs_notes_table_link(files, tmp_path):
     assert 'Target="mailto:c***@example.com?subject=%E5%A0%B1%E5%90%8D" TargetMode="External"' in rels
     assert "林○明 A12****789" in notes
     assert 'name="" initials=""' in authors
+
+
+@pytest.mark.parametrize(("suffix", "member", "magic"), [(".ods", "Thumbnails/thumbnail.png", b"\x89PNG"),
+                                                         (".pptx", "docProps/thumbnail.jpeg", b"\xff\xd8\xff")])
+def test_thumbnail_blanked(files, tmp_path, suffix, member, magic):
+    """The thumbnail (a picture of the first sheet or slide) becomes a blank image of its format."""
+    out = tmp_path / f"out{suffix}"
+    mask_file(files[suffix], out, "redact")
+    with zipfile.ZipFile(out) as zf:
+        data = zf.read(member)
+    assert data.startswith(magic) and THUMBNAIL not in data and len(data) < 400
 
 
 def test_odp_spans_notes_table(files, tmp_path):

@@ -29,6 +29,8 @@ read with their notes, tables, comments and link targets (``office.pptx_parts``)
 
 from __future__ import annotations
 
+import base64
+import re
 import zipfile
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -77,6 +79,18 @@ _MAX_TOTAL = 1 << 30
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 Span = tuple[int, int, str]
+
+# A package's thumbnail is a picture of its first page, sheet or slide, personal data and all
+# (LibreOffice always saves one, PowerPoint by default): it is replaced by a blank image of the
+# same format, so that the package stays as it was (relationships, manifest, content types).
+_THUMBNAIL = re.compile(r"(?:Thumbnails|docProps)/thumbnail\.(\w+)", re.IGNORECASE)
+_BLANK_PNG = base64.b64decode(  # 1×1 white
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR42mP4//8/AAX+Av4zEpUUAAAAAElFTkSuQmCC")
+_BLANK_JPEG = base64.b64decode(  # 8×8 white, baseline
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1x"
+    "eXBkeFxlZ2P/wAALCAAIAAgBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIh"
+    "MUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWG"
+    "h4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APQK/9k=")
 
 
 class _Edits:
@@ -193,11 +207,13 @@ def _open_package(src: Path, what: str) -> zipfile.ZipFile:
 
 def _write_package(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str, bytes]) -> None:
     """Every member in its order and with its compression; the ``replaced`` ones with new
-    bytes, the others with their bytes unchanged."""
+    bytes, a thumbnail blank, the others with their bytes unchanged."""
     with zipfile.ZipFile(out, "w") as dst:
         dst.comment = package.comment
         for info in package.infolist():
             data = replaced.get(info.filename)
+            if data is None and (thumbnail := _THUMBNAIL.fullmatch(info.filename)):
+                data = _BLANK_JPEG if thumbnail.group(1).lower() in ("jpeg", "jpg") else _BLANK_PNG
             if data is None:
                 data = package.read(info)
             # A fresh entry: the source's extra fields (zip64 sizes) would not fit the new data.
