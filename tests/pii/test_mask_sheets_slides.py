@@ -361,6 +361,23 @@ def test_odp_spans_notes_table(files, tmp_path):
     assert "<text:p>陳○君</text:p>" in content and "講者備註：林○明 A12****789" in content
 
 
+def test_cli_summary_and_json(files, tmp_path, capsys):
+    import json
+
+    with pytest.raises(SystemExit) as exc:
+        main(["mask", str(files[".ods"]), str(tmp_path / "out.ods")])
+    assert exc.value.code == 0
+    printed = capsys.readouterr().out
+    assert "typed cells turned to text: 3" in printed and "author properties cleared: 3" in printed
+    assert "王小明" not in printed and "0912" not in printed
+    with pytest.raises(SystemExit) as exc:
+        main(["mask", str(files[".pptx"]), str(tmp_path / "out.pptx"), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    # creator and last editor, the comment author's name and initials
+    assert result["properties_cleared"] == 4 and result["by_entity"]["PERSON_NAME"] >= 5
+    assert "cells_retyped" not in result and "values_only" not in result
+
+
 def test_xls_written_as_xlsx_values_only(tmp_path, capsys):
     from openpyxl import load_workbook
 

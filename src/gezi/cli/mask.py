@@ -41,14 +41,17 @@ def mask(
 ) -> None:
     """產生遮蔽後的檔案副本 Write a masked copy of a file.
 
-    DOCX／ODT／ODS／PPTX／ODP 保留格式：跨多個文字段（run）的值，遮蔽結果放在第一段、其餘段清空；
-    文件摘要資訊的作者欄位清空。
-    ODS 中被遮蔽的數字儲存格（如以數字存的電話）改為文字儲存格。XLS／XLSB 只能寫成 XLSX（輸出檔名須為 .xlsx）：
-    只保留儲存格的值，格式、公式與合併儲存格不保留。
+    DOCX／ODT／ODS／PPTX／ODP 保留格式：跨多個文字段（run）的值，遮蔽結果放在第一段、其餘段清空。
 
-    DOCX/ODT/ODS/PPTX/ODP keep their formatting: a value split over runs is replaced in its first run; author
-    properties are cleared. A masked number cell of an ODS becomes a text cell. XLS/XLSB are written as XLSX
-    (OUTPUT must end in .xlsx): values only, formatting, formulas and merged cells are lost.
+    文件摘要資訊的作者欄位清空；ODS 中被遮蔽的數字儲存格（如以數字存的電話）改為文字儲存格。
+
+    XLS／XLSB 寫成 XLSX（輸出檔名須為 .xlsx）：只保留值，格式、公式與合併儲存格不保留。
+
+    DOCX/ODT/ODS/PPTX/ODP keep their formatting: a value split over runs is replaced in its first run.
+
+    Author properties are cleared; a masked number cell of an ODS becomes a text cell.
+
+    XLS/XLSB are written as XLSX (OUTPUT must end in .xlsx): values only, formatting, formulas and merges are lost.
     """
     from gezi.pii.mask_files import mask_file
 
