@@ -78,7 +78,10 @@ def test_personal_values_are_committed_in_the_chain_and_kept_aside(org_cli, db_u
     assert ok.code == 0 and ok.json["ok"] and ok.json["personal_values"] == len(kept) and ok.json["erased_values"] == 0
 
 
-def test_erase_a_request_removes_its_values_keeps_the_chain_and_records_the_erasure(org_cli, db_url):
+def test_erase_a_request_removes_its_values_keeps_the_chain_and_records_the_erasure(org_cli, db_url, monkeypatch):
+    from gezi.cli import common
+
+    monkeypatch.setattr(common.console, "width", 200)  # no wrapping when COLUMNS=80 (as in CI)
     rid = _new_request(org_cli)
     other = _new_request(org_cli, subject="李大華", contact="0987654321")
     assert org_cli("optout", "add", "--phone", "0912-345-678", "--channel", "all").code == 0
@@ -89,9 +92,9 @@ def test_erase_a_request_removes_its_values_keeps_the_chain_and_records_the_eras
     before = len(_personal(db_url))
     head = org_cli("audit", "verify", "--json").json["head_hash"]
 
-    r = cli_json = _erase(org_cli, "--request", rid)
+    r = _erase(org_cli, "--request", rid)
     assert r.code == 0, r.err
-    doc = cli_json.json
+    doc = r.json
     optout = str(_entries(db_url, "marketing_optouts")[0].row_key)
     assert doc["erased"] and {(t["table"], t["row"]) for t in doc["targets"]} == {
         ("privacy_requests", rid), ("marketing_optouts", optout)}  # same phone; 李大華 is not touched
@@ -116,7 +119,7 @@ def test_erase_a_request_removes_its_values_keeps_the_chain_and_records_the_eras
     mine = [e for e in shown["entries"] if e["row"] == rid]
     assert all(e["after"]["subject_masked"] == audit.ERASED for e in mine)
     assert all("subject_masked" in e["erased"] for e in mine)
-    assert [e for e in shown["entries"] if e["row"] == other][0]["after"]["subject_masked"] == "李○華"
+    assert next(e for e in shown["entries"] if e["row"] == other)["after"]["subject_masked"] == "李○華"
     table = org_cli("audit", "log", "--table", "privacy_requests")
     assert table.code == 0 and "已刪除 erased" in table.out
 
@@ -137,9 +140,14 @@ def test_tampered_or_silently_deleted_values_and_tampered_entries_are_detected(o
     with eng.begin() as conn:
         conn.execute(p.update().where(where).values(value="王○明"))
     assert org_cli("audit", "verify").code == 0
-    # A value removed behind the trail's back is not an erasure.
     with eng.begin() as conn:
         salt = conn.execute(sa.select(p.c.salt).where(where)).scalar_one()
+        conn.execute(p.update().where(where).values(salt="zz" * 16))
+    assert org_cli("audit", "verify", "--json").json["first_bad"] == seq  # no traceback on a non-hex salt
+    with eng.begin() as conn:
+        conn.execute(p.update().where(where).values(salt=salt))
+    # A value removed behind the trail's back is not an erasure.
+    with eng.begin() as conn:
         conn.execute(p.delete().where(where))
     gone = org_cli("audit", "verify", "--json")
     assert gone.code == 1 and gone.json["first_bad"] == seq and "without a recorded erasure" in gone.json["reason"]
