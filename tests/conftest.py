@@ -101,9 +101,14 @@ class Result:
 
 
 @pytest.fixture
-def cli(capsys):
+def cli(capsys, monkeypatch):
     """Run `gezi ARGS…` in-process through the real entry point (errors, exit codes)."""
+    from gezi.cli import common
     from gezi.cli.main import main
+
+    # Output as piped into a file: 200 columns, whatever terminal the tests run in (a worker
+    # of pytest-xdist may see a terminal of 80 columns, and table cells then wrap).
+    monkeypatch.setattr(common.console, "width", 200)
 
     def run(*args: str) -> Result:
         capsys.readouterr()

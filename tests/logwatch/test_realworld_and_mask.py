@@ -53,3 +53,16 @@ def test_mask_text_query_strings_json_and_known_accounts():
     assert mask_text(j2, ["alice@example.com"]) == '{"ip": "1.2.3.4", "user": "a***@example.com"}'
     # an invalid ID-like string is left alone outside sensitive parameters
     assert "A123456788" in mask_text("/product/A123456788")
+
+
+def test_evidence_masks_what_the_pii_recognizers_find_but_keeps_the_source_ip():
+    from urllib.parse import quote, unquote
+
+    line = ('203.0.113.9 - - [23/Nov/2026:10:00:00 +0800] "GET /order?addr='
+            + quote("台北市大安區忠孝東路四段100號") + "&card=4111111111111111&note="
+            + quote("收件人王小明") + ' HTTP/1.1" 200 5')
+    out = mask_text(line)
+    assert out.startswith("203.0.113.9 - - ")  # the source IP is what the alert is about
+    for value in ("100號", "4111111111111111", "王小明"):
+        assert value not in unquote(out)
+    assert "4111********1111" in out and "台北市大安區忠孝東路四段" in unquote(out)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from urllib.parse import unquote_plus
 
 from gezi.core.twid import national_id_is_valid, old_resident_cert_is_valid
+from gezi.pii import masking as pii_masking
+from gezi.pii.analyzer import analyze_text
+from gezi.pii.registry import get_registry
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-]+)(@|%40)([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _TWID = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-D0-9][0-9]{8})(?![A-Za-z0-9])")
@@ -16,6 +20,12 @@ _PARAM = re.compile(
     re.IGNORECASE,
 )
 _JSON_FIELD = re.compile(r'("(?:user|username|account|email|login)"\s*:\s*")([^"]*)(")')
+
+
+@cache
+def _evidence_entities() -> frozenset[str]:
+    """Every PII entity but IP addresses: the source IP is what an alert is about."""
+    return get_registry().entities - {"IP_ADDRESS"}
 
 
 def _is_twid(value: str) -> bool:
@@ -62,6 +72,9 @@ def mask_text(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
     out = text
     for value in sorted({k for k in known if k and len(k) > 1}, key=len, reverse=True):
         out = out.replace(value, mask_value(value) or "")
+    # What gezi's PII recognizers find (names, addresses, cards… also percent-encoded in a
+    # query string): the evidence of an alert is a few lines, so the full analyzer is cheap.
+    out = pii_masking.mask_text(out, analyze_text(out, entities=_evidence_entities()), "partial")
     out = _PARAM.sub(lambda m: m.group(1) + _mask_once(unquote_plus(m.group(2))), out)
     out = _JSON_FIELD.sub(lambda m: m.group(1) + _mask_once(m.group(2)) + m.group(3), out)
     out = _EMAIL.sub(lambda m: f"{m.group(1)[0]}***@{m.group(3)}", out)
