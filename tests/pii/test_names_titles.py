@@ -34,3 +34,14 @@ def test_a_surname_with_its_title_is_no_full_name(text):
 @pytest.mark.parametrize(("text", "name"), [("王小明先生您好", "王小明"), ("林立先生", "林立")])
 def test_a_full_name_before_a_title_still_is(text, name):
     assert names(text) == [name]
+
+
+@pytest.mark.parametrize("text", ["客戶簡報 0955-666-777", "客戶方面的意見", "會員方案說明", "客戶溫度偏高"])
+def test_a_word_after_a_cue_is_no_name(text):
+    assert names(text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [("客戶林立 0912345678", "林立"), ("客戶王子豪", "王子豪"),
+                                            ("寄給黃金龍", "黃金龍"), ("客戶王明 0912345678", "王明")])
+def test_names_that_start_like_words_after_a_cue(text, name):
+    assert names(text) == [name]

@@ -249,6 +249,19 @@ def _weak(text: str, span: tuple[int, int] | None, data: NameData) -> tuple[int,
     return None if _implausible(text, start, end, sl) else span
 
 
+def _cued(text: str, span: tuple[int, int] | None, data: NameData) -> tuple[int, int] | None:
+    """``span`` after a cue (客戶, 會員…) unless its surname and next character make a word and
+    the given name is not made of common given-name characters (客戶簡報, 會員方案, 客戶溫度 are
+    things; 客戶林立 and 客戶王子豪 are people)."""
+    if span is None:
+        return None
+    start = span[0]
+    sl = _surname_len(text, start, data)
+    if _common_given(text, span, data) or not _word_freq(text[start : start + sl + 1]):
+        return span
+    return None
+
+
 def _label_at(text: str, pos: int) -> bool:
     """Another form label glued on at ``pos`` (電話：, 聯絡電話 0912…, 身分證字號：): up to six
     Chinese characters up to a character that is not Chinese, which jieba cuts into dictionary
@@ -376,7 +389,7 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         # A title right after the label (負責人：董事長, 聯絡人 經理) is no name: the words that
         # follow a name (cues_after) are stops, and one starting here is such a word.
         if pos < n and text[pos] in first and pos not in stops:
-            add(name_at(text, pos, data, stops), SCORE_CUE_BEFORE)
+            add(_cued(text, name_at(text, pos, data, stops), data), SCORE_CUE_BEFORE)
     labels = ctx.context(rec.index)
     if labels:
         # The recognizer's context words are form labels that name a person (姓名, 收件人):
