@@ -78,3 +78,22 @@ def test_a_login_account_is_no_bank_account(text, column):
                                      "台南市中西區民族路二段神農巷5號"])
 def test_roads_with_numbers_a_direction_before_the_section_and_named_lanes(address):
     assert found(f"送達{address}。", "TW_ADDRESS") == [address]
+
+
+@pytest.mark.parametrize(("column", "value"), [("手機", "912345678"), ("phone", "912345678"),
+                                               ("聯絡電話", "227715566")])
+def test_a_phone_that_lost_its_leading_zero_in_a_number_cell(column, value):
+    assert [(e, v) for e, _, _, _, v in analyze_text(value, column=column)] == [("PHONE_NUMBER", value)]
+
+
+@pytest.mark.parametrize("column", [None, "數量", "訂單編號", "金額"])
+def test_nine_digits_elsewhere_are_no_phone(column):
+    assert analyze_text("912345678", column=column) == []
+
+
+def test_a_phone_without_its_zero_has_the_pseudonym_of_the_phone():
+    from gezi.pii.masking import mask_value
+
+    key = b"k" * 32
+    assert mask_value("PHONE_NUMBER", "912345678", "pseudonym", key) == \
+        mask_value("PHONE_NUMBER", "0912-345-678", "pseudonym", key)

@@ -85,6 +85,7 @@ def test_xlsx_sheets(tmp_path):
         ("book.xlsx", "PERSON_NAME", None, 2, "客戶!姓名", 0, 3, "陳怡君"),
         ("book.xlsx", "PHONE_NUMBER", None, 2, "客戶!手機", 0, 10, "0922333444"),
         ("book.xlsx", "DATE_OF_BIRTH", None, 2, "客戶!生日", 0, 10, "1990-05-12"),
+        ("book.xlsx", "PHONE_NUMBER", None, 3, "客戶!手機", 0, 9, "912345678"),  # lost its 0
     }
 
 

@@ -212,7 +212,10 @@ def _canonical_text(value: str) -> str:
 
 def _canonical_phone(value: str) -> str:
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
-    return "0" + digits[3:] if digits.startswith("886") else digits
+    if digits.startswith("886"):
+        return "0" + digits[3:]
+    # 912345678 is 0912345678 that lost its 0 in a spreadsheet number cell: one pseudonym.
+    return "0" + digits if digits[:1] in set("23456789") else digits
 
 
 # Canonical forms by name: the form a value is hashed in, so that spellings of one value (A123-

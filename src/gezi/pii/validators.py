@@ -117,9 +117,12 @@ def forget_phone_verdicts() -> None:
 
 def tw_phone(value: str, params: dict[str, Any]) -> bool:
     """A valid Taiwanese number according to phonenumbers' numbering-plan metadata (TW), of a
-    type not in ``exclude_types`` (toll_free: a company's 0800 service line is no personal data)."""
+    type not in ``exclude_types`` (toll_free: a company's 0800 service line is no personal data);
+    ``trunk_zero_lost``: the value lost its leading 0 in a spreadsheet number cell."""
     norm = _EXTENSION.sub("", unicodedata.normalize("NFKC", value)).replace("(0)", "")
     digits = re.sub(r"\D", "", norm)
+    if params.get("trunk_zero_lost"):  # a number cell: 0912345678 became 912345678
+        digits = norm = "0" + digits
     if digits.startswith("886") and (norm.lstrip().startswith(("+", "886"))):
         national = digits[3:].lstrip("0")
     elif digits.startswith("0"):
