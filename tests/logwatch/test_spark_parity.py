@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from lwdata import TW_IP, US_IP, at, auth, signature, web
 
@@ -34,6 +36,11 @@ def test_duckdb_and_spark_alerts_are_identical(logs):
     auth_lines += [auth("2a02:6b8::77" if i % 2 else "2A02:6B8:0:0::77", at(i * 10), f"v6user{i}")
                    for i in range(10)]
     web_lines += [web("::ffff:5.255.255.5", at(7), "/admin/orders", 200)]
+    # client fields with ports and brackets (JSON lines, a proxy): one key each, located
+    auth_lines += [auth(f"5.255.255.6:{50000 + i}" if i % 2 else f"[::ffff:5.255.255.6]:{50000 + i}",
+                        at(i * 20), f"p{i}") for i in range(10)]
+    web_lines += [json.dumps({"time": "2026-03-02T10:00:08 +08", "remote_addr": "[2001:4860:4860::8888]:443",
+                              "request": "GET /admin/orders HTTP/1.1", "status": 200})]
     duck = logs.scan(web_lines, auth_lines)
     spark = logs.scan(web_lines, auth_lines, backend="spark")
     assert len({a["category"] for a in duck["alerts"]}) == 12
@@ -45,4 +52,5 @@ def test_duckdb_and_spark_alerts_are_identical(logs):
     assert len(erin["src_ips"]) == 20
     assert [a["evidence"] for a in spark["alerts"]] == [a["evidence"] for a in duck["alerts"]]
     assert {(a["category"], a["src_ip"], a["country"]) for a in spark["alerts"]} >= {
-        ("credential_stuffing", "2a02:6b8::77", "RU"), ("foreign_admin_access", "5.255.255.5", "RU")}
+        ("credential_stuffing", "2a02:6b8::77", "RU"), ("foreign_admin_access", "5.255.255.5", "RU"),
+        ("credential_stuffing", "5.255.255.6", "RU"), ("foreign_admin_access", "2001:4860:4860::8888", "US")}

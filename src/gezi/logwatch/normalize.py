@@ -49,21 +49,45 @@ def _matcher_sql(m: Matcher) -> str:
 
 
 def canonical_ip(text: str) -> str:
-    """One spelling per address: IPv6 compressed and lower-case, IPv4-mapped IPv6 as IPv4.
+    """One spelling per address: IPv6 compressed and lower-case, IPv4-mapped IPv6 as IPv4, no port
+    and no brackets.
 
     Dual-stack servers log IPv4 clients as `::ffff:203.0.113.7` and IIS, nginx and applications
-    spell IPv6 differently (`2001:DB8:0:0::1`, `2001:db8::1`); without this one client would be
-    several keys, and a mapped address would have no country. Text that is not an address is
-    kept as it is.
+    spell IPv6 differently (`2001:DB8:0:0::1`, `2001:db8::1`); JSON access logs and proxies add the
+    client's port (`203.0.113.7:51234`, `[2001:db8::1]:443`) or brackets (`[2001:db8::1]`). Without
+    this one client would be several keys (one per source port), and such a spelling would have no
+    country. Text that is not an address is kept as it is.
     """
-    if ":" not in text:  # IPv4 as written (the common case, not parsed: cost per distinct IP)
+    if ":" not in text and "[" not in text:  # IPv4 as written (the common case, not parsed)
         return text
+    bare = _without_port(text)
     try:
-        addr = ipaddress.ip_address(text)
+        addr = ipaddress.ip_address(bare)
     except ValueError:
         return text
     mapped = getattr(addr, "ipv4_mapped", None)
     return str(mapped or addr)
+
+
+def _without_port(text: str) -> str:
+    """The address of `[addr]`, `[addr]:port` or `a.b.c.d:port`; other text unchanged.
+
+    A bare IPv6 address is never cut: its last group could be read as a port (`2001:db8::1:443`),
+    which is why IPv6 with a port is always written in brackets (RFC 3986, RFC 5952 section 6).
+    """
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if sep and (rest == "" or (rest.startswith(":") and _is_port(rest[1:]))):
+            return host
+        return text
+    host, sep, port = text.partition(":")
+    if sep and "." in host and _is_port(port):  # exactly one colon, after a dotted address
+        return host
+    return text
+
+
+def _is_port(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) <= 65535
 
 
 def ip_info(ips: list[str], profile: SiteProfile) -> pa.Table:

@@ -46,11 +46,16 @@ AUTH_RESULTS = ("success", "failure", "unknown_user")
 # it was skipped. Reasons starting with '_' mark header/directive lines, which are not data lines.
 _REJECT_REASON = {"INVALID ENCODING": "invalid_utf8", "LINE SIZE OVER MAXIMUM": "line_too_long",
                   "TOO MANY COLUMNS": "control_characters"}
-_OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
+# The offset ending an ISO time: `Z`, `+08:00`, `+0800` or `+08` (hours alone, as PostgreSQL and
+# Go's `-07` layout write it), right after the time or after one space (`10:00:00 +0800`, some
+# JSON loggers). Anchored on the time so that a date alone (`2026-03-08`) never reads as `-08`.
+_OFFSET = r":\d\d([.,]\d+)? ?(Z|z|[+-]\d\d(:?\d\d)?)$"
 _CLF = r"^\d\d?/[A-Za-z]{3}/\d{4}:"  # nginx $time_local, Apache %t: 23/Nov/2026:10:00:00 +0800
 _NAIVE = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d([.,]\d+)?"  # ISO date and time, no zone
 # Reasons of the fast combined split for lines another parser takes over (counted there).
 _RETRIED = ("json_line", "odd_line")
+# Longest client field: `[IPv6]:port` (47 characters); the port and brackets go in normalize.
+_IP_MAX = 47
 _BOM = "chr(65279)"  # U+FEFF, the byte-order mark
 
 
@@ -100,14 +105,24 @@ def _timestamp_sql(expr: str, tz: str | None = None) -> str:
             f"WHEN regexp_full_match({expr}, '\\d{{12,14}}') THEN CAST({expr} AS BIGINT) "
             f"WHEN regexp_matches({expr}, {_lit(_CLF)}) "
             f"THEN epoch_ms(try_strptime({expr}, '%d/%b/%Y:%H:%M:%S %z')) "
-            f"WHEN regexp_matches({expr}, '{_OFFSET}') "
-            f"THEN epoch_ms(try_cast(replace({expr}, 'z', 'Z') AS TIMESTAMPTZ)) {naive}END")
+            f"WHEN regexp_matches({expr}, {_lit(_OFFSET)}) "
+            f"THEN epoch_ms(try_cast({_iso_with_offset(expr)} AS TIMESTAMPTZ)) {naive}END")
+
+
+def _iso_with_offset(expr: str) -> str:
+    """`expr` (an ISO time matching `_OFFSET`) in the spelling DuckDB's TIMESTAMPTZ cast reads.
+
+    The cast reads `+08`, `+0800` and `+08:00` but neither a space before the offset nor a lower-case
+    `z` nor a decimal comma (Python logging's `,123`), each of which means one instant only.
+    """
+    return (f"regexp_replace(replace(replace({expr}, 'z', 'Z'), ',', '.'), "
+            "' ([Z+-][0-9:]*)$', '\\1')")
 
 
 def _ts_reason(raw: str, ms: str, offset_required: bool = True) -> str:
     """Why a time stamp could not be used; `ts_without_offset` where a format requires one."""
     refused = (f"WHEN {ms} IS NULL AND regexp_matches({raw}, '^\\d{{4}}-\\d\\d-\\d\\d') "
-               f"AND NOT regexp_matches({raw}, '{_OFFSET}') THEN 'ts_without_offset' "
+               f"AND NOT regexp_matches({raw}, {_lit(_OFFSET)}) THEN 'ts_without_offset' "
                if offset_required else "")
     return (f"CASE WHEN {raw} IS NULL THEN 'missing_timestamp' {refused}"
             f"WHEN {ms} IS NULL THEN 'bad_timestamp' END")
@@ -481,7 +496,7 @@ def _combined_body(src: str, carry: str, detail: bool = True) -> str:
     SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
            CASE WHEN b = 0 OR c = 0 OR re = 0 OR m1 = 0 OR m1 > re OR status IS NULL
-                     OR length(ip) NOT BETWEEN 3 AND 45
+                     OR length(ip) NOT BETWEEN 3 AND {_IP_MAX}
                      OR NOT (contains(ip, '.') OR contains(ip, ':'))
                      -- escaped quotes (in any field), raw spaces in the target: the regex fallback
                      OR esc OR starts_with(line, {_BOM})
@@ -543,7 +558,7 @@ def _odd_combined_body(src: str, carry: str) -> str:
            vhost,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
            CASE WHEN NOT matched THEN 'unrecognized_format'
-                WHEN length(ip) NOT BETWEEN 3 AND 45 OR NOT (contains(ip, '.') OR contains(ip, ':'))
+                WHEN length(ip) NOT BETWEEN 3 AND {_IP_MAX} OR NOT (contains(ip, '.') OR contains(ip, ':'))
                   THEN 'bad_client_ip'
                 WHEN ts_ms IS NULL THEN 'bad_timestamp' END AS reason
     FROM d"""
