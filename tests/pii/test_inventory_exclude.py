@@ -122,10 +122,11 @@ def test_register_from_before_exclusions_is_upgraded(initialized, cli, tmp_path)
     folder = _folder(tmp_path)
     entry_id = cli("inventory", "add-scan", folder, "--json").json["entries"][0]["id"]
     engine = sa.create_engine(get_settings().db_url)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # and without what later inventory migrations added
         conn.execute(sa.text("ALTER TABLE pd_files DROP COLUMN exclude"))
+        conn.execute(sa.text("DROP TABLE pd_scan_dirs"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002_inventory' "
-                             "WHERE version_num = '0005_inventory_exclude'"))
+                             "WHERE version_num = '0008_inventory_scan_dirs'"))
     engine.dispose()
     assert init_db(get_settings()) == "upgraded"
     with sa.create_engine(get_settings().db_url).connect() as conn:

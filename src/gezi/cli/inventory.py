@@ -90,6 +90,10 @@ def add_scan(
     with reg() as session:
         organization = resolve_org(session, org)
         results = [inv.record_location(session, organization, loc, seen_at) for loc in locations]
+        if per_file:  # rescan walks these directories again for files added since
+            for path in paths:
+                if path.is_dir():
+                    inv.record_scan_dir(session, organization, path.resolve(), globs, seen_at)
     if json_out:
         print_json({"entries": results, "files_scanned": scanned, "files_skipped": skipped})
     else:
@@ -159,27 +163,45 @@ def rescan(
 
     with reg() as session:
         organization = resolve_org(session, org)
-        plan = inv.plan_rescan(inv.list_entries(session, organization), db_url or [])
-    locations, skipped = [], []
+        plan = inv.plan_rescan(inv.list_entries(session, organization), db_url or [],
+                               inv.list_scan_dirs(session, organization))
+    locations: list[tuple[inv.LocationScan, Path | None]] = []  # with the directory walked
+    skipped: list[dict] = []
+    listed, walked = {str(p) for p, _ in plan.paths}, set()
+    for root, globs in plan.dirs:  # first: their walk also re-scans the files listed in them
+        found, gaps, seen = inv.locations_from_dir_rescan(root, globs, listed, frozenset(walked))
+        walked |= seen
+        skipped += gaps
+        locations += [(loc, root) for loc in found]
     for path, globs in plan.paths:
+        if str(path) in walked:
+            continue
         found, _files, gaps = inv.locations_from_scan(iter_scan([path], exclude=globs), path,
                                                       per_file=False, exclude=globs)
         skipped += gaps
-        locations += found
+        locations += [(loc, None) for loc in found]
     for url in plan.databases:
         result = scan_database(url)
         counts = inv.table_row_counts(url, result["tables"])
-        locations += inv.locations_from_db(result, counts, keep=plan.db_locations)
+        locations += [(loc, None) for loc in inv.locations_from_db(result, counts,
+                                                                    keep=plan.db_locations)]
     seen_at = now_utc()
     with reg() as session:
         organization = resolve_org(session, org)
-        results = [inv.record_location(session, organization, loc, seen_at) for loc in locations]
-    doc = {"entries": results, "missing": plan.missing, "unreachable": plan.unreachable,
-           "files_skipped": skipped}
+        results = [inv.record_location(session, organization, loc, seen_at, new_in=root)
+                   for loc, root in locations]
+        for root, globs in plan.dirs:
+            inv.record_scan_dir(session, organization, root, globs, seen_at)
+    new_files = [r for r in results if r["created"] and r["flag"]]
+    doc = {"entries": results, "new_files": new_files, "missing": plan.missing,
+           "unreachable": plan.unreachable, "files_skipped": skipped}
     if json_out:
         print_json(doc)
         return
     _print_recorded(results, skipped)
+    for r in new_files:
+        err_console.print(f"新檔案含個資，請補填 new file with personal data, fill it in: "
+                          f"#{r['id']} {r['location']}", style="bold")
     for gone in plan.missing:
         err_console.print(f"位置已不存在 location gone: {gone}")
     for stored in plan.unreachable:

@@ -30,7 +30,7 @@ from gezi.core.fsnames import from_printable, printable
 from gezi.core.timeutil import now_utc
 from gezi.org.models import Organization
 from gezi.pii.files import SHEET_SUFFIXES, XLSX_SUFFIXES
-from gezi.pii.inventory_models import LOCATION_KINDS, PdFile, PdFileEntity
+from gezi.pii.inventory_models import LOCATION_KINDS, PdFile, PdFileEntity, PdScanDir
 from gezi.pii.model import PiiFinding, ScanReport
 
 ENTITY_CATEGORIES_FILE = "pii/entity-categories.yaml"
@@ -293,24 +293,89 @@ def table_row_counts(url: str, tables: Iterable[dict]) -> dict[tuple[str | None,
         engine.dispose()
 
 
+def locations_from_dir_rescan(root: Path, exclude: tuple[str, ...], listed: set[str],
+                              done: frozenset[str] = frozenset(),
+                              ) -> tuple[list[LocationScan], list[dict], set[str]]:
+    """Re-scan a directory inventoried one entry per file (``add-scan --per-file``).
+
+    Returns one location per file holding personal data, new files included, plus one without
+    counts for each ``listed`` file (the paths of inventory entries) that the walk reached and
+    that no longer holds any, so its entry is updated as a re-scan of the file alone would; the
+    files skipped; and the paths walked, whose entries need no scan of their own. Paths in
+    ``done`` (walked already, under another inventoried directory) are left to that walk.
+    """
+    from gezi.pii.scan import iter_files, iter_scan
+
+    # The walk iter_scan makes, repeated to know which files it covered (walking is cheap next
+    # to scanning); its skips are reported by the scan itself.
+    walked = {str(p) for p, _ in iter_files([root], [], exclude)} - done
+    found, _files, skipped = locations_from_scan(iter_scan([root], exclude=exclude), root,
+                                                 per_file=True)
+    found = [loc for loc in found if loc.location not in done]
+    unreadable = {s["path"] for s in skipped}
+    hit = {loc.location for loc in found}
+    found += [LocationScan(location=path, kind="file", name=Path(path).name,
+                           files_scanned=int(path not in unreadable))
+              for path in sorted((walked & listed) - hit)]
+    return found, skipped, walked
+
+
+def record_scan_dir(session: Session, org: Organization, root: Path, exclude: tuple[str, ...],
+                    seen_at: dt.datetime | None = None) -> PdScanDir:
+    """Remember a directory inventoried one entry per file, with the globs it was scanned with
+    (a later ``add-scan --per-file`` replaces them), so ``rescan`` finds files added to it."""
+    location = printable(str(root))
+    row = session.scalar(sa.select(PdScanDir).where(PdScanDir.org_id == org.id,
+                                                    PdScanDir.location == location))
+    if row is None:
+        row = PdScanDir(org_id=org.id, location=location)
+        session.add(row)
+    row.exclude = [printable(g) for g in exclude]
+    row.last_scanned_at = seen_at or now_utc()
+    session.flush()
+    return row
+
+
+def list_scan_dirs(session: Session, org: Organization) -> list[PdScanDir]:
+    """The directories an organization inventoried one entry per file, oldest first."""
+    return list(session.scalars(sa.select(PdScanDir).where(PdScanDir.org_id == org.id)
+                                .order_by(PdScanDir.id)))
+
+
+def _existing_path(location: str) -> Path | None:
+    """The path on disk of a stored location (stored as printable text by record_location)."""
+    for path in (Path(location), Path(from_printable(location))):
+        if path.exists():
+            return path
+    return None
+
+
+def _globs(stored: list | None) -> tuple[str, ...]:
+    return tuple(from_printable(g) for g in stored or ())
+
+
 @dataclass
 class RescanPlan:
     """What a re-scan of the whole inventory will read."""
 
     # Files and directories that still exist, each with the globs its scans leave out.
     paths: list[tuple[Path, tuple[str, ...]]] = field(default_factory=list)
+    # Directories inventoried one entry per file, walked again for new files, with their globs.
+    dirs: list[tuple[Path, tuple[str, ...]]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # inventoried paths that are gone
     databases: dict[str, str] = field(default_factory=dict)  # URL to connect → URL as stored
     unreachable: list[str] = field(default_factory=list)  # stored URLs without a password given
     db_locations: frozenset[str] = frozenset()
 
 
-def plan_rescan(entries: list[PdFile], db_urls: Iterable[str] = ()) -> RescanPlan:
+def plan_rescan(entries: list[PdFile], db_urls: Iterable[str] = (),
+                scan_dirs: Iterable[PdScanDir] = ()) -> RescanPlan:
     """Turn the inventory's locations back into scan targets.
 
     Stored database locations hide their password, so such a database is re-scanned only when
     its full URL is given (``db_urls``); otherwise it is listed as unreachable. A directory is
-    re-scanned leaving out what its entry records (``add-scan --exclude``).
+    re-scanned leaving out what its entry records (``add-scan --exclude``); so is each of
+    ``scan_dirs`` (``add-scan --per-file``), walked for files that appeared since.
     """
     from gezi.core.db import safe_url
 
@@ -328,13 +393,17 @@ def plan_rescan(entries: list[PdFile], db_urls: Iterable[str] = ()) -> RescanPla
             else:
                 plan.databases[url] = stored
             continue
-        path = Path(entry.location)
-        if not path.exists():
-            path = Path(from_printable(entry.location))  # stored by record_location
-        if path.exists():
-            plan.paths.append((path, tuple(from_printable(g) for g in entry.exclude or ())))
+        path = _existing_path(entry.location)
+        if path is not None:
+            plan.paths.append((path, _globs(entry.exclude)))
         else:
             plan.missing.append(entry.location)
+    for scan_dir in scan_dirs:
+        path = _existing_path(scan_dir.location)
+        if path is not None and path.is_dir():
+            plan.dirs.append((path, _globs(scan_dir.exclude)))
+        else:
+            plan.missing.append(scan_dir.location)
     plan.db_locations = frozenset(e.location for e in entries if e.location_kind == "db_table")
     return plan
 
@@ -388,9 +457,18 @@ def _update_entities(entry: PdFile, loc: LocationScan, seen_at: dt.datetime) -> 
 
 
 def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
-          loc: LocationScan, seen_at: dt.datetime) -> dict[str, Any] | None:
-    """A finding when PII turns up where the register says there is none, or in new categories."""
-    if declared_none and loc.counts:
+          loc: LocationScan, seen_at: dt.datetime, found_in: str | None = None,
+          ) -> dict[str, Any] | None:
+    """A finding when PII turns up where the register says there is none, or in new categories.
+
+    ``found_in``: the inventoried directory in which a re-scan found this file, new to the
+    register — personal data the register does not list, until a person reviews the entry.
+    """
+    if found_in is not None and loc.counts:
+        kind, severity = "new-file", "high"
+        title = (f"清冊未登錄之檔案含個人資料 personal data in a file the inventory does not list: "
+                 f"「{entry.name}」（目錄 in {found_in}）")
+    elif declared_none and loc.counts:
         kind, severity = "no-pii", "high"
         title = (f"標示為無個資之位置發現個人資料 personal data found where the inventory says "
                  f"there is none: 「{entry.name}」")
@@ -400,7 +478,7 @@ def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
                  f"{'、'.join(new)}")
     else:
         return None
-    detail = {"pd_file_id": entry.id, "location": entry.location,
+    detail = {"pd_file_id": entry.id, "location": entry.location, "new_file_in": found_in,
               "declared_categories": [c.get("code") or c.get("text") for c in entry.categories],
               "detected_categories": sorted({category_of(e) for e in loc.counts} - {None}),
               "undeclared_categories": new, "counts": dict(loc.counts), "samples": loc.samples}
@@ -411,11 +489,13 @@ def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
 
 
 def record_location(session: Session, org: Organization, loc: LocationScan,
-                    seen_at: dt.datetime | None = None) -> dict[str, Any]:
+                    seen_at: dt.datetime | None = None, new_in: Path | None = None,
+                    ) -> dict[str, Any]:
     """Create or update the 個資檔案 of one scanned location; flag undeclared PII on re-scans.
 
     A new entry lists the categories the scan found (none → 無個資). An existing entry keeps the
-    categories the register declares; what the scan finds beyond them raises a finding.
+    categories the register declares; what the scan finds beyond them raises a finding. ``new_in``
+    is the inventoried directory a re-scan walked: an entry it creates is a new file, flagged.
     """
     if loc.kind not in LOCATION_KINDS:
         raise GeziError(f"未知的位置類型 unknown location kind {loc.kind!r}")
@@ -446,7 +526,9 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
         entry.first_seen = entry.first_seen or seen_at
         entry.last_seen = seen_at
     session.flush()
-    if not created:
+    if created and new_in is not None:
+        flag = _flag(session, entry, False, [], loc, seen_at, found_in=printable(str(new_in)))
+    elif not created:
         new = sorted({c for e in loc.counts if (c := category_of(e))} - declared)
         flag = _flag(session, entry, declared_none, new, loc, seen_at)
     return {"id": entry.id, "name": entry.name, "location": entry.location, "created": created,

@@ -76,3 +76,23 @@ class PdFileEntity(Base):
     last_seen: Mapped[dt.datetime] = timestamp()
 
     pd_file: Mapped[PdFile] = relationship(back_populates="entities")
+
+
+class PdScanDir(Base):
+    """A directory inventoried one 個資檔案 per file (``add-scan --per-file``).
+
+    The per-file entries record only their files; without the directory a re-scan could not see
+    files that appeared in it since. ``rescan`` walks it again with the globs it was scanned
+    with and creates an entry (and a finding) for each new file holding personal data.
+    """
+
+    __tablename__ = "pd_scan_dirs"
+    __personal__ = frozenset({"location"})  # a folder name may name a person, as file names do
+    __table_args__ = (sa.UniqueConstraint("org_id", "location"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    location: Mapped[str] = mapped_column(sa.String(1000))  # the directory, as printable text
+    exclude: Mapped[list | None] = mapped_column(sa.JSON, nullable=True)  # globs left out
+    last_scanned_at: Mapped[dt.datetime | None] = timestamp(nullable=True)
+    created_at: Mapped[dt.datetime] = timestamp()
