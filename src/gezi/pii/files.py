@@ -14,7 +14,9 @@ import io
 import itertools
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any, NamedTuple
 
 from charset_normalizer import from_bytes
@@ -82,14 +84,116 @@ def detect_encoding(sample: bytes) -> str:
     return "cp950" if enc in {"big5", "big5hkscs", "cp950"} else best.encoding
 
 
+def whole_file_encoding(raw: bytes) -> str:
+    """The encoding of a file held whole in memory, decided as ``detect_encoding`` decides it.
+
+    When the first 64 KiB are ASCII they say nothing (ASCII is valid UTF-8 and CP950 alike), so
+    the 64 KiB from the first non-ASCII byte decide: a list whose first rows are e-mail addresses
+    may hold Big5 names further on. A sample that is valid UTF-8 is UTF-8, whatever comes later:
+    CP950 reads nearly any byte pair, so falling back to it would turn a UTF-8 file with one bad
+    byte into nonsense without an error.
+    """
+    sample = raw[:SAMPLE_BYTES]
+    if sample.isascii() and len(raw) > len(sample):
+        first = next((i for i, byte in enumerate(raw) if byte >= 0x80), None)
+        if first is not None:
+            sample = raw[first:first + SAMPLE_BYTES]  # an ASCII byte never ends a character
+    return detect_encoding(sample)
+
+
+# Undecodable bytes of streams from open_text become U+FFFD and are counted, per stream, by the
+# error handler below; `undecodable_bytes` collects the streams of one file's reading.
+_REPLACE_COUNTED = "gezi.replace-counted"
+_local = threading.local()
+
+
+class _CountedBytes(io.BufferedIOBase):
+    """The file's bytes handed to a TextIOWrapper, with the count and first offset of the bytes
+    its decoder could not decode (set by ``_replace_counted``)."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        super().__init__()
+        self._fh = fh
+        self.pos = 0  # bytes handed out so far
+        self.undecodable = 0
+        self.first: int | None = None
+        if (streams := getattr(_local, "streams", None)) is not None:
+            streams.append(self)
+
+    def readable(self) -> bool:
+        return True
+
+    def _took(self, data: bytes) -> bytes:
+        # The wrapper decodes what it read before reading again, in this thread: an error the
+        # decoder meets now belongs to this stream.
+        self.pos += len(data)
+        _local.current = self
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._took(self._fh.read(size))
+
+    def read1(self, size: int = -1) -> bytes:
+        read1 = getattr(self._fh, "read1", self._fh.read)
+        return self._took(read1(size))
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _replace_counted(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    stream = getattr(_local, "current", None)
+    if isinstance(stream, _CountedBytes):
+        stream.undecodable += exc.end - exc.start
+        if stream.first is None:  # the decoder's input is its held bytes and the last read
+            stream.first = max(0, stream.pos - len(exc.object) + exc.start)
+    return "\ufffd", exc.end
+
+
+codecs.register_error(_REPLACE_COUNTED, _replace_counted)
+
+
+class Undecodable(NamedTuple):
+    """Bytes of a file that its encoding could not decode (read as U+FFFD)."""
+
+    count: int
+    first: int | None  # byte offset of the first, from the start of what was read
+
+
+@contextmanager
+def undecodable_bytes() -> Iterator[list[Undecodable]]:
+    """Collect, in this thread, what the text streams opened meanwhile (open_text) could not
+    decode: after the block, the list holds one ``Undecodable`` when any byte was replaced."""
+    found: list[Undecodable] = []
+    outer = getattr(_local, "streams", None)
+    _local.streams = streams = []
+    try:
+        yield found
+    finally:
+        _local.streams = outer
+        if outer is not None:
+            outer.extend(streams)  # a nested collection is seen by the outer one too
+        count = sum(s.undecodable for s in streams)
+        if count:
+            found.append(Undecodable(count, min(s.first for s in streams if s.first is not None)))
+
+
 def open_text(opener: Opener, encoding: str | None = None) -> tuple[IO[str], str]:
-    """A decoding text stream over the file, and the encoding used (detected unless given)."""
+    """A decoding text stream over the file, and the encoding used (detected unless given).
+
+    Bytes the encoding cannot decode are read as U+FFFD and counted (see undecodable_bytes):
+    a file whose sample is UTF-8 is read as UTF-8 to its end, never re-guessed.
+    """
     fh = opener()
     if encoding is None:
         sample = fh.read(SAMPLE_BYTES)
         fh.seek(0)
         encoding = detect_encoding(sample)
-    return io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""), encoding
+    return io.TextIOWrapper(_CountedBytes(fh), encoding=encoding, errors=_REPLACE_COUNTED,
+                            newline=""), encoding
 
 
 def read_text(opener: Opener, encoding: str | None = None) -> Iterator[Batch]:
@@ -240,7 +344,9 @@ def read_csv(opener: Opener, delimiter: str) -> Iterator[Batch]:
 
 
 def read_xlsx(opener: Opener) -> Iterator[Batch]:
-    """Cells of every sheet; the column is ``sheet!header``."""
+    """Cells of every sheet (the column is ``sheet!header``), then what the cells do not show:
+    comments, headers and footers, link targets, lists of allowed values, defined names,
+    properties (see ``gezi.pii.office.read_xlsx_parts``)."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -256,6 +362,9 @@ def read_xlsx(opener: Opener) -> Iterator[Batch]:
                                for s in segs]
     finally:
         book.close()
+    from gezi.pii.office import read_xlsx_parts  # office builds on this module's Segment
+
+    yield from read_xlsx_parts(opener)
 
 
 def _cell_text(cell: Any) -> Any:
@@ -280,6 +389,16 @@ def read_sheets(opener: Opener) -> Iterator[Batch]:
         rows = book.get_sheet_by_name(name).iter_rows()
         for column, segs in table_batches([_cell_text(c) for c in row] for row in rows):
             yield column, [Segment(s.text, row=s.row, column=f"{name}!{s.column}") for s in segs]
+
+
+def read_ods(opener: Opener) -> Iterator[Batch]:
+    """An .ods: its cells as ``read_sheets`` reads them, then what the masking also masks
+    besides the cells (annotations, shapes, page headers and footers, lists of allowed values,
+    formulas, link targets, properties; see ``gezi.pii.office.read_ods_parts``)."""
+    from gezi.pii.office import read_ods_parts  # office builds on this module's Segment
+
+    yield from read_sheets(opener)
+    yield from read_ods_parts(opener)
 
 
 def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -402,7 +521,7 @@ def reader_for(name: str, sniff: bytes) -> Callable[[Opener], Iterator[Batch]] |
     readers = {**dict.fromkeys(JSON_SUFFIXES, read_json),
                **dict.fromkeys(JSONL_SUFFIXES, read_jsonl),
                **dict.fromkeys(XLSX_SUFFIXES, read_xlsx),
-               **dict.fromkeys(SHEET_SUFFIXES, read_sheets),
+               **dict.fromkeys(SHEET_SUFFIXES - {".ods"}, read_sheets), ".ods": read_ods,
                **dict.fromkeys(DOCX_SUFFIXES, read_docx),
                **dict.fromkeys(PDF_SUFFIXES, read_pdf),
                **dict.fromkeys(TEXT_SUFFIXES, read_text)}

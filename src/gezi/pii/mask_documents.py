@@ -41,6 +41,7 @@ from typing import IO, TYPE_CHECKING, Any
 from gezi.core.errors import GeziError
 from gezi.pii.files import HEADER_PREFIX_ROWS, Unreadable, _header_names, header_index
 from gezi.pii.office import (
+    XLSX_SHEET_TAGS,
     AuthorField,
     Table,
     TextUnit,
@@ -52,9 +53,8 @@ from gezi.pii.office import (
     docx_people,
     docx_property_parts,
     docx_units,
-    odf_authors,
-    odf_links,
-    odf_units,
+    odf_reading,
+    odf_roots,
     ods_values,
     parse_xml,
     pptx_authors,
@@ -62,12 +62,19 @@ from gezi.pii.office import (
     pptx_units,
     property_units,
     refuse_dtd,
+    string_refs,
+    xlsx_parts,
+    xlsx_sheet_units,
+    xlsx_units,
+    xlsx_unused_strings,
 )
 
 if TYPE_CHECKING:
     from gezi.pii.mask_files import _Masker
 
 DOCUMENT_SUFFIXES = {".docx", ".odt", ".ods", ".odp", ".pptx"}
+_X = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_TC = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -225,15 +232,15 @@ def _write_package(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str,
 
 
 def _masked_parts(roots: dict[str, Any], paragraphs: list[TextUnit], tables: list[Table],
-                  people: list[AuthorField], m: _Masker) -> dict[str, bytes]:
+                  people: list[AuthorField], m: _Masker, changed: frozenset[str] = frozenset()) -> dict[str, bytes]:
     """Mask the units, empty the person fields, and serialize the parts (member: root) that
-    changed."""
+    changed (those in ``changed`` were changed before)."""
     edits = _Edits()
     _mask_units(paragraphs, tables, m, edits)
     edits.apply()
     cleared = _clear_authors(people, m)
     return {member: _serialize(root) for member, root in roots.items()
-            if member in edits.members or root.getroottree().getroot() in cleared}
+            if member in edits.members or member in changed or root.getroottree().getroot() in cleared}
 
 
 @contextmanager
@@ -310,16 +317,12 @@ def mask_odf(src: Path, out: IO[bytes], m: _Masker) -> int:
             if ("META-INF/manifest.xml" in names
                     and b"encryption-data" in package.read("META-INF/manifest.xml")):
                 raise Unreadable(f"{what} 已設密碼保護，請先移除密碼 password-protected document")
-            # styles.xml: the master pages' headers and footers; meta.xml: the properties
-            roots = {name: parse_xml(package.read(name), what) for name in ("content.xml", "styles.xml", "meta.xml")
-                     if name in names}
-            paragraphs, tables = odf_units(roots["content.xml"], roots.get("styles.xml"), spreadsheet=what == "ODS")
-            texts, people = property_units([("meta.xml", roots["meta.xml"])] if "meta.xml" in roots else [])
-            links = odf_links([(n, r) for n, r in roots.items() if n != "meta.xml"])
-            replaced = _masked_parts(roots, paragraphs + links + texts, tables,
-                                     odf_authors(*roots.values()) + [f for f, _ in people], m)
+            roots = odf_roots(package, what)
+            reading = odf_reading(roots, spreadsheet=what == "ODS")
+            replaced = _masked_parts(roots, reading.paragraphs + reading.labelled, reading.tables,
+                                     reading.authors + [f for f, _ in reading.people], m)
             _write_package(package, out, replaced)
-    return sum(v.changed for v in ods_values(tables))
+    return sum(v.changed for v in ods_values(reading.tables))
 
 
 # --- PPTX -------------------------------------------------------------------------------------
@@ -336,4 +339,140 @@ def mask_pptx(src: Path, out: IO[bytes], m: _Masker) -> None:
             roots = dict(parts.stories + parts.authors + parts.rels + parts.properties)
             replaced = _masked_parts(roots, paragraphs + docx_links(parts.rels) + texts, tables,
                                      pptx_authors(parts) + [f for f, _ in people], m)
+            _write_package(package, out, replaced)
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+# Cell values as openpyxl reads them: {sheet title: {coordinate: text}}.
+SheetTexts = dict[str, dict[str, str]]
+
+
+def _sheet_cells(data: Any) -> Iterator[tuple[str, Any]]:
+    """The cells (``c``) of a ``sheetData`` with their coordinates; a row or cell without its
+    ``r`` (allowed, rarely written) follows the previous one, as openpyxl reads it."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
+    number = 0
+    for row in data.iterchildren(f"{_X}row"):
+        number = int(row.get("r") or number + 1)
+        column = 0
+        for cell in row.iterchildren(f"{_X}c"):
+            if ref := cell.get("r"):
+                column = column_index_from_string(coordinate_from_string(ref)[0])
+            else:
+                column += 1
+            yield f"{get_column_letter(column)}{number}", cell
+
+
+def _set_inline(cell: Any, text: str) -> None:
+    """Make ``cell`` a text cell holding ``text`` in itself (no shared string, no formula, no
+    value left behind); its style stays."""
+    for child in list(cell):
+        if child.tag != f"{_X}extLst":
+            cell.remove(child)
+    for attr in ("vm", "cm"):  # value metadata of the old value (rich data types)
+        cell.attrib.pop(attr, None)
+    cell.set("t", "inlineStr")
+    inline = cell.makeelement(f"{_X}is", {})
+    t = inline.makeelement(f"{_X}t", {})
+    t.text = text
+    if text != text.strip():
+        t.set(_XML_SPACE, "preserve")
+    inline.append(t)
+    cell.insert(0, inline)
+
+
+def _patch_cells(root: Any, masked: dict[str, str], formulas: dict[str, str]) -> tuple[bool, bool]:
+    """Write the masked texts into a worksheet's cells: a formula stays a formula when its
+    masked text is one (``="王○明"&B2``), any other cell becomes a text cell. A formula's
+    cached result is dropped (it may repeat what was masked; Excel computes it again, as it did
+    for openpyxl's copy, which kept none). A shared formula whose group holds a masked cell is
+    written out in each cell of the group (``formulas``: openpyxl's text of every formula cell),
+    since the group's first cell may change. Returns (changed, results dropped)."""
+    data = root.find(f"{_X}sheetData")
+    if data is None:
+        return False, False
+    cells = list(_sheet_cells(data))
+    groups = {f.get("si") for ref, c in cells if ref in masked
+              and (f := c.find(f"{_X}f")) is not None and f.get("t") == "shared"}
+    changed = dropped = False
+    for ref, cell in cells:
+        formula = cell.find(f"{_X}f")
+        if formula is None:
+            if ref in masked:
+                _set_inline(cell, masked[ref])
+                changed = True
+            continue
+        if (value := cell.find(f"{_X}v")) is not None:
+            cell.remove(value)
+            cell.attrib.pop("t", None)
+            changed = dropped = True
+        text = masked.get(ref)
+        if formula.get("t") == "shared" and formula.get("si") in groups:
+            text = text or formulas.get(ref)
+        if text is None:
+            continue
+        changed = True
+        if text.startswith("="):
+            formula.text = text[1:]
+            for attr in ("t", "ref", "si"):
+                formula.attrib.pop(attr, None)
+        else:
+            _set_inline(cell, text)
+    return changed, dropped
+
+
+def _recalculate(workbook: Any) -> None:
+    """Ask Excel to compute the formulas again on opening (their results were dropped)."""
+    calc = workbook.find(f"{_X}calcPr")
+    if calc is None:
+        calc = workbook.makeelement(f"{_X}calcPr", {})
+        before = [e for e in workbook if e.tag in {f"{_X}{k}" for k in (
+            "fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
+            "functionGroups", "externalReferences", "definedNames")}]
+        workbook.insert(workbook.index(before[-1]) + 1 if before else 0, calc)
+    calc.set("fullCalcOnLoad", "1")
+
+
+def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas: SheetTexts) -> None:
+    """Write a masked copy of the Excel workbook ``src`` to ``out`` at the ZIP/XML level: the
+    cells masked as openpyxl read them (``cells``: the masked texts, from ``mask_files``), the
+    rest as the scanner reads it (``office.xlsx_parts``): comments and threaded comments
+    (authors and persons emptied, mentions removed: they point to a person), headers and
+    footers, links, validity lists, shapes, defined names, properties. The shared strings no
+    cell uses any more are emptied. Every other member is copied as it was."""
+    with _open_package(src, "XLSX") as package:
+        with _guarded("XLSX"):
+            parts = xlsx_parts(package)
+            units, people = xlsx_units(parts)
+            roots = {member: root for member, root, _ in parts.stories}
+            roots.update([parts.workbook, *parts.persons, *parts.rels, *parts.properties])
+            changed: set[str] = set()
+            recalculate = False
+            for title, member in parts.sheets:
+                roots[member] = root = parse_xml(package.read(member), "XLSX")
+                units += [u for e in root.iter(*XLSX_SHEET_TAGS) for u in xlsx_sheet_units(e, member, title)]
+                patched, dropped = _patch_cells(root, cells.get(title, {}), formulas.get(title, {}))
+                recalculate |= dropped
+                if patched:
+                    changed.add(member)
+            if recalculate:
+                _recalculate(parts.workbook[1])
+                changed.add(parts.workbook[0])
+            if parts.strings is not None:
+                member, table = parts.strings
+                cells = [c for _, sheet in parts.sheets for c in roots[sheet].iter(f"{_X}c") if c.get("t") == "s"]
+                for si in xlsx_unused_strings(parts.strings, string_refs(cells)):
+                    if "".join(si.itertext()):
+                        si[:] = [si.makeelement(f"{_X}t", {})]  # kept, so that the indexes stay
+                        roots[member] = table
+                        changed.add(member)
+                if member in changed and table.get("count") is not None:
+                    table.set("count", str(len(cells)))  # the references left
+            for member, root, _ in parts.stories:
+                for mentions in list(root.iter(f"{_TC}mentions")):
+                    mentions.getparent().remove(mentions)
+                    changed.add(member)
+            replaced = _masked_parts(roots, units, [], [f for f, _ in people], m, frozenset(changed))
             _write_package(package, out, replaced)

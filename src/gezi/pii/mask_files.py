@@ -22,8 +22,16 @@ from typing import IO, Any
 from gezi.core.errors import GeziError
 from gezi.core.fsnames import LONE_SURROGATE
 from gezi.pii.analyzer import analyze_text, hits_per_segment
-from gezi.pii.files import HEADER_PREFIX_ROWS, TABLE_SUFFIXES, Unreadable, _cell_text, header_index, open_text
-from gezi.pii.mask_documents import DOCUMENT_SUFFIXES, mask_docx, mask_odf, mask_pptx
+from gezi.pii.files import (
+    HEADER_PREFIX_ROWS,
+    TABLE_SUFFIXES,
+    XLSX_SUFFIXES,
+    Unreadable,
+    _cell_text,
+    header_index,
+    open_text,
+)
+from gezi.pii.mask_documents import DOCUMENT_SUFFIXES, SheetTexts, mask_docx, mask_odf, mask_pptx, mask_xlsx
 from gezi.pii.masking import mask_value
 from gezi.pii.registry import get_registry
 
@@ -207,20 +215,34 @@ def _mask_sheet(rows: Iterator[tuple[Any, list[Any]]], m: _Masker,
 
 
 def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> None:
+    """The cells' values as openpyxl reads them (a formula as its text, a date as no text)
+    masked under their header; the package is then written by ``mask_documents.mask_xlsx``,
+    which puts the masked texts in those cells and masks what the cells do not show. openpyxl
+    does not write the copy: it would drop threaded comments, shapes and charts, macros."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(src)
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise GeziError(f"無法開啟 XLSX cannot open workbook ({type(exc).__name__})") from None
+    masked: SheetTexts = {}
+    formulas: SheetTexts = {}
+
+    def values(sheet: Any, texts: dict[str, str]) -> Iterator[tuple[Any, list[Any]]]:
+        for row in sheet.iter_rows():
+            for cell in row:  # a shared formula's cells, should its group be written out
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    texts[cell.coordinate] = cell.value
+            yield row, [cell.value for cell in row]
+
     for sheet in book.worksheets:
         prefix = [[cell.value for cell in row]
                   for row in sheet.iter_rows(max_row=min(sheet.max_row, HEADER_PREFIX_ROWS))]
-        cells = ((row, [cell.value for cell in row]) for row in sheet.iter_rows())
-        for row, changed in _mask_sheet(cells, m, prefix):
-            for c, masked in changed:
-                row[c].value = masked
-    book.save(out)
+        texts = masked.setdefault(sheet.title, {})
+        for row, changed in _mask_sheet(values(sheet, formulas.setdefault(sheet.title, {})), m, prefix):
+            for c, text in changed:
+                texts[row[c].coordinate] = text
+    mask_xlsx(src, out, m, masked, formulas)
 
 
 def _mask_old_sheets(src: Path, out: IO[bytes], m: _Masker) -> None:
@@ -349,7 +371,7 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     m = _Masker(method, key, format_preserving, entities)
     writers: dict[str, Callable[[IO[bytes]], None]] = {
         **{s: (lambda o, d=d: _mask_csv(src, o, m, d)) for s, d in TABLE_SUFFIXES.items()},
-        ".xlsx": lambda o: _mask_xlsx(src, o, m), ".xlsm": lambda o: _mask_xlsx(src, o, m),
+        **dict.fromkeys(XLSX_SUFFIXES, lambda o: _mask_xlsx(src, o, m)),
         ".json": lambda o: _mask_json(src, o, m, False),
         ".jsonl": lambda o: _mask_json(src, o, m, True),
         ".ndjson": lambda o: _mask_json(src, o, m, True),
@@ -374,7 +396,7 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     result = {"input": str(src), "output": str(dst), "method": method,
               "format_preserving": format_preserving, "values_masked": sum(m.counts.values()),
               "by_entity": dict(sorted(m.counts.items()))}
-    if suffix in DOCUMENT_SUFFIXES:
+    if suffix in DOCUMENT_SUFFIXES or suffix in XLSX_SUFFIXES:
         result["properties_cleared"] = m.properties_cleared
     result.update(extra)
     if suffix in OLD_SHEET_SUFFIXES:

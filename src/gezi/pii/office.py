@@ -21,7 +21,7 @@ import posixpath
 import re
 import weakref
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from gezi.pii.files import Batch, Opener, Segment, Unreadable, table_batches
@@ -62,6 +62,14 @@ NAME_HINT = "name"  # an author field holds a person's name: the analyzer's colu
 HYPERLINK = "超連結 hyperlink"
 FIELD = "功能變數 field code"
 PROPERTY = "文件摘要"
+# Where a sheet's text that is no cell is reported (in an .xlsx prefixed with ``sheet!``).
+COMMENT = "註解 comment"
+HEADER_FOOTER = "頁首頁尾 header/footer"
+SHAPE = "圖形 shape"
+VALIDATION = "資料驗證 data validation"
+DEFINED_NAME = "定義名稱"  # + the name
+UNUSED_STRING = "未使用的共用字串 unused shared string"
+AUTHOR = "author"
 # A mailto: or tel: target is an address or a number by definition: it is analyzed under the
 # column hint that says so, so that the whole address is masked even where no pattern matches.
 _LINK_HINTS = {"mailto": "email", "tel": "phone", "sms": "phone", "callto": "phone"}
@@ -73,12 +81,14 @@ class TextUnit:
     start in the node's text). ``column`` labels text that is not shown in the document
     (tracked deletions, link targets); ``hint`` is the column name it is analyzed under."""
 
-    __slots__ = ("_length", "_parts", "_text", "column", "hint", "member", "pieces")
+    __slots__ = ("_length", "_parts", "_text", "column", "hint", "member", "pieces", "row")
 
-    def __init__(self, member: str, column: str | None = None, hint: str | None = None) -> None:
+    def __init__(self, member: str, column: str | None = None, hint: str | None = None,
+                 row: int | None = None) -> None:
         self.member = member
         self.column = column
         self.hint = hint
+        self.row = row  # a sheet's row the text belongs to (a cell's comment, a link's cell)
         self.pieces: list[tuple[Any, str, int, int, int]] = []
         self._parts: list[str] = []
         self._length = 0
@@ -145,13 +155,14 @@ def unit_batches(paragraphs: list[TextUnit], tables: list[Table], labelled: list
     table cells under their header, the texts that are no paragraph (link targets, property
     values: no line, ``column`` says where) under their hint, then each person's name once per
     label (``column`` = the label)."""
-    yield None, [Segment(u.text, line=i, column=u.column) for i, u in enumerate(paragraphs, start=1) if u.text]
+    if lines := [Segment(u.text, line=i, column=u.column) for i, u in enumerate(paragraphs, start=1) if u.text]:
+        yield None, lines
     for rows in tables:
         yield from table_batches([u.text for u in row] for row in rows)
     hints: dict[str | None, list[Segment]] = {}
     for u in labelled:
         if u.text:
-            hints.setdefault(u.hint, []).append(Segment(u.text, column=u.column))
+            hints.setdefault(u.hint, []).append(Segment(u.text, row=u.row, column=u.column))
     yield from hints.items()
     names = dict.fromkeys((label, v) for f, label in people if (v := author_value(f)).strip())
     if names:
@@ -177,6 +188,20 @@ def link_units(member: str, node: Any) -> list[TextUnit]:
     address.own(node, "text", start, end)
     tail.own(node, "text", end)
     return [address, tail]
+
+
+def quoted_items(member: str, node: Any, column: str, separator: str | None = None) -> list[TextUnit]:
+    """The quoted strings of a formula (``node.text``) as units, each item alone (a list of
+    allowed values: ``"王小明,陳怡君"`` split at ``separator``, ``"王小明";"陳怡君"``): a
+    name on its own is a value of its column, not part of a sentence."""
+    units = []
+    for quoted in re.finditer(r'"((?:[^"]|"")*)"', node.text or ""):
+        start = quoted.start(1)
+        for item in quoted.group(1).split(separator) if separator else [quoted.group(1)]:
+            units.append(unit := TextUnit(member, column))
+            unit.own(node, "text", start, start + len(item))
+            start += len(item) + 1
+    return units
 
 
 def _local(tag: str) -> str:
@@ -392,14 +417,16 @@ def odf_units(content: Any, styles: Any = None, spreadsheet: bool = False) -> tu
 
     ``spreadsheet``: the cells of an .ods as python-calamine reads them (see ``_OdsReader``),
     then the formulas (after the other paragraphs)."""
+    # A sheet has no lines: what is not a cell is labelled with where it sits (a shape, the
+    # page header or footer, a cell's annotation) for the scanner to report it there.
     reader = _OdsReader() if spreadsheet else _OdfReader()
-    reader.walk(content, "content.xml", reader.paragraphs)
+    reader.walk(content, "content.xml", reader.paragraphs, SHAPE if spreadsheet else None)
     if styles is not None:
         for part in styles.iter(*_ODF_HEADERS):
-            reader.walk(part, "styles.xml", reader.paragraphs)
+            reader.walk(part, "styles.xml", reader.paragraphs, HEADER_FOOTER if spreadsheet else None)
     paragraphs = reader.paragraphs + reader.decls + reader.notes + reader.annotations + reader.deleted
     if isinstance(reader, _OdsReader):
-        paragraphs += reader.formulas
+        paragraphs += reader.validations + reader.formulas
     return paragraphs, reader.tables
 
 
@@ -481,6 +508,18 @@ class _OdsReader(_OdfReader):
     def __init__(self) -> None:
         super().__init__()
         self.formulas: list[TextUnit] = []
+        self.validations: list[TextUnit] = []
+
+    def walk(self, elem: Any, member: str, into: list[TextUnit], column: str | None = None) -> None:
+        """As for any ODF part, and the lists of allowed values of validity rules
+        (``table:condition``: ``of:cell-content-is-in-list("王小明";"陳怡君")``), item by item."""
+        for rule in elem.iterchildren(f"{_TABLE}content-validation"):
+            if rule.get(f"{_TABLE}condition"):
+                self.validations += quoted_items(member, AttributeText(rule, f"{_TABLE}condition"), VALIDATION)
+        super().walk(elem, member, into, column)
+
+    def _annotation(self, annotation: Any, member: str) -> None:
+        self.walk(annotation, member, self.annotations, COMMENT)
 
     def _rows(self, table: Any, member: str, column: str | None) -> Table:
         rows: Table = []
@@ -493,7 +532,7 @@ class _OdsReader(_OdfReader):
             if rows or any(u.text for u in cells):  # calamine's range starts at the first row with a value
                 rows.extend([cells] * repeat)
         for shapes in table.iterchildren(f"{_TABLE}shapes"):
-            self.walk(shapes, member, self.paragraphs)
+            self.walk(shapes, member, self.paragraphs, SHAPE)
         return rows
 
     def _cell(self, cell: Any, member: str) -> TextUnit:
@@ -515,7 +554,7 @@ class _OdsReader(_OdfReader):
             elif child.tag == f"{_OFFICE}annotation":
                 self._annotation(child, member)
             elif isinstance(child.tag, str):
-                self.walk(child, member, self.paragraphs)  # a shape anchored to the cell
+                self.walk(child, member, self.paragraphs, SHAPE)  # a shape anchored to the cell
         return unit
 
 
@@ -540,21 +579,58 @@ def odf_authors(*roots: Any) -> list[AuthorField]:
             for e in parent if e.tag in _ODF_AUTHOR_TEXT]
 
 
+def odf_roots(package: zipfile.ZipFile, what: str) -> dict[str, Any]:
+    """The parts of an ODF package the scanner reads, parsed: ``content.xml``, and
+    ``styles.xml`` (the master pages' headers and footers) and ``meta.xml`` (the properties)
+    when the package has them."""
+    names = set(package.namelist())
+    return {name: parse_xml(_member_bytes(package, name, what), what)
+            for name in ("content.xml", "styles.xml", "meta.xml") if name == "content.xml" or name in names}
+
+
+class OdfReading(NamedTuple):
+    """What the scanner and the masking read in an ODF document (see ``odf_roots``)."""
+
+    paragraphs: list[TextUnit]  # odf_units' paragraphs
+    tables: list[Table]
+    labelled: list[TextUnit]  # link targets, then property values
+    authors: list[AuthorField]  # who made the changes and annotations (their initials too)
+    people: list[Person]  # the person fields of the properties
+
+
+def odf_reading(roots: dict[str, Any], spreadsheet: bool = False) -> OdfReading:
+    """Everything ``odf_units``, ``odf_links``, ``property_units`` and ``odf_authors`` read in
+    the parsed parts ``roots`` (member: root)."""
+    texts, people = property_units([("meta.xml", roots["meta.xml"])] if "meta.xml" in roots else [])
+    links = odf_links([(n, r) for n, r in roots.items() if n != "meta.xml"])
+    paragraphs, tables = odf_units(roots["content.xml"], roots.get("styles.xml"), spreadsheet)
+    return OdfReading(paragraphs, tables, links + texts, odf_authors(*roots.values()), people)
+
+
+def _odf_creators(reading: OdfReading) -> list[Person]:
+    """The names (not the initials) of who made the changes and annotations, as reported."""
+    return [(f, "dc:creator") for f in reading.authors if f[0].tag == f"{_DC}creator"]
+
+
 def read_odf_text(opener: Opener) -> Iterator[Batch]:
     """Paragraphs and headings (``line`` = paragraph number: the body's, then the headers' and
     footers', footer declarations', notes', annotations' and tracked deletions'), table cells,
     link targets (``column`` = ``超連結 hyperlink``), the document properties of ``meta.xml``
     and the authors of changes and annotations (``column`` = ``dc:creator``) of an .odt/.odp."""
     with _package(opener, "ODF") as package:
-        roots = {name: parse_xml(_member_bytes(package, name, "ODF"), "ODF")
-                 for name in ("content.xml", "styles.xml", "meta.xml")
-                 if name == "content.xml" or name in package.namelist()}
-    texts, people = property_units([("meta.xml", roots["meta.xml"])] if "meta.xml" in roots else [])
-    authors = [(f, "dc:creator") for f in odf_authors(roots["content.xml"], roots.get("styles.xml"))
-               if f[0].tag == f"{_DC}creator"]
-    links = odf_links([(n, r) for n, r in roots.items() if n != "meta.xml"])
-    yield from unit_batches(*odf_units(roots["content.xml"], roots.get("styles.xml")), links + texts,
-                            authors + people)
+        reading = odf_reading(odf_roots(package, "ODF"))
+    yield from unit_batches(reading.paragraphs, reading.tables, reading.labelled,
+                            _odf_creators(reading) + reading.people)
+
+
+def read_ods_parts(opener: Opener) -> Iterator[Batch]:
+    """What an .ods holds besides its cells (python-calamine reads those), as the masking reads
+    it: shapes, page headers and footers, cells' annotations (``column`` = ``圖形 shape``,
+    ``頁首頁尾 header/footer``, ``註解 comment``), lists of allowed values, formulas, tracked
+    deletions, link targets, ``meta.xml`` properties and the annotations' authors; no line."""
+    with _package(opener, "ODS") as package:
+        reading = odf_reading(odf_roots(package, "ODS"), spreadsheet=True)
+    yield from unit_batches([], [], reading.paragraphs + reading.labelled, _odf_creators(reading) + reading.people)
 
 
 # --- DOCX -------------------------------------------------------------------------------------
@@ -918,13 +994,7 @@ def pptx_parts(package: zipfile.ZipFile, what: str = "PPTX") -> PptxParts:
     slides = sorted((n for n in names if _PPTX_SLIDE.fullmatch(n)), key=_number)
     if not slides:
         raise Unreadable(f"無法開啟 {what} not a presentation (no slides)")
-    parsed: dict[str, Any] = {}
-
-    def root(name: str) -> Any:
-        if name not in parsed:
-            parsed[name] = parse_xml(_member_bytes(package, name, what), what)
-        return parsed[name]
-
+    root = _package_roots(package, what)
     notes = {n for n in names if _PPTX_NOTES.fullmatch(n)}
     stories: list[tuple[str, Any]] = []
     for slide in slides:
@@ -939,12 +1009,7 @@ def pptx_parts(package: zipfile.ZipFile, what: str = "PPTX") -> PptxParts:
     stories += [(n, root(n)) for n in sorted(notes, key=_number)]  # notes no slide names
     stories += [(n, root(n)) for n in sorted(names) if _PPTX_COMMENTS.fullmatch(n)]
     authors = [(n, root(n)) for n in _PPTX_AUTHORS if n in names]
-    rels = [(n, root(n)) for n in sorted(names) if n.endswith(".rels")]
-    rels = [(n, r) for n, r in rels if any(e.get("TargetMode") == "External" for e in r.iter(f"{_RELS}Relationship"))]
-    properties = []
-    if "_rels/.rels" in names:
-        properties = [(n, root(n)) for n in _rel_targets(root("_rels/.rels"), "", _DOCX_PROPERTIES) if n in names]
-    return PptxParts(stories, authors, rels, properties)
+    return PptxParts(stories, authors, _external_rels(names, root), _property_parts(names, root))
 
 
 def _pptx_paragraph(p: Any, unit: TextUnit) -> None:
@@ -1007,3 +1072,268 @@ def read_pptx(opener: Opener) -> Iterator[Batch]:
     texts, people = property_units(parts.properties)
     authors = [(f, "author") for f in pptx_authors(parts) if f[1] == "name"]
     yield from unit_batches(*pptx_units(parts), docx_links(parts.rels) + texts, authors + people)
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+# The cells of a workbook are read by openpyxl (the scanner, and the masking's decisions); what
+# the cells do not show is read here from the package, the same way for the scanner and the
+# masking: comments (legacy notes and threaded comments, with their authors), the page headers
+# and footers, link targets and the text shown for a link, the lists of allowed values of
+# validity rules, defined names holding text, shapes on the sheets, the properties.
+_X = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_X14 = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}"
+_XM = "{http://schemas.microsoft.com/office/excel/2006/main}"
+_TC = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_XLSX_HEADERS = {f"{_X}{k}" for k in ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader",
+                                      "firstFooter")}
+# A header's codes: &L &C &R start its three sections; &"font", &12, &K colour, &B &I &U… format
+# (nothing shown); &P &N &D &T &Z &F &A &G insert a page number, a date, a path… (read as a
+# space, so that what stands on either side does not run together); && is an ampersand.
+_HF_CODE = re.compile(r'&(?:"[^"]*"|\d+|K[0-9A-Fa-f]{6}|K\d\d[+-]\d{3}|.)', re.DOTALL)
+_HF_FIELDS = frozenset("PNDTZFAG")
+_X_VALIDATIONS = (f"{_X}dataValidation", f"{_X14}dataValidation")
+# The elements of a worksheet read apart from its cells (see ``xlsx_sheet_units``).
+XLSX_SHEET_TAGS = (*_XLSX_HEADERS, f"{_X}hyperlink", *_X_VALIDATIONS)
+# The parts a worksheet's relationships name whose text is read (by the last word of the type).
+_XLSX_STORIES = ("comments", "threadedComment", "drawing")
+
+
+def _row_of(ref: str | None) -> int | None:
+    """The (first) row of a cell reference or range (``B5``, ``A2:A100 C2``)."""
+    match = re.search(r"\d+", ref or "")
+    return int(match.group()) if match else None
+
+
+def _header_units(elem: Any, member: str, column: str) -> list[TextUnit]:
+    """A header's or footer's text, each of its sections a unit, its codes no part of it."""
+    units = [TextUnit(member, column)]
+    text, pos = elem.text or "", 0
+    for code in _HF_CODE.finditer(text):
+        units[-1].own(elem, "text", pos, code.start())
+        pos, letter = code.end(), code.group()[1:]
+        if letter in ("L", "C", "R"):
+            units.append(TextUnit(member, column))
+        elif letter == "&":
+            units[-1].shown("&")
+        elif letter in _HF_FIELDS:
+            units[-1].shown(" ")
+    units[-1].own(elem, "text", pos)
+    return units
+
+
+def xlsx_sheet_units(elem: Any, member: str, sheet: str) -> list[TextUnit]:
+    """The text of one of a worksheet's ``XLSX_SHEET_TAGS`` elements: a page header or footer
+    (``sheet!頁首頁尾 header/footer``), the text shown for a link and its tooltip
+    (``sheet!超連結 hyperlink``), a validity rule's titles, messages and each item of its list
+    of allowed values (``sheet!資料驗證 data validation``)."""
+    if elem.tag in _XLSX_HEADERS:
+        return _header_units(elem, member, f"{sheet}!{HEADER_FOOTER}")
+    if elem.tag == f"{_X}hyperlink":
+        column, attrs, formulas = f"{sheet}!{HYPERLINK}", ("display", "tooltip"), []
+        row = _row_of(elem.get("ref"))
+    else:
+        column, attrs = f"{sheet}!{VALIDATION}", ("promptTitle", "prompt", "errorTitle", "error")
+        row = _row_of(elem.get("sqref") or elem.findtext(f"{_XM}sqref"))
+        formulas = list(elem.iter(f"{_X}formula1", f"{_X}formula2", f"{_XM}f"))
+    units = []
+    for attr in attrs:
+        if elem.get(attr):
+            units.append(unit := TextUnit(member, column))
+            unit.own(AttributeText(elem, attr), "text")
+    for formula in formulas:
+        units += quoted_items(member, formula, column, ",")
+    for unit in units:
+        unit.row = row
+    return units
+
+
+def _rich_text(elem: Any, member: str, column: str, row: int | None = None) -> TextUnit:
+    """A rich text (a comment's, a shared string's): its runs' text, not the phonetic guides."""
+    unit = TextUnit(member, column, row=row)
+    for t in elem.iter(f"{_X}t"):
+        if t.getparent().tag != f"{_X}rPh":
+            unit.own(t, "text")
+    return unit
+
+
+class XlsxParts(NamedTuple):
+    """The parsed members of a workbook read apart from its cells, each (member, root):
+    the worksheets (title, member: not parsed here, they are large), the workbook part
+    (defined names), the shared strings, the stories of each sheet (comments, threaded
+    comments, drawings: member, root, sheet title), the threaded comments' persons, the
+    relationship parts with an external target, the document properties."""
+
+    sheets: list[tuple[str, str]]
+    workbook: tuple[str, Any]
+    strings: tuple[str, Any] | None
+    stories: list[tuple[str, Any, str]]
+    persons: list[tuple[str, Any]]
+    rels: list[tuple[str, Any]]
+    properties: list[tuple[str, Any]]
+    sheet_rels: dict[str, str]  # a worksheet's relationship part: the sheet's title
+
+
+def _rel_map(rels: Any, folder: str) -> dict[str, tuple[str, str]]:
+    """Internal relationships: id → (the last word of the type, the member pointed to)."""
+    out = {}
+    for rel in rels.iter(f"{_RELS}Relationship"):
+        if rel.get("TargetMode") != "External" and rel.get("Id"):
+            target = rel.get("Target") or ""
+            member = (target.lstrip("/") if target.startswith("/")
+                      else posixpath.normpath(posixpath.join(folder, target)))
+            out[rel.get("Id")] = ((rel.get("Type") or "").rpartition("/")[2], member)
+    return out
+
+
+def _package_roots(package: zipfile.ZipFile, what: str) -> Callable[[str], Any]:
+    """A parser of the package's members, each parsed once (DTD refused, size bounded)."""
+    parsed: dict[str, Any] = {}
+
+    def root(name: str) -> Any:
+        if name not in parsed:
+            parsed[name] = parse_xml(_member_bytes(package, name, what), what)
+        return parsed[name]
+
+    return root
+
+
+def _external_rels(names: list[str], root: Callable[[str], Any]) -> list[tuple[str, Any]]:
+    """The relationship parts that have an external target (a link, a linked file), in order."""
+    rels = [(n, root(n)) for n in sorted(names) if n.endswith(".rels")]
+    return [(n, r) for n, r in rels if any(e.get("TargetMode") == "External" for e in r.iter(f"{_RELS}Relationship"))]
+
+
+def _property_parts(names: list[str], root: Callable[[str], Any]) -> list[tuple[str, Any]]:
+    """The package's document properties (core.xml, app.xml, custom.xml) as (member, root)."""
+    if "_rels/.rels" not in names:
+        return []
+    return [(n, root(n)) for n in _rel_targets(root("_rels/.rels"), "", _DOCX_PROPERTIES) if n in names]
+
+
+def xlsx_parts(package: zipfile.ZipFile, what: str = "XLSX") -> XlsxParts:
+    """The members of an Excel package read apart from its cells (see ``XlsxParts``), found
+    through the relationships as Excel finds them."""
+    names = package.namelist()
+    root = _package_roots(package, what)
+    books = _rel_targets(root("_rels/.rels"), "", {_OFFICE_DOCUMENT}) if "_rels/.rels" in names else []
+    book = next((b for b in books if b in names), None)
+    if book is None:
+        raise Unreadable(f"無法開啟 {what} not a workbook (no workbook part)")
+    book_rels = _rels_member(book)
+    targets = _rel_map(root(book_rels), posixpath.dirname(book)) if book_rels in names else {}
+    sheets = []
+    for sheet in root(book).iter(f"{_X}sheet"):
+        kind, member = targets.get(sheet.get(_R_ID) or "", ("", ""))
+        if kind == "worksheet" and member in names:
+            sheets.append((sheet.get("name") or "", member))
+    strings = next(((m, root(m)) for kind, m in targets.values() if kind == "sharedStrings" and m in names), None)
+    persons = [(m, root(m)) for kind, m in targets.values() if kind == "person" and m in names]
+    stories, sheet_rels = [], {}
+    for title, member in sheets:
+        rels = _rels_member(member)
+        if rels in names:
+            sheet_rels[rels] = title
+            stories += [(m, root(m), title) for kind, m in _rel_map(root(rels), posixpath.dirname(member)).values()
+                        if kind in _XLSX_STORIES and m in names]
+    return XlsxParts(sheets, (book, root(book)), strings, stories, persons, _external_rels(names, root),
+                     _property_parts(names, root), sheet_rels)
+
+
+def xlsx_units(parts: XlsxParts) -> tuple[list[TextUnit], list[Person]]:
+    """The texts of a workbook read apart from its cells and worksheets (comments, threaded
+    comments, shapes' text, defined names, link targets, property values) and its person
+    fields (the comments' authors; the persons of threaded comments, names and accounts)."""
+    units: list[TextUnit] = []
+    people: list[Person] = []
+    for member, root, sheet in parts.stories:
+        if root.tag == f"{_X}comments":
+            for comment in root.iter(f"{_X}comment"):
+                for text in comment.iterchildren(f"{_X}text"):
+                    units.append(_rich_text(text, member, f"{sheet}!{COMMENT}", _row_of(comment.get("ref"))))
+            people += [((author, None), AUTHOR) for author in root.iter(f"{_X}author")]
+        elif root.tag == f"{_TC}ThreadedComments":
+            for comment in root.iter(f"{_TC}threadedComment"):
+                for text in comment.iterchildren(f"{_TC}text"):
+                    units.append(unit := TextUnit(member, f"{sheet}!{COMMENT}", row=_row_of(comment.get("ref"))))
+                    unit.own(text, "text")
+        else:  # a drawing: text boxes and shapes
+            paragraphs: list[TextUnit] = []
+            tables: list[Table] = []
+            _pptx_walk(root, member, paragraphs, tables)
+            for unit in paragraphs + [u for rows in tables for row in rows for u in row]:
+                unit.column = f"{sheet}!{SHAPE}"
+                units.append(unit)
+    book, root = parts.workbook
+    for name in root.iter(f"{_X}definedName"):
+        if not (name.get("name") or "").startswith("_xlnm."):  # Excel's own: print areas, filters
+            units.append(unit := TextUnit(book, f"{DEFINED_NAME} {name.get('name') or ''}"))
+            unit.own(name, "text")
+    for unit in docx_links(parts.rels):
+        if unit.member in parts.sheet_rels:
+            unit.column = f"{parts.sheet_rels[unit.member]}!{HYPERLINK}"
+        units.append(unit)
+    texts, properties = property_units(parts.properties)
+    for _, root in parts.persons:
+        people += [((person, attr), AUTHOR) for person in root.iter(f"{_TC}person")
+                   for attr in ("displayName", "userId") if person.get(attr) is not None]
+    return units + texts, people + properties
+
+
+def string_refs(cells: Iterable[Any]) -> set[int]:
+    """The shared strings the given cells (``c``) refer to, by index."""
+    return {int(v) for c in cells if c.get("t") == "s" if (v := (c.findtext(f"{_X}v") or "").strip()).isdigit()}
+
+
+def xlsx_unused_strings(strings: tuple[str, Any], used: set[int]) -> list[Any]:
+    """The shared strings (``si``) no cell refers to: shown nowhere, yet kept in the file."""
+    return [si for i, si in enumerate(strings[1].iterchildren(f"{_X}si")) if i not in used]
+
+
+def _scan_sheet(package: zipfile.ZipFile, member: str, sheet: str, what: str) -> tuple[list[TextUnit], set[int]]:
+    """A worksheet read as a stream (it may be large): the units of its ``XLSX_SHEET_TAGS``
+    elements, and the shared strings its cells refer to."""
+    from lxml import etree
+
+    units: list[TextUnit] = []
+    used: set[int] = set()
+    try:
+        with package.open(member) as fh:
+            events = etree.iterparse(fh, events=("start", "end"), tag=(f"{_X}worksheet", f"{_X}row", *XLSX_SHEET_TAGS),
+                                     resolve_entities=False, no_network=True, load_dtd=False)
+            for event, elem in events:
+                if event == "start":
+                    if elem.tag == f"{_X}worksheet":
+                        refuse_dtd(elem, what)
+                elif elem.tag == f"{_X}row":
+                    used |= string_refs(elem.iterchildren(f"{_X}c"))
+                    elem.clear()
+                    while elem.getprevious() is not None:
+                        del elem.getparent()[0]
+                elif elem.tag != f"{_X}worksheet":
+                    units += xlsx_sheet_units(elem, member, sheet)
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
+    return units, used
+
+
+def read_xlsx_parts(opener: Opener) -> Iterator[Batch]:
+    """What an .xlsx holds besides its cells' values, as ``gezi mask`` reads it: comments and
+    threaded comments (``sheet!註解 comment``, row = the cell's), page headers and footers,
+    link targets and the text shown for links, lists of allowed values, shapes' text, defined
+    names (``定義名稱`` + the name), shared strings no cell uses, document properties, and the
+    authors of comments (``author``)."""
+    with _package(opener, "XLSX") as package:
+        parts = xlsx_parts(package)
+        units, people = xlsx_units(parts)
+        used: set[int] = set()
+        for title, member in parts.sheets:
+            found, refs = _scan_sheet(package, member, title, "XLSX")
+            units += found
+            used |= refs
+    if parts.strings is not None:
+        units += [_rich_text(si, parts.strings[0], UNUSED_STRING) for si in xlsx_unused_strings(parts.strings, used)]
+    people = [p for p in people if p[0][1] != "userId"]  # an account id, as in PPTX: emptied, not reported
+    yield from unit_batches([], [], units, people)
