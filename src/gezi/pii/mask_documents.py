@@ -1,5 +1,5 @@
-"""Masked copies of Word (.docx), PowerPoint (.pptx) and OpenDocument (.odt, .ods, .odp)
-documents, formatting kept.
+"""Masked copies of Word (.docx), PowerPoint (.pptx), Excel (.xlsx, .xlsm: see ``mask_xlsx``) and
+OpenDocument (.odt, .ods, .odp) documents, formatting kept.
 
 Agencies publish de-identified documents (seed 001, 20170106) in ODF, everyone else in DOCX: a
 masked copy must still be the same document. So the package is rewritten at the ZIP/XML level:
