@@ -68,20 +68,29 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-16"
     if b"\x00" in sample:
         raise Unreadable("二進位檔 binary content")
-    # UTF-8, then CP950 (Big5 as Taiwanese Excel writes it): decoded incrementally, so a
-    # character cut at the end of the sample does not count as an error.
-    for encoding in ("utf-8", "cp950"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-            return encoding
-        except UnicodeDecodeError:
-            pass
+    if found := _utf8_or_cp950(sample):
+        return found
     best = from_bytes(sample).best()
     if best is None:
         raise Unreadable("無法判斷編碼 undecodable bytes (encoding not recognized)")
     enc = best.encoding.lower().replace("_", "")
     # CP950 is Microsoft's superset of Big5 that Taiwanese Excel writes.
     return "cp950" if enc in {"big5", "big5hkscs", "cp950"} else best.encoding
+
+
+def _utf8_or_cp950(sample: bytes) -> str | None:
+    """UTF-8, else CP950 (Big5 as Taiwanese Excel writes it), if the sample decodes in one:
+    decoded incrementally, so a character cut at the end of the sample is no error."""
+    for encoding in ("utf-8", "cp950"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            pass
+    return None
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def whole_file_encoding(raw: bytes) -> str:
@@ -95,9 +104,11 @@ def whole_file_encoding(raw: bytes) -> str:
     """
     sample = raw[:SAMPLE_BYTES]
     if sample.isascii() and len(raw) > len(sample):
-        first = next((i for i, byte in enumerate(raw) if byte >= 0x80), None)
-        if first is not None:
-            sample = raw[first:first + SAMPLE_BYTES]  # an ASCII byte never ends a character
+        if high := _NON_ASCII.search(raw):  # an ASCII byte never ends a character: the
+            first = high.start()  # window starts one
+            # Only UTF-8 or CP950 here: a guess from a few odd bytes past an ASCII start is no
+            # evidence; UTF-8 (what the ASCII said) then fails a strict decode at the bad byte.
+            return _utf8_or_cp950(raw[first:first + SAMPLE_BYTES]) or "utf-8"
     return detect_encoding(sample)
 
 
@@ -179,6 +190,17 @@ def undecodable_bytes() -> Iterator[list[Undecodable]]:
         count = sum(s.undecodable for s in streams)
         if count:
             found.append(Undecodable(count, min(s.first for s in streams if s.first is not None)))
+
+
+def undecodable_note(path: str, bad: Undecodable) -> dict[str, Any]:
+    """How a scan reports a file some bytes of which were read as U+FFFD: listed with the
+    skipped files (``scanned`` true: the rest of it was scanned), with the count and the byte
+    offset of the first, so the user can look at the file (or convert it) and scan it again."""
+    return {"path": path, "reason": f"{bad.count} 個位元組無法解碼，以 U+FFFD 讀取（第一個在第 "
+                                    f"{bad.first} 位元組），其餘照常掃描 {bad.count} undecodable "
+                                    f"bytes read as U+FFFD (first at byte {bad.first}); the rest "
+                                    "was scanned",
+            "scanned": True, "undecodable_bytes": bad.count, "first_undecodable_byte": bad.first}
 
 
 def open_text(opener: Opener, encoding: str | None = None) -> tuple[IO[str], str]:

@@ -312,7 +312,7 @@ def locations_from_dir_rescan(root: Path, exclude: tuple[str, ...], listed: set[
     found, _files, skipped = locations_from_scan(iter_scan([root], exclude=exclude), root,
                                                  per_file=True)
     found = [loc for loc in found if loc.location not in done]
-    unreadable = {s["path"] for s in skipped}
+    unreadable = {s["path"] for s in skipped if not s.get("scanned")}  # not notes of U+FFFD
     hit = {loc.location for loc in found}
     found += [LocationScan(location=path, kind="file", name=Path(path).name,
                            files_scanned=int(path not in unreadable))

@@ -28,11 +28,14 @@ from gezi.pii.files import (
     ZIP_SUFFIXES,
     Batch,
     Opener,
+    Undecodable,
     Unreadable,
     detect_encoding,
     read_text,
     reader_for,
     suffix_of,
+    undecodable_bytes,
+    undecodable_note,
 )
 from gezi.pii.mail import MAIL_SUFFIXES, MBOX_SUFFIXES, MESSAGE_START, mbox_messages, message_members
 from gezi.pii.model import PiiFinding, ScanReport
@@ -83,24 +86,26 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
         res.skip(display, "不支援的格式 unsupported or binary format")
         return
     found: list[PiiFinding] = []
+    bad: list[Undecodable] = []
     try:
-        for column, segs in reader(opener):
-            # Per block of lines with hits: (offset reached, line breaks before it, offset of
-            # the last of them); hits come in order, so breaks are counted once, in C.
-            cursor: dict[int, tuple[int, int, int]] = {}
-            for i, (entity, start, end, score, value) in analyze_segments(
-                    [s.text for s in segs], entities, column):
-                seg = segs[i]
-                line, offset = seg.line, seg.offset
-                if seg.lines and line is not None:
-                    pos, k, last = cursor.get(i, (0, 0, -1))
-                    if (more := seg.text.count("\n", pos, start)):
-                        k, last = k + more, seg.text.rfind("\n", pos, start)
-                    cursor[i] = (start, k, last)
-                    if k:  # not the block's first line: offsets from that line's start
-                        line, offset = line + k, -(last + 1)
-                found.append(PiiFinding(display, entity, score, value, offset + start,
-                                        offset + end, line, seg.row, seg.column))
+        with undecodable_bytes() as bad:  # bytes the text readers read as U+FFFD
+            for column, segs in reader(opener):
+                # Per block of lines with hits: (offset reached, line breaks before it, offset of
+                # the last of them); hits come in order, so breaks are counted once, in C.
+                cursor: dict[int, tuple[int, int, int]] = {}
+                for i, (entity, start, end, score, value) in analyze_segments(
+                        [s.text for s in segs], entities, column):
+                    seg = segs[i]
+                    line, offset = seg.line, seg.offset
+                    if seg.lines and line is not None:
+                        pos, k, last = cursor.get(i, (0, 0, -1))
+                        if (more := seg.text.count("\n", pos, start)):
+                            k, last = k + more, seg.text.rfind("\n", pos, start)
+                        cursor[i] = (start, k, last)
+                        if k:  # not the block's first line: offsets from that line's start
+                            line, offset = line + k, -(last + 1)
+                    found.append(PiiFinding(display, entity, score, value, offset + start,
+                                            offset + end, line, seg.row, seg.column))
     except Unreadable as exc:
         res.skip(display, str(exc))
     except GeziError:
@@ -112,6 +117,8 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
     else:
         res.files += 1
         res.bytes += size
+        if bad:  # scanned, but not all of it as written: said per file, as skipped files are
+            res.skipped.append(undecodable_note(display, bad[0]))
     found.sort(key=lambda f: (f.line or 0, f.row or 0, f.start))
     res.findings.extend(found)
 
@@ -319,6 +326,9 @@ def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) 
     _scan_stream(display, lambda: io.BufferedReader(raw, 1 << 20), sniff, end - start, res, entities,
                  reader=lambda opener: read_text(opener, encoding))
     res.lines = raw.lines
+    res.skipped = [undecodable_note(display, Undecodable(s["undecodable_bytes"],
+                                                         start + s["first_undecodable_byte"]))
+                   if s.get("scanned") else s for s in res.skipped]  # offsets in the whole file
 
 
 def _excluded(path: Path, top: Path, exclude: tuple[str, ...]) -> bool:
@@ -444,7 +454,8 @@ def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int 
             else:
                 if lines_before:
                     res.findings = [f._replace(line=f.line + lines_before) for f in res.findings]
-                res.files = int(last_part and not res.skipped)  # the file counts once
+                # the file counts once; a part read with U+FFFD (a note, "scanned") was read
+                res.files = int(last_part and not any(not s.get("scanned") for s in res.skipped))
             lines_before = 0 if last_part else lines_before + res.lines
         done += size
         finished += 1

@@ -33,7 +33,7 @@ from gezi.core.settings import Settings
 from gezi.core.timeutil import as_utc, iso, now_utc
 from gezi.org.models import Organization
 from gezi.org.service import update_org_settings
-from gezi.pii.files import SAMPLE_BYTES, Unreadable, detect_encoding
+from gezi.pii.files import Unreadable, whole_file_encoding
 from gezi.pii.masking import partial
 from gezi.privacy.ops_models import IDENTIFIER_TYPES, OPTOUT_CHANNELS, MarketingOptOut
 
@@ -264,17 +264,14 @@ MAX_CSV_FIELD = 128 * 1024  # Python csv's default limit: a contact list has no 
 
 
 def _decode(raw: bytes, encoding: str, source: Path) -> tuple[str, str]:
-    """The whole file decoded strictly: the encoding is guessed from the first 64 KiB, and a
-    replacement character would silently garble names in the copy handed to marketing. A file
-    whose first 64 KiB are ASCII may still be Big5 further on."""
-    candidates = [encoding] + (["cp950"] if encoding == "utf-8" else [])
-    for candidate in candidates:
-        try:
-            return raw.decode(candidate), candidate
-        except UnicodeDecodeError as exc:
-            error = exc
-    raise GeziError(f"無法以 {encoding} 解碼 cannot decode {source.name} as {encoding} "
-                    f"(byte {error.start}); save it as UTF-8 or Big5") from None
+    """The whole file decoded strictly in the encoding detected (whole_file_encoding): a
+    replacement character would silently garble names in the copy handed to marketing, and
+    another guess (CP950 reads nearly any byte pair) would garble them without a word."""
+    try:
+        return raw.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        raise GeziError(f"無法以 {encoding} 解碼 cannot decode {source.name} as {encoding} "
+                        f"(byte {exc.start}); save it as UTF-8 or Big5") from None
 
 
 def read_list_file(source: Path) -> tuple[str, str]:
@@ -283,7 +280,7 @@ def read_list_file(source: Path) -> tuple[str, str]:
     that cannot be read or decoded is a one-line error."""
     try:
         raw = source.read_bytes()
-        encoding = detect_encoding(raw[:SAMPLE_BYTES])
+        encoding = whole_file_encoding(raw)
     except OSError as exc:
         raise GeziError(f"無法讀取 cannot read {source}: {exc.strerror}") from None
     except Unreadable as exc:
