@@ -109,6 +109,7 @@ def cli(capsys, monkeypatch):
     # Output as piped into a file: 200 columns, whatever terminal the tests run in (a worker
     # of pytest-xdist may see a terminal of 80 columns, and table cells then wrap).
     monkeypatch.setattr(common.console, "width", 200)
+    monkeypatch.setattr(common.err_console, "width", 200)
 
     def run(*args: str) -> Result:
         capsys.readouterr()

@@ -97,3 +97,29 @@ def test_a_phone_without_its_zero_has_the_pseudonym_of_the_phone():
     key = b"k" * 32
     assert mask_value("PHONE_NUMBER", "912345678", "pseudonym", key) == \
         mask_value("PHONE_NUMBER", "0912-345-678", "pseudonym", key)
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("出生日期：0790503", "0790503"),  # ROC, 7 digits, as government and bank systems store it
+    ("出生日期：790503", "790503"),
+    ("Date of Birth: 03/05/1990", "03/05/1990"),  # year last
+    ("DOB 12/25/1990", "12/25/1990"),  # month first (a US form)
+])
+def test_compact_roc_and_year_last_birth_dates(text, date):
+    assert found(text, "DATE_OF_BIRTH") == [date]
+
+
+@pytest.mark.parametrize("text", ["會員編號 0790503", "訂單 1120503 已出貨", "於 03/05/2024 來電"])
+def test_compact_numbers_and_dates_without_a_birth_word(text):
+    assert found(text, "DATE_OF_BIRTH") == []
+
+
+@pytest.mark.parametrize(("value", "partial"), [("03/05/1990", "**/**/1990"), ("0790503", "079****"),
+                                                ("790503", "79****"), ("19900503", "1990****")])
+def test_compact_and_year_last_dates_are_masked_in_their_form(value, partial):
+    from gezi.pii.masking import mask_value
+    from gezi.pii.validators import parse_birth_date
+
+    assert mask_value("DATE_OF_BIRTH", value, "partial") == partial
+    fp = mask_value("DATE_OF_BIRTH", value, "pseudonym", key=b"k" * 32, format_preserving=True)
+    assert len(fp) == len(value) and fp != value and parse_birth_date(fp) is not None

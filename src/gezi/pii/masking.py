@@ -35,7 +35,13 @@ from gezi.core import twid
 from gezi.core.errors import GeziError
 from gezi.pii.percent import holds_encoded_text, masked_encoded
 from gezi.pii.registry import get_registry, pii_data_file
-from gezi.pii.validators import CHINESE_DIGITS, CHINESE_NUMBER, canonical, parse_birth_date
+from gezi.pii.validators import (
+    CHINESE_DIGITS,
+    CHINESE_NUMBER,
+    canonical,
+    parse_birth_date,
+    year_last,
+)
 
 METHODS = ("partial", "redact", "pseudonym")
 NAME_MASK = "○"
@@ -139,7 +145,12 @@ def _partial_date(value: str, keep: tuple[int, int]) -> str:
     first = re.search(r"\d+", norm)
     if first is None and (first := CHINESE_NUMBER.search(value)):  # 民國七十年五月三日
         return value[:first.end()] + CHINESE_NUMBER.sub("*", value[first.end():])
+    if year_last(value):  # 03/05/1990: the year is the last number
+        year = list(re.finditer(r"[0-9０-９]+", value))[-1]
+        return re.sub(r"[0-9０-９]", "*", value[:year.start()]) + value[year.start():]
     if first and not re.search(r"\d", norm[first.end() :]):
+        if len(first.group()) < 8:  # ROC 0790503 / 790503: the year is 3 or 2 digits
+            return _mask_alnum(value, len(first.group()) - 4, 0)
         return _mask_alnum(value, *keep)
     cut = first.end() if first else 0
     return value[:cut] + re.sub(r"[0-9０-９]", "*", value[cut:])
@@ -341,6 +352,12 @@ def _fp_date(s: _Stream, value: str) -> str:
         return _fp_generic(s, value)
     new = day + dt.timedelta(days=int.from_bytes(bytes([s.byte(), s.byte()]), "big") % 730 - 365)
     groups = list(re.finditer(r"[0-9０-９]+", value))
+    order = year_last(value)
+    if order:  # 03/05/1990: the same order, another date
+        first, second = (new.day, new.month) if order == "dmy" else (new.month, new.day)
+        parts = [f"{first:0{len(groups[0].group())}d}", f"{second:0{len(groups[1].group())}d}",
+                 str(new.year)]
+        return _put_numbers(value, groups, parts)
     if not groups:  # Chinese numerals: the same era, and the year written the same way
         year_part = CHINESE_NUMBER.search(value)
         if year_part is None:
@@ -350,11 +367,19 @@ def _fp_date(s: _Stream, value: str) -> str:
                                 positional="十" in year_part.group() or "百" in year_part.group())
         return (value[:year_part.start()] + f"{year}年{_chinese_numeral(new.month)}月"
                 f"{_chinese_numeral(new.day)}日")
-    if len(groups) == 1:  # compact 19900512
-        return new.strftime("%Y%m%d")
+    if len(groups) == 1:  # compact: 19900512, or ROC 0790512 / 790512
+        roc = new.year - 1911
+        if len(value) == 7 or (len(value) == 6 and roc >= 100):
+            return f"{roc:03d}{new.month:02d}{new.day:02d}"
+        return f"{roc:02d}{new.month:02d}{new.day:02d}" if len(value) == 6 else new.strftime("%Y%m%d")
     year = new.year if len(groups[0].group()) == 4 else new.year - 1911
     parts = [str(year), f"{new.month:0{len(groups[1].group())}d}",
              f"{new.day:0{len(groups[2].group())}d}"]
+    return _put_numbers(value, groups, parts)
+
+
+def _put_numbers(value: str, groups: list[re.Match[str]], parts: list[str]) -> str:
+    """``value`` with its first three numbers (``groups``) replaced by ``parts``."""
     out, pos = [], 0
     for g, part in zip(groups[:3], parts, strict=True):
         out += [value[pos : g.start()], part]

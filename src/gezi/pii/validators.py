@@ -137,6 +137,8 @@ def tw_phone(value: str, params: dict[str, Any]) -> bool:
 
 _DATE_PARTS = re.compile(r"(?:民國\s*)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_COMPACT_ROC = re.compile(r"(\d{2,3})(\d{2})(\d{2})")  # 0790503, 790503: ROC year first
+_YEAR_LAST = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")  # 03/05/1990
 CHINESE_DIGITS = "〇一二三四五六七八九"
 _CHINESE_VALUE = {c: i for i, c in enumerate(CHINESE_DIGITS)} | {"零": 0, "○": 0}
 CHINESE_NUMBER = re.compile(f"[{CHINESE_DIGITS}零○十百]+")
@@ -175,7 +177,11 @@ def parse_birth_date(value: str) -> dt.date | None:
     """The date a birth-date string names (ROC years of 2–3 digits are +1911; Chinese numerals
     as in 民國七十年五月三日), if plausible."""
     norm = unicodedata.normalize("NFKC", value)
-    m = _DATE_PARTS.search(norm) or _COMPACT.fullmatch(norm)
+    if m := _YEAR_LAST.fullmatch(norm.strip()):
+        # Day first (03/05/1990 in most of the world), else month first (US forms).
+        first, second, year = (int(g) for g in m.groups())
+        return _plausible(year, second, first) or _plausible(year, first, second)
+    m = _DATE_PARTS.search(norm) or _COMPACT.fullmatch(norm) or _COMPACT_ROC.fullmatch(norm)
     if m:
         year, month, day = (int(g) for g in m.groups())
     elif m := _CHINESE_DATE.search(norm):
@@ -185,13 +191,26 @@ def parse_birth_date(value: str) -> dt.date | None:
         year, month, day = parts
     else:
         return None
-    if year < 1000:
-        year += 1911
+    return _plausible(year + 1911 if year < 1000 else year, month, day)
+
+
+def _plausible(year: int, month: int, day: int) -> dt.date | None:
+    """The date, if it is a real one between 1900 and today."""
     try:
         day_ = dt.date(year, month, day)
     except ValueError:
         return None
     return day_ if dt.date(1900, 1, 1) <= day_ <= dt.date.today() else None
+
+
+def year_last(value: str) -> str | None:
+    """``"dmy"`` or ``"mdy"`` for a date written with the year last (03/05/1990), as
+    parse_birth_date reads it; None for other forms."""
+    m = _YEAR_LAST.fullmatch(unicodedata.normalize("NFKC", value).strip())
+    if m is None:
+        return None
+    first, second, year = (int(g) for g in m.groups())
+    return "dmy" if _plausible(year, second, first) else "mdy"
 
 
 def birth_date(value: str, params: dict[str, Any]) -> bool:
