@@ -237,3 +237,23 @@ def test_scan_table_shows_brackets_in_names_as_written(fresh_env, cli, tmp_path,
     r = cli("pii", "scan", Path("."), "--workers", "1")
     assert r.code == 0, r.err
     assert "[red]a.txt" in r.out and "[[b]姓名]" in r.out and "[bad].zip" in r.out
+
+
+@pytest.mark.parametrize(("src", "dst"), [("book.xlsx", "out.ods"), ("book.xlsx", "out.csv"),
+                                          ("letter.docx", "out.odt"), ("letter.docx", "out")])
+def test_a_document_is_masked_into_its_own_format_only(fresh_env, cli, tmp_path, src, dst):
+    import docx
+    import openpyxl
+
+    if src.endswith(".xlsx"):
+        wb = openpyxl.Workbook()
+        wb.active.append(["姓名", "手機"])
+        wb.active.append(["王小明", "0912345678"])
+        wb.save(tmp_path / src)
+    else:
+        document = docx.Document()
+        document.add_paragraph("收件人王小明，手機0912345678")
+        document.save(tmp_path / src)
+    r = cli("mask", tmp_path / src, tmp_path / dst)
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "the output must be" in r.err
+    assert not (tmp_path / dst).exists()

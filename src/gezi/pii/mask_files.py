@@ -351,6 +351,10 @@ def _json_bytes(doc: Any, indent: int | None = None) -> bytes:
         return LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
 
 
+# Formats whose masked copy is a ZIP package of the same kind as the source.
+_CONTAINERS = frozenset({*XLSX_SUFFIXES, ".docx", ".pptx", ".odt", ".odp", ".ods"})
+
+
 def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None = None,
               format_preserving: bool = False, entities: set[str] | None = None,
               overwrite: bool = False) -> dict:
@@ -364,6 +368,10 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     if suffix in OLD_SHEET_SUFFIXES and dst.suffix.lower() != ".xlsx":
         raise GeziError(f"無法寫出 {suffix} 格式，請以 .xlsx 為輸出檔名 cannot write {suffix}: "
                         f"name the output .xlsx (values are kept, formatting is not)")
+    if suffix in _CONTAINERS and dst.suffix.lower() != suffix:
+        # The copy is written in the source's own format: another suffix would mislabel it.
+        raise GeziError(f"輸出檔須與來源同為 {suffix} 格式 the output must be a {suffix} file too "
+                        f"(got {dst.suffix or '(none)'})")
     if dst.exists() and dst.resolve() == src.resolve():
         raise GeziError("輸出不可覆寫來源 output would overwrite the source")
     if dst.exists() and not overwrite:
