@@ -123,3 +123,15 @@ def test_compact_and_year_last_dates_are_masked_in_their_form(value, partial):
     assert mask_value("DATE_OF_BIRTH", value, "partial") == partial
     fp = mask_value("DATE_OF_BIRTH", value, "pseudonym", key=b"k" * 32, format_preserving=True)
     assert len(fp) == len(value) and fp != value and parse_birth_date(fp) is not None
+
+
+@pytest.mark.parametrize("text", ["name: Taiwan Personal Data Protection Act", "Attn: Accounts Payable",
+                                  "聯絡人：Human Resources Department", "Name: Apple Inc"])
+def test_organisations_and_laws_after_a_name_label_are_no_names(text):
+    assert found(text, "PERSON_NAME") == []
+
+
+@pytest.mark.parametrize(("text", "name"), [("Name: Chen Mei-Hua", "Chen Mei-Hua"),
+                                            ("持卡人：LIN YI CHEN", "LIN YI CHEN")])
+def test_latin_names_after_a_label(text, name):
+    assert found(text, "PERSON_NAME") == [name]

@@ -155,6 +155,18 @@ def bank_account(value: str, params: dict[str, Any]) -> bool:
     return _MOBILE.fullmatch(_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))) is None
 
 
+def latin_name(value: str, params: dict[str, Any]) -> bool:
+    """A name in Latin script holds none of ``not_words`` (Inc, Department, Act…: the words
+    of organisations, roles and titles of laws, written after a Name label just as often)."""
+    banned = _lowered(tuple(params.get("not_words", ())))
+    return not any(word.lower().rstrip(".") in banned for word in re.split(r"[\s,\-]+", value))
+
+
+@cache
+def _lowered(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w.lower() for w in words)
+
+
 def chinese_number(text: str) -> int | None:
     """The value of a number in Chinese numerals as dates write them: 七十 70, 一百零五 105,
     十二 12, 一九八一 1981 (digit by digit when there is no 十 or 百)."""
@@ -286,6 +298,7 @@ VALIDATORS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
     "credit_card": credit_card,
     "tw_phone": tw_phone,
     "bank_account": bank_account,
+    "latin_name": latin_name,
     "birth_date": birth_date,
     "ip_address": ip_address,
     "mrz_td3": mrz_td3,
