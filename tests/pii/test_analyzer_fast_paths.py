@@ -212,3 +212,18 @@ def test_split_pattern_finds_what_the_widened_pattern_finds(text, pos, span):
             [m.span() for m in wide.whole.finditer(text, pos, endpos)], source
         found, expected = wide.search(text, pos, endpos), wide.whole.search(text, pos, endpos)
         assert (found and found.span()) == (expected and expected.span()), source
+
+
+# --- full-width characters learnt from the context pass ------------------------------------
+
+_FW_ALPHABET = st.sampled_from([*"王小明電話：，（）Ａ０９＠－ａｚ\u3000aZ09 @-\n", chr(0xFF5E), chr(0xFF01)])
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=_FW_ALPHABET, max_size=40))
+@example(text="電話０９１２")
+@example(text="ＡＢＣ")
+def test_context_pass_finds_the_full_width_characters_a_scan_finds(text):
+    from gezi.pii.context import ContextIndex
+
+    assert ContextIndex(get_registry(), text).fullwidth() == patterns.fullwidth_in(text)

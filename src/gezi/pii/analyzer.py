@@ -452,7 +452,7 @@ def _analyze(text: str, entities: set[str] | None, column: str | None,
     hinted = reg.column_matches(column)
     negated = reg.column_matches(column, negative=True)
     ctx = ContextIndex(reg, text)
-    fw = fullwidth_in(text)
+    fw = ctx.fullwidth()
     runs = _DigitRuns(reg, text, fw) if reg.digit_runs is not None else None
     hits: list[Hit] = []
     present: dict[int, bool] = {}

@@ -10,12 +10,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
+from gezi.pii.patterns import common_fullwidth_in
 from gezi.pii.registry import (
     CONTEXT,
     CONTEXT_AFTER,
     CUE_AFTER,
     CUE_BEFORE,
     DOUBLE_SURNAME,
+    FULLWIDTH_KEY,
     NEGATIVE,
     WEAK_CUE_AFTER,
     WEAK_CUE_BEFORE,
@@ -96,6 +98,14 @@ class ContextIndex:
             if newline >= 0:
                 after = newline - end
         return before, after
+
+    def fullwidth(self) -> frozenset[str]:
+        """The full-width forms of ASCII characters in the text (as patterns.fullwidth_in)."""
+        if self._text.isascii():
+            return frozenset()
+        rare = self._hits.get(FULLWIDTH_KEY)
+        found = common_fullwidth_in(self._text)
+        return found | {self._text[s] for s, _ in rare.spans} if rare else found
 
     def context(self, index: int) -> WordHits | None:
         return self._hits.get((index, CONTEXT))

@@ -168,15 +168,21 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 # Full-width forms everyday Chinese text is full of: looked up one by one (each search stops
 # at the first occurrence); the others are rare, so one pass over the text collects them.
 _COMMON_FULLWIDTH = "，：；（）！？\u3000"
-_RARE_FULLWIDTH = re.compile("[" + "".join(
-    re.escape(chr(c)) for c in range(0xFF01, 0xFF5F) if chr(c) not in _COMMON_FULLWIDTH) + "]")
+RARE_FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F) if chr(c) not in _COMMON_FULLWIDTH)
+_RARE_FULLWIDTH = re.compile("[" + "".join(map(re.escape, RARE_FULLWIDTH)) + "]")
 
 
 def fullwidth_in(text: str) -> frozenset[str]:
     """The full-width forms of ASCII characters (U+FF01–FF5E, U+3000) that occur in ``text``."""
     if text.isascii():
         return frozenset()
-    return frozenset(c for c in _COMMON_FULLWIDTH if c in text) | frozenset(_RARE_FULLWIDTH.findall(text))
+    return common_fullwidth_in(text) | frozenset(_RARE_FULLWIDTH.findall(text))
+
+
+def common_fullwidth_in(text: str) -> frozenset[str]:
+    """The common full-width punctuation (，：（）…) that occurs in ``text``; the analyzer learns
+    the rare full-width forms from its context-word pass (ContextIndex.fullwidth)."""
+    return frozenset(c for c in _COMMON_FULLWIDTH if c in text)
 
 
 @dataclass(frozen=True)

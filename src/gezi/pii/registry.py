@@ -21,14 +21,17 @@ from pydantic import ConfigDict, Field, model_validator
 from gezi.catalog.loader import DATA_DIR, load_yaml_model
 from gezi.catalog.schema import Dated, LText, Source, Strict
 from gezi.core.fsnames import LONE_SURROGATE
-from gezi.pii.patterns import Compiled, compile_both, compile_pattern, fullwidth
+from gezi.pii.patterns import RARE_FULLWIDTH, Compiled, compile_both, compile_pattern, fullwidth
 from gezi.pii.validators import VALIDATORS
 
 PII_DATA_DIR = DATA_DIR / "pii"
 
 # Roles of a word in the one-pass context automaton.
 (CONTEXT, NEGATIVE, CUE_BEFORE, CUE_AFTER, WEAK_CUE_BEFORE, WEAK_CUE_AFTER, DOUBLE_SURNAME,
- CONTEXT_AFTER) = range(8)
+ CONTEXT_AFTER, FULLWIDTH) = range(9)
+# The key under which the context pass reports the rare full-width characters it met (Ａ, ０,
+# ＠…): the analyzer then needs no pass of its own to know which patterns to widen.
+FULLWIDTH_KEY = (-1, FULLWIDTH)
 
 
 class PatternSpec(Strict):
@@ -373,6 +376,8 @@ def _build(rec_file: RecognizerFile, names: NamesFile, places: PlacesFile,
                 add(word, index, WEAK_CUE_AFTER)
             for word in signals.distinctive_double_surnames:
                 add(word, index, DOUBLE_SURNAME)
+    for ch in RARE_FULLWIDTH:
+        words.setdefault(ch, []).append(FULLWIDTH_KEY)
     automaton = _automaton(words)
     ascii_automaton = _automaton({w: p for w, p in words.items() if w.isascii()})
     name_data = NameData(
