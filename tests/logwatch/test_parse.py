@@ -103,6 +103,17 @@ def test_truncated_gzip_keeps_what_precedes_the_damage(tmp_path):
     assert 500 < s["parsed"] < 2000
 
 
+def test_mixed_line_ends_lose_no_line(tmp_path):
+    # CRLF lines then LF lines (a Windows log appended to elsewhere): DuckDB's reader refuses the
+    # file, which was then read as gzip and lost (reported as a truncated archive)
+    lines = [web("203.0.113.1", at(i), f"/p{i}").encode() for i in range(6)]
+    plain, bz = tmp_path / "mixed.log", tmp_path / "mixed.log.bz2"
+    plain.write_bytes(b"\r\n".join(lines[:3]) + b"\r\n" + b"\n".join(lines[3:]) + b"\n")
+    bz.write_bytes(bz2.compress(plain.read_bytes()))
+    s = scan([plain, bz]).to_dict()["summary"]
+    assert (s["lines"], s["parsed"], s["by_reason"]) == (12, 12, {})
+
+
 def test_nothing_parsed_exits_2_with_one_line(tmp_path, cli, fresh_env):
     path = tmp_path / "junk.bin"
     path.write_bytes(bytes(range(256)) * 100)

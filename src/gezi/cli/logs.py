@@ -34,8 +34,8 @@ YearOpt = Annotated[int | None, typer.Option(
     help="syslog 第一行的年份 Year of a syslog file's first line (default: from the file's "
     "modification time).")]
 TzOpt = Annotated[str | None, typer.Option(
-    "--tz", help="無時區時間戳記的時區 Zone of time stamps without one (syslog, JSON access logs); "
-    "default the profile's timezone, Asia/Taipei.")]
+    "--tz", help="無時區時間戳記的時區 Zone of time stamps without one (syslog, JSON access logs, "
+    "FortiGate without tz, pfirewall.log); default the profile's timezone, Asia/Taipei.")]
 SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "嚴重"}
 
 
@@ -135,6 +135,8 @@ def scan_cmd(
     if s["assumed_zone"]["lines"]:
         console.print(f"  無時區的時間以 {s['assumed_zone']['zone']} 解讀 times without a zone read "
                       f"as {s['assumed_zone']['zone']}: {s['assumed_zone']['lines']:,} 行 lines")
+    if s["firewall"]:
+        _print_firewall(s["firewall"])
     table("警示 Alerts (category / severity / IP / user / country / first / count)",
           ["類別", "嚴重度", "來源IP", "帳號", "國家", "首次", "次數"],
           [[a["category"], SEVERITY_ZH[a["severity"]], _source(a), a["user"], a["country"],
@@ -146,6 +148,18 @@ def scan_cmd(
     if reg.get("written"):
         console.print(f"已寫入缺失 findings: 新增 created {reg['created']}，更新 updated "
                       f"{reg['updated']}")
+
+
+def _print_firewall(fw: dict) -> None:
+    """Firewall records of a scan: counts by action and the sources denied most."""
+    console.print(f"防火牆紀錄 firewall records {fw['records']:,}　允許 allow {fw['allow']:,}　"
+                  f"拒絕 deny {fw['deny']:,}　其他 other {fw['other']:,}")
+    if fw["top_denied_sources"]:
+        table("最常被拒絕的來源 Top denied sources", ["來源IP", "國家", "次數"],
+              [[r["ip"], r["country"], r["count"]] for r in fw["top_denied_sources"]])
+    if fw["top_denied_ports"]:
+        console.print("最常被拒絕的目的埠 top denied ports: " + "、".join(
+            f"{r['port']} ({r['count']:,})" for r in fw["top_denied_ports"]))
 
 
 @app.command("ingest")
@@ -206,7 +220,7 @@ def coverage_cmd(
 @app.command("prune")
 def prune_cmd(
     before: Annotated[str, typer.Option("--before", help="刪除此日前的分區 Delete days before.")],
-    source: Annotated[str | None, typer.Option("--source", help="web | auth")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="web | auth | firewall")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出 List only.")] = False,
     json_out: JsonOpt = False,
 ) -> None:

@@ -8,6 +8,7 @@ on any Ibis backend.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import iptocc
 import pyarrow as pa
@@ -18,6 +19,10 @@ from gezi.logwatch.parse import Workspace, _lit
 # Asia/Taipei is UTC+8 all year (no daylight saving since 1979): a fixed offset gives local days.
 TAIPEI_OFFSET_MS = 8 * 3600 * 1000
 DAY_MS = 86_400_000
+# The sources the rules read. Firewall records are archived and summarized (`firewall_summary`)
+# but no rule reads them: they would otherwise count as days and requests in the web rules.
+RULE_SOURCES = ("web", "auth")
+_RULE_ROWS = f"source IN ({', '.join(_lit(s) for s in RULE_SOURCES)})"
 
 
 def _in_list(expr: str, values: list[str]) -> str:
@@ -131,7 +136,8 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
     """Create table `ev` from the parsed lines; returns its row count."""
     con = ws.con
     con.execute(f"CREATE OR REPLACE VIEW u AS {ws.parsed_union()}")
-    ips = [r[0] for r in con.execute("SELECT DISTINCT ip FROM u WHERE ip IS NOT NULL").fetchall()]
+    ips = [r[0] for r in con.execute(
+        f"SELECT DISTINCT ip FROM u WHERE ip IS NOT NULL AND {_RULE_ROWS}").fetchall()]
     con.register("ip_info_arrow", ip_info(ips, profile))
     con.execute("CREATE OR REPLACE TABLE ip_info AS SELECT * FROM ip_info_arrow")
     con.unregister("ip_info_arrow")
@@ -147,7 +153,7 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
       SELECT *, lower(CASE WHEN contains(target, '%') OR contains(target, '+')
                            THEN replace(coalesce(try(url_decode(target)), target), '+', ' ')
                            ELSE target END) AS dt
-      FROM u),
+      FROM u WHERE {_RULE_ROWS}),
     b AS (SELECT *, split_part(dt, '?', 1) AS path0 FROM a),
     c AS (SELECT *, CASE WHEN path0 = '/' THEN '/' ELSE rtrim(path0, '/') END AS path FROM b),
     d AS (
@@ -179,3 +185,41 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
     FROM d LEFT JOIN ip_info i ON d.ip = i.ip
     """)
     return con.execute("SELECT count(*) FROM ev").fetchone()[0]
+
+
+TOP_DENIED = 10  # sources and ports listed in the firewall summary
+
+
+def firewall_summary(con) -> dict[str, Any] | None:
+    """Firewall records among the parsed lines (view `u` of `build_events`): counts by action and
+    the sources and destination ports denied most; None when there are none.
+
+    Source IPs are not masked (like an alert's `src_ip`, they are what the record is about) and are
+    counted in the spelling of `canonical_ip`, so the kernel's expanded IPv6
+    (`2001:0db8:0000:…:0001`) and Windows' compressed one are one source.
+    """
+    fw = "FROM u WHERE source = 'firewall'"
+    total, allow, deny = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE action = 'allow'), "
+        f"count(*) FILTER (WHERE action = 'deny') {fw}").fetchone()
+    if not total:
+        return None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fw_denied AS SELECT ip, count(*) AS n {fw} "
+                f"AND action = 'deny' AND ip IS NOT NULL GROUP BY ip")
+    spelled = [r[0] for r in con.execute(
+        "SELECT ip FROM fw_denied WHERE contains(ip, ':') OR contains(ip, '[')").fetchall()]
+    con.register("fw_spelling", pa.table({"ip": pa.array(spelled, pa.string()),
+                                          "addr": pa.array([canonical_ip(i) for i in spelled],
+                                                           pa.string())}))
+    top = con.execute(f"""SELECT a, sum(n)::BIGINT AS total FROM (
+        SELECT coalesce(s.addr, d.ip) AS a, n FROM fw_denied d LEFT JOIN fw_spelling s USING (ip))
+        GROUP BY a ORDER BY total DESC, a LIMIT {TOP_DENIED}""").fetchall()
+    con.unregister("fw_spelling")
+    countries = iptocc.country_code([ip for ip, _ in top]) if top else []
+    ports = con.execute(f"SELECT dst_port, count(*) AS n {fw} AND action = 'deny' AND dst_port "
+                        f"IS NOT NULL GROUP BY dst_port ORDER BY n DESC, dst_port "
+                        f"LIMIT {TOP_DENIED}").fetchall()
+    return {"records": total, "allow": allow, "deny": deny, "other": total - allow - deny,
+            "top_denied_sources": [{"ip": ip, "country": c, "count": n}
+                                   for (ip, n), c in zip(top, countries, strict=True)],
+            "top_denied_ports": [{"port": p, "count": n} for p, n in ports]}

@@ -5,7 +5,8 @@ and zstd itself and reports undecodable or over-long lines), then split into fie
 vectorized string functions instead of a per-line Python regex: on two cores this is several
 times faster than `re`. Combined lines the fast split rejects (escaped quotes, odd requests) get
 a second pass with an RE2 regex, still inside DuckDB and only on those lines; sshd syslog files
-are classified the same way (`gezi.logwatch.syslog`). Only auth CSV files, which are small, are
+are classified the same way (`gezi.logwatch.syslog`), as are firewall records
+(`gezi.logwatch.firewall`). Only auth CSV files, which are small, are
 parsed line by line.
 """
 
@@ -27,10 +28,12 @@ import duckdb
 import pyarrow as pa
 
 from gezi.core.errors import GeziError
+from gezi.logwatch import firewall
 from gezi.logwatch.mask import mask_text, printable
 from gezi.logwatch.sources import (
     AUTH_FIELDS,
     FORMATS,
+    SOURCE,
     compression_of,
     decompress_to,
     head_text,
@@ -38,6 +41,7 @@ from gezi.logwatch.sources import (
 )
 from gezi.logwatch.sqltext import lit as _lit
 from gezi.logwatch.syslog import expand_repeats, sshd_sql, zone
+from gezi.logwatch.w3c import fields_sql
 
 MAX_LINE = 1 << 20  # longer lines are counted as `line_too_long`
 AUTH_EVENTS = ("login", "password_change", "logout")
@@ -224,7 +228,9 @@ class Workspace:
             thread.join()
 
     def _create(self, table: str, make_sql, path: Path, compression: str | None) -> None:
-        """CREATE TABLE from the file; falls back to Python decompression on a damaged archive."""
+        """CREATE TABLE from the file; falls back to a plain copy made in Python (decompressed,
+        line ends made one) when DuckDB cannot read it: a damaged archive, bz2 or xz, mixed line
+        ends. A file DuckDB cannot read even then is counted once as `unreadable`."""
         self.con.execute("DROP TABLE IF EXISTS rj; DROP TABLE IF EXISTS rs")
         with self._tracking(path):
             if compression in (None, "gzip", "zstd"):
@@ -236,11 +242,19 @@ class Workspace:
                 except duckdb.Error:
                     self.con.execute(f"DROP TABLE IF EXISTS {table}")
                     self.con.execute("DROP TABLE IF EXISTS rj; DROP TABLE IF EXISTS rs")
-            plain = decompress_to(path, compression or "gzip", self.tmp / f"{table}.log")
+            plain = decompress_to(path, compression, self.tmp / f"{table}.log")
             if plain.truncated:
                 self.summary.skip("truncated_archive", 1, f"{path.name}: archive ends early")
-            self.con.execute(f"CREATE TABLE {table} AS {make_sql(self._reader(plain.path, None))}")
-            self._count_rejects()
+            try:
+                self.con.execute(
+                    f"CREATE TABLE {table} AS {make_sql(self._reader(plain.path, None))}")
+                self._count_rejects()
+            except duckdb.Error as exc:  # e.g. binary data throughout: no line to read
+                self.con.execute(f"DROP TABLE IF EXISTS {table}")
+                self.con.execute(f"CREATE TABLE {table} AS "
+                                 f"{make_sql('(SELECT NULL::VARCHAR AS line WHERE false)')}")
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self.summary.skip("unreadable", 1, f"{path.name}: {reason}")
             plain.path.unlink()
 
     def add_file(self, path: Path, fmt: str = "auto", auth: bool = False) -> str:
@@ -255,14 +269,15 @@ class Workspace:
         if fmt == "auto":
             fmt = sniff(head_text(path, compression), auth)
         table = f"p{fid}"
-        if fmt in ("combined", "json", "auth-json"):
+        source = SOURCE[fmt]
+        if fmt in ("combined", "json", "auth-json", "fortigate"):
             body = {"combined": partial(_combined_body, detail=self.detail),
-                    "json": partial(_json_body, tz=self.tz), "auth-json": _auth_json_body}[fmt]
+                    "json": partial(_json_body, tz=self.tz), "auth-json": _auth_json_body,
+                    "fortigate": partial(firewall.fortigate_body, tz=self.tz)}[fmt]
             self._create(table, lambda src: body(f"SELECT line FROM {src}", "line"),
                          path, compression)
             self.line_tables[fid] = table
-            self.parsed.append(self._select(fid, "web" if fmt != "auth-json" else "auth",
-                                            f"SELECT rowid AS rid, * FROM {table}"))
+            self.parsed.append(self._select(fid, source, f"SELECT rowid AS rid, * FROM {table}"))
             tables = [table]
             if fmt == "combined":
                 # Lines of a combined-format file that are JSON objects (mixed files), and
@@ -276,13 +291,15 @@ class Workspace:
             self.line_tables[fid] = lines
             if fmt == "auth-csv":
                 self._parse_auth_csv(fid, lines, table)
-            elif fmt == "sshd":
-                sql = sshd_sql(self.con, lines, path, self.year, self.tz)
-                self.con.execute(f"CREATE TABLE {table} AS {sql}")
             else:
-                self.con.execute(f"CREATE TABLE {table} AS {self._iis_sql(fid, lines)}")
+                sql = {"sshd": lambda: sshd_sql(self.con, lines, path, self.year, self.tz),
+                       "iptables": lambda: firewall.iptables_sql(self.con, lines, path, self.year,
+                                                                 self.tz),
+                       "pfirewall": lambda: firewall.pfirewall_sql(self.con, lines, self.tz),
+                       "iis": lambda: self._iis_sql(lines)}[fmt]()
+                self.con.execute(f"CREATE TABLE {table} AS {sql}")
             rows = expand_repeats(table) if fmt == "sshd" else f"SELECT * FROM {table}"
-            self.parsed.append(self._select(fid, "web" if fmt == "iis" else "auth", rows))
+            self.parsed.append(self._select(fid, source, rows))
             tables = [table]
         self._tally(fid, path, fmt, tables)
         return fmt
@@ -325,10 +342,15 @@ class Workspace:
 
     @staticmethod
     def _select(fid: int, source: str, rows: str) -> str:
+        # only firewall records have the firewall columns; every other row has them NULL
+        fw = ("dst_ip, TRY_CAST(src_port AS INTEGER) AS src_port, "
+              "TRY_CAST(dst_port AS INTEGER) AS dst_port, proto, action" if source == "firewall"
+              else "NULL::VARCHAR AS dst_ip, NULL::INTEGER AS src_port, NULL::INTEGER AS dst_port, "
+              "NULL::VARCHAR AS proto, NULL::VARCHAR AS action")
         return (f"SELECT {fid} * {RID_SHIFT} + rid AS rid, {fid} AS file_id, '{source}' AS source, "
                 f"ts_ms, ip, method, target, TRY_CAST(status AS SMALLINT) AS status, "
                 f"TRY_CAST(bytes AS BIGINT) AS bytes, ref, ua, vhost, account, event, result, "
-                f"reason FROM ({rows})")
+                f"{fw}, reason FROM ({rows})")
 
     def _reparse(self, fid: int, table: str, reason: str, suffix: str,
                  body: Callable[[str, str], str]) -> list[str]:
@@ -378,31 +400,13 @@ class Workspace:
         self.con.execute(f"CREATE TABLE {table} AS {body}")
         self.con.unregister("auth_rows")
 
-    def _iis_sql(self, fid: int, lines: str) -> str:
+    def _iis_sql(self, lines: str) -> str:
         """W3C extended log: field order from each `#Fields:` directive, times in UTC."""
-        headers = self.con.execute(
-            f"SELECT rowid, line FROM {lines} WHERE starts_with(line, '#Fields:') "
-            f"ORDER BY rowid").fetchall()
         want = {"date": "date", "time": "time", "c-ip": "ip", "cs-method": "method",
                 "cs-uri-stem": "stem", "cs-uri-query": "query", "sc-status": "status",
                 "cs(user-agent)": "ua", "cs(referer)": "ref", "cs-host": "vhost",
                 "sc-bytes": "bytes"}
-        segments = []
-        bounds = [rid for rid, _ in headers] + [None]
-        for (start, line), end in zip(headers, bounds[1:], strict=True):
-            names = line.removeprefix("#Fields:").split()
-            pos = {want[n.lower()]: i + 1 for i, n in enumerate(names) if n.lower() in want}
-            cols = ", ".join(f"nullif(f[{pos[c]}], '-') AS {c}" if c in pos else f"NULL AS {c}"
-                             for c in want.values())
-            cond = f"rowid >= {start}" + (f" AND rowid < {end}" if end is not None else "")
-            segments.append(f"SELECT rid, line, len(f) = {len(names)} AS fits, {cols} "
-                            f"FROM (SELECT rowid AS rid, line, string_split(line, ' ') AS f "
-                            f"FROM {lines} WHERE {cond})")
-        first = bounds[0] if headers else None
-        orphan = ("SELECT rowid AS rid, line, false AS fits, "
-                  + ", ".join(f"NULL AS {c}" for c in want.values())
-                  + f" FROM {lines}" + (f" WHERE rowid < {first}" if first is not None else ""))
-        union = " UNION ALL ".join([orphan, *segments])
+        union, headers = fields_sql(self.con, lines, want)
         return f"""
         WITH s AS ({union}),
         t AS (SELECT *, epoch_ms(try_strptime(date || ' ' || time, '%Y-%m-%d %H:%M:%S')) AS ts_ms
@@ -412,7 +416,7 @@ class Workspace:
                status, bytes, replace(ref, '+', ' ') AS ref, replace(ua, '+', ' ') AS ua, vhost,
                NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
                CASE WHEN starts_with(line, '#') THEN '_directive'
-                    WHEN NOT fits THEN CASE WHEN {len(headers)} = 0 THEN 'iis_no_fields_header'
+                    WHEN NOT fits THEN CASE WHEN {headers} = 0 THEN 'iis_no_fields_header'
                                             ELSE 'unrecognized_format' END
                     WHEN ip IS NULL OR stem IS NULL OR TRY_CAST(status AS SMALLINT) IS NULL
                       THEN 'missing_fields'
@@ -424,13 +428,16 @@ class Workspace:
         fid = len(self.paths)
         self.paths.append(path)
         table = f"p{fid}"
-        line = ("json_object('ts', strftime(make_timestamp(ts_ms * 1000), '%Y-%m-%dT%H:%M:%SZ'), "
-                "'ip', ip, 'user', account, 'event', event, 'result', result)::VARCHAR"
-                if source == "auth" else
-                "concat_ws(' ', ip, '- -', '[' || strftime(make_timestamp(ts_ms * 1000), "
-                "'%d/%b/%Y:%H:%M:%S +0000') || ']', '\"' || method || ' ' || target || '\"', "
-                "status, coalesce(bytes::VARCHAR, '-'), '\"' || coalesce(ref, '-') || '\"', "
-                "'\"' || coalesce(ua, '-') || '\"')")
+        ts = "strftime(make_timestamp(ts_ms * 1000), '%Y-%m-%dT%H:%M:%SZ')"
+        line = {"auth": f"json_object('ts', {ts}, 'ip', ip, 'user', account, 'event', event, "
+                        "'result', result)::VARCHAR",
+                "firewall": f"json_object('ts', {ts}, 'src', ip, 'src_port', src_port, "
+                            "'dst', dst_ip, 'dst_port', dst_port, 'proto', proto, "
+                            "'action', action, 'device', vhost)::VARCHAR"}.get(
+            source, "concat_ws(' ', ip, '- -', '[' || strftime(make_timestamp(ts_ms * 1000), "
+            "'%d/%b/%Y:%H:%M:%S +0000') || ']', '\"' || method || ' ' || target || '\"', "
+            "status, coalesce(bytes::VARCHAR, '-'), '\"' || coalesce(ref, '-') || '\"', "
+            "'\"' || coalesce(ua, '-') || '\"')")
         self.con.execute(f"CREATE TABLE {table} AS SELECT *, {line} AS line, "
                          f"NULL::VARCHAR AS reason FROM read_parquet({_lit(str(path))})")
         self.line_tables[fid] = table

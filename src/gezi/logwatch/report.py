@@ -22,7 +22,7 @@ from gezi.logwatch.catalog import effective_rules, load_profile, retention, rule
 from gezi.logwatch.engine import build_alerts, rule_rows
 from gezi.logwatch.geo import geo_data_info
 from gezi.logwatch.mask import mask_value
-from gezi.logwatch.normalize import build_events
+from gezi.logwatch.normalize import RULE_SOURCES, build_events
 from gezi.logwatch.parse import Workspace
 from gezi.logwatch.store import days_with_data, events_dir
 
@@ -55,13 +55,15 @@ def daily_review(data_dir: Path, day: dt.date, profile_path: Path | None = None
     root = events_dir(data_dir)
     files: list[tuple[Path, str]] = []
     for source, days in have.items():
+        if source not in RULE_SOURCES:  # firewall records: archived for retention, no rule reads them
+            continue
         for d in sorted(days):
             if d > day or (source != "auth" and (day - d).days >= WEB_HISTORY_DAYS):
                 continue
             files += [(p, source) for p in sorted(root.glob(f"source={source}/day={d}/*.parquet"))]
-    if not any(day in days for days in have.values()):
-        raise GeziError(f"{day.isoformat()} 無已匯入的日誌 no ingested logs for that day; "
-                        "run `gezi logs ingest` first")
+    if not any(day in have.get(source, ()) for source in RULE_SOURCES):
+        raise GeziError(f"{day.isoformat()} 無已匯入的網站或登入日誌 no ingested logs for that day "
+                        "(web or auth; firewall records are not reviewed); run `gezi logs ingest` first")
     profile = load_profile(profile_path)
     rules = effective_rules(profile)
     dayn = (day - dt.date(1970, 1, 1)).days

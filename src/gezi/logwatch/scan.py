@@ -9,10 +9,11 @@ from typing import Any
 
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import TAIPEI
+from gezi.logwatch import firewall
 from gezi.logwatch.catalog import effective_rules, load_profile, rule_catalog
 from gezi.logwatch.engine import Alert, build_alerts, rule_rows
 from gezi.logwatch.geo import geo_data_info
-from gezi.logwatch.normalize import build_events
+from gezi.logwatch.normalize import build_events, firewall_summary
 from gezi.logwatch.parse import ParseSummary, Progress, Workspace
 from gezi.logwatch.syslog import RECOGNIZED
 
@@ -26,6 +27,7 @@ class ScanResult:
     first_ms: int | None
     last_ms: int | None
     register: dict[str, Any] = field(default_factory=dict)
+    firewall: dict[str, Any] | None = None  # see normalize.firewall_summary
 
     def to_dict(self, show_values: bool = False) -> dict[str, Any]:
         """The JSON document of `gezi logs scan --json`."""
@@ -36,6 +38,7 @@ class ScanResult:
                 "by_reason": dict(sorted(s.by_reason.items())), "samples": s.samples,
                 "first_ts": _iso(self.first_ms), "last_ts": _iso(self.last_ms),
                 "files": s.files, "geo": geo_data_info(), "assumed_zone": s.assumed_zone(),
+                "firewall": self.firewall,
             },
             "alerts": [a.to_dict(show_values) for a in self.alerts],
             "register": self.register,
@@ -61,8 +64,10 @@ def load_files(ws: Workspace, paths: list[Path], auth_paths: list[Path], fmt: st
         if progress:
             progress(path, 1.0)
     ws.progress = None
-    # A quiet server's auth.log may hold only sudo/CRON lines: read fine, nothing to report.
-    if ws.summary.parsed + sum(ws.summary.by_reason[r] for r in RECOGNIZED) == 0:
+    # A quiet server's auth.log may hold only sudo/CRON lines, a kern.log no packet log: read
+    # fine, nothing to report.
+    recognized = (*RECOGNIZED, *firewall.RECOGNIZED)
+    if ws.summary.parsed + sum(ws.summary.by_reason[r] for r in recognized) == 0:
         reasons = ", ".join(f"{k} {v}" for k, v in ws.summary.by_reason.most_common(3))
         raise GeziError(f"沒有可解析的日誌行 nothing could be parsed ({ws.summary.lines} lines"
                         + (f"; {reasons}" if reasons else "") + ")")
@@ -86,7 +91,9 @@ def scan(paths: list[Path], auth_paths: list[Path] | None = None, *,
                    tz=tz or profile.timezone) as ws:
         load_files(ws, paths, auth_paths or [], fmt, progress)
         build_events(ws, profile, rule_catalog().matchers)
-        first_ms, last_ms = ws.con.execute("SELECT min(ts_ms), max(ts_ms) FROM ev").fetchone()
+        # every parsed line, firewall records included (view `u`; `ev` holds what rules read)
+        first_ms, last_ms = ws.con.execute("SELECT min(ts_ms), max(ts_ms) FROM u").fetchone()
         rows = rule_rows(ws, rules, backend)
         alerts = build_alerts(ws, rules, rows, show_values)
-        return ScanResult(ws.summary, alerts, first_ms, last_ms)
+        return ScanResult(ws.summary, alerts, first_ms, last_ms,
+                          firewall=firewall_summary(ws.con))

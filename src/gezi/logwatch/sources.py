@@ -14,9 +14,13 @@ from typing import BinaryIO
 import zstandard
 
 from gezi.core.errors import GeziError
+from gezi.logwatch import firewall
 from gezi.logwatch.syslog import SNIFF as SYSLOG
 
-FORMATS = ("auto", "combined", "json", "iis", "auth-json", "auth-csv", "sshd")
+FORMATS = ("auto", "combined", "json", "iis", "auth-json", "auth-csv", "sshd", *firewall.FORMATS)
+# The archive partition (`source=`) of each format's events.
+SOURCE = {"combined": "web", "json": "web", "iis": "web", "auth-json": "auth", "auth-csv": "auth",
+          "sshd": "auth", **dict.fromkeys(firewall.FORMATS, "firewall")}
 AUTH_FIELDS = {"ts", "ip", "user", "event", "result"}
 SNIFF_BYTES = 64 * 1024
 CHUNK = 1 << 20
@@ -64,19 +68,45 @@ def _decompressor(compression: str):
     return zstandard.ZstdDecompressor().decompressobj()
 
 
-def decompress_to(path: Path, compression: str, target: Path) -> Decompressed:
-    """Stream-decompress into a plain file, keeping everything that precedes damage.
+class _CrlfToLf:
+    """CRLF → LF over a stream of chunks (a CR ending one chunk waits for the next)."""
+
+    def __init__(self) -> None:
+        self.cr = False
+
+    def __call__(self, data: bytes) -> bytes:
+        if self.cr:
+            data = b"\r" + data
+        self.cr = data.endswith(b"\r")
+        return (data[:-1] if self.cr else data).replace(b"\r\n", b"\n")
+
+    def flush(self) -> bytes:
+        return b"\r" if self.cr else b""
+
+
+def decompress_to(path: Path, compression: str | None, target: Path) -> Decompressed:
+    """Stream-decompress (or copy, when plain) into a plain file, keeping everything that
+    precedes damage; line ends become LF.
 
     Incremental decompressor objects (not file wrappers) so the output of a truncated or
     corrupted archive is kept up to the damaged block; concatenated streams are followed.
+    DuckDB's reader refuses a file mixing CRLF and LF line ends (a Windows log appended to by
+    another tool), so they are made one.
     """
+    lf = _CrlfToLf()
+    if compression is None:
+        with path.open("rb") as src, target.open("wb") as out:
+            while chunk := src.read(CHUNK):
+                out.write(lf(chunk))
+            out.write(lf.flush())
+        return Decompressed(target, False)
     truncated = False
     dec = _decompressor(compression)
     with path.open("rb") as src, target.open("wb") as out:
         try:
             while chunk := src.read(64 * 1024):
                 while chunk:
-                    out.write(dec.decompress(chunk))
+                    out.write(lf(dec.decompress(chunk)))
                     if not getattr(dec, "eof", False):
                         break
                     chunk = dec.unused_data
@@ -84,6 +114,7 @@ def decompress_to(path: Path, compression: str, target: Path) -> Decompressed:
             truncated = not getattr(dec, "eof", True)
         except (EOFError, OSError, zlib.error, lzma.LZMAError, zstandard.ZstdError):
             truncated = True
+        out.write(lf.flush())
     return Decompressed(target, truncated)
 
 
@@ -98,16 +129,27 @@ def head_text(path: Path, compression: str | None) -> str:
 
 
 def sniff(head: str, auth: bool) -> str:
-    """Guess the format of a file from its first lines."""
+    """Guess the format of a file from its first lines.
+
+    Firewall records are recognized whether given as a log file or with `--auth`: their format
+    decides where they are archived.
+    """
     lines = [ln.strip("\ufeff\r") for ln in head.splitlines() if ln.strip()]
     if not lines:
         return "auth-json" if auth else "combined"
     first = lines[0]
-    if first.startswith("#") and any(ln.startswith("#Fields:") for ln in lines[:10]):
-        return "iis"
+    if first.startswith("#"):
+        fields = next((ln for ln in lines[:10] if ln.startswith("#Fields:")), None)
+        if fields is not None:
+            return "pfirewall" if firewall.sniff_fields(fields) else "iis"
+    if firewall.sniff_fortigate(lines):
+        return "fortigate"
     # a rotated file may begin with the tail of a cut line: any of the first lines will do
     if any(SYSLOG.match(ln) for ln in lines[:5]):
-        return "sshd"
+        # kern.log, ufw.log, or a syslog file holding more packet logs than sshd lines
+        packets = firewall.netfilter_lines(lines)
+        sshd = sum(1 for ln in lines if " sshd" in ln)
+        return "iptables" if packets > sshd else "sshd"
     if first.startswith("{"):
         try:
             keys = set(json.loads(first))

@@ -1,6 +1,6 @@
 """The log archive: normalized events as Parquet under data_dir/logs/, with a hash manifest.
 
-Layout: ``logs/events/source=<web|auth>/day=<YYYY-MM-DD>/<sha8>.parquet`` (day = Asia/Taipei
+Layout: ``logs/events/source=<web|auth|firewall>/day=<YYYY-MM-DD>/<sha8>.parquet`` (day = Asia/Taipei
 calendar day) and ``logs/manifest.json`` listing every raw file's SHA-256 and the Parquet files
 written from it (with their own SHA-256), so `verify` can prove neither was altered.
 """
@@ -17,6 +17,7 @@ from typing import Any
 
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import iso, now_utc
+from gezi.logwatch import firewall
 from gezi.logwatch.catalog import load_profile, retention
 from gezi.logwatch.normalize import TAIPEI_OFFSET_MS
 from gezi.logwatch.parse import Workspace
@@ -97,7 +98,7 @@ def _ingest_one(data_dir: Path, path: Path, sha: str, fmt: str, is_auth: bool,
     with Workspace(year=year, tz=tz) as ws:
         used = ws.add_file(path, fmt, auth=is_auth)
         ws.con.execute(f"""CREATE TABLE out AS SELECT source, ts_ms, ip, method, target, status,
-            bytes, ref, ua, vhost, account, event, result,
+            bytes, ref, ua, vhost, account, event, result, {', '.join(firewall.COLUMNS)},
             strftime(make_timestamp((ts_ms + {TAIPEI_OFFSET_MS}) * 1000), '%Y-%m-%d') AS day
             FROM ({ws.parsed_union()})""")
         parts = ws.con.execute("SELECT DISTINCT source, day FROM out ORDER BY ALL").fetchall()
@@ -105,8 +106,11 @@ def _ingest_one(data_dir: Path, path: Path, sha: str, fmt: str, is_auth: bool,
         for source, day in parts:
             target = events_dir(data_dir) / f"source={source}" / f"day={day}" / f"{sha[:16]}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
-            ws.con.execute(f"COPY (SELECT * EXCLUDE (source, day) FROM out WHERE source = '{source}' "
-                           f"AND day = '{day}' ORDER BY ts_ms) TO '{target}' (FORMAT parquet)")
+            # web and auth files keep the columns they always had
+            drop = ["source", "day", *(firewall.COLUMNS if source != "firewall" else ())]
+            ws.con.execute(f"COPY (SELECT * EXCLUDE ({', '.join(drop)}) FROM out "
+                           f"WHERE source = '{source}' AND day = '{day}' ORDER BY ts_ms) "
+                           f"TO '{target}' (FORMAT parquet)")
             written.append({"path": str(target.relative_to(logs_dir(data_dir))),
                             "sha256": sha256_file(target)})
         s = ws.summary

@@ -90,9 +90,15 @@ def _classify(msg: str) -> str:
             f"{' '.join(cases)} END")
 
 
-def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int | None,
-             tz: str) -> str:
-    """SELECT of parsed auth events (one row per line, `times` attempts) from a lines table."""
+def header_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int | None,
+               tz: str) -> str:
+    """SELECT of every line of a syslog lines table split into its header and message.
+
+    Columns: rid, line, bsd (a classic stamp, read in `tz`), iso (an RFC 3339 / RFC 5424 stamp),
+    iso_ts ('-': RFC 5424's NILVALUE), host, prog, pid ('' when none), msg and ts_ms (NULL when
+    the stamp cannot be placed). Classic stamps get their year as described in the module
+    docstring; that needs the whole file, so it is worked out here, before the SELECT runs.
+    """
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE sys_h AS
     WITH a0 AS (SELECT rowid AS rid, line,
@@ -132,15 +138,35 @@ def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int |
         base = (mtime.year if last[0] <= mtime.month else mtime.year - 1) - last[1]
     else:
         base = 1970  # no classic stamps: the value is never used
+    return f"""
+    SELECT h.* EXCLUDE (month, day, hms),
+           epoch_ms(CASE WHEN iso THEN try_cast(iso_ts AS TIMESTAMPTZ)
+                         ELSE timezone({_lit(tz)}, try_strptime(
+                             ({base} + y.k)::VARCHAR || '-' || h.month::VARCHAR || '-' || h.day
+                             || ' ' || h.hms, '%Y-%m-%d %H:%M:%S')) END) AS ts_ms
+    FROM sys_h h LEFT JOIN sys_y y USING (rid)"""
+
+
+def unreadable_reason() -> str:
+    """CASE branch of the skip reason of a line from `header_sql` that is no syslog line."""
+    return "WHEN NOT (bsd OR iso) THEN 'unrecognized_format'"
+
+
+def time_reason() -> str:
+    """CASE branches of the skip reason of a `header_sql` line whose stamp cannot be placed."""
+    return ("WHEN ts_ms IS NULL AND iso_ts = '-' THEN 'missing_timestamp' "
+            "WHEN ts_ms IS NULL THEN 'bad_timestamp'")
+
+
+def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int | None,
+             tz: str) -> str:
+    """SELECT of parsed auth events (one row per line, `times` attempts) from a lines table."""
     msg = "CASE WHEN rep.n <> '' THEN rep.inner ELSE msg END"
     return f"""
     WITH h AS (
-      SELECT h.*, epoch_ms(CASE WHEN iso THEN try_cast(iso_ts AS TIMESTAMPTZ)
-                              ELSE timezone({_lit(tz)}, try_strptime(
-                                  ({base} + y.k)::VARCHAR || '-' || h.month::VARCHAR || '-' || h.day
-                                  || ' ' || h.hms, '%Y-%m-%d %H:%M:%S')) END) AS ts_ms,
+      SELECT *,
              regexp_extract(msg, '^message repeated (\\d+) times: \\[ ?(.*)\\]$', ['n', 'inner']) AS rep
-      FROM sys_h h LEFT JOIN sys_y y USING (rid)),
+      FROM ({header_sql(con, lines, path, year, tz)})),
     c AS (SELECT *, CASE WHEN prog IN ('sshd', 'sshd-session') THEN {_classify(msg)} END AS e,
                  coalesce(TRY_CAST(nullif(rep.n, '') AS INTEGER), 1) AS times FROM h),
     -- the connection is the sshd process; a line without one (RFC 5424 PROCID '-') is tied to
@@ -149,7 +175,7 @@ def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int |
     strong AS (SELECT host, conn, ts_ms FROM k WHERE e.kind = 'strong'),
     weak AS (SELECT rid, host, conn, ts_ms FROM k WHERE e.kind = 'weak'),
     d AS (SELECT c.*, CASE
-            WHEN NOT (bsd OR iso) THEN 'unrecognized_format'
+            {unreadable_reason()}
             WHEN e IS NULL THEN 'not_auth_event'
             WHEN e.kind = 'duplicate' THEN 'duplicate_auth_line'
             -- one connection (sshd process) without Failed/Accepted lines is one attempt
@@ -158,8 +184,7 @@ def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int |
                  AND abs(s.ts_ms - c.ts_ms) <= {SAME_CONNECTION_MS}) OR EXISTS (
                  SELECT 1 FROM weak w WHERE w.host = c.host AND w.conn = c.conn AND w.rid < c.rid
                  AND abs(w.ts_ms - c.ts_ms) <= {SAME_CONNECTION_MS})) THEN 'duplicate_auth_line'
-            WHEN ts_ms IS NULL AND iso_ts = '-' THEN 'missing_timestamp'
-            WHEN ts_ms IS NULL THEN 'bad_timestamp' END AS skip
+            {time_reason()} END AS skip
           FROM k c)
     SELECT rid, ts_ms, e.ip AS ip, NULL AS method, NULL AS target, NULL AS status, NULL AS bytes,
            NULL AS ref, NULL AS ua, host AS vhost, CASE WHEN skip IS NULL THEN e.u END AS account,
