@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from gezi.logwatch.sqltext import BLANK as _BLANK
 from gezi.logwatch.sqltext import lit as _lit
 from gezi.logwatch.syslog import header_sql, time_reason, unreadable_reason
 from gezi.logwatch.w3c import fields_sql
@@ -48,9 +49,6 @@ _NETFILTER = (r"^(?:\[\s*\d+\.\d+\]\s*)?(.*?)\s*IN=(\S*) OUT=(\S*) (?:.*? )?SRC=
 _NETFILTER_SNIFF = re.compile(r" kernel: .*IN=\S* OUT=\S* .*SRC=\S+ DST=\S+")
 # FortiOS: `date=2026-11-23 time=10:00:00 … logid="0000000013" …`, maybe after <PRI> or a header.
 _FORTIGATE_SNIFF = re.compile(r"(?:^|[\s>])date=\d{4}-\d\d-\d\d time=\d\d:\d\d:\d\d .*\blogid=")
-# Empty lines (pfirewall.log has one after its header) are no records and no damage either:
-# reasons starting with '_' are not counted as lines.
-_BLANK = "WHEN regexp_full_match(coalesce(line, ''), '\\s*') THEN '_blank'"
 # Protocols that have ports (the ports of an ICMP line belong to the packet it quotes).
 _PORTED = "('TCP', 'UDP', 'UDPLITE', 'SCTP', 'DCCP')"
 

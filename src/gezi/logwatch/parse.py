@@ -39,6 +39,7 @@ from gezi.logwatch.sources import (
     head_text,
     sniff,
 )
+from gezi.logwatch.sqltext import BLANK, is_blank
 from gezi.logwatch.sqltext import lit as _lit
 from gezi.logwatch.syslog import expand_repeats, sshd_sql, zone
 from gezi.logwatch.w3c import fields_sql
@@ -369,16 +370,23 @@ class Workspace:
         rows: dict[str, list[Any]] = {c: [] for c in ("rid", "tsr", "ip", "account", "event",
                                                        "result", "bad")}
         header: list[str] | None = None
+
+        def no_record(rid: int, reason: str) -> None:
+            rows["rid"].append(rid)
+            for name in ("tsr", "ip", "account", "event", "result"):
+                rows[name].append(None)
+            rows["bad"].append(reason)
+
         while batch := cur.fetchmany(50_000):
             for rid, line in batch:
+                if line is None or not line.strip("\ufeff \t\r"):  # as BLANK in the SQL parsers
+                    no_record(rid, "_blank")
+                    continue
                 # a byte-order mark starts each part of concatenated Excel exports
                 fields = next(csv.reader([line.removeprefix("\ufeff")]), [])
                 if header is None:
                     header = [f.strip().lower() for f in fields]
-                    rows["rid"].append(rid)
-                    for name in ("tsr", "ip", "account", "event", "result"):
-                        rows[name].append(None)
-                    rows["bad"].append("_header")
+                    no_record(rid, "_header")
                     continue
                 rec = dict(zip(header, (f.strip() for f in fields), strict=False))
                 rows["rid"].append(rid)
@@ -415,7 +423,7 @@ class Workspace:
                stem || CASE WHEN query IS NOT NULL THEN '?' || query ELSE '' END AS target,
                status, bytes, replace(ref, '+', ' ') AS ref, replace(ua, '+', ' ') AS ua, vhost,
                NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
-               CASE WHEN starts_with(line, '#') THEN '_directive'
+               CASE WHEN starts_with(line, '#') THEN '_directive' {BLANK}
                     WHEN NOT fits THEN CASE WHEN {headers} = 0 THEN 'iis_no_fields_header'
                                             ELSE 'unrecognized_format' END
                     WHEN ip IS NULL OR stem IS NULL OR TRY_CAST(status AS SMALLINT) IS NULL
@@ -502,7 +510,8 @@ def _combined_body(src: str, carry: str, detail: bool = True) -> str:
     h AS (SELECT *, substr(req, length(target) + 2) AS proto FROM g)
     SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
-           CASE WHEN b = 0 OR c = 0 OR re = 0 OR m1 = 0 OR m1 > re OR status IS NULL
+           CASE {BLANK}
+                WHEN b = 0 OR c = 0 OR re = 0 OR m1 = 0 OR m1 > re OR status IS NULL
                      OR length(ip) NOT BETWEEN 3 AND {_IP_MAX}
                      OR NOT (contains(ip, '.') OR contains(ip, ':'))
                      -- escaped quotes (in any field), raw spaces in the target: the regex fallback
@@ -603,8 +612,9 @@ def _json_body(src: str, carry: str, tz: str = "Asia/Taipei") -> str:
     request = "CASE WHEN json_type(j, '$.request') = 'VARCHAR' THEN j->>'$.request' END"
     return f"""
     WITH a AS (SELECT {carry}, CASE WHEN starts_with(ltrim(line), '{{') AND json_valid(line)
-                                    THEN line::JSON END AS j FROM ({_without_bom(src)})),
-    b AS (SELECT {carry}, j, {ip} AS ip, {ts} AS tsr, {request} AS request,
+                                    THEN line::JSON END AS j, {is_blank()} AS blank
+               FROM ({_without_bom(src)})),
+    b AS (SELECT {carry}, j, blank, {ip} AS ip, {ts} AS tsr, {request} AS request,
                  {method} AS method0, {target} AS target0, {status} AS status0, {ua} AS ua,
                  {_json_first("$.http_referer", "$.referer", "$.referrer")} AS ref,
                  {_json_first("$.host", "$.server_name", "$.vhost", "$.request.host")} AS vhost,
@@ -616,7 +626,7 @@ def _json_body(src: str, carry: str, tz: str = "Asia/Taipei") -> str:
           FROM ({_split_request("SELECT * FROM b", "request")}))
     SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
-           CASE WHEN j IS NULL THEN 'invalid_json'
+           CASE WHEN blank THEN '_blank' WHEN j IS NULL THEN 'invalid_json'
                 WHEN ip IS NULL OR status IS NULL OR coalesce(target, '') = ''
                   THEN 'missing_fields'
                 ELSE {_ts_reason("tsr", "ts_ms", offset_required=False)} END AS reason,
@@ -628,13 +638,14 @@ def _auth_json_body(src: str, carry: str) -> str:
     """gezi's auth-event import format as JSON lines: ts, ip, user, event, result."""
     return f"""
     WITH a AS (SELECT {carry}, CASE WHEN starts_with(ltrim(line), '{{') AND json_valid(line)
-                                    THEN line::JSON END AS j FROM ({_without_bom(src)})),
-    b AS (SELECT {carry}, j, j->>'$.ts' AS tsr, j->>'$.ip' AS ip, j->>'$.user' AS account,
+                                    THEN line::JSON END AS j, {is_blank()} AS blank
+               FROM ({_without_bom(src)})),
+    b AS (SELECT {carry}, j, blank, j->>'$.ts' AS tsr, j->>'$.ip' AS ip, j->>'$.user' AS account,
                  lower(j->>'$.event') AS event, lower(j->>'$.result') AS result FROM a),
     c AS (SELECT *, {_timestamp_sql("tsr")} AS ts_ms FROM b)
     SELECT {carry}, ts_ms, ip, NULL AS method, NULL AS target, NULL AS status, NULL AS bytes,
            NULL AS ref, NULL AS ua, NULL AS vhost, account, event, result,
-           {_auth_reason("j IS NULL")} AS reason
+           CASE WHEN blank THEN '_blank' ELSE {_auth_reason("j IS NULL")} END AS reason
     FROM c"""
 
 

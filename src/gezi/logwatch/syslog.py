@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 
 from gezi.core.errors import GeziError
+from gezi.logwatch.sqltext import BLANK
 from gezi.logwatch.sqltext import lit as _lit
 
 _MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
@@ -175,7 +176,7 @@ def sshd_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: int |
     strong AS (SELECT host, conn, ts_ms FROM k WHERE e.kind = 'strong'),
     weak AS (SELECT rid, host, conn, ts_ms FROM k WHERE e.kind = 'weak'),
     d AS (SELECT c.*, CASE
-            {unreadable_reason()}
+            {BLANK} {unreadable_reason()}
             WHEN e IS NULL THEN 'not_auth_event'
             WHEN e.kind = 'duplicate' THEN 'duplicate_auth_line'
             -- one connection (sshd process) without Failed/Accepted lines is one attempt
