@@ -160,6 +160,11 @@ def make_xlsx(path: Path) -> Path:
     members["xl/persons/person.xml"] = PERSONS.encode()
     members["xl/drawings/drawing1.xml"] = DRAWING.encode()
     members["docProps/thumbnail.jpeg"] = THUMBNAIL
+    return write_members(path, members)
+
+
+def write_members(path: Path, members: dict[str, bytes]) -> Path:
+    """The package ``path`` made anew of ``members`` (name: bytes), in their order."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
@@ -263,13 +268,16 @@ def _masker_units(path: Path) -> tuple[list[str], list[str]]:
 
 def test_units_are_the_scanner_segments(book):
     """Outside the cells, the masking reads what the scanner reads: same texts (the unused
-    shared strings, reported by the scanner, are emptied by the masking whatever they hold)."""
-    from gezi.pii.office import UNUSED_STRING, read_xlsx_parts
+    shared strings, reported by the scanner, are emptied by the masking whatever they hold;
+    the sheet names are reported and kept)."""
+    from gezi.pii.office import SHEET_NAME, UNUSED_STRING, read_xlsx_parts
 
     scanned = [(s.column, s.text) for _, segs in read_xlsx_parts(lambda: book.open("rb")) for s in segs]
     texts, people = _masker_units(book)
     assert [t for c, t in scanned if c == UNUSED_STRING] == ["廖俊傑 F131104093"]
-    assert sorted(t for c, t in scanned if c != UNUSED_STRING) == sorted(texts + [p for p in people if "@" not in p])
+    assert [t for c, t in scanned if c == SHEET_NAME] == ["客戶"]
+    assert sorted(t for c, t in scanned if c not in (UNUSED_STRING, SHEET_NAME)) == sorted(
+        texts + [p for p in people if "@" not in p])
 
 
 def test_ods_scan_reads_what_the_masking_masks(tmp_path):

@@ -68,6 +68,9 @@ def mask(
         console.print(f"  文件摘要資訊作者欄位已清除 author properties cleared: {result['properties_cleared']}")
     if result.get("cells_retyped"):
         console.print(f"  數值儲存格改為文字儲存格 typed cells turned to text: {result['cells_retyped']}")
+    if result.get("sheet_names_kept"):
+        console.print(f"  工作表名稱含個資、未遮蔽（公式以名稱參照工作表，請手動改名）sheet names holding "
+                      f"personal data were kept (formulas refer to them; rename by hand): {result['sheet_names_kept']}")
     if result.get("values_only"):
         console.print("  僅保留值：格式、公式與合併儲存格未保留 values only: formatting, formulas and merged "
                       "cells are not kept")

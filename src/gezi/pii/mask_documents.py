@@ -30,6 +30,7 @@ read with their notes, tables, comments and link targets (``office.pptx_parts``)
 from __future__ import annotations
 
 import base64
+import posixpath
 import re
 import zipfile
 from bisect import bisect_right
@@ -43,8 +44,10 @@ from gezi.pii.files import HEADER_PREFIX_ROWS, Unreadable, _header_names, header
 from gezi.pii.office import (
     XLSX_SHEET_TAGS,
     AuthorField,
+    SheetRefs,
     Table,
     TextUnit,
+    XlsxParts,
     author_value,
     docx_authors,
     docx_link_parts,
@@ -64,6 +67,7 @@ from gezi.pii.office import (
     refuse_dtd,
     string_refs,
     xlsx_parts,
+    xlsx_sheet_names,
     xlsx_sheet_units,
     xlsx_units,
     xlsx_unused_strings,
@@ -75,6 +79,10 @@ if TYPE_CHECKING:
 DOCUMENT_SUFFIXES = {".docx", ".odt", ".ods", ".odp", ".pptx"}
 _X = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _TC = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -212,12 +220,15 @@ def _open_package(src: Path, what: str) -> zipfile.ZipFile:
     return package
 
 
-def _write_package(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str, bytes]) -> None:
-    """Every member in its order and with its compression; the ``replaced`` ones with new
-    bytes, a thumbnail blank, the others with their bytes unchanged."""
+def _write_package(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str, bytes],
+                   dropped: frozenset[str] = frozenset()) -> None:
+    """Every member but the ``dropped`` ones in its order and with its compression; the
+    ``replaced`` ones with new bytes, a thumbnail blank, the others with their bytes unchanged."""
     with zipfile.ZipFile(out, "w") as dst:
         dst.comment = package.comment
         for info in package.infolist():
+            if info.filename in dropped:
+                continue
             data = replaced.get(info.filename)
             if data is None and (thumbnail := _THUMBNAIL.fullmatch(info.filename)):
                 data = _BLANK_JPEG if thumbnail.group(1).lower() in ("jpeg", "jpg") else _BLANK_PNG
@@ -231,16 +242,29 @@ def _write_package(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str,
             dst.writestr(entry, data)
 
 
-def _masked_parts(roots: dict[str, Any], paragraphs: list[TextUnit], tables: list[Table],
-                  people: list[AuthorField], m: _Masker, changed: frozenset[str] = frozenset()) -> dict[str, bytes]:
-    """Mask the units, empty the person fields, and serialize the parts (member: root) that
-    changed (those in ``changed`` were changed before)."""
+def _apply_masking(paragraphs: list[TextUnit], tables: list[Table], people: list[AuthorField], m: _Masker,
+                   preset: list[tuple[TextUnit, list[Span]]] | None = None) -> tuple[set[str], set[Any]]:
+    """Mask the units (those of ``preset`` with the spans given) and empty the person fields;
+    the members whose text changed, the roots whose person fields did."""
     edits = _Edits()
+    for unit, spans in preset or []:
+        edits.add(unit, spans)
     _mask_units(paragraphs, tables, m, edits)
     edits.apply()
-    cleared = _clear_authors(people, m)
+    return edits.members, _clear_authors(people, m)
+
+
+def _serialized(roots: dict[str, Any], changed: set[str], cleared: set[Any]) -> dict[str, bytes]:
+    """The parts (member: root) that changed, by member or by root, serialized."""
     return {member: _serialize(root) for member, root in roots.items()
-            if member in edits.members or member in changed or root.getroottree().getroot() in cleared}
+            if member in changed or root.getroottree().getroot() in cleared}
+
+
+def _masked_parts(roots: dict[str, Any], paragraphs: list[TextUnit], tables: list[Table],
+                  people: list[AuthorField], m: _Masker) -> dict[str, bytes]:
+    """Mask the units, empty the person fields, and serialize the parts (member: root) that
+    changed."""
+    return _serialized(roots, *_apply_masking(paragraphs, tables, people, m))
 
 
 @contextmanager
@@ -435,26 +459,181 @@ def _recalculate(workbook: Any) -> None:
     calc.set("fullCalcOnLoad", "1")
 
 
-def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas: SheetTexts) -> None:
+def _is_number(text: str | None) -> bool:
+    try:
+        float(text or "")
+    except ValueError:
+        return False
+    return True
+
+
+def _number_text(x: float) -> str:
+    return str(int(x)) if x.is_integer() else repr(x)
+
+
+def _items_state(shared: Any) -> list[tuple[str, str | None]]:
+    return [(item.tag, item.get("v")) for item in shared] + [(a, shared.get(a)) for a in ("minValue", "maxValue")]
+
+
+_TYPE_FLAGS = ("containsSemiMixedTypes", "containsNonDate", "containsDate", "containsString", "containsBlank",
+               "containsMixedTypes", "containsNumber", "containsInteger", "minValue", "maxValue")
+
+
+def _retype_items(shared: Any) -> None:
+    """A pivot cache field's ``sharedItems`` after masking: an item whose number was masked
+    (912345678 → 9123**678) is a text item now, and the flags saying which types the field
+    holds, its smallest and largest number, are worked out again from the items (or, for a
+    field whose values were only in the dropped records, no longer claim numbers)."""
+    for item in shared:
+        if item.tag == f"{_X}n" and not _is_number(item.get("v")):
+            item.tag = f"{_X}s"
+    if len(shared) == 0:
+        if not all(_is_number(shared.get(a, "0")) for a in ("minValue", "maxValue")):
+            for attr in _TYPE_FLAGS:  # no numbers any more: the defaults say text
+                shared.attrib.pop(attr, None)
+        return
+    kinds = {item.tag.rpartition("}")[2] for item in shared}
+    numbers = [float(item.get("v")) for item in shared if item.tag == f"{_X}n"]
+    for attr in _TYPE_FLAGS:
+        shared.attrib.pop(attr, None)
+    flags = {"containsSemiMixedTypes": bool(kinds & {"s", "b", "e", "m"}), "containsString": "s" in kinds,
+             "containsNonDate": kinds != {"d"}, "containsDate": "d" in kinds, "containsBlank": "m" in kinds,
+             "containsMixedTypes": len(kinds - {"m"}) > 1, "containsNumber": bool(numbers),
+             "containsInteger": bool(numbers) and all(x.is_integer() for x in numbers)}
+    defaults = {"containsSemiMixedTypes", "containsString", "containsNonDate"}  # true unless said otherwise
+    for attr, value in flags.items():
+        if value != (attr in defaults):
+            shared.set(attr, "1" if value else "0")
+    if numbers:
+        shared.set("minValue", _number_text(min(numbers)))
+        shared.set("maxValue", _number_text(max(numbers)))
+
+
+def _fix_types(parts: XlsxParts, changed: set[str], before: list[tuple[Any, list]]) -> None:
+    """Masked copies of numbers stay valid XML of their part: a pivot cache's items are retyped
+    (``_retype_items``), a chart's cached number that is no number any more is left out (the
+    point shows blank until Excel reads the cells again), a linked workbook's cached number
+    becomes a text."""
+    for shared, state in before:  # (element, its state): held, so that the element stays the same object
+        if _items_state(shared) != state:
+            _retype_items(shared)
+    for member, chart, _ in parts.charts:
+        if member in changed:
+            for cache in chart.iter(f"{_C}numCache", f"{_C}numLit"):
+                for point in cache.findall(f"{_C}pt"):
+                    if not _is_number(point.findtext(f"{_C}v")):
+                        cache.remove(point)
+    for member, link in parts.externals:
+        if member in changed:
+            for cell in link.iter(f"{_X}cell"):
+                if cell.get("t", "n") == "n" and not _is_number(cell.findtext(f"{_X}v")):
+                    cell.set("t", "str")
+
+
+def _drop_records(package: zipfile.ZipFile, parts: XlsxParts, replaced: dict[str, bytes]) -> set[str]:
+    """Drop each pivot cache's records (a full copy of the source range, typed values and all)
+    and have Excel refresh the cache from the masked cells on opening (``saveData="0"``, as
+    Excel writes a cache saved without its data; ``refreshOnLoad="1"``). The relationship to
+    the records and their content type go too, so that nothing points to a missing part.
+    Returns the members dropped; the definitions are to be written again."""
+    dropped: set[str] = set()
+    for definition, root in parts.pivots:
+        root.set("saveData", "0")
+        root.set("refreshOnLoad", "1")
+        rid = root.attrib.pop(_R_ID, None)
+        if (records := parts.records.get(definition)) is None:
+            continue
+        dropped.add(records)
+        rels_member = f"{posixpath.dirname(definition)}/_rels/{posixpath.basename(definition)}.rels"
+        rels = parse_xml(package.read(rels_member), "XLSX")
+        for rel in list(rels.iter(f"{_RELS}Relationship")):
+            if rel.get("Id") == rid or rel.get("Type", "").endswith("/pivotCacheRecords"):
+                rels.remove(rel)
+        if len(rels):
+            replaced[rels_member] = _serialize(rels)
+        else:
+            dropped.add(rels_member)
+    if dropped and "[Content_Types].xml" in package.namelist():
+        types = parse_xml(package.read("[Content_Types].xml"), "XLSX")
+        for override in list(types.iter(f"{_CT}Override")):
+            if (override.get("PartName") or "").lstrip("/") in dropped:
+                types.remove(override)
+        replaced["[Content_Types].xml"] = _serialize(types)
+    return dropped
+
+
+def _header_cells(parts: XlsxParts, before: list[tuple[Any, str | None]], cells: SheetTexts) -> None:
+    """A table's column name must be the text of its header cell (Excel repairs the file
+    otherwise), and a pivot cache finds its fields by the source's headers when refreshed: a
+    name that was masked (``before``: each column's or field's element and name) is written
+    into that header cell too."""
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+    names = dict(before)
+    ranges = [(sheet, table.get("ref"), table.iter(f"{_X}tableColumn")) for _, table, sheet in parts.tables
+              if table.get("headerRowCount") != "0"]
+    for _, definition in parts.pivots:
+        for source in definition.iter(f"{_X}worksheetSource"):
+            ranges.append((source.get("sheet"), source.get("ref"), definition.iter(f"{_X}cacheField")))
+    for sheet, ref, columns in ranges:
+        if not sheet or not ref:
+            continue  # a pivot on a named range: no header cell to keep in step
+        first_column, row, _, _ = range_boundaries(ref)
+        for i, column in enumerate(columns):
+            if column.get("name") != names.get(column) and first_column is not None:
+                cells.setdefault(sheet, {})[f"{get_column_letter(first_column + i)}{row}"] = column.get("name") or ""
+
+
+def xlsx_sheet_refs(src: Path) -> SheetRefs:
+    """The references to the sheets of the workbook ``src`` and of its linked workbooks (see
+    ``office.SheetRefs``), for the masking of its formulas."""
+    with _open_package(src, "XLSX") as package, _guarded("XLSX"):
+        return SheetRefs(u.text for u in xlsx_sheet_names(xlsx_parts(package)))
+
+
+def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas: SheetTexts,
+              same: dict[str, str] | None = None) -> int:
     """Write a masked copy of the Excel workbook ``src`` to ``out`` at the ZIP/XML level: the
     cells masked as openpyxl read them (``cells``: the masked texts, from ``mask_files``), the
     rest as the scanner reads it (``office.xlsx_parts``): comments and threaded comments
     (authors and persons emptied, mentions removed: they point to a person), headers and
-    footers, links, validity lists, shapes, defined names, properties. The shared strings no
-    cell uses any more are emptied. Every other member is copied as it was."""
+    footers, links, validity lists, shapes, defined names, properties, charts, tables, pivot
+    caches and linked workbooks' cached values. A cached copy of a masked cell's value (``same``:
+    cell text → its masked text) gets the cell's masked text, so a chart or pivot groups as the
+    cells do; other copies are analyzed as text. Pivot cache records are dropped (the cache is
+    refreshed on opening). The shared strings no cell uses any more are emptied. Every other
+    member is copied as it was. Returns how many sheet names hold personal data: they are kept
+    (see ``office.SheetRefs``)."""
+    from gezi.pii.analyzer import hits_per_segment
+
+    same = same or {}
+    cells = {title: dict(texts) for title, texts in cells.items()}
     with _open_package(src, "XLSX") as package:
         with _guarded("XLSX"):
             parts = xlsx_parts(package)
             units, people = xlsx_units(parts)
-            roots = {member: root for member, root, _ in parts.stories}
-            roots.update([parts.workbook, *parts.persons, *parts.rels, *parts.properties])
-            changed: set[str] = set()
-            recalculate = False
+            roots = {member: root for member, root, _ in parts.stories + parts.charts + parts.tables}
+            roots.update([parts.workbook, *parts.persons, *parts.rels, *parts.properties, *parts.pivots,
+                          *parts.externals])
             for title, member in parts.sheets:
                 roots[member] = root = parse_xml(package.read(member), "XLSX")
                 units += [u for e in root.iter(*XLSX_SHEET_TAGS) for u in xlsx_sheet_units(e, member, title)]
-                patched, dropped = _patch_cells(root, cells.get(title, {}), formulas.get(title, {}))
-                recalculate |= dropped
+            preset = [(u, [(0, len(u.text), same[u.text])]) for u in units if u.copy and u.text in same]
+            items = [(shared, _items_state(shared)) for _, d in parts.pivots for shared in d.iter(f"{_X}sharedItems")]
+            names = [(c, c.get("name")) for root in [t for _, t, _ in parts.tables] + [d for _, d in parts.pivots]
+                     for c in root.iter(f"{_X}tableColumn", f"{_X}cacheField")]
+            taken = {id(u) for u, _ in preset}
+            changed, cleared = _apply_masking([u for u in units if id(u) not in taken], [], [f for f, _ in people],
+                                              m, preset)
+            _fix_types(parts, changed, items)
+            _header_cells(parts, names, cells)
+            replaced: dict[str, bytes] = {}
+            dropped = _drop_records(package, parts, replaced)
+            changed |= {member for member, _ in parts.pivots}
+            recalculate = False
+            for title, member in parts.sheets:
+                patched, results_dropped = _patch_cells(roots[member], cells.get(title, {}), formulas.get(title, {}))
+                recalculate |= results_dropped
                 if patched:
                     changed.add(member)
             if recalculate:
@@ -462,17 +641,19 @@ def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas
                 changed.add(parts.workbook[0])
             if parts.strings is not None:
                 member, table = parts.strings
-                cells = [c for _, sheet in parts.sheets for c in roots[sheet].iter(f"{_X}c") if c.get("t") == "s"]
-                for si in xlsx_unused_strings(parts.strings, string_refs(cells)):
+                refs = [c for _, sheet in parts.sheets for c in roots[sheet].iter(f"{_X}c") if c.get("t") == "s"]
+                for si in xlsx_unused_strings(parts.strings, string_refs(refs)):
                     if "".join(si.itertext()):
                         si[:] = [si.makeelement(f"{_X}t", {})]  # kept, so that the indexes stay
                         roots[member] = table
                         changed.add(member)
                 if member in changed and table.get("count") is not None:
-                    table.set("count", str(len(cells)))  # the references left
+                    table.set("count", str(len(refs)))  # the references left
             for member, root, _ in parts.stories:
                 for mentions in list(root.iter(f"{_TC}mentions")):
                     mentions.getparent().remove(mentions)
                     changed.add(member)
-            replaced = _masked_parts(roots, units, [], [f for f, _ in people], m, frozenset(changed))
-            _write_package(package, out, replaced)
+            replaced.update(_serialized(roots, changed, cleared))
+            _write_package(package, out, replaced, frozenset(dropped))
+            sheet_names = [u.text for u in xlsx_sheet_names(parts)]
+    return sum(bool(hits) for hits in hits_per_segment(sheet_names, m.entities))

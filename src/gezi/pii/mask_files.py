@@ -31,7 +31,15 @@ from gezi.pii.files import (
     header_index,
     open_text,
 )
-from gezi.pii.mask_documents import DOCUMENT_SUFFIXES, SheetTexts, mask_docx, mask_odf, mask_pptx, mask_xlsx
+from gezi.pii.mask_documents import (
+    DOCUMENT_SUFFIXES,
+    SheetTexts,
+    mask_docx,
+    mask_odf,
+    mask_pptx,
+    mask_xlsx,
+    xlsx_sheet_refs,
+)
 from gezi.pii.masking import mask_value
 from gezi.pii.registry import get_registry
 
@@ -214,26 +222,38 @@ def _mask_sheet(rows: Iterator[tuple[Any, list[Any]]], m: _Masker,
             yield row, changed.get(r, [])
 
 
-def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> None:
+def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> int:
     """The cells' values as openpyxl reads them (a formula as its text, a date as no text)
     masked under their header; the package is then written by ``mask_documents.mask_xlsx``,
     which puts the masked texts in those cells and masks what the cells do not show. openpyxl
-    does not write the copy: it would drop threaded comments, shapes and charts, macros."""
+    does not write the copy: it would drop threaded comments, shapes and charts, macros.
+    A formula's references to sheets are not analyzed (sheet names are kept, see
+    ``office.SheetRefs``: a masked reference would point nowhere). Returns how many sheet
+    names hold personal data."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(src)
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise GeziError(f"無法開啟 XLSX cannot open workbook ({type(exc).__name__})") from None
+    refs = xlsx_sheet_refs(src)
     masked: SheetTexts = {}
     formulas: SheetTexts = {}
+    hidden: dict[Any, list[str]] = {}  # a formula cell: the sheet names taken out of its text
+    same: dict[str, str] = {}  # a masked cell's value: its masked text (for the caches holding copies)
 
     def values(sheet: Any, texts: dict[str, str]) -> Iterator[tuple[Any, list[Any]]]:
         for row in sheet.iter_rows():
-            for cell in row:  # a shared formula's cells, should its group be written out
-                if cell.data_type == "f" and isinstance(cell.value, str):
-                    texts[cell.coordinate] = cell.value
-            yield row, [cell.value for cell in row]
+            out = []
+            for cell in row:
+                value = cell.value
+                if cell.data_type == "f" and isinstance(value, str):
+                    texts[cell.coordinate] = value  # a shared formula's cells, should its group be written out
+                    value, names = refs.protect(value)
+                    if names:
+                        hidden[cell] = names
+                out.append(value)
+            yield row, out
 
     for sheet in book.worksheets:
         prefix = [[cell.value for cell in row]
@@ -241,8 +261,11 @@ def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> None:
         texts = masked.setdefault(sheet.title, {})
         for row, changed in _mask_sheet(values(sheet, formulas.setdefault(sheet.title, {})), m, prefix):
             for c, text in changed:
-                texts[row[c].coordinate] = text
-    mask_xlsx(src, out, m, masked, formulas)
+                cell = row[c]
+                texts[cell.coordinate] = refs.restore(text, hidden.get(cell, []))
+                if cell.data_type != "f":
+                    same.setdefault(str(cell.value), text)
+    return mask_xlsx(src, out, m, masked, formulas, same)
 
 
 def _mask_old_sheets(src: Path, out: IO[bytes], m: _Masker) -> None:
@@ -379,7 +402,7 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     m = _Masker(method, key, format_preserving, entities)
     writers: dict[str, Callable[[IO[bytes]], None]] = {
         **{s: (lambda o, d=d: _mask_csv(src, o, m, d)) for s, d in TABLE_SUFFIXES.items()},
-        **dict.fromkeys(XLSX_SUFFIXES, lambda o: _mask_xlsx(src, o, m)),
+        **dict.fromkeys(XLSX_SUFFIXES, lambda o: extra.update(sheet_names_kept=_mask_xlsx(src, o, m))),
         ".json": lambda o: _mask_json(src, o, m, False),
         ".jsonl": lambda o: _mask_json(src, o, m, True),
         ".ndjson": lambda o: _mask_json(src, o, m, True),

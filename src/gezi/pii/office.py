@@ -69,6 +69,11 @@ SHAPE = "圖形 shape"
 VALIDATION = "資料驗證 data validation"
 DEFINED_NAME = "定義名稱"  # + the name
 UNUSED_STRING = "未使用的共用字串 unused shared string"
+PIVOT_CACHE = "樞紐分析快取 pivot cache"  # + the field's name
+CHART = "圖表 chart"
+TABLE = "表格 table"
+EXTERNAL_CACHE = "外部連結快取 external link cache"
+SHEET_NAME = "工作表名稱 sheet name"
 AUTHOR = "author"
 # A mailto: or tel: target is an address or a number by definition: it is analyzed under the
 # column hint that says so, so that the whole address is masked even where no pattern matches.
@@ -81,14 +86,17 @@ class TextUnit:
     start in the node's text). ``column`` labels text that is not shown in the document
     (tracked deletions, link targets); ``hint`` is the column name it is analyzed under."""
 
-    __slots__ = ("_length", "_parts", "_text", "column", "hint", "member", "pieces", "row")
+    __slots__ = ("_length", "_parts", "_text", "column", "copy", "hint", "member", "pieces", "row")
 
     def __init__(self, member: str, column: str | None = None, hint: str | None = None,
-                 row: int | None = None) -> None:
+                 row: int | None = None, copy: bool = False) -> None:
         self.member = member
         self.column = column
         self.hint = hint
         self.row = row  # a sheet's row the text belongs to (a cell's comment, a link's cell)
+        # A cached copy of a cell's whole value (a pivot cache item, a chart's cached point): the
+        # masking gives it the cell's own masked text, so that copy and cell still agree.
+        self.copy = copy
         self.pieces: list[tuple[Any, str, int, int, int]] = []
         self._parts: list[str] = []
         self._length = 0
@@ -1162,9 +1170,11 @@ def _rich_text(elem: Any, member: str, column: str, row: int | None = None) -> T
 class XlsxParts(NamedTuple):
     """The parsed members of a workbook read apart from its cells, each (member, root):
     the worksheets (title, member: not parsed here, they are large), the workbook part
-    (defined names), the shared strings, the stories of each sheet (comments, threaded
-    comments, drawings: member, root, sheet title), the threaded comments' persons, the
-    relationship parts with an external target, the document properties."""
+    (defined names, sheet names), the shared strings, the stories of each sheet (comments,
+    threaded comments, drawings: member, root, sheet title), the threaded comments' persons,
+    the relationship parts with an external target, the document properties; the charts and
+    tables of each sheet (member, root, sheet title), the pivot cache definitions, the
+    external link parts (cached values of the linked workbooks)."""
 
     sheets: list[tuple[str, str]]
     workbook: tuple[str, Any]
@@ -1174,6 +1184,11 @@ class XlsxParts(NamedTuple):
     rels: list[tuple[str, Any]]
     properties: list[tuple[str, Any]]
     sheet_rels: dict[str, str]  # a worksheet's relationship part: the sheet's title
+    charts: list[tuple[str, Any, str]]
+    tables: list[tuple[str, Any, str]]
+    pivots: list[tuple[str, Any]]
+    records: dict[str, str]  # a pivot cache definition: its records part (not parsed: a copy of the data)
+    externals: list[tuple[str, Any]]
 
 
 def _rel_map(rels: Any, folder: str) -> dict[str, tuple[str, str]]:
@@ -1224,28 +1239,45 @@ def xlsx_parts(package: zipfile.ZipFile, what: str = "XLSX") -> XlsxParts:
         raise Unreadable(f"無法開啟 {what} not a workbook (no workbook part)")
     book_rels = _rels_member(book)
     targets = _rel_map(root(book_rels), posixpath.dirname(book)) if book_rels in names else {}
-    sheets = []
+    def linked(member: str, *kinds: str) -> list[tuple[str, str]]:
+        """The members of the given kinds a member's relationships name: (kind, member)."""
+        rels = _rels_member(member)
+        if rels not in names:
+            return []
+        targets = _rel_map(root(rels), posixpath.dirname(member)).values()
+        return [(k, m) for k, m in targets if k in kinds and m in names]
+
+    sheets, chartsheets = [], []
     for sheet in root(book).iter(f"{_X}sheet"):
         kind, member = targets.get(sheet.get(_R_ID) or "", ("", ""))
-        if kind == "worksheet" and member in names:
-            sheets.append((sheet.get("name") or "", member))
-    strings = next(((m, root(m)) for kind, m in targets.values() if kind == "sharedStrings" and m in names), None)
-    persons = [(m, root(m)) for kind, m in targets.values() if kind == "person" and m in names]
-    stories, sheet_rels = [], {}
-    for title, member in sheets:
-        rels = _rels_member(member)
-        if rels in names:
-            sheet_rels[rels] = title
-            stories += [(m, root(m), title) for kind, m in _rel_map(root(rels), posixpath.dirname(member)).values()
-                        if kind in _XLSX_STORIES and m in names]
+        if kind in ("worksheet", "chartsheet") and member in names:
+            (sheets if kind == "worksheet" else chartsheets).append((sheet.get("name") or "", member))
+    of_book = [(kind, m) for kind, m in targets.values() if m in names]
+    strings = next(((m, root(m)) for kind, m in of_book if kind == "sharedStrings"), None)
+    persons = [(m, root(m)) for kind, m in of_book if kind == "person"]
+    stories, sheet_rels, charts, tables = [], {}, [], []
+    for title, member in sheets + chartsheets:
+        if _rels_member(member) in names and (title, member) in sheets:
+            sheet_rels[_rels_member(member)] = title
+        for kind, m in linked(member, *_XLSX_STORIES, "table"):
+            if kind == "table":
+                tables.append((m, root(m), title))
+                continue
+            stories.append((m, root(m), title))
+            if kind == "drawing":  # a chart sits in a drawing
+                charts += [(c, root(c), title) for _, c in linked(m, "chart")]
+    pivots = [(m, root(m)) for kind, m in of_book if kind == "pivotCacheDefinition"]
+    records = {p: r for p, _ in pivots for _, r in linked(p, "pivotCacheRecords")[:1]}
+    externals = [(m, root(m)) for kind, m in of_book if kind == "externalLink"]
     return XlsxParts(sheets, (book, root(book)), strings, stories, persons, _external_rels(names, root),
-                     _property_parts(names, root), sheet_rels)
+                     _property_parts(names, root), sheet_rels, charts, tables, pivots, records, externals)
 
 
 def xlsx_units(parts: XlsxParts) -> tuple[list[TextUnit], list[Person]]:
     """The texts of a workbook read apart from its cells and worksheets (comments, threaded
-    comments, shapes' text, defined names, link targets, property values) and its person
-    fields (the comments' authors; the persons of threaded comments, names and accounts)."""
+    comments, shapes' text, defined names, link targets, property values, charts, tables, pivot
+    caches, linked workbooks' cached values) and its person fields (the comments' authors; the
+    persons of threaded comments, names and accounts; who refreshed a pivot cache)."""
     units: list[TextUnit] = []
     people: list[Person] = []
     for member, root, sheet in parts.stories:
@@ -1267,10 +1299,20 @@ def xlsx_units(parts: XlsxParts) -> tuple[list[TextUnit], list[Person]]:
                 unit.column = f"{sheet}!{SHAPE}"
                 units.append(unit)
     book, root = parts.workbook
+    refs = SheetRefs(u.text for u in xlsx_sheet_names(parts))
     for name in root.iter(f"{_X}definedName"):
         if not (name.get("name") or "").startswith("_xlnm."):  # Excel's own: print areas, filters
-            units.append(unit := TextUnit(book, f"{DEFINED_NAME} {name.get('name') or ''}"))
-            unit.own(name, "text")
+            units.append(_formula_unit(book, name, f"{DEFINED_NAME} {name.get('name') or ''}", refs))
+    for member, chart, sheet in parts.charts:
+        units += _chart_units(member, chart, sheet)
+    for member, table, sheet in parts.tables:
+        units += _table_units(member, table, sheet)
+    for member, definition in parts.pivots:
+        units += _pivot_units(member, definition)
+        if definition.get("refreshedBy") is not None:  # who last refreshed the pivot: a person
+            people.append(((definition, "refreshedBy"), AUTHOR))
+    for member, link in parts.externals:
+        units += _external_units(member, link)
     for unit in docx_links(parts.rels):
         if unit.member in parts.sheet_rels:
             unit.column = f"{parts.sheet_rels[unit.member]}!{HYPERLINK}"
@@ -1280,6 +1322,163 @@ def xlsx_units(parts: XlsxParts) -> tuple[list[TextUnit], list[Person]]:
         people += [((person, attr), AUTHOR) for person in root.iter(f"{_TC}person")
                    for attr in ("displayName", "userId") if person.get(attr) is not None]
     return units + texts, people + properties
+
+
+# A sheet named after a customer (王小明明細) is referred to by that name in formulas, defined
+# names, charts and pivot caches: renaming it would mean rewriting every reference, and a masked
+# name can be an invalid one ([PERSON_NAME] holds brackets, a pseudonym may pass 31 characters,
+# two names can mask alike). So sheet names are reported, not masked, and the references to them
+# are kept out of the analysis (each one read as one private-use character), so that masking a
+# formula never breaks its reference to a sheet.
+_TOKEN = 0xE000  # the private-use area: no recognizer reads it
+_TOKENS = 0x1900
+
+
+class SheetRefs:
+    """The references to a workbook's sheets (and its linked workbooks' sheets) in a formula's
+    text: ``'王小明明細'!A1``, ``客戶!B2``, ``[1]王小明!C3``."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        ordered = sorted({n for n in names if n}, key=len, reverse=True)  # the longest name first
+        quoted = "|".join(re.escape(n.replace("'", "''")) for n in ordered)  # ' is doubled in quotes
+        bare = "|".join(re.escape(n) for n in ordered)
+        self._pattern = (re.compile(rf"'(?:\[[^\]']*\])?({quoted})'!|(?<![\w.])(?:\[\d+\])?({bare})!")
+                         if ordered else None)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the sheet names of ``text``'s references stand."""
+        if self._pattern is None or "!" not in text:
+            return []
+        return [m.span(1) if m.group(1) is not None else m.span(2) for m in self._pattern.finditer(text)][:_TOKENS]
+
+    def protect(self, text: str) -> tuple[str, list[str]]:
+        """``text`` with each referenced sheet name as one private-use character, and the names
+        taken out (for ``restore``)."""
+        tokens: list[str] = []
+        out, pos = [], 0
+        for start, end in self.spans(text):
+            out += [text[pos:start], chr(_TOKEN + len(tokens))]
+            tokens.append(text[start:end])
+            pos = end
+        return "".join(out) + text[pos:], tokens
+
+    @staticmethod
+    def restore(text: str, tokens: list[str]) -> str:
+        """The names ``protect`` took out put back."""
+        if not tokens:
+            return text
+        return re.sub(f"[{chr(_TOKEN)}-{chr(_TOKEN + len(tokens) - 1)}]",
+                      lambda m: tokens[ord(m.group()) - _TOKEN], text)
+
+
+def xlsx_sheet_names(parts: XlsxParts) -> list[TextUnit]:
+    """The names of the workbook's sheets (``工作表名稱 sheet name``) and of its linked
+    workbooks' sheets (``外部連結快取 external link cache``): reported, never masked (see
+    ``SheetRefs``)."""
+    book, root = parts.workbook
+    units = []
+    for sheet in root.iter(f"{_X}sheet"):
+        units.append(unit := TextUnit(book, SHEET_NAME))
+        unit.own(AttributeText(sheet, "name"), "text")
+    for member, link in parts.externals:
+        for name in link.iter(f"{_X}sheetName"):
+            units.append(unit := TextUnit(member, EXTERNAL_CACHE))
+            unit.own(AttributeText(name, "val"), "text")
+    return units
+
+
+def _formula_unit(member: str, node: Any, column: str, refs: SheetRefs) -> TextUnit:
+    """A formula's text (a defined name's) as a unit, its references to sheets shown as one
+    character each and never rewritten."""
+    unit, pos = TextUnit(member, column), 0
+    for start, end in refs.spans(node.text or ""):
+        unit.own(node, "text", pos, start)
+        unit.shown(chr(_TOKEN))
+        pos = end
+    unit.own(node, "text", pos)
+    return unit
+
+
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+def _chart_units(member: str, root: Any, sheet: str) -> list[TextUnit]:
+    """A chart's text (``sheet!圖表 chart``): its titles, axis titles and labels (rich text),
+    and each cached point (``c:v`` of a ``strCache``, ``numCache``, literal: category labels are
+    often names) or literal series name, a copy of a cell's value."""
+    column, units = f"{sheet}!{CHART}", []
+    for p in root.iter(f"{_DRAWING}p"):
+        units.append(unit := TextUnit(member, column))
+        _pptx_paragraph(p, unit)
+    for v in root.iter(f"{_C}v"):
+        units.append(unit := TextUnit(member, column, copy=True))
+        unit.own(v, "text")
+    return units
+
+
+def _pivot_units(member: str, root: Any) -> list[TextUnit]:
+    """A pivot cache definition's copies of the source range: each field's name (a header,
+    analyzed as a table's column name), its shared
+    items (``<s v="王小明"/>``, numbers too) and group items, and the smallest and largest
+    number of a field, analyzed under the field's name as its cells are under their header
+    (``樞紐分析快取 pivot cache`` + the name)."""
+    units = []
+    for field in root.iter(f"{_X}cacheField"):
+        name = field.get("name") or ""
+        if name:  # the source's header: as a table's column name (``_table_units``)
+            units.append(unit := TextUnit(member, PIVOT_CACHE))
+            unit.own(AttributeText(field, "name"), "text")
+        nodes = [AttributeText(item, "v") for item in field.iter(f"{_X}s", f"{_X}n")]
+        nodes += [AttributeText(shared, attr) for shared in field.iter(f"{_X}sharedItems")
+                  for attr in ("minValue", "maxValue") if shared.get(attr) is not None]
+        for node in nodes:
+            units.append(unit := TextUnit(member, f"{PIVOT_CACHE} {name}", name or None, copy=True))
+            unit.own(node, "text")
+    return units
+
+
+def _cache_field_names(definition: Any) -> list[str]:
+    return [f.get("name") or "" for f in definition.iter(f"{_X}cacheField")]
+
+
+def pivot_record_units(package: zipfile.ZipFile, parts: XlsxParts, what: str = "XLSX") -> list[TextUnit]:
+    """The values a pivot cache's records hold in themselves (numbers, texts of fields without
+    shared items), under their field's name as ``_pivot_units``. Read by the scanner only: the
+    masking drops the records (the pivot is refreshed on opening)."""
+    units = []
+    for definition, root in parts.pivots:
+        if (member := parts.records.get(definition)) is None:
+            continue
+        fields = _cache_field_names(root)
+        for record in parse_xml(_member_bytes(package, member, what), what).iter(f"{_X}r"):
+            for name, value in zip(fields, record, strict=False):
+                if value.tag in (f"{_X}s", f"{_X}n"):
+                    units.append(unit := TextUnit(member, f"{PIVOT_CACHE} {name}", name or None))
+                    unit.own(AttributeText(value, "v"), "text")
+    return units
+
+
+def _table_units(member: str, root: Any, sheet: str) -> list[TextUnit]:
+    """A table's column names and totals-row labels (``sheet!表格 table``): names are headers,
+    analyzed with no column name, so only what the analyzer finds in them is masked."""
+    units = []
+    for column in root.iter(f"{_X}tableColumn"):
+        for attr in ("name", "totalsRowLabel"):
+            if column.get(attr):
+                units.append(unit := TextUnit(member, f"{sheet}!{TABLE}"))
+                unit.own(AttributeText(column, attr), "text")
+    return units
+
+
+def _external_units(member: str, root: Any) -> list[TextUnit]:
+    """The values an external link part keeps of the linked workbook's cells (``sheetDataSet``),
+    each a copy of a cell's value (``外部連結快取 external link cache``)."""
+    units = []
+    for cell in root.iter(f"{_X}cell"):
+        for v in cell.iterchildren(f"{_X}v"):
+            units.append(unit := TextUnit(member, EXTERNAL_CACHE, copy=True))
+            unit.own(v, "text")
+    return units
 
 
 def string_refs(cells: Iterable[Any]) -> set[int]:
@@ -1328,6 +1527,7 @@ def read_xlsx_parts(opener: Opener) -> Iterator[Batch]:
     with _package(opener, "XLSX") as package:
         parts = xlsx_parts(package)
         units, people = xlsx_units(parts)
+        units += xlsx_sheet_names(parts) + pivot_record_units(package, parts)
         used: set[int] = set()
         for title, member in parts.sheets:
             found, refs = _scan_sheet(package, member, title, "XLSX")
