@@ -165,12 +165,16 @@ def _print_firewall(fw: dict) -> None:
 @app.command("ingest")
 def ingest_cmd(paths: PathsArg = None, auth: AuthOpt = None, fmt: FormatOpt = "auto",
                profile: ProfileOpt = None, year: YearOpt = None, tz: TzOpt = None,
+               device: Annotated[str | None, typer.Option(
+                   "--device", help="產生這些檔案的裝置 Device that wrote these files, for lines "
+                   "that name none (default: the file's directory).")] = None,
                json_out: JsonOpt = False) -> None:
     """將日誌正規化存為 Parquet（依來源與日期分區）Store normalized events as Parquet."""
     from gezi.logwatch.store import ingest
 
     paths = _need_input(paths, auth)
-    doc = ingest(settings().data_dir, paths, auth or [], fmt, year=year, tz=tz, profile_path=profile)
+    doc = ingest(settings().data_dir, paths, auth or [], fmt, year=year, tz=tz, profile_path=profile,
+                 device=device)
     if json_out:
         print_json(doc)
         return
@@ -199,22 +203,36 @@ def verify_cmd(json_out: JsonOpt = False) -> None:
 def coverage_cmd(
     until: Annotated[str | None, typer.Option("--until", help="截止日 End day (default today).")]
     = None,
+    gap_days: Annotated[int, typer.Option(
+        "--gap-days", min=1, help="裝置連續幾天無紀錄算缺漏 Days a device may be silent before it "
+        "counts as a gap.")] = 1,
     json_out: JsonOpt = False,
 ) -> None:
-    """列出保存期限內缺少日誌的日期 Days without logs inside the retention period."""
+    """列出保存期限內缺少日誌的日期（含各裝置）Days without logs inside the retention period, also
+    per device."""
     from gezi.logwatch.store import coverage
 
     end = parse_date(until) if until else now_utc().date()
-    doc = coverage(settings().data_dir, end)
+    doc = coverage(settings().data_dir, end, gap_days)
     if json_out:
         print_json(doc)
         return
     table("日誌覆蓋 Coverage", ["來源 source", "保存 retention", "期間 window", "有資料天數 days",
                                 "缺漏 missing", "缺漏區間 gaps"],
           [[c["source"], c["retention"], f"{c['window_start']} – {c['window_end']}",
-            c["days_with_data"], c["missing_days"],
-            "; ".join(f"{g[0]}–{g[1]}" for g in c["gaps"][:5])
-            + (" …" if len(c["gaps"]) > 5 else "")] for c in doc["sources"]])
+            c["days_with_data"], c["missing_days"], _spans(c["gaps"])] for c in doc["sources"]])
+    silent = [(c["source"], d) for c in doc["sources"] for d in c["devices"]
+              if d["gaps"] or d["silent_since"]]
+    if silent:
+        table(f"裝置缺漏 Device gaps (≥ {gap_days} 天 days without records)",
+              ["來源 source", "裝置 device", "缺漏天數 missing", "缺漏區間 gaps", "停止於 silent since"],
+              [[src, d["device"], d["missing_days"], _spans(d["gaps"]), d["silent_since"] or ""]
+               for src, d in silent])
+
+
+def _spans(gaps: list[list[str]]) -> str:
+    """The first five day spans, `…` when there are more."""
+    return "; ".join(f"{a}–{b}" for a, b in gaps[:5]) + (" …" if len(gaps) > 5 else "")
 
 
 @app.command("prune")

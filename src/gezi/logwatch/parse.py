@@ -62,6 +62,11 @@ _RETRIED = ("json_line", "odd_line")
 # Longest client field: `[IPv6]:port` (47 characters); the port and brackets go in normalize.
 _IP_MAX = 47
 _BOM = "chr(65279)"  # U+FEFF, the byte-order mark
+# The machine that wrote each record, where the line names it (NULL: `gezi logs ingest` records
+# the file's origin instead). A web vhost names the site, not the server: two servers behind a
+# balancer share it, and a quiet site is no silent logger, so web lines name no device.
+_DEVICE = {"sshd": "nullif(vhost, '-')", "iptables": "nullif(vhost, '-')",
+           "fortigate": "vhost", "iis": "computer"}
 
 
 @dataclass
@@ -137,6 +142,12 @@ def _json_first(*paths: str) -> str:
     return "coalesce(" + ", ".join(f"j->>'{p}'" for p in paths) + ")"
 
 
+def logs_memory_limit() -> str:
+    """DuckDB's memory cap for log work: GEZI_LOGS_MEMORY (e.g. "2GB"), default 1GB; beyond it
+    DuckDB spills to disk."""
+    return os.environ.get("GEZI_LOGS_MEMORY", "1GB")
+
+
 RID_SHIFT = 1 << 40  # global row id = file id * RID_SHIFT + row id in the file's lines table
 Progress = Callable[[Path, float], None]  # (file, fraction of it read so far)
 
@@ -153,8 +164,7 @@ class Workspace:
 
     def __init__(self, memory_limit: str | None = None, detail: bool = True,
                  year: int | None = None, tz: str = "Asia/Taipei") -> None:
-        # GEZI_LOGS_MEMORY caps DuckDB's memory (e.g. "1GB"); beyond it DuckDB spills to disk.
-        memory_limit = memory_limit or os.environ.get("GEZI_LOGS_MEMORY", "1GB")
+        memory_limit = memory_limit or logs_memory_limit()
         self.detail = detail
         self.year = year  # of the first line of syslog files (None: from the file's mtime)
         self.tz = zone(tz)  # of syslog time stamps without offset
@@ -278,7 +288,8 @@ class Workspace:
             self._create(table, lambda src: body(f"SELECT line FROM {src}", "line"),
                          path, compression)
             self.line_tables[fid] = table
-            self.parsed.append(self._select(fid, source, f"SELECT rowid AS rid, * FROM {table}"))
+            self.parsed.append(self._select(fid, source, f"SELECT rowid AS rid, * FROM {table}",
+                                            _DEVICE.get(fmt)))
             tables = [table]
             if fmt == "combined":
                 # Lines of a combined-format file that are JSON objects (mixed files), and
@@ -300,7 +311,7 @@ class Workspace:
                        "iis": lambda: self._iis_sql(lines)}[fmt]()
                 self.con.execute(f"CREATE TABLE {table} AS {sql}")
             rows = expand_repeats(table) if fmt == "sshd" else f"SELECT * FROM {table}"
-            self.parsed.append(self._select(fid, source, rows))
+            self.parsed.append(self._select(fid, source, rows, _DEVICE.get(fmt)))
             tables = [table]
         self._tally(fid, path, fmt, tables)
         return fmt
@@ -342,7 +353,7 @@ class Workspace:
         return f"SELECT {rid}, reason FROM {table}"
 
     @staticmethod
-    def _select(fid: int, source: str, rows: str) -> str:
+    def _select(fid: int, source: str, rows: str, device: str | None = None) -> str:
         # only firewall records have the firewall columns; every other row has them NULL
         fw = ("dst_ip, TRY_CAST(src_port AS INTEGER) AS src_port, "
               "TRY_CAST(dst_port AS INTEGER) AS dst_port, proto, action" if source == "firewall"
@@ -351,7 +362,7 @@ class Workspace:
         return (f"SELECT {fid} * {RID_SHIFT} + rid AS rid, {fid} AS file_id, '{source}' AS source, "
                 f"ts_ms, ip, method, target, TRY_CAST(status AS SMALLINT) AS status, "
                 f"TRY_CAST(bytes AS BIGINT) AS bytes, ref, ua, vhost, account, event, result, "
-                f"{fw}, reason FROM ({rows})")
+                f"{fw}, {device or 'NULL'}::VARCHAR AS device, reason FROM ({rows})")
 
     def _reparse(self, fid: int, table: str, reason: str, suffix: str,
                  body: Callable[[str, str], str]) -> list[str]:
@@ -413,7 +424,7 @@ class Workspace:
         want = {"date": "date", "time": "time", "c-ip": "ip", "cs-method": "method",
                 "cs-uri-stem": "stem", "cs-uri-query": "query", "sc-status": "status",
                 "cs(user-agent)": "ua", "cs(referer)": "ref", "cs-host": "vhost",
-                "sc-bytes": "bytes"}
+                "sc-bytes": "bytes", "s-computername": "computer"}
         union, headers = fields_sql(self.con, lines, want)
         return f"""
         WITH s AS ({union}),
@@ -422,7 +433,7 @@ class Workspace:
         SELECT rid, ts_ms, ip, method,
                stem || CASE WHEN query IS NOT NULL THEN '?' || query ELSE '' END AS target,
                status, bytes, replace(ref, '+', ' ') AS ref, replace(ua, '+', ' ') AS ua, vhost,
-               NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
+               computer, NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
                CASE WHEN starts_with(line, '#') THEN '_directive' {BLANK}
                     WHEN NOT fits THEN CASE WHEN {headers} = 0 THEN 'iis_no_fields_header'
                                             ELSE 'unrecognized_format' END
@@ -449,7 +460,9 @@ class Workspace:
         self.con.execute(f"CREATE TABLE {table} AS SELECT *, {line} AS line, "
                          f"NULL::VARCHAR AS reason FROM read_parquet({_lit(str(path))})")
         self.line_tables[fid] = table
-        self.parsed.append(self._select(fid, source, f"SELECT rowid AS rid, * FROM {table}"))
+        # Parquet files archived before devices were recorded have no `device` column
+        device = "device" if "device" in self._columns(table) else None
+        self.parsed.append(self._select(fid, source, f"SELECT rowid AS rid, * FROM {table}", device))
         n = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         self.summary.lines += n
         self.summary.parsed += n

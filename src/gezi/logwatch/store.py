@@ -15,12 +15,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import iso, now_utc
 from gezi.logwatch import firewall
 from gezi.logwatch.catalog import load_profile, retention
 from gezi.logwatch.normalize import TAIPEI_OFFSET_MS
-from gezi.logwatch.parse import Workspace
+from gezi.logwatch.parse import Workspace, logs_memory_limit
+from gezi.logwatch.sqltext import lit as _lit
 from gezi.logwatch.syslog import zone
 
 MANIFEST_VERSION = 1
@@ -67,12 +70,16 @@ def _save_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
 
 def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str = "auto",
            year: int | None = None, tz: str | None = None,
-           profile_path: Path | None = None) -> dict[str, Any]:
+           profile_path: Path | None = None, device: str | None = None) -> dict[str, Any]:
     """Parse raw files and add their events to the archive; a file already ingested is skipped.
 
     `year` and `tz` place syslog time stamps (see `gezi.logwatch.syslog`); `tz` defaults to the
     site profile's `timezone` (Asia/Taipei unless the profile says otherwise), as in `scan`.
+    Each event records the device that wrote it: the one its line names (syslog host, FortiGate
+    devname/devid, IIS s-computername), else `device`, else the file's directory (`origin`).
     """
+    if device is not None and not device.strip():
+        raise GeziError("裝置名稱不可空白 --device must not be empty")
     tz = zone(tz or load_profile(profile_path).timezone)  # an error even if nothing is new
     manifest = load_manifest(data_dir)
     known = {f["sha256"] for f in manifest["files"]}
@@ -84,7 +91,8 @@ def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str =
         if sha in known:
             report.append({"path": str(path), "sha256": sha, "status": "already_ingested"})
             continue
-        entry = _ingest_one(data_dir, path, sha, "auto" if is_auth else fmt, is_auth, year, tz)
+        entry = _ingest_one(data_dir, path, sha, "auto" if is_auth else fmt, is_auth, year, tz,
+                            device or origin(path))
         manifest["files"].append(entry)
         known.add(sha)
         report.append({"path": str(path), "sha256": sha, "status": "ingested",
@@ -93,12 +101,19 @@ def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str =
     return {"files": report, "archive": str(events_dir(data_dir))}
 
 
+def origin(path: Path) -> str:
+    """The device of a file whose lines name none: the directory it was ingested from (each
+    server's logs usually live in their own: /var/log/nginx on it, a collector's per-host folder)."""
+    return str(path.resolve().parent)
+
+
 def _ingest_one(data_dir: Path, path: Path, sha: str, fmt: str, is_auth: bool,
-                year: int | None, tz: str) -> dict[str, Any]:
+                year: int | None, tz: str, device: str) -> dict[str, Any]:
     with Workspace(year=year, tz=tz) as ws:
         used = ws.add_file(path, fmt, auth=is_auth)
         ws.con.execute(f"""CREATE TABLE out AS SELECT source, ts_ms, ip, method, target, status,
             bytes, ref, ua, vhost, account, event, result, {', '.join(firewall.COLUMNS)},
+            coalesce(nullif(device, ''), {_lit(device)}) AS device,
             strftime(make_timestamp((ts_ms + {TAIPEI_OFFSET_MS}) * 1000), '%Y-%m-%d') AS day
             FROM ({ws.parsed_union()})""")
         parts = ws.con.execute("SELECT DISTINCT source, day FROM out ORDER BY ALL").fetchall()
@@ -115,7 +130,7 @@ def _ingest_one(data_dir: Path, path: Path, sha: str, fmt: str, is_auth: bool,
                             "sha256": sha256_file(target)})
         s = ws.summary
         return {"path": str(path.resolve()), "name": path.name, "sha256": sha,
-                "size": path.stat().st_size, "format": used, "timezone": tz,
+                "size": path.stat().st_size, "format": used, "timezone": tz, "device": device,
                 "ingested_at": iso(now_utc()),
                 "lines": s.lines, "events": s.parsed, "skipped": s.skipped,
                 "by_reason": dict(s.by_reason), "assumed_zone": s.assumed_zone(),
@@ -187,8 +202,12 @@ def _gaps(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return gaps
 
 
-def coverage(data_dir: Path, today: dt.date) -> dict[str, Any]:
-    """Per catalogued source: days inside the retention period that have no logs (evidence gaps)."""
+def coverage(data_dir: Path, today: dt.date, gap_days: int = 1) -> dict[str, Any]:
+    """Per catalogued source: days inside the retention period that have no logs (evidence gaps),
+    and per device the spans of at least `gap_days` days it logged nothing while seen before and
+    after (`devices`: one stopped firewall among several leaves no day of the source empty)."""
+    if gap_days < 1:
+        raise GeziError(f"--gap-days 須至少為 1 must be at least 1: {gap_days}")
     have = days_with_data(data_dir)
     out = []
     for policy in retention().policies:
@@ -204,8 +223,58 @@ def coverage(data_dir: Path, today: dt.date) -> dict[str, Any]:
             "window_end": today.isoformat(), "days_with_data": len([d for d in span if d in days]),
             "missing_days": len(missing),
             "gaps": [[a.isoformat(), b.isoformat()] for a, b in _gaps(missing)],
+            "gap_days": gap_days,
+            "devices": _device_coverage(data_dir, policy.source, start, today, gap_days,
+                                        max(days, default=None)) if days else [],
         })
     return {"today": today.isoformat(), "sources": out}
+
+
+def _device_coverage(data_dir: Path, source: str, start: dt.date, today: dt.date, gap_days: int,
+                     source_last: dt.date | None) -> list[dict[str, Any]]:
+    """Devices of one source with a day of data inside start..today: their days and silent spans.
+
+    A gap is a span of at least `gap_days` days without a record between two days with records
+    (clipped to the window); `silent_since` marks a device that has logged nothing for at least
+    `gap_days` days while other devices of the source logged up to a later day (stopped, or
+    retired). Read by DuckDB from the archive's `device` column and partition days only, so memory
+    stays bounded however large the archive is. Events archived before devices were recorded have
+    no device and are left out here (they still count in the source's days).
+    """
+    files = _lit(str(events_dir(data_dir) / f"source={source}" / "day=*" / "*.parquet"))
+    scan = f"read_parquet({files}, hive_partitioning = true, union_by_name = true)"
+    con = duckdb.connect(config={"memory_limit": logs_memory_limit()})
+    try:
+        if "device" not in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}:
+            return []
+        con.execute(f"CREATE TEMP TABLE dd AS SELECT DISTINCT device, CAST(day AS DATE) AS day "
+                    f"FROM {scan} WHERE device IS NOT NULL")
+        window = f"day BETWEEN DATE '{start.isoformat()}' AND DATE '{today.isoformat()}'"
+        devices = con.execute(f"""SELECT device, min(day) FILTER (WHERE {window}),
+            max(day) FILTER (WHERE {window}), count(*) FILTER (WHERE {window}),
+            max(day) FROM dd GROUP BY device HAVING count(*) FILTER (WHERE {window}) > 0
+            ORDER BY device""").fetchall()
+        spans = con.execute(f"""SELECT device, prev + 1, day - 1 FROM (
+            SELECT device, day, lag(day) OVER (PARTITION BY device ORDER BY day) AS prev FROM dd)
+            WHERE day - prev - 1 >= {gap_days} ORDER BY device, prev""").fetchall()
+    finally:
+        con.close()
+    gaps: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    for device, a, b in spans:
+        a, b = max(a, start), min(b, today)
+        if a <= b:
+            gaps.setdefault(device, []).append((a, b))
+    cap = min(source_last or today, today)
+    out = []
+    for device, first, last, n, last_ever in devices:
+        silent = last_ever < cap and (cap - last_ever).days >= gap_days
+        out.append({"device": device, "first_day": first.isoformat(), "last_day": last.isoformat(),
+                    "days_with_data": n,
+                    "missing_days": sum((b - a).days + 1 for a, b in gaps.get(device, [])),
+                    "gaps": [[a.isoformat(), b.isoformat()] for a, b in gaps.get(device, [])],
+                    "silent_since": (last_ever + dt.timedelta(days=1)).isoformat()
+                    if silent else None})
+    return out
 
 
 def prune(data_dir: Path, before: dt.date, source: str | None, today: dt.date,
