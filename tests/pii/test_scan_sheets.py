@@ -112,7 +112,7 @@ def test_cells_read_as_typed(tmp_path):
     path = make_xls(tmp_path / "n.xls", {"s": [["統一編號", "卡號", "金額", "日期"],
                                                [12345675, 4111111111111111, 1200.5,
                                                 dt.date(1990, 5, 12)]]})
-    cells = [(s.column, s.text) for _, segs in read_sheets(lambda: path.open("rb")) for s in segs]
+    cells = [(s.column, s.text) for _, segs in read_sheets(lambda: path.open("rb")) for s in segs if s.row > 1]
     assert sorted(cells) == [("s!卡號", "4111111111111111"), ("s!日期", "1990-05-12"),
                              ("s!統一編號", "12345675"), ("s!金額", "1200.5")]
     assert sorted((f.entity, f.value) for f in scan_paths([path], workers=1).findings) == \

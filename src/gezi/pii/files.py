@@ -324,17 +324,19 @@ def header_index(prefix: list[list[Any]]) -> int | None:
 def table_batches(rows: Iterator[list[Any]]) -> Iterator[Batch]:
     """Cells grouped by column, TABLE_BATCH_ROWS rows at a time, under the header found by
     header_index (without one, every row is data); the rows above it are cells with no column
-    name. ``row`` is the row's
-    number in the file or sheet (1-based)."""
+    name, and so are the header's own cells (``column`` = the name the cell gives its column).
+    ``row`` is the row's number in the file or sheet (1-based)."""
     rows = iter(rows)
     prefix = list(itertools.islice(rows, HEADER_PREFIX_ROWS))
     at = header_index(prefix)
     header = [] if at is None else _header_names(prefix[at])
     first = 0 if at is None else at + 1
-    above = [Segment(str(cell), row=k + 1, column=f"#{i + 1}")
-             for k, row in enumerate(prefix[:at] if at else []) for i, cell in enumerate(row)
+    above = [Segment(str(cell), row=k + 1, column=header[i] if k == at else f"#{i + 1}")
+             for k, row in enumerate(prefix[:first]) for i, cell in enumerate(row)
              if cell is not None and cell != ""]
-    if above:  # not under the header: the column's name is no hint for them
+    # Title rows and the header are no values of a column, so no column name is a hint for
+    # them; yet people sit there too (a sales matrix headed 月份 | 王小明 | 陳怡君).
+    if above:
         yield None, above
     columns: dict[int, list[Segment]] = {}
     count = 0

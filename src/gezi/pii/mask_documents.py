@@ -175,11 +175,9 @@ def _mask_units(paragraphs: list[TextUnit], tables: list[Table], m: _Masker,
         at = header_index(texts[:HEADER_PREFIX_ROWS])
         header = [] if at is None else _header_names(texts[at])
         for r, row in enumerate(rows):
-            if r == at:
-                continue  # the header row is not scanned (as in CSV and XLSX)
             for i, u in enumerate(row):
-                if u.text:
-                    column = (None if at is not None and r < at
+                if u.text:  # title rows and the header's own cells: no column name
+                    column = (None if at is not None and r <= at
                               else header[i] if i < len(header) else f"#{i + 1}")
                     items.append((column, u.text))
                     units.append(u)

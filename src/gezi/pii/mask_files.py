@@ -174,15 +174,16 @@ def _mask_csv(src: Path, out: IO[bytes], m: _Masker, delimiter: str) -> None:
         reader = csv.reader(stream, delimiter=delimiter)
         writer = csv.writer(writer_fh, delimiter=delimiter, lineterminator="\r\n")
         try:
-            # The header as the scanner finds it; rows above it are masked with no column name.
+            # The header as the scanner finds it; rows above it and the header's own cells are
+            # masked with no column name. The data below is analyzed under the header as read
+            # (as the scanner does), the output carries the masked header.
             prefix = list(itertools.islice(reader, HEADER_PREFIX_ROWS))
             at = header_index(prefix)
             header = [] if at is None else prefix[at]
-            if at:
-                writer.writerows(_mask_rows(prefix[:at], [], m))
-            if at is not None:
-                writer.writerow(header)
-            batch = prefix[0 if at is None else at + 1:]
+            first = 0 if at is None else at + 1
+            if first:
+                writer.writerows(_mask_rows([list(row) for row in prefix[:first]], [], m))
+            batch = prefix[first:]
             for row in reader:
                 batch.append(row)
                 if len(batch) >= _ROW_BATCH:
@@ -200,15 +201,13 @@ def _mask_sheet(rows: Iterator[tuple[Any, list[Any]]], m: _Masker,
     """The cells to change in a sheet's rows, given as (row, its values) pairs: each row with
     its [(column index, masked text)], _ROW_BATCH rows analyzed at a time. Strings and numbers
     (not booleans) are masked under the header ``header_index`` finds in ``prefix`` (the
-    sheet's first rows' values); the header row is kept, rows above it have no column name."""
+    sheet's first rows' values); the header row and the rows above it have no column name."""
     at = header_index(prefix)
     header = [] if at is None else ["" if v is None else str(v) for v in prefix[at]]
     numbered = enumerate(rows)
     while batch := list(itertools.islice(numbered, _ROW_BATCH)):
         where, items = [], []
         for r, (_, values) in batch:
-            if r == at:
-                continue
             for c, value in enumerate(values):
                 if isinstance(value, str | int | float) and not isinstance(value, bool):
                     column = header[c] if at is not None and r > at and c < len(header) else None
