@@ -72,6 +72,7 @@ UNUSED_STRING = "未使用的共用字串 unused shared string"
 PIVOT_CACHE = "樞紐分析快取 pivot cache"  # + the field's name
 CHART = "圖表 chart"
 TABLE = "表格 table"
+FILTER = "篩選 filter"  # a filter's criteria, a sort's custom order
 EXTERNAL_CACHE = "外部連結快取 external link cache"
 SHEET_NAME = "工作表名稱 sheet name"
 AUTHOR = "author"
@@ -1103,8 +1104,10 @@ _XLSX_HEADERS = {f"{_X}{k}" for k in ("oddHeader", "oddFooter", "evenHeader", "e
 _HF_CODE = re.compile(r'&(?:"[^"]*"|\d+|K[0-9A-Fa-f]{6}|K\d\d[+-]\d{3}|.)', re.DOTALL)
 _HF_FIELDS = frozenset("PNDTZFAG")
 _X_VALIDATIONS = (f"{_X}dataValidation", f"{_X14}dataValidation")
+# A filter's criteria and a sort's custom order, in a worksheet and in a table (see ``_filter_units``).
+_X_FILTERS = (f"{_X}autoFilter", f"{_X}sortState")
 # The elements of a worksheet read apart from its cells (see ``xlsx_sheet_units``).
-XLSX_SHEET_TAGS = (*_XLSX_HEADERS, f"{_X}hyperlink", *_X_VALIDATIONS)
+XLSX_SHEET_TAGS = (*_XLSX_HEADERS, f"{_X}hyperlink", *_X_VALIDATIONS, *_X_FILTERS)
 # The parts a worksheet's relationships name whose text is read (by the last word of the type).
 _XLSX_STORIES = ("comments", "threadedComment", "drawing")
 
@@ -1136,9 +1139,12 @@ def xlsx_sheet_units(elem: Any, member: str, sheet: str) -> list[TextUnit]:
     """The text of one of a worksheet's ``XLSX_SHEET_TAGS`` elements: a page header or footer
     (``sheet!頁首頁尾 header/footer``), the text shown for a link and its tooltip
     (``sheet!超連結 hyperlink``), a validity rule's titles, messages and each item of its list
-    of allowed values (``sheet!資料驗證 data validation``)."""
+    of allowed values (``sheet!資料驗證 data validation``), a filter's values and a sort's custom
+    order (``sheet!篩選 filter``)."""
     if elem.tag in _XLSX_HEADERS:
         return _header_units(elem, member, f"{sheet}!{HEADER_FOOTER}")
+    if elem.tag in _X_FILTERS:
+        return _filter_units(elem, member, f"{sheet}!{FILTER}")
     if elem.tag == f"{_X}hyperlink":
         column, attrs, formulas = f"{sheet}!{HYPERLINK}", ("display", "tooltip"), []
         row = _row_of(elem.get("ref"))
@@ -1155,6 +1161,30 @@ def xlsx_sheet_units(elem: Any, member: str, sheet: str) -> list[TextUnit]:
         units += quoted_items(member, formula, column, ",")
     for unit in units:
         unit.row = row
+    return units
+
+
+def _filter_units(elem: Any, member: str, column: str) -> list[TextUnit]:
+    """The values an ``autoFilter`` keeps (each ``filter val``, the values a row is shown for,
+    and each ``customFilter val``: 王小明 as typed in the filter) or a ``sortState``'s custom
+    orders (``sortCondition customList``, its items one by one: 王小明,陳怡君). Each is a copy of
+    a cell's value, so a masked cell's copy takes its masked text and the filter still matches.
+    A sort's other attributes are a range, a direction, a style: no values. A filter's
+    ``sortState`` is an element of its own (``XLSX_SHEET_TAGS``), so it is read once."""
+    units = []
+    if elem.tag == f"{_X}autoFilter":
+        for e in elem.iter(f"{_X}filter", f"{_X}customFilter"):
+            if e.get("val"):
+                units.append(unit := TextUnit(member, column, copy=True))
+                unit.own(AttributeText(e, "val"), "text")
+        return units
+    for e in elem.iter(f"{_X}sortCondition"):
+        node, pos = AttributeText(e, "customList"), 0
+        for item in (e.get("customList") or "").split(","):
+            if item:
+                units.append(unit := TextUnit(member, column, copy=True))
+                unit.own(node, "text", pos, pos + len(item))
+            pos += len(item) + 1
     return units
 
 
@@ -1460,13 +1490,16 @@ def pivot_record_units(package: zipfile.ZipFile, parts: XlsxParts, what: str = "
 
 def _table_units(member: str, root: Any, sheet: str) -> list[TextUnit]:
     """A table's column names and totals-row labels (``sheet!表格 table``): names are headers,
-    analyzed with no column name, so only what the analyzer finds in them is masked."""
+    analyzed with no column name, so only what the analyzer finds in them is masked; and its
+    filter's criteria and sort's custom orders (``sheet!篩選 filter``, ``_filter_units``)."""
     units = []
     for column in root.iter(f"{_X}tableColumn"):
         for attr in ("name", "totalsRowLabel"):
             if column.get(attr):
                 units.append(unit := TextUnit(member, f"{sheet}!{TABLE}"))
                 unit.own(AttributeText(column, attr), "text")
+    for elem in root.iter(*_X_FILTERS):  # a table's filter, as a sheet's
+        units += _filter_units(elem, member, f"{sheet}!{FILTER}")
     return units
 
 
