@@ -126,9 +126,10 @@ def _values_in_lines(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(("method", "fp"), METHODS)
-def test_csv_output_holds_no_original(tmp_path, method, fp):
-    for name, rows in (("sales.csv", MATRIX), ("customer.csv", CUSTOMER)):
-        src = _write_csv(tmp_path / name, rows)
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_csv_output_holds_no_original(tmp_path, suffix, method, fp):
+    for name, rows in ((f"sales{suffix}", MATRIX), (f"customer{suffix}", CUSTOMER)):
+        src = _write_csv(tmp_path / name, rows, "," if suffix == ".csv" else "\t")
         out = tmp_path / f"{method}-{fp}-{name}"
         mask_file(src, out, method, KEY if method == "pseudonym" else None, fp)
         assert _values_in_lines(out) == []
