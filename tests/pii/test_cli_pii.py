@@ -257,3 +257,15 @@ def test_a_document_is_masked_into_its_own_format_only(fresh_env, cli, tmp_path,
     r = cli("mask", tmp_path / src, tmp_path / dst)
     assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "the output must be" in r.err
     assert not (tmp_path / dst).exists()
+
+
+def test_a_column_named_after_a_person_is_masked_in_the_report(fresh_env, cli, tmp_path):
+    (tmp_path / "sales.csv").write_text("月份,王小明,陳怡君\n1月,100,200\n", encoding="utf-8")
+    r = cli("pii", "scan", tmp_path / "sales.csv", "--json")
+    assert r.code == 0, r.err
+    assert {f["column"] for f in r.json["findings"]} == {"王○明", "陳○君"}
+    assert "王小明" not in r.out and "陳怡君" not in r.out
+    human = cli("pii", "scan", tmp_path / "sales.csv")
+    assert "王小明" not in human.out and "[王○明]" in human.out
+    shown = cli("pii", "scan", tmp_path / "sales.csv", "--json", "--show-values")
+    assert {f["column"] for f in shown.json["findings"]} == {"王小明", "陳怡君"}

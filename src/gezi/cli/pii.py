@@ -15,7 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from gezi.cli.common import JsonOpt, console, err_console, print_json, print_json_stream, table
 from gezi.core.errors import GeziError
 from gezi.core.fsnames import printable
-from gezi.pii.masking import partial
+from gezi.pii.masking import masked_label, partial
 from gezi.pii.model import PiiFinding, finding_json
 from gezi.pii.registry import get_registry
 
@@ -47,6 +47,15 @@ def _summary(files: int, skipped: list[dict], scanned_bytes: int, by_entity: Cou
     return {"files_scanned": files, "files_skipped": len(skipped), "bytes_scanned": scanned_bytes,
             "findings": sum(by_entity.values()), "by_entity": dict(sorted(by_entity.items())),
             "skipped": [{**item, "path": printable(item["path"])} for item in skipped]}
+
+
+def _shown(f: PiiFinding, show_values: bool) -> PiiFinding:
+    """``f`` with personal data in its column (a header cell, a sheet name) masked, unless the
+    user asked for values."""
+    if show_values or not f.column:
+        return f
+    column = masked_label(f.column)
+    return f if column == f.column else f._replace(column=column)
 
 
 def _where(f: PiiFinding) -> str:
@@ -104,7 +113,7 @@ def scan(
                               serialized=True)
             _exit_on_findings(fail_on_findings, summary)
             return
-    rows = [[f.path, _where(f), f.entity, f"{f.score:.2f}",
+    rows = [[f.path, _where(_shown(f, show_values)), f.entity, f"{f.score:.2f}",
              f.value if show_values else partial(f.entity, f.value)] for f in tally.shown]
     if rows:
         table("個資發現 PII findings", ["檔案 path", "位置 where", "類型 entity", "分數 score",
@@ -167,7 +176,7 @@ def _collect(paths: list[Path], options: _ScanOptions, json_out: bool, show_valu
                         (f.entity, f.value), partial(f.entity, f.value))
                     if len(masked) > 1 << 16:
                         masked.clear()
-                spool.write(finding_json(f, value) + "\n")
+                spool.write(finding_json(_shown(f, show_values), value) + "\n")
             elif len(tally.shown) < _HUMAN_LIMIT:
                 tally.shown.append(f)
     return tally

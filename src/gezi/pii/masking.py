@@ -23,7 +23,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -33,6 +33,7 @@ from gezi.catalog.loader import load_yaml_model
 from gezi.catalog.schema import Source, Strict
 from gezi.core import twid
 from gezi.core.errors import GeziError
+from gezi.pii.analyzer import analyze_text
 from gezi.pii.percent import holds_encoded_text, masked_encoded
 from gezi.pii.registry import get_registry, pii_data_file
 from gezi.pii.validators import (
@@ -521,6 +522,14 @@ def mask_value(entity: str, value: str, method: str = "partial", key: bytes | No
             raise GeziError(f"假名化需要金鑰 pseudonym needs a key (--key-file or {KEY_ENV})")
         return pseudonym(entity, value, key, format_preserving)
     raise GeziError(f"未知的遮蔽方式 unknown masking method {method!r}; use {', '.join(METHODS)}")
+
+
+@lru_cache(maxsize=4096)
+def masked_label(label: str) -> str:
+    """A column name, header cell or sheet name with the personal data in it masked (partial):
+    a header such as 客戶：林志強 0912-345-678 locates a finding and must not show its value."""
+    hits = analyze_text(label)
+    return mask_text(label, hits, "partial") if hits else label
 
 
 def mask_text(text: str, hits: list[tuple[str, int, int, float, str]], method: str = "partial",
