@@ -163,6 +163,24 @@ def test_fortigate_key_value(tmp_path):
         assert row.fetchone()[0] == ms(2026, 11, 23, 10, 0, 4, tz=dt.UTC)
 
 
+def test_fortigate_keys_inside_quoted_values_name_nothing(tmp_path):
+    """`key=` text inside a quoted value (a message, a user or UI name) is no field: the record
+    keeps its own address, type, device and time; a key only inside quotes is missing."""
+    spoof = FG_DENY.replace(
+        'logid="0000000013"', 'user="a dstip=198.51.100.66" ui="ssh(x devname=EVIL)" '
+        'msg="blocked srcip=1.1.1.1 type=event date=2020-01-01 action=accept" logid="0000000013"')
+    lines = [
+        spoof,
+        # near miss: the source address only inside a quoted value
+        FG_DENY.replace("srcip=203.0.113.9", 'msg="from srcip=203.0.113.9"'),
+    ]
+    _, rows, ws = _parse(tmp_path, lines, fmt="fortigate")
+    with ws:
+        assert rows == [("203.0.113.9", "10.0.0.5", 51234, 443, "TCP", "deny", 0, "FG100F",
+                         ms(2026, 11, 23, 10, 0, 0) + 123)]
+        assert dict(ws.summary.by_reason) == {"missing_fields": 1}
+
+
 def test_pfirewall_fields_by_name_local_time(tmp_path):
     lines = [*PF_HEAD, PF_DROP,
              "2026-11-23 10:00:01 ALLOW UDP 10.0.0.5 8.8.8.8 55000 53 0 - - - - - - - SEND",

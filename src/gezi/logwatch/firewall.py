@@ -111,36 +111,57 @@ def iptables_sql(con: duckdb.DuckDBPyConnection, lines: str, path: Path, year: i
     FROM d"""
 
 
-# FortiOS values are read where `key=` follows the line start, whitespace or '>' (after <PRI>),
-# quoted ("…") or up to whitespace or a quote: the first such place in the line, even inside
-# another key's quoted value. One regex search per key over the whole line cost most of the parse
-# (15 searches of ~700 bytes per line); instead the keys are found with strpos in a copy whose
-# separators are all spaces (same length, so positions carry over), and the value is read by an
-# anchored regex on a short slice at that position. A slice that may cut a value is re-read whole.
+# FortiOS writes `key=value` pairs separated by spaces; string values are enclosed in double
+# quotes (every one since FortiOS 5.6.0, Log Message Reference "What's new"), and the reference
+# documents no escape inside them, so a '"' ends the value. A key counts only at a token boundary
+# (line start, whitespace, or '>' after <PRI>) outside quotes: `msg="… srcip=1.1.1.1 …"` or
+# `user="a dstip=…"` names no srcip/dstip (text inside a value would otherwise override the real
+# field). Values are read quoted ("…") or up to whitespace or a quote.
+# One regex search per key over the whole line cost most of the parse (15 searches of ~700 bytes
+# per line); instead the keys are found with strpos in a copy whose separators are all spaces
+# (same length, so positions carry over), and the value is read by an anchored regex on a short
+# slice at that position. A slice that may cut a value is re-read whole. One regex per line tells
+# whether a wanted key stands inside a quoted value; only then (rare) is each key looked up by a
+# regex that steps over quoted spans.
 _SPACED = ("' ' || replace(replace(replace(replace(replace(line, '>', ' '), chr(9), ' '), "
            "chr(10), ' '), chr(12), ' '), chr(13), ' ')")  # RE2's \s and '>'
 _VALUE = r'^(?:"([^"]*)"|([^\s"]*))'
 _SLICE = 64  # longer than any value gezi reads (a device name has at most 35 characters)
 
 
+def _outside_quotes(key: str) -> str:
+    """RE2 pattern reading the value of `key` at its first token boundary outside quotes, on the
+    line with one space before it: whole quoted spans are skipped (lazily: the first place wins)."""
+    return rf'^(?:[^"]*"[^"]*")*?[^"]*?[\s>]{key}=(?:"([^"]*)"|([^\s"]*))'
+
+
 def _kv_sql(src: str, cols: str, keys: tuple[str, ...]) -> str:
     """SELECT of `cols` and `k_<key>` per key from rows of `src` holding `line`: the value of
-    FortiOS key `key` (quoted or not), NULL when absent or empty."""
+    FortiOS key `key` (quoted or not) at a token boundary outside quotes, NULL when absent or
+    empty."""
     at = ", ".join(f"strpos(spaced, {_lit(' ' + k + '=')}) AS at_{k}" for k in keys)
+    # lines with one of the keys inside a quoted value (rare) read every key by the regex that
+    # steps over quoted spans; on the others the first ' key=' is outside quotes
+    inner = rf'^(?:[^"]*"[^"]*")*[^"]*"[^"]*[\s>](?:{"|".join(keys)})='
+    # only the line up to the end of the last first ' key=' can hide one (the regex is the cost)
+    reach = "greatest(" + ", ".join(f"at_{k} + {len(k)}" for k in keys) + ")"
     # value start in `line`: `spaced` has one leading space, so ' key=' at p puts it at p+len+1
-    piece = ", ".join(f"CASE WHEN at_{k} > 0 THEN substr(line, at_{k} + {len(k) + 1}, {_SLICE}) "
-                      f"END AS sl_{k}" for k in keys)
+    piece = ", ".join(f"CASE WHEN at_{k} > 0 AND NOT inq THEN substr(line, at_{k} + {len(k) + 1}, "
+                      f"{_SLICE}) END AS sl_{k}" for k in keys)
     first = ", ".join(f"regexp_extract(sl_{k}, {_lit(_VALUE)}, ['q', 'p']) AS m0_{k}" for k in keys)
     # a quoted value closed, or a plain one ended, inside the slice is whole; else read it again
     match = ", ".join(
-        f"CASE WHEN length(sl_{k}) = {_SLICE} AND NOT (m0_{k}.q <> '' OR m0_{k}.p <> '' "
+        f"CASE WHEN inq THEN regexp_extract(' ' || line, {_lit(_outside_quotes(k))}, ['q', 'p']) "
+        f"WHEN length(sl_{k}) = {_SLICE} AND NOT (m0_{k}.q <> '' OR m0_{k}.p <> '' "
         f"AND length(m0_{k}.p) < {_SLICE}) THEN regexp_extract(substr(line, at_{k} + {len(k) + 1}), "
         f"{_lit(_VALUE)}, ['q', 'p']) ELSE m0_{k} END AS m_{k}" for k in keys)
     values = ", ".join(f"coalesce(nullif(m_{k}.q, ''), nullif(m_{k}.p, '')) AS k_{k}" for k in keys)
     return f"""
     WITH s AS (SELECT {cols}, {_SPACED} AS spaced FROM ({src})),
     p AS (SELECT {cols}, {at} FROM s),
-    q AS (SELECT *, {piece} FROM p),
+    i AS (SELECT *, strpos(line, '"') > 0 AND regexp_matches(substr(line, 1, {reach}), {_lit(inner)})
+                    AS inq FROM p),
+    q AS (SELECT *, {piece} FROM i),
     r AS (SELECT *, {first} FROM q),
     v AS (SELECT {cols}, {match} FROM r)
     SELECT {cols}, {values} FROM v"""
