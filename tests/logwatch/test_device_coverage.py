@@ -1,7 +1,7 @@
 """Coverage per device: a device seen before and after a span of days without records is a gap
 even when other devices of the source logged every day (TWSE 網路安全管理 8: firewall records of
 each firewall for 3 years). Devices come from the lines (FortiGate devname, syslog host, IIS
-s-computername), else --device, else the file's directory; web vhosts are no devices."""
+s-computername, JSON hostname), else --device, else the file's directory; web vhosts are no devices."""
 
 from __future__ import annotations
 
@@ -147,3 +147,39 @@ def test_cli_coverage_lists_device_gaps(tmp_path, cli, fresh_env, monkeypatch):
     assert cli("logs", "coverage", "--gap-days", "0").code == 2
     r = cli("logs", "ingest", raw, "--device", " ")
     assert r.code == 2 and len(r.err.strip().splitlines()) == 1
+
+
+def _json_lines(days: list[int], **extra: str) -> list[str]:
+    return [json.dumps({"time_iso8601": at(60, d).isoformat(), "remote_addr": "203.0.113.1",
+                        "request": "GET / HTTP/1.1", "status": 200, **extra}) for d in days]
+
+
+def test_json_access_log_hostname_is_the_device(tmp_path):
+    """nginx JSON logs with `$hostname` name their server, even two behind one balancer in one
+    collector folder; the site keys (`host`, `server_name`) and `server_addr` name no device."""
+    data = tmp_path / "data"
+    site = {"host": "shop.example", "server_name": "shop.example"}
+    both = _write(tmp_path / "collector/access.json",
+                  _json_lines([0, 1, 2, 3, 4], hostname="web1", **site)
+                  + _json_lines([0, 3, 4], hostname="web2", **site))
+    # near misses: a site and a server address only, `-` as host name: --device, else the folder
+    unnamed = _write(tmp_path / "web3/access.json",
+                     _json_lines([0, 1], server_addr="10.0.0.3", **site) + _json_lines([2], hostname="-"))
+    named = _write(tmp_path / "copied/access.json", _json_lines([0, 1], server_addr="10.0.0.4"))
+    ingest(data, [both, unnamed], [])
+    ingest(data, [named], [], device="web4")
+    devs = _devices(coverage(data, at(0, 4).date()), "web")
+    assert sorted(devs) == sorted(["web1", "web2", origin(unnamed), "web4"])
+    assert devs["web2"]["gaps"] == [["2026-03-03", "2026-03-04"]]
+    assert devs["web1"]["gaps"] == devs[origin(unnamed)]["gaps"] == []
+    assert devs[origin(unnamed)]["days_with_data"] == 3
+
+
+def test_json_line_in_a_combined_file_names_its_host(tmp_path):
+    """A JSON line inside a combined-format file (re-parsed as JSON) keeps its host name."""
+    data = tmp_path / "data"
+    mixed = _write(tmp_path / "mixed/access.log",
+                   [web("203.0.113.1", at(60, d), "/a") for d in (0, 1, 2)]
+                   + _json_lines([1], hostname="web9"))
+    ingest(data, [mixed], [])
+    assert sorted(_devices(coverage(data, at(0, 2).date()), "web")) == sorted([origin(mixed), "web9"])

@@ -64,9 +64,15 @@ _IP_MAX = 47
 _BOM = "chr(65279)"  # U+FEFF, the byte-order mark
 # The machine that wrote each record, where the line names it (NULL: `gezi logs ingest` records
 # the file's origin instead). A web vhost names the site, not the server: two servers behind a
-# balancer share it, and a quiet site is no silent logger, so web lines name no device.
+# balancer share it, and a quiet site is no silent logger, so a web line names a device only by
+# a server's own name (IIS s-computername, a JSON access log's host name).
 _DEVICE = {"sshd": "nullif(vhost, '-')", "iptables": "nullif(vhost, '-')",
-           "fortigate": "vhost", "iis": "computer"}
+           "fortigate": "vhost", "iis": "computer", "json": "device"}
+# The JSON key naming the server (not the site) that wrote an access-log line: nginx's
+# `$hostname` is the machine's host name, logged as "hostname". Not `host`, `vhost`,
+# `server_name` (the site), `server_addr` (an address: a direct-server-return VIP is shared by
+# every server behind it, and one machine has several) or `server` (a site or an upstream).
+_JSON_DEVICE = ("$.hostname",)
 
 
 @dataclass
@@ -295,7 +301,7 @@ class Workspace:
                 # Lines of a combined-format file that are JSON objects (mixed files), and
                 # lines the fast split rejected (escape-aware regex of _odd_combined_body).
                 tables += self._reparse(fid, table, "json_line", "j",
-                                        partial(_json_body, tz=self.tz))
+                                        partial(_json_body, tz=self.tz), _DEVICE["json"])
                 tables += self._reparse(fid, table, "odd_line", "o", _odd_combined_body)
         else:
             lines = f"l{fid}"
@@ -365,14 +371,14 @@ class Workspace:
                 f"{fw}, {device or 'NULL'}::VARCHAR AS device, reason FROM ({rows})")
 
     def _reparse(self, fid: int, table: str, reason: str, suffix: str,
-                 body: Callable[[str, str], str]) -> list[str]:
+                 body: Callable[[str, str], str], device: str | None = None) -> list[str]:
         """Lines rejected for ``reason`` get a second parse by ``body`` (rows → SELECT), into
-        table ``table + suffix``."""
+        table ``table + suffix``; ``device`` is the expression of the line's device, if any."""
         if not self._has_reason(table, reason):
             return []
         rows = f"SELECT rowid AS rid, line FROM {table} WHERE reason = '{reason}'"
         self.con.execute(f"CREATE TABLE {table}{suffix} AS {body(rows, 'rid')}")
-        self.parsed.append(self._select(fid, "web", f"SELECT * FROM {table}{suffix}"))
+        self.parsed.append(self._select(fid, "web", f"SELECT * FROM {table}{suffix}", device))
         return [f"{table}{suffix}"]
 
     def _parse_auth_csv(self, fid: int, lines: str, table: str) -> None:
@@ -631,13 +637,14 @@ def _json_body(src: str, carry: str, tz: str = "Asia/Taipei") -> str:
                  {method} AS method0, {target} AS target0, {status} AS status0, {ua} AS ua,
                  {_json_first("$.http_referer", "$.referer", "$.referrer")} AS ref,
                  {_json_first("$.host", "$.server_name", "$.vhost", "$.request.host")} AS vhost,
-                 {_json_first("$.body_bytes_sent", "$.bytes", "$.size", "$.bytes_sent")} AS bytes
+                 {_json_first("$.body_bytes_sent", "$.bytes", "$.size", "$.bytes_sent")} AS bytes,
+                 nullif(nullif(trim({_json_first(*_JSON_DEVICE)}), ''), '-') AS device
           FROM a),
     c AS (SELECT *, {_timestamp_sql("tsr", tz)} AS ts_ms,
                  coalesce(method0, req_method) AS method, coalesce(target0, req_target) AS target,
                  TRY_CAST(status0 AS SMALLINT) AS status
           FROM ({_split_request("SELECT * FROM b", "request")}))
-    SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost,
+    SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost, device,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
            CASE WHEN blank THEN '_blank' WHEN j IS NULL THEN 'invalid_json'
                 WHEN ip IS NULL OR status IS NULL OR coalesce(target, '') = ''

@@ -76,7 +76,8 @@ def ingest(data_dir: Path, paths: list[Path], auth_paths: list[Path], fmt: str =
     `year` and `tz` place syslog time stamps (see `gezi.logwatch.syslog`); `tz` defaults to the
     site profile's `timezone` (Asia/Taipei unless the profile says otherwise), as in `scan`.
     Each event records the device that wrote it: the one its line names (syslog host, FortiGate
-    devname/devid, IIS s-computername), else `device`, else the file's directory (`origin`).
+    devname/devid, IIS s-computername, JSON access logs' hostname), else `device`, else the file's
+    directory (`origin`).
     """
     if device is not None and not device.strip():
         raise GeziError("裝置名稱不可空白 --device must not be empty")
