@@ -38,6 +38,7 @@ from pathlib import Path
 import phonenumbers
 
 from gezi.core.twid import national_id_is_valid, old_resident_cert_is_valid, ubn_is_valid
+from gezi.pii.validators import chinese_numeral
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 
@@ -78,7 +79,6 @@ ALT_GIVEN = list("振興玉蘭淑惠志遠美華宗憲麗卿俊男春生碧霞�
 NOT_NAMES = ["許多客戶反映周末高雄門市很忙，何時可以方便處理？", "馬上幫您確認金額，成功後會通知。",
              "林口倉庫的黃金週活動已經結束。", "曾經有人詢問江湖傳說的周邊商品。", "方便的話請高興地告訴我們。",
              "王品餐券兌換期限到月底。", "施工期間造成不便，敬請見諒。", "程式更新後，溫度顯示正常。"]
-CN_DIGITS = "〇一二三四五六七八九"
 FULLWIDTH = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-",
                           "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ－")
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # new plates skip I and O
@@ -103,18 +103,6 @@ def passes_any_checksum(value: str) -> bool:
     if national_id_is_valid(value) or old_resident_cert_is_valid(value) or ubn_is_valid(value):
         return True
     return value.isascii() and value.isdigit() and luhn_is_valid(value)
-
-
-def chinese_number(n: int) -> str:
-    """1–999 as written in addresses: 三, 十二, 二十一, 一百零五, 一百一十二."""
-    hundreds, rest = divmod(n, 100)
-    tens, ones = divmod(rest, 10)
-    out = CN_DIGITS[hundreds] + "百" if hundreds else ""
-    if tens:
-        out += ("" if tens == 1 and not hundreds else CN_DIGITS[tens]) + "十"
-    elif hundreds and ones:
-        out += "零"
-    return out + (CN_DIGITS[ones] if ones else "")
 
 
 def fullwidth(text: str) -> str:
@@ -276,14 +264,14 @@ class Gen:
         fw = not cn and r.random() < 0.2
 
         def num(n: int) -> str:
-            return chinese_number(n) if cn else fullwidth(str(n)) if fw else str(n)
+            return chinese_numeral(n) if cn else fullwidth(str(n)) if fw else str(n)
 
         parts = [county, district]
         if r.random() < 0.15:
             parts.append(r.choice(VILLAGES) + (f"{num(r.randint(1, 30))}鄰" if r.random() < 0.7 else ""))
         parts.append(road)
         if not road.endswith(("一路", "二路", "三路", "六路", "大道")) and r.random() < 0.5:
-            parts.append(chinese_number(r.randint(1, 5)) + "段")
+            parts.append(chinese_numeral(r.randint(1, 5)) + "段")
         if r.random() < 0.45:
             parts.append(f"{num(r.randint(1, 300))}巷")
             if r.random() < 0.4:
@@ -744,7 +732,7 @@ def holdout_address(g: Gen) -> str:
     if r.random() < 0.5:
         county = county.replace("臺", "台")
     sep = " " if r.random() < 0.3 else ""  # addresses typed with spaces between parts
-    parts = [county, district, road + (chinese_number(r.randint(1, 3)) + "段" if r.random() < 0.3
+    parts = [county, district, road + (chinese_numeral(r.randint(1, 3)) + "段" if r.random() < 0.3
                                        else "")]
     if r.random() < 0.4:
         parts.append(f"{r.randint(1, 200)}巷")
@@ -752,7 +740,7 @@ def holdout_address(g: Gen) -> str:
     parts.append(f"{r.randint(1, 300)}" + (f"之{r.randint(1, 5)}" if r.random() < 0.2 else "") + "號")
     if r.random() < 0.5:
         floor = r.randint(2, 15)
-        parts.append(r.choice([f"{floor}樓", f"{floor}F", f"{chinese_number(floor)}樓"]))
+        parts.append(r.choice([f"{floor}樓", f"{floor}F", f"{chinese_numeral(floor)}樓"]))
     return sep.join(parts)
 
 

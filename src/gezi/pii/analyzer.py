@@ -471,7 +471,8 @@ def _analyze(text: str, entities: set[str] | None, column: str | None,
         if spec.kind == "chinese_name":
             if text.isascii():
                 continue  # a Chinese name needs Chinese characters (logs are often all ASCII)
-            labelled = column is not None and any(label in unspread(column) for label in spec.context)
+            label_text = unspread(column) if column is not None else None
+            labelled = label_text is not None and any(label in label_text for label in spec.context)
             hits.extend((rec.entity, s, e, score, text[s:e]) for s, e, score in
                         detect_names(text, rec, ctx, rec.index in hinted, reg.names,
                                      labelled=labelled)

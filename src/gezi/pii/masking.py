@@ -37,9 +37,9 @@ from gezi.pii.analyzer import analyze_text
 from gezi.pii.percent import holds_encoded_text, masked_encoded
 from gezi.pii.registry import get_registry, pii_data_file
 from gezi.pii.validators import (
-    CHINESE_DIGITS,
     CHINESE_NUMBER,
     canonical,
+    chinese_numeral,
     parse_birth_date,
     year_last,
 )
@@ -222,12 +222,15 @@ def _canonical_text(value: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value).strip()).replace("台", "臺")
 
 
+_TRUNK_LOST_FIRST = frozenset("23456789")  # a national number without its 0 starts so
+
+
 def _canonical_phone(value: str) -> str:
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
     if digits.startswith("886"):
         return "0" + digits[3:]
     # 912345678 is 0912345678 that lost its 0 in a spreadsheet number cell: one pseudonym.
-    return "0" + digits if digits[:1] in set("23456789") else digits
+    return "0" + digits if digits[:1] in _TRUNK_LOST_FIRST else digits
 
 
 # Canonical forms by name: the form a value is hashed in, so that spellings of one value (A123-
@@ -364,10 +367,10 @@ def _fp_date(s: _Stream, value: str) -> str:
         if year_part is None:
             return _fp_generic(s, value)
         roc = "民國" in value or len(year_part.group()) < 4
-        year = _chinese_numeral(new.year - 1911 if roc else new.year,
+        year = chinese_numeral(new.year - 1911 if roc else new.year,
                                 positional="十" in year_part.group() or "百" in year_part.group())
-        return (value[:year_part.start()] + f"{year}年{_chinese_numeral(new.month)}月"
-                f"{_chinese_numeral(new.day)}日")
+        return (value[:year_part.start()] + f"{year}年{chinese_numeral(new.month)}月"
+                f"{chinese_numeral(new.day)}日")
     if len(groups) == 1:  # compact: 19900512, or ROC 0790512 / 790512
         roc = new.year - 1911
         if len(value) == 7 or (len(value) == 6 and roc >= 100):
@@ -386,21 +389,6 @@ def _put_numbers(value: str, groups: list[re.Match[str]], parts: list[str]) -> s
         out += [value[pos : g.start()], part]
         pos = g.end()
     return "".join(out) + value[pos:]
-
-
-def _chinese_numeral(n: int, positional: bool = True) -> str:
-    """``n`` in Chinese numerals as dates write them: 七十, 一百零五, 一百一十二, 十二, 三十一;
-    not positional: digit by digit (一九八一)."""
-    if not positional:
-        return "".join(CHINESE_DIGITS[int(d)] for d in str(n))
-    hundreds, rest = divmod(n, 100)
-    tens, ones = divmod(rest, 10)
-    out = CHINESE_DIGITS[hundreds] + "百" if hundreds else ""
-    if tens:
-        out += ("" if tens == 1 and not hundreds else CHINESE_DIGITS[tens]) + "十"
-    elif hundreds and ones:
-        out += "零"
-    return out + (CHINESE_DIGITS[ones] if ones or not out else "")
 
 
 # Format-preserving pseudonym styles by name: (stream, value) -> a value of the same form.

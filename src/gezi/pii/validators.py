@@ -185,6 +185,22 @@ def chinese_number(text: str) -> int | None:
     return total + current
 
 
+def chinese_numeral(n: int, positional: bool = True) -> str:
+    """``n`` (0–999) in Chinese numerals as dates and addresses write them: 七十, 一百零五,
+    一百一十二, 十二, 三十一; not positional: digit by digit (一九八一). The inverse of
+    chinese_number."""
+    if not positional:
+        return "".join(CHINESE_DIGITS[int(d)] for d in str(n))
+    hundreds, rest = divmod(n, 100)
+    tens, ones = divmod(rest, 10)
+    out = CHINESE_DIGITS[hundreds] + "百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else CHINESE_DIGITS[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    return out + (CHINESE_DIGITS[ones] if ones or not out else "")
+
+
 def parse_birth_date(value: str) -> dt.date | None:
     """The date a birth-date string names (ROC years of 2–3 digits are +1911; Chinese numerals
     as in 民國七十年五月三日), if plausible."""
