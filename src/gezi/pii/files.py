@@ -91,25 +91,72 @@ def _utf8_or_cp950(sample: bytes) -> str | None:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+_ASCII = re.compile(rb"[\x00-\x7f]")
+# Past an ASCII sample, where the first non-ASCII byte is looked for: the file's first
+# _HEAD_SEARCH_BYTES, then _PROBES blocks spread over the rest (bounded work on a huge log).
+_HEAD_SEARCH_BYTES = 8 << 20
+_PROBES = 32
+_BLOCK_BYTES = 1 << 20
+
+
+def _char_start(block: bytes, after_ascii: bool) -> int | None:
+    """Where in ``block`` the first non-ASCII character starts, if any. A block taken from the
+    middle of a file may start inside a character, so its first non-ASCII byte counts only after
+    an ASCII byte: that ends a character in UTF-8 and in Big5 (whose trail bytes may be ASCII,
+    but then the next byte starts a character), so the next non-ASCII byte starts one."""
+    skip = 0
+    if not after_ascii:  # the byte before the block may be a character's first
+        if (ascii_byte := _ASCII.search(block)) is None:
+            return None
+        skip = ascii_byte.start()
+    found = _NON_ASCII.search(block, skip)
+    return None if found is None else found.start()
+
+
+def _non_ascii_window(fh: IO[bytes], head: int) -> bytes | None:
+    """SAMPLE_BYTES of ``fh`` from its first non-ASCII character found: in the first ``head``
+    bytes, read in blocks, else in _PROBES blocks spread over the rest; None if none is found."""
+    size = fh.seek(0, io.SEEK_END)
+    # (offset, bytes read, whether every byte before the block is ASCII)
+    blocks = [(pos, min(_BLOCK_BYTES, head - pos), True) for pos in range(0, min(size, head), _BLOCK_BYTES)]
+    if size > head:
+        step = max(SAMPLE_BYTES, (size - head) // _PROBES)
+        blocks += [(pos, SAMPLE_BYTES, False) for pos in range(head, size, step)]
+    for pos, length, after_ascii in blocks:
+        fh.seek(pos)
+        block = fh.read(length)
+        if not block.isascii() and (at := _char_start(block, after_ascii)) is not None:
+            fh.seek(pos + at)
+            return fh.read(SAMPLE_BYTES)
+    return None
+
+
+def stream_encoding(fh: IO[bytes], head: int = _HEAD_SEARCH_BYTES) -> str:
+    """The encoding of a seekable file, as ``detect_encoding`` decides it from the first 64 KiB.
+
+    When those are ASCII they say nothing (ASCII is valid UTF-8 and CP950 alike): a log or a
+    list whose first rows are e-mail addresses may hold Big5 names further on. The 64 KiB from
+    the first non-ASCII character then decide (looked for in the first ``head`` bytes, then in
+    blocks spread over the file). A sample that is valid UTF-8 is UTF-8, whatever comes later:
+    CP950 reads nearly any byte pair, so falling back to it would turn a UTF-8 file with one
+    bad byte into nonsense without an error. Leaves ``fh`` at its start.
+    """
+    fh.seek(0)
+    sample = fh.read(SAMPLE_BYTES)
+    encoding = detect_encoding(sample)
+    if sample.isascii() and len(sample) == SAMPLE_BYTES:
+        if (window := _non_ascii_window(fh, head)) is not None:
+            # Only UTF-8 or CP950 here: a guess from a few odd bytes past an ASCII start is no
+            # evidence; UTF-8 (what the ASCII said) then counts the bytes it cannot decode.
+            encoding = _utf8_or_cp950(window) or "utf-8"
+    fh.seek(0)
+    return encoding
 
 
 def whole_file_encoding(raw: bytes) -> str:
-    """The encoding of a file held whole in memory, decided as ``detect_encoding`` decides it.
-
-    When the first 64 KiB are ASCII they say nothing (ASCII is valid UTF-8 and CP950 alike), so
-    the 64 KiB from the first non-ASCII byte decide: a list whose first rows are e-mail addresses
-    may hold Big5 names further on. A sample that is valid UTF-8 is UTF-8, whatever comes later:
-    CP950 reads nearly any byte pair, so falling back to it would turn a UTF-8 file with one bad
-    byte into nonsense without an error.
-    """
-    sample = raw[:SAMPLE_BYTES]
-    if sample.isascii() and len(raw) > len(sample):
-        if high := _NON_ASCII.search(raw):  # an ASCII byte never ends a character: the
-            first = high.start()  # window starts one
-            # Only UTF-8 or CP950 here: a guess from a few odd bytes past an ASCII start is no
-            # evidence; UTF-8 (what the ASCII said) then fails a strict decode at the bad byte.
-            return _utf8_or_cp950(raw[first:first + SAMPLE_BYTES]) or "utf-8"
-    return detect_encoding(sample)
+    """The encoding of a file held whole in memory (``stream_encoding``, searching all of it
+    for the first non-ASCII character: it is in memory already)."""
+    return stream_encoding(io.BytesIO(raw), head=len(raw))
 
 
 # Undecodable bytes of streams from open_text become U+FFFD and are counted, per stream, by the
@@ -211,9 +258,7 @@ def open_text(opener: Opener, encoding: str | None = None) -> tuple[IO[str], str
     """
     fh = opener()
     if encoding is None:
-        sample = fh.read(SAMPLE_BYTES)
-        fh.seek(0)
-        encoding = detect_encoding(sample)
+        encoding = stream_encoding(fh)
     return io.TextIOWrapper(_CountedBytes(fh), encoding=encoding, errors=_REPLACE_COUNTED,
                             newline=""), encoding
 

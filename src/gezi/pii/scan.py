@@ -30,9 +30,9 @@ from gezi.pii.files import (
     Opener,
     Undecodable,
     Unreadable,
-    detect_encoding,
     read_text,
     reader_for,
+    stream_encoding,
     suffix_of,
     undecodable_bytes,
     undecodable_note,
@@ -533,7 +533,7 @@ def _split_for(path: Path, size: int, workers: int) -> list[Part] | None:
             sniff = fh.read(SAMPLE_BYTES)
             if reader_for(str(path), sniff) is not read_text:
                 return None
-            encoding = detect_encoding(sniff)
+            encoding = stream_encoding(fh)
             if encoding.lower().replace("_", "-") not in _SPLITTABLE:
                 return None
             while cuts[-1] + 2 * step <= size:
