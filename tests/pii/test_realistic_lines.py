@@ -135,3 +135,23 @@ def test_organisations_and_laws_after_a_name_label_are_no_names(text):
                                             ("持卡人：LIN YI CHEN", "LIN YI CHEN")])
 def test_latin_names_after_a_label(text, name):
     assert found(text, "PERSON_NAME") == [name]
+
+
+def test_a_postal_code_is_not_the_tail_of_the_phone_before_the_address():
+    text = "客戶 林志明 0932123456 台中市北區三民路三段129號"
+    assert found(text, "PHONE_NUMBER") == ["0932123456"]
+    assert found(text, "TW_ADDRESS") == ["台中市北區三民路三段129號"]
+    assert found("收件地址：10617臺北市大安區羅斯福路四段1號", "TW_ADDRESS") == ["10617臺北市大安區羅斯福路四段1號"]
+    assert found("0912345678 540南投縣南投市中興路1號", "TW_ADDRESS") == ["540南投縣南投市中興路1號"]
+
+
+@pytest.mark.parametrize(("text", "entity", "value"), [
+    ("身分證 A 123456789", "TW_NATIONAL_ID", "A 123456789"),
+    ("身分證號A 123 456 789", "TW_NATIONAL_ID", "A 123 456 789"),
+    ("身分證：A-123456789", "TW_NATIONAL_ID", "A-123456789"),
+    ("身分證　Ａ　１２３４５６７８９", "TW_NATIONAL_ID", "Ａ\u3000１２３４５６７８９"),
+    ("居留證 A 800000014", "TW_RESIDENT_CERT", "A 800000014"),
+])
+def test_an_id_letter_one_separator_away_from_its_digits(text, entity, value):
+    assert found(text, entity) == [value]
+    assert found(text[:-1] + str((int(text[-1]) + 1) % 10), entity) == []  # checksum fails
