@@ -71,6 +71,13 @@ def mask(
     if result.get("sheet_names_kept"):
         console.print(f"  工作表名稱含個資、未遮蔽（公式以名稱參照工作表，請手動改名）sheet names holding "
                       f"personal data were kept (formulas refer to them; rename by hand): {result['sheet_names_kept']}")
+    if result.get("undecodable_bytes"):
+        lines = "、".join(map(str, result["undecodable_lines"])) + ("…" if result["undecodable_lines_more"] else "")
+        console.print(f"  無法解碼的位元組 {result['undecodable_bytes']} 個（第 {lines} 行）："
+                      "副本中以 U+FFFD（�）取代，未複製原位元組（內容無法分析，可能是其他編碼的個資）；"
+                      "請確認來源檔編碼、轉存後重新遮蔽 "
+                      f"undecodable bytes: {result['undecodable_bytes']} (lines {lines}), written as U+FFFD in the "
+                      "copy, not copied (they could not be analyzed)")
     if result.get("values_only"):
         console.print("  僅保留值：格式、公式與合併儲存格未保留 values only: formatting, formulas and merged "
                       "cells are not kept")

@@ -15,9 +15,9 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, AnyStr, NamedTuple
 
 from charset_normalizer import from_bytes
 
@@ -165,16 +165,21 @@ _REPLACE_COUNTED = "gezi.replace-counted"
 _local = threading.local()
 
 
+RUNS_KEPT = 64  # where bytes could not be decoded: the first runs of them, a sample to show
+
+
 class _CountedBytes(io.BufferedIOBase):
-    """The file's bytes handed to a TextIOWrapper, with the count and first offset of the bytes
-    its decoder could not decode (set by ``_replace_counted``)."""
+    """The file's bytes handed to a TextIOWrapper, with the count of the bytes its decoder
+    could not decode and the offsets where the first runs of them start (set by
+    ``_replace_counted``)."""
 
     def __init__(self, fh: IO[bytes]) -> None:
         super().__init__()
         self._fh = fh
         self.pos = 0  # bytes handed out so far
         self.undecodable = 0
-        self.first: int | None = None
+        self.runs: list[int] = []
+        self._run_end = -1  # where the last undecodable byte ended: one run goes on from there
         if (streams := getattr(_local, "streams", None)) is not None:
             streams.append(self)
 
@@ -206,8 +211,11 @@ def _replace_counted(exc: UnicodeError) -> tuple[str, int]:
     stream = getattr(_local, "current", None)
     if isinstance(stream, _CountedBytes):
         stream.undecodable += exc.end - exc.start
-        if stream.first is None:  # the decoder's input is its held bytes and the last read
-            stream.first = max(0, stream.pos - len(exc.object) + exc.start)
+        # The decoder's input is its held bytes and the last read, which ends at ``pos``.
+        start = max(0, stream.pos - len(exc.object) + exc.start)
+        if start != stream._run_end and len(stream.runs) < RUNS_KEPT:
+            stream.runs.append(start)
+        stream._run_end = start + exc.end - exc.start
     return "\ufffd", exc.end
 
 
@@ -219,6 +227,7 @@ class Undecodable(NamedTuple):
 
     count: int
     first: int | None  # byte offset of the first, from the start of what was read
+    runs: tuple[int, ...] = ()  # byte offsets where the first runs of them start (a sample)
 
 
 @contextmanager
@@ -236,7 +245,36 @@ def undecodable_bytes() -> Iterator[list[Undecodable]]:
             outer.extend(streams)  # a nested collection is seen by the outer one too
         count = sum(s.undecodable for s in streams)
         if count:
-            found.append(Undecodable(count, min(s.first for s in streams if s.first is not None)))
+            runs = sorted({run for s in streams for run in s.runs})[:RUNS_KEPT]
+            found.append(Undecodable(count, runs[0], tuple(runs)))
+
+
+def lines_at(opener: Opener, encoding: str, offsets: Iterable[int]) -> list[int]:
+    """The 1-based line numbers (as universal newlines count lines) at the given byte offsets
+    of a file, each once, in order: where undecodable bytes sit, for the user to look. The
+    file is read up to the last offset only."""
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    numbers: list[int] = []
+    line, pos, after_cr = 1, 0, False
+    with opener() as fh:
+        for target in sorted(set(offsets)):
+            while pos < target and (block := fh.read(min(1 << 20, target - pos))):
+                pos += len(block)
+                text = decoder.decode(block)
+                line += line_breaks(text, after_cr)
+                after_cr = text.endswith("\r") if text else after_cr
+            if not numbers or numbers[-1] != line:
+                numbers.append(line)
+    return numbers
+
+
+def line_breaks(chunk: AnyStr, after_cr: bool) -> int:
+    """Line breaks in a chunk of text or bytes read after another (``after_cr``: that one ended
+    in a carriage return): \r\n, a lone \r and a lone \n each end a line, as universal
+    newlines count them; a \r\n cut between the two chunks is counted with the first."""
+    cr, lf = ("\r", "\n") if isinstance(chunk, str) else (b"\r", b"\n")
+    count = chunk.count(lf) + chunk.count(cr) - chunk.count(cr + lf)  # type: ignore[arg-type]
+    return count - 1 if after_cr and chunk.startswith(lf) else count  # type: ignore[arg-type]
 
 
 def undecodable_note(path: str, bad: Undecodable) -> dict[str, Any]:

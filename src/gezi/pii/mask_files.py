@@ -24,12 +24,17 @@ from gezi.core.fsnames import LONE_SURROGATE
 from gezi.pii.analyzer import analyze_text, hits_per_segment
 from gezi.pii.files import (
     HEADER_PREFIX_ROWS,
+    RUNS_KEPT,
     TABLE_SUFFIXES,
     XLSX_SUFFIXES,
+    Undecodable,
     Unreadable,
     _cell_text,
     header_index,
+    lines_at,
     open_text,
+    stream_encoding,
+    undecodable_bytes,
 )
 from gezi.pii.mask_documents import (
     DOCUMENT_SUFFIXES,
@@ -415,7 +420,7 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as out:
+        with os.fdopen(fd, "wb") as out, undecodable_bytes() as bad:
             write(out)
         os.replace(tmp, dst)
     except Unreadable as exc:
@@ -431,4 +436,25 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     result.update(extra)
     if suffix in OLD_SHEET_SUFFIXES:
         result["values_only"] = True  # XLS/XLSB → XLSX: formatting, formulas, merges not kept
+    if bad:
+        result.update(_undecodable_summary(src, bad[0]))
     return result
+
+
+UNDECODABLE_LINES_SHOWN = 10
+
+
+def _undecodable_summary(src: Path, bad: Undecodable) -> dict[str, Any]:
+    """What the copy says of bytes of a text source its encoding could not decode: how many,
+    the first one's offset and a sample of their line numbers — never the bytes, which may be
+    personal data in another encoding. They are written as U+FFFD: copying them unread would
+    put data the masking could not analyze into the masked copy."""
+    opener = lambda: src.open("rb")  # noqa: E731
+    with opener() as fh:
+        encoding = stream_encoding(fh)
+    lines = lines_at(opener, encoding, bad.runs)
+    return {"undecodable_bytes": bad.count, "first_undecodable_byte": bad.first,
+            "undecodable_lines": lines[:UNDECODABLE_LINES_SHOWN],
+            # the sample of runs is bounded (files.undecodable_bytes): more lines may hold some
+            "undecodable_lines_more": len(lines) > UNDECODABLE_LINES_SHOWN or len(bad.runs) >= RUNS_KEPT,
+            "undecodable_written_as": "U+FFFD"}

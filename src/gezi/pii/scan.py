@@ -30,6 +30,7 @@ from gezi.pii.files import (
     Opener,
     Undecodable,
     Unreadable,
+    line_breaks,
     read_text,
     reader_for,
     stream_encoding,
@@ -293,9 +294,7 @@ class _Range(io.RawIOBase):
         view = memoryview(buffer)[:left]
         n = self._fh.readinto(view) or 0
         block = view[:n].tobytes()
-        self.lines += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
-        if self._last_cr and block.startswith(b"\n"):
-            self.lines -= 1  # a \r\n cut between two reads
+        self.lines += line_breaks(block, self._last_cr)
         self._last_cr = block.endswith(b"\r")
         return n
 
