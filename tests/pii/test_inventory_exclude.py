@@ -124,13 +124,14 @@ def test_register_from_before_exclusions_is_upgraded(initialized, cli, tmp_path)
     engine = sa.create_engine(get_settings().db_url)
     with engine.begin() as conn:  # and without what later inventory migrations added
         conn.execute(sa.text("ALTER TABLE pd_files DROP COLUMN exclude"))
+        conn.execute(sa.text("ALTER TABLE pd_files DROP COLUMN columns"))
         conn.execute(sa.text("DROP TABLE pd_scan_dirs"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002_inventory' "
-                             "WHERE version_num = '0008_inventory_scan_dirs'"))
+                             "WHERE version_num = '0009_inventory_db_columns'"))
     engine.dispose()
     assert init_db(get_settings()) == "upgraded"
     with sa.create_engine(get_settings().db_url).connect() as conn:
-        assert "exclude" in {c["name"] for c in sa.inspect(conn).get_columns("pd_files")}
+        assert {"exclude", "columns"} <= {c["name"] for c in sa.inspect(conn).get_columns("pd_files")}
     assert cli("inventory", "show", entry_id, "--json").json["exclude"] == []
     r = cli("inventory", "rescan", "--json")
     assert r.code == 0, r.err

@@ -151,8 +151,9 @@ def test_register_from_before_per_file_directories_is_upgraded(initialized, cli,
     engine = sa.create_engine(get_settings().db_url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE pd_scan_dirs"))
+        conn.execute(sa.text("ALTER TABLE pd_files DROP COLUMN columns"))  # and what 0009 added
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0005_inventory_exclude' "
-                             "WHERE version_num = '0008_inventory_scan_dirs'"))
+                             "WHERE version_num = '0009_inventory_db_columns'"))
     engine.dispose()
     assert init_db(get_settings()) == "upgraded"
     (folder / "b.csv").write_text(CUSTOMERS, encoding="utf-8")

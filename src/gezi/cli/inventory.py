@@ -165,7 +165,8 @@ def rescan(
         organization = resolve_org(session, org)
         plan = inv.plan_rescan(inv.list_entries(session, organization), db_url or [],
                                inv.list_scan_dirs(session, organization))
-    locations: list[tuple[inv.LocationScan, Path | None]] = []  # with the directory walked
+    # With the inventoried directory walked, or database scanned, where a new entry is flagged.
+    locations: list[tuple[inv.LocationScan, Path | str | None]] = []
     skipped: list[dict] = []
     listed, walked = {str(p) for p, _ in plan.paths}, set()
     for root, globs in plan.dirs:  # first: their walk also re-scans the files listed in them
@@ -180,11 +181,11 @@ def rescan(
                                                       per_file=False, exclude=globs)
         skipped += gaps
         locations += [(loc, None) for loc in found]
-    for url in plan.databases:
+    for url, stored in plan.databases.items():
         result = scan_database(url)
         counts = inv.table_row_counts(url, result["tables"])
-        locations += [(loc, None) for loc in inv.locations_from_db(result, counts,
-                                                                    keep=plan.db_locations)]
+        locations += [(loc, stored) for loc in inv.locations_from_db(result, counts,
+                                                                      keep=plan.db_locations)]
     seen_at = now_utc()
     with reg() as session:
         organization = resolve_org(session, org)
@@ -192,15 +193,20 @@ def rescan(
                    for loc, root in locations]
         for root, globs in plan.dirs:
             inv.record_scan_dir(session, organization, root, globs, seen_at)
-    new_files = [r for r in results if r["created"] and r["flag"]]
-    doc = {"entries": results, "new_files": new_files, "missing": plan.missing,
-           "unreachable": plan.unreachable, "files_skipped": skipped}
+    new = [r for r in results if r["created"] and r["flag"]]
+    new_files = [r for r in new if r["location_kind"] != "db_table"]
+    new_tables = [r for r in new if r["location_kind"] == "db_table"]
+    doc = {"entries": results, "new_files": new_files, "new_tables": new_tables,
+           "missing": plan.missing, "unreachable": plan.unreachable, "files_skipped": skipped}
     if json_out:
         print_json(doc)
         return
     _print_recorded(results, skipped)
     for r in new_files:
         err_console.print(f"新檔案含個資，請補填 new file with personal data, fill it in: "
+                          f"#{r['id']} {r['location']}", style="bold")
+    for r in new_tables:
+        err_console.print(f"新資料表含個資，請補填 new table with personal data, fill it in: "
                           f"#{r['id']} {r['location']}", style="bold")
     for gone in plan.missing:
         err_console.print(f"位置已不存在 location gone: {gone}")

@@ -188,6 +188,7 @@ class LocationScan:
     files_scanned: int = 0
     scope: frozenset[str] | None = None  # entity types the scan looked for (None: all)
     exclude: tuple[str, ...] = ()  # globs a directory's scan left out (scan.iter_files)
+    columns: tuple[str, ...] | None = None  # a table's columns holding personal data (db_table)
 
     def add(self, findings: Iterable[PiiFinding]) -> None:
         """Count findings per entity, keep a few masked samples, count records (lines/rows)."""
@@ -264,12 +265,16 @@ def locations_from_db(result: dict, row_counts: dict[tuple[str | None, str], int
         loc = LocationScan(location=f"{result['database']}#{_table_name(t)}", kind="db_table",
                            name=_table_name(t), records=row_counts.get((t["schema"], t["table"]), 0),
                            scope=frozenset(scope) if scope else None)
+        columns = []
         for col in t["columns"]:
             for entity, info in col["entities"].items():
                 loc.counts[entity] += info["rows"]
             named = col["classification"]
             if named and named not in col["entities"] and col["non_null"]:
                 loc.counts[named] += col["non_null"]
+            if col["entities"] or (named and col["non_null"]):  # it added to the counts
+                columns.append(col["column"])
+        loc.columns = tuple(columns)
         if loc.counts or loc.location in keep:
             out.append(loc)
     return out
@@ -456,15 +461,29 @@ def _update_entities(entry: PdFile, loc: LocationScan, seen_at: dt.datetime) -> 
         row.last_seen = seen_at
 
 
+def _labels(columns: Iterable[str]) -> str:
+    """Column names for a title, masked: a column may be named after a person like a header cell."""
+    from gezi.pii.masking import masked_label
+
+    return "、".join(masked_label(c) for c in columns)
+
+
 def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
           loc: LocationScan, seen_at: dt.datetime, found_in: str | None = None,
-          ) -> dict[str, Any] | None:
+          new_columns: list[str] | None = None) -> dict[str, Any] | None:
     """A finding when PII turns up where the register says there is none, or in new categories.
 
-    ``found_in``: the inventoried directory in which a re-scan found this file, new to the
-    register — personal data the register does not list, until a person reviews the entry.
+    ``found_in``: the inventoried directory (or database) in which a re-scan found this file (or
+    table), new to the register — personal data the register does not list, until a person
+    reviews the entry. ``new_columns``: a table's columns holding personal data that the
+    register's last scan of it did not record (the same kind: data where it lists none).
     """
-    if found_in is not None and loc.counts:
+    new_columns = new_columns or []
+    if found_in is not None and loc.counts and loc.kind == "db_table":
+        kind, severity = "new-table", "high"
+        title = (f"清冊未登錄之資料表含個人資料 personal data in a database table the inventory does "
+                 f"not list: 「{entry.name}」（資料庫 in {found_in}）")
+    elif found_in is not None and loc.counts:
         kind, severity = "new-file", "high"
         title = (f"清冊未登錄之檔案含個人資料 personal data in a file the inventory does not list: "
                  f"「{entry.name}」（目錄 in {found_in}）")
@@ -472,13 +491,20 @@ def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
         kind, severity = "no-pii", "high"
         title = (f"標示為無個資之位置發現個人資料 personal data found where the inventory says "
                  f"there is none: 「{entry.name}」")
+    elif new_columns:
+        kind, severity = "new-columns:" + ",".join(new_columns), "high"
+        title = (f"個資檔案「{entry.name}」之清冊未登錄欄位含個人資料 personal data in columns the "
+                 f"inventory does not list: {_labels(new_columns)}")
     elif new:
         kind, severity = "undeclared:" + ",".join(new), "medium"
         title = (f"個資檔案「{entry.name}」發現未登錄之個人資料類別 undeclared categories "
                  f"{'、'.join(new)}")
     else:
         return None
-    detail = {"pd_file_id": entry.id, "location": entry.location, "new_file_in": found_in,
+    table = loc.kind == "db_table"
+    detail = {"pd_file_id": entry.id, "location": entry.location,
+              "new_file_in": None if table else found_in, "new_table_in": found_in if table else None,
+              "new_columns": _labels(new_columns).split("、") if new_columns else [],
               "declared_categories": [c.get("code") or c.get("text") for c in entry.categories],
               "detected_categories": sorted({category_of(e) for e in loc.counts} - {None}),
               "undeclared_categories": new, "counts": dict(loc.counts), "samples": loc.samples}
@@ -488,14 +514,29 @@ def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
     return {"finding_id": finding.id, "created": created, "severity": severity, "title": title}
 
 
+def _new_columns(entry: PdFile, loc: LocationScan) -> list[str]:
+    """A table's columns holding personal data that the entry's last full scan did not record
+    (none when it recorded none yet: a new entry, or one older than the columns' record);
+    records this scan's columns when it looked for every entity type (a scan limited with
+    ``--entities`` sees fewer, which would make the others look new next time)."""
+    if loc.columns is None:
+        return []
+    new = sorted(set(loc.columns) - set(entry.columns)) if entry.columns is not None else []
+    if loc.scope is None:
+        entry.columns = sorted(loc.columns)
+    return new
+
+
 def record_location(session: Session, org: Organization, loc: LocationScan,
-                    seen_at: dt.datetime | None = None, new_in: Path | None = None,
+                    seen_at: dt.datetime | None = None, new_in: Path | str | None = None,
                     ) -> dict[str, Any]:
     """Create or update the 個資檔案 of one scanned location; flag undeclared PII on re-scans.
 
     A new entry lists the categories the scan found (none → 無個資). An existing entry keeps the
-    categories the register declares; what the scan finds beyond them raises a finding. ``new_in``
-    is the inventoried directory a re-scan walked: an entry it creates is a new file, flagged.
+    categories the register declares; what the scan finds beyond them raises a finding, and so
+    does a table column holding personal data that the last scan did not record. ``new_in`` is
+    the inventoried directory a re-scan walked, or the database (URL as stored) it scanned: an
+    entry it creates is a new file or table, flagged.
     """
     if loc.kind not in LOCATION_KINDS:
         raise GeziError(f"未知的位置類型 unknown location kind {loc.kind!r}")
@@ -515,6 +556,7 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
         session.add(entry)
     declared_none = not entry.categories
     declared = {c.get("code") for c in entry.categories}
+    new_columns = _new_columns(entry, loc)  # none for a new entry: it records its columns
     _update_entities(entry, loc, seen_at)
     if loc.scope is None or entry.records is None:  # a scan limited to some entities
         entry.records = loc.records  # undercounts the rows holding personal data
@@ -530,10 +572,12 @@ def record_location(session: Session, org: Organization, loc: LocationScan,
         flag = _flag(session, entry, False, [], loc, seen_at, found_in=printable(str(new_in)))
     elif not created:
         new = sorted({c for e in loc.counts if (c := category_of(e))} - declared)
-        flag = _flag(session, entry, declared_none, new, loc, seen_at)
-    return {"id": entry.id, "name": entry.name, "location": entry.location, "created": created,
-            "exclude": exclude, "counts": dict(loc.counts), "records": loc.records,
-            "flag": flag}
+        flag = _flag(session, entry, declared_none, new, loc, seen_at, new_columns=new_columns)
+        if new_columns and new and not declared_none:  # two findings, each reviewed on its own
+            _flag(session, entry, False, new, loc, seen_at)
+    return {"id": entry.id, "name": entry.name, "location_kind": entry.location_kind,
+            "location": entry.location, "created": created, "exclude": exclude,
+            "counts": dict(loc.counts), "records": loc.records, "flag": flag}
 
 
 def add_manual_entry(session: Session, org: Organization, *, name: str, location: str) -> PdFile:

@@ -25,7 +25,8 @@ class PdFile(Base):
     """A 個資檔案: one location holding personal data, and what the organization declares about it."""
 
     __tablename__ = "pd_files"
-    __personal__ = frozenset({"name", "location"})  # file names often name a person (docs/audit.md)
+    # File names often name a person (docs/audit.md); a column name may too, like a header cell.
+    __personal__ = frozenset({"name", "location", "columns"})
     __table_args__ = (sa.UniqueConstraint("org_id", "location"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,9 @@ class PdFile(Base):
     cross_border: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
     vendor: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    # A database table's columns holding personal data in the latest scan, so a re-scan can
+    # tell a new one; None = not recorded yet (entries older than migration 0009).
+    columns: Mapped[list | None] = mapped_column(sa.JSON, nullable=True)
     records: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)  # 筆數
     files_scanned: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     first_seen: Mapped[dt.datetime | None] = timestamp(nullable=True)  # first scan that found PII here
