@@ -167,7 +167,10 @@ def unit_batches(paragraphs: list[TextUnit], tables: list[Table], labelled: list
     if lines := [Segment(u.text, line=i, column=u.column) for i, u in enumerate(paragraphs, start=1) if u.text]:
         yield None, lines
     for rows in tables:
-        yield from table_batches([u.text for u in row] for row in rows)
+        # a table on a slide: its columns as ``投影片 slide 2!姓名``, as a sheet's are
+        label = next((u.column for row in rows for u in row), None)
+        for column, segs in table_batches([u.text for u in row] for row in rows):
+            yield column, segs if label is None else [s._replace(column=f"{label}!{s.column}") for s in segs]
     hints: dict[str | None, list[Segment]] = {}
     for u in labelled:
         if u.text:
@@ -956,22 +959,37 @@ _P188 = "{http://schemas.microsoft.com/office/powerpoint/2018/8/main}"
 _PPTX_SLIDE = re.compile(r"ppt/slides/slide(\d+)\.xml")
 _PPTX_NOTES = re.compile(r"ppt/notesSlides/notesSlide(\d+)\.xml")
 _PPTX_COMMENTS = re.compile(r"ppt/comments/[^/]+\.xml")
+# Masters and layouts print their text (a footer 「承辦人 王小明 0912-345-678」, a logo's caption)
+# on every slide, notes page or handout that uses them: read after the slides, each kind in turn.
+_PPTX_MASTERS = ((re.compile(r"ppt/slideMasters/slideMaster(\d+)\.xml"), "投影片母片 slide master"),
+                 (re.compile(r"ppt/slideLayouts/slideLayout(\d+)\.xml"), "版面配置 slide layout"),
+                 (re.compile(r"ppt/notesMasters/notesMaster(\d+)\.xml"), "備忘稿母片 notes master"),
+                 (re.compile(r"ppt/handoutMasters/handoutMaster(\d+)\.xml"), "講義母片 handout master"))
 # Who wrote the comments: legacy ``p:cmAuthor`` and modern ``p188:author`` (name, initials, and
 # the account, often an e-mail address).
 _PPTX_AUTHORS = {"ppt/commentAuthors.xml": f"{_P}cmAuthor", "ppt/authors.xml": f"{_P188}author"}
 _PPTX_AUTHOR_ATTRS = ("name", "initials", "userId")
-_NOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/notesSlide"
+# Where a presentation's text is reported (``column``): the slide's number as PowerPoint shows it
+# (hidden slides counted), its notes, a master or layout by its file's number.
+SLIDE = "投影片 slide"
+NOTES = "備忘稿 notes"
+# A SmartArt graphic keeps its text twice: the data model (``dgm:pt``) and the drawing PowerPoint,
+# Word and Excel cache for showing it (``dsp:sp``). Both are read after the part that shows them.
+_DIAGRAMS = ("diagramData", "diagramDrawing")
 
 
 class PptxParts(NamedTuple):
     """The parsed members of a presentation the scanner reads, each (member, root):
-    ``stories`` in its order (each slide, then its notes; comments last), the comment authors,
-    the relationship parts with an external target, the document properties."""
+    ``stories`` in its order (each slide in the presentation's order, its SmartArt, its notes;
+    the masters and layouts; comments last), the comment authors, the relationship parts with
+    an external target, the document properties; ``labels``: where each story's text is
+    reported (the slide's number, its notes', a master's)."""
 
     stories: list[tuple[str, Any]]
     authors: list[tuple[str, Any]]
     rels: list[tuple[str, Any]]
     properties: list[tuple[str, Any]]
+    labels: dict[str, str]
 
 
 def _number(name: str) -> int:
@@ -995,30 +1013,78 @@ def _rel_targets(rels: Any, folder: str, reltypes: set[str]) -> list[str]:
     return targets
 
 
+def _main_part(names: list[str], root: Callable[[str], Any]) -> str | None:
+    """The package's main part (``ppt/presentation.xml``, ``xl/workbook.xml``) as its
+    relationships name it."""
+    parts = _rel_targets(root("_rels/.rels"), "", {_OFFICE_DOCUMENT}) if "_rels/.rels" in names else []
+    return next((p for p in parts if p in names), None)
+
+
+def _linked(names: list[str], root: Callable[[str], Any], member: str, *kinds: str) -> list[tuple[str, str]]:
+    """The members of the given kinds (the last word of the relationship type) a member's
+    relationships name, present in the package: (kind, member), in the relationships' order."""
+    rels = _rels_member(member)
+    if rels not in names:
+        return []
+    return [(k, m) for k, m in _rel_map(root(rels), posixpath.dirname(member)).values() if k in kinds and m in names]
+
+
+def _slide_order(names: list[str], root: Callable[[str], Any]) -> list[str]:
+    """The slides in the order the presentation shows them (``p:sldIdLst`` of
+    ``ppt/presentation.xml``, each ``r:id`` through its relationships; hidden slides too), then
+    any slide it does not list, by its file's number."""
+    listed: list[str] = []
+    if (presentation := _main_part(names, root)) is not None and _rels_member(presentation) in names:
+        targets = _rel_map(root(_rels_member(presentation)), posixpath.dirname(presentation))
+        listed = [targets[rid][1] for e in root(presentation).iter(f"{_P}sldId")
+                  if (rid := e.get(_R_ID)) in targets and targets[rid][1] in names]
+    listed = list(dict.fromkeys(listed))
+    return listed + sorted((n for n in names if _PPTX_SLIDE.fullmatch(n) and n not in listed), key=_number)
+
+
 def pptx_parts(package: zipfile.ZipFile, what: str = "PPTX") -> PptxParts:
     """The members of a PowerPoint package the scanner reads, parsed (DTD refused). Slides in
-    the order of their numbers (PowerPoint numbers them in order when it saves), each followed
-    by the notes its relationships name (else the notes of the same number)."""
+    the presentation's order (else, for a deck without ``p:sldIdLst``, by their files'
+    numbers), each followed by its SmartArt and the notes its relationships name (else the
+    notes of the same number); then the masters, layouts, notes and handout masters; then the
+    comments (those of a slide labelled with its number)."""
     names = package.namelist()
-    slides = sorted((n for n in names if _PPTX_SLIDE.fullmatch(n)), key=_number)
+    root = _package_roots(package, what)
+    slides = _slide_order(names, root)
     if not slides:
         raise Unreadable(f"無法開啟 {what} not a presentation (no slides)")
-    root = _package_roots(package, what)
+    labels: dict[str, str] = {}
+
+    def add(member: str, label: str) -> None:
+        if member not in labels:
+            labels[member] = label
+            for _, diagram in _linked(names, root, member, *_DIAGRAMS):
+                labels.setdefault(diagram, label)
+
     notes = {n for n in names if _PPTX_NOTES.fullmatch(n)}
-    stories: list[tuple[str, Any]] = []
-    for slide in slides:
-        stories.append((slide, root(slide)))
-        rels = _rels_member(slide)
-        linked = (_rel_targets(root(rels), "ppt/slides", {_NOTES_REL}) if rels in names
-                  else [f"ppt/notesSlides/notesSlide{_number(slide)}.xml"])
-        for note in linked:
-            if note in notes:
-                notes.discard(note)
-                stories.append((note, root(note)))
-    stories += [(n, root(n)) for n in sorted(notes, key=_number)]  # notes no slide names
-    stories += [(n, root(n)) for n in sorted(names) if _PPTX_COMMENTS.fullmatch(n)]
+    comments: dict[str, str] = {}
+    for number, slide in enumerate(slides, start=1):
+        add(slide, f"{SLIDE} {number}")
+        linked = _linked(names, root, slide, "notesSlide", "comments")
+        if _rels_member(slide) not in names:
+            linked = [("notesSlide", f"ppt/notesSlides/notesSlide{_number(slide)}.xml")]
+        for kind, member in linked:
+            if kind == "comments":
+                comments.setdefault(member, f"{COMMENT} {number}")
+            elif member in notes:
+                add(member, f"{NOTES} {number}")
+    for note in sorted(notes, key=_number):  # notes no slide names
+        add(note, NOTES)
+    for pattern, label in _PPTX_MASTERS:
+        for member in sorted((n for n in names if pattern.fullmatch(n)), key=_number):
+            add(member, f"{label} {_number(member)}")
+    for member in sorted(names):
+        if _PPTX_COMMENTS.fullmatch(member):
+            comments.setdefault(member, COMMENT)
+    labels.update((m, label) for m, label in comments.items() if m not in labels)
+    stories = [(m, root(m)) for m in labels]
     authors = [(n, root(n)) for n in _PPTX_AUTHORS if n in names]
-    return PptxParts(stories, authors, _external_rels(names, root), _property_parts(names, root))
+    return PptxParts(stories, authors, _external_rels(names, root), _property_parts(names, root), labels)
 
 
 def _pptx_paragraph(p: Any, unit: TextUnit) -> None:
@@ -1030,11 +1096,14 @@ def _pptx_paragraph(p: Any, unit: TextUnit) -> None:
             unit.own(e, "text")
 
 
-def _pptx_walk(elem: Any, member: str, paragraphs: list[TextUnit], tables: list[Table]) -> None:
+def _pptx_walk(elem: Any, member: str, paragraphs: list[TextUnit], tables: list[Table],
+               column: str | None = None) -> None:
+    """The DrawingML paragraphs (``a:p``: shapes, text boxes, SmartArt) and tables under
+    ``elem``, labelled ``column``."""
     for child in elem:
         tag = child.tag
         if tag == f"{_DRAWING}p":
-            paragraphs.append(unit := TextUnit(member))
+            paragraphs.append(unit := TextUnit(member, column))
             _pptx_paragraph(child, unit)
         elif tag == f"{_DRAWING}tbl":
             rows: Table = []
@@ -1042,27 +1111,29 @@ def _pptx_walk(elem: Any, member: str, paragraphs: list[TextUnit], tables: list[
             for tr in child.iter(f"{_DRAWING}tr"):
                 row: list[TextUnit] = []
                 for tc in tr.iterchildren(f"{_DRAWING}tc"):
-                    row.append(unit := TextUnit(member))
+                    row.append(unit := TextUnit(member, column))
                     for k, p in enumerate(tc.iter(f"{_DRAWING}p")):
                         if k:
                             unit.shown("\n")
                         _pptx_paragraph(p, unit)
                 rows.append(row)
         elif tag == f"{_P}text":  # a legacy comment's text
-            paragraphs.append(unit := TextUnit(member))
+            paragraphs.append(unit := TextUnit(member, column))
             unit.own(child, "text")
         elif isinstance(tag, str):
-            _pptx_walk(child, member, paragraphs, tables)
+            _pptx_walk(child, member, paragraphs, tables, column)
 
 
 def pptx_units(parts: PptxParts) -> tuple[list[TextUnit], list[Table]]:
-    """What the scanner reads in a presentation's stories: the paragraphs of the shapes (text
-    boxes, placeholders, grouped shapes) of each slide and its notes, then of the comments;
-    the rows of the tables on the slides (each cell its paragraphs joined by line breaks)."""
+    """What the scanner reads in a presentation's stories (``pptx_parts``): the paragraphs of
+    the shapes (text boxes, placeholders, grouped shapes, SmartArt) of each slide and its
+    notes, of the masters and layouts, then of the comments, each labelled with where it sits
+    (``投影片 slide 3``); the rows of the tables on the slides (each cell its paragraphs joined
+    by line breaks)."""
     paragraphs: list[TextUnit] = []
     tables: list[Table] = []
     for member, root in parts.stories:
-        _pptx_walk(root, member, paragraphs, tables)
+        _pptx_walk(root, member, paragraphs, tables, parts.labels[member])
     return paragraphs, tables
 
 
@@ -1263,19 +1334,14 @@ def xlsx_parts(package: zipfile.ZipFile, what: str = "XLSX") -> XlsxParts:
     through the relationships as Excel finds them."""
     names = package.namelist()
     root = _package_roots(package, what)
-    books = _rel_targets(root("_rels/.rels"), "", {_OFFICE_DOCUMENT}) if "_rels/.rels" in names else []
-    book = next((b for b in books if b in names), None)
+    book = _main_part(names, root)
     if book is None:
         raise Unreadable(f"無法開啟 {what} not a workbook (no workbook part)")
     book_rels = _rels_member(book)
     targets = _rel_map(root(book_rels), posixpath.dirname(book)) if book_rels in names else {}
+
     def linked(member: str, *kinds: str) -> list[tuple[str, str]]:
-        """The members of the given kinds a member's relationships name: (kind, member)."""
-        rels = _rels_member(member)
-        if rels not in names:
-            return []
-        targets = _rel_map(root(rels), posixpath.dirname(member)).values()
-        return [(k, m) for k, m in targets if k in kinds and m in names]
+        return _linked(names, root, member, *kinds)
 
     sheets, chartsheets = [], []
     for sheet in root(book).iter(f"{_X}sheet"):
@@ -1324,10 +1390,8 @@ def xlsx_units(parts: XlsxParts) -> tuple[list[TextUnit], list[Person]]:
         else:  # a drawing: text boxes and shapes
             paragraphs: list[TextUnit] = []
             tables: list[Table] = []
-            _pptx_walk(root, member, paragraphs, tables)
-            for unit in paragraphs + [u for rows in tables for row in rows for u in row]:
-                unit.column = f"{sheet}!{SHAPE}"
-                units.append(unit)
+            _pptx_walk(root, member, paragraphs, tables, f"{sheet}!{SHAPE}")
+            units += paragraphs + [u for rows in tables for row in rows for u in row]
     book, root = parts.workbook
     refs = SheetRefs(u.text for u in xlsx_sheet_names(parts))
     for name in root.iter(f"{_X}definedName"):
