@@ -174,3 +174,26 @@ def test_no_names_start_with_a_listed_surname_and_names_still_found():
     assert data.not_names and all(word[0] in data.surnames for word in data.not_names)
     assert names("會員：金城武") == [("金城武", 0.85)]
     assert names("姓名：黃金城") == [("黃金城", 0.85)]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("收件人：李　四", "李　四"),
+    ("姓名：王　明　性別：男", "王　明"),
+    ("聯絡人 陳 華 0912345678", "陳 華"),
+    ("姓名：邰　華", "邰　華"),  # a surname outside the list, right after 姓名
+])
+def test_two_character_names_padded_to_three_after_a_label(text, name):
+    assert [value for value, _ in names(text)] == [name]
+
+
+@pytest.mark.parametrize("text", ["收件人：李　四樓", "姓名：王　", "備註 王　大同"])
+def test_padding_is_no_name_when_the_field_goes_on_or_is_empty(text):
+    assert names(text) == []
+
+
+def test_padded_names_in_a_name_column():
+    cells = ["李　四", "王小明", "陳 華", "林　立　"]
+    found = analyze_segments(cells, column="姓名")
+    assert [(i, value) for i, (entity, *_, value) in found if entity == "PERSON_NAME"] == [
+        (0, "李　四"), (1, "王小明"), (2, "陳 華"), (3, "林　立")]
+    assert analyze_segments(["李　四", "王　大"], column="備註") == []

@@ -40,6 +40,7 @@ SCORE_LIST = 0.75
 SCORE_UNLISTED = 0.7
 _SEPARATORS = " \u3000:：\t"
 _MAX_SEPARATORS = 3  # between a label and its value: 姓名 : 王小明
+_PADDING = " \u3000"  # between the two characters of a name aligned with three-character ones
 _JIEBA_WINDOW = 6
 # A two-character given part this frequent in jieba's dictionary is a word, not a given name:
 # 發生 24052, 以上 24969, 美元 5382 — while 建國 (3083) and 文華 (1074) are common names.
@@ -338,6 +339,21 @@ def _list_neighbours(text: str, found: dict[tuple[int, int], float], data: NameD
                     queue.append(span)
 
 
+def padded_name_at(text: str, pos: int, data: NameData, listed_only: bool = True) -> tuple[int, int] | None:
+    """A two-character name padded to the width of three with a space between surname and
+    given name, as forms and staff lists align names (李　四, 王 明): a surname (``listed_only``
+    off: any character a name may hold), one space, one given-name character, then the end of
+    the field (no further Chinese character)."""
+    n = len(text)
+    if pos + 2 >= n or text[pos + 1] not in _PADDING or not _given_ok(text[pos + 2], data):
+        return None
+    if pos + 3 < n and _is_cjk(text[pos + 3]):
+        return None
+    if text[pos] in data.surnames if listed_only else _given_ok(text[pos], data):
+        return pos, pos + 3
+    return None
+
+
 def _value_start(text: str, end: int) -> int:
     """Where the value after a label ending at ``end`` starts: past up to _MAX_SEPARATORS."""
     pos = end
@@ -375,6 +391,8 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
                 span = name_at(text, start, data, set())
                 if span == (start, start + len(stripped)):
                     add(span, SCORE_CELL)
+                elif len(stripped) == 3 and padded_name_at(text, start, data):
+                    add((start, start + 3), SCORE_CELL)
                 elif labelled and not _surname_len(text, start, data):
                     # A cell under 姓名 fills its field as a value after 姓名： does.
                     span = _unlisted_after_label(text, start, data, set())
@@ -389,7 +407,8 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         # A title right after the label (負責人：董事長, 聯絡人 經理) is no name: the words that
         # follow a name (cues_after) are stops, and one starting here is such a word.
         if pos < n and text[pos] in first and pos not in stops:
-            add(_cued(text, name_at(text, pos, data, stops), data), SCORE_CUE_BEFORE)
+            add(_cued(text, name_at(text, pos, data, stops), data) or padded_name_at(text, pos, data),
+                SCORE_CUE_BEFORE)
     labels = ctx.context(rec.index)
     if labels:
         # The recognizer's context words are form labels that name a person (姓名, 收件人):
@@ -403,6 +422,8 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             span = name_at(text, pos, data, stops) if listed else _unlisted_after_label(text, pos, data, ends)
             if span and not listed:
                 add(span, SCORE_UNLISTED)
+            elif not span and not listed:
+                add(padded_name_at(text, pos, data, listed_only=False), SCORE_UNLISTED)
             # Further names of the field, after a list separator (姓名：王小明、邰文华): a listed
             # surname is followed by _list_neighbours, one outside the list here.
             while span:
