@@ -214,13 +214,45 @@ def rescan(
         err_console.print(f"未重新掃描（需 --db-url 提供密碼） not re-scanned, pass --db-url: {stored}")
 
 
+@app.command("forget-dir")
+def forget_dir(
+    directory: Annotated[Path, typer.Argument(help="以 add-scan --per-file 登錄之目錄 A directory "
+                                              "remembered by add-scan --per-file (may be gone).")],
+    org: OrgOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """不再追蹤目錄之新檔案 Stop rescan from walking a --per-file directory for new files.
+
+    The entries of its files stay in the inventory; the change is on the audit trail.
+    """
+    with reg() as session:
+        gone = inv.forget_scan_dir(session, resolve_org(session, org), directory)
+        doc = {"forgotten": gone.location, "exclude": gone.exclude,
+               "entries_kept": [{"id": e.id, "name": e.name, "location": e.location}
+                                for e in gone.entries]}
+    if json_out:
+        print_json(doc)
+        return
+    console.print(f"已停止追蹤目錄 no longer walked for new files: {gone.location}；其中已登錄之 "
+                  f"{len(gone.entries)} 筆個資檔案保留於清冊，rescan 仍逐檔重新盤點 "
+                  f"({len(gone.entries)} entries of its files stay and are still re-scanned)")
+
+
+def _dir_doc(row: inv.PdScanDir) -> dict:
+    """A remembered directory as JSON."""
+    return {"location": row.location, "exclude": list(row.exclude or []),
+            "last_scanned_at": row.last_scanned_at}
+
+
 @app.command("list")
 def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False) -> None:
-    """列出個資檔案 List the 個資檔案 of the inventory."""
+    """列出個資檔案 List the 個資檔案 of the inventory (and the directories walked for new files)."""
     with reg() as session:
-        docs = [inv.entry_dict(e) for e in inv.list_entries(session, resolve_org(session, org))]
+        organization = resolve_org(session, org)
+        docs = [inv.entry_dict(e) for e in inv.list_entries(session, organization)]
+        dirs = [_dir_doc(d) for d in inv.list_scan_dirs(session, organization)]
     if json_out:
-        print_json({"entries": docs})
+        print_json({"entries": docs, "scan_dirs": dirs})
         return
     table("個資檔案清冊 Personal-data inventory",
           ["id", "名稱", "位置", "類別", "筆數", "特定目的", "最後盤點", "待確認"],
@@ -232,6 +264,11 @@ def list_cmd(org: OrgOpt = None, json_out: JsonOpt = False, roc: RocOpt = False)
                                    if d["undeclared_categories"] else "",
                                    "待補填 " + "、".join(d["missing"]) if d["missing"] else ""]))]
            for d in docs])
+    if dirs:
+        table("逐檔登錄之目錄（rescan 找新檔案） Directories walked for new files",
+              ["目錄 directory", "排除 excluded", "最後盤點"],
+              [[d["location"], "、".join(d["exclude"]), show_date(d["last_scanned_at"], roc)]
+               for d in dirs])
 
 
 @app.command("show")

@@ -347,6 +347,37 @@ def list_scan_dirs(session: Session, org: Organization) -> list[PdScanDir]:
                                 .order_by(PdScanDir.id)))
 
 
+@dataclass
+class ForgottenDir:
+    """A directory ``forget_scan_dir`` stopped remembering, and the entries it leaves listed."""
+
+    location: str
+    exclude: list[str]
+    entries: list[PdFile]
+
+
+def forget_scan_dir(session: Session, org: Organization, path: Path) -> ForgottenDir:
+    """Stop walking a directory remembered by ``add-scan --per-file``: ``rescan`` no longer
+    looks in it for new files. Its files' entries stay in the register (and are re-scanned
+    one by one as any file entry); the deletion is on the audit trail like any change.
+
+    The directory need not exist any more (a share taken down is the usual reason to forget
+    it); a relative path is taken from the working directory, as ``add-scan`` takes it.
+    """
+    candidates = {printable(str(path.resolve())), printable(str(path.absolute())), printable(str(path))}
+    row = session.scalar(sa.select(PdScanDir).where(PdScanDir.org_id == org.id,
+                                                    PdScanDir.location.in_(sorted(candidates))))
+    if row is None:
+        raise GeziError(f"此目錄未以 --per-file 登錄 directory not remembered by add-scan --per-file: "
+                        f"{printable(str(path))}（已登錄之目錄見 `gezi inventory list` lists them）")
+    inside = [e for e in list_entries(session, org)
+              if e.location_kind == "file" and Path(e.location).is_relative_to(row.location)]
+    forgotten = ForgottenDir(row.location, list(row.exclude or []), inside)
+    session.delete(row)
+    session.flush()
+    return forgotten
+
+
 def _existing_path(location: str) -> Path | None:
     """The path on disk of a stored location (stored as printable text by record_location)."""
     for path in (Path(location), Path(from_printable(location))):
