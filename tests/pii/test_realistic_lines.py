@@ -155,3 +155,15 @@ def test_a_postal_code_is_not_the_tail_of_the_phone_before_the_address():
 def test_an_id_letter_one_separator_away_from_its_digits(text, entity, value):
     assert found(text, entity) == [value]
     assert found(text[:-1] + str((int(text[-1]) + 1) % 10), entity) == []  # checksum fails
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Contact: John Smith, john.smith@gmail.com", ["John Smith"]),
+    ("Cardholder: CHEN MEI LING", ["CHEN MEI LING"]),
+    ("Recipient: Wang Xiao-Ming", ["Wang Xiao-Ming"]),
+    ("Customer: Acme Trading Ltd", []),
+    ("Customer Service Center", []),
+    ("Contact Us", []),
+])
+def test_latin_names_after_english_contact_labels(text, names):
+    assert found(text, "PERSON_NAME") == names
