@@ -288,6 +288,25 @@ def undecodable_note(path: str, bad: Undecodable) -> dict[str, Any]:
             "scanned": True, "undecodable_bytes": bad.count, "first_undecodable_byte": bad.first}
 
 
+@contextmanager
+def reading_notes() -> Iterator[list[dict[str, Any]]]:
+    """Collect, in this thread, what the readers say of a file they read only in part (a PDF's
+    scanned pages): after the block, the list holds one dict per note (``reason`` and counts)."""
+    outer = getattr(_local, "notes", None)
+    _local.notes = found = []
+    try:
+        yield found
+    finally:
+        _local.notes = outer
+
+
+def note(reason: str, **counts: int) -> None:
+    """Say, for the file being read, what of it was not read (see reading_notes); the reason
+    is shown to the user and holds no content of the file."""
+    if (found := getattr(_local, "notes", None)) is not None:
+        found.append({"reason": reason, **counts})
+
+
 def open_text(opener: Opener, encoding: str | None = None) -> tuple[IO[str], str]:
     """A decoding text stream over the file, and the encoding used (detected unless given).
 
@@ -584,8 +603,101 @@ def read_docx(opener: Opener) -> Iterator[Batch]:
     yield from read_docx_document(document)
 
 
+# Where a PDF's text outside its pages' text layer is reported (``column``).
+PDF_FIELD = "表單欄位 form field"  # + the field's name
+PDF_COMMENT = "註解 comment"
+PDF_LINK = "超連結 hyperlink"
+NO_TEXT_LAYER = "無文字層（可能為掃描影像），未檢查內容 no text layer (perhaps a scanned image): content not checked"
+_PAGES_NAMED = 10  # pages without a text layer named in a note; the note counts them all
+_FORM_DEPTH = 3  # form XObjects looked into for images (a scan is one image, seldom nested)
+
+
+def _draws_images(resources: Any, depth: int = 0) -> bool:
+    """Whether a page (or form XObject) with these resources paints an image: a page with no
+    text that does is a scanned page, not a blank one."""
+    resources = resources.get_object() if resources is not None else None
+    xobjects = resources.get("/XObject") if isinstance(resources, dict) else None
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    if not isinstance(xobjects, dict):
+        return False
+    for ref in xobjects.values():
+        xobject = ref.get_object()
+        if not isinstance(xobject, dict):
+            continue
+        kind = xobject.get("/Subtype")
+        if kind == "/Image" or (kind == "/Form" and depth < _FORM_DEPTH
+                                and _draws_images(xobject.get("/Resources"), depth + 1)):
+            return True
+    return False
+
+
+def _pdf_text(value: Any) -> str | None:
+    """A PDF text string as text; names (a checkbox's /Yes), numbers and the rest are None."""
+    from pypdf.generic import NameObject
+
+    value = value.get_object() if value is not None else None
+    return str(value) if isinstance(value, str) and not isinstance(value, NameObject) else None
+
+
+def _pdf_fields(root: Any) -> Iterator[Batch]:
+    """The values of an AcroForm's fields (a filled-in application form), each under its name
+    as the column hint (身分證字號, 電話) and reported as ``表單欄位 form field 申請人.電話``. The
+    field tree is walked once per object (a broken file may loop)."""
+    form = root.get("/AcroForm")
+    form = form.get_object() if form is not None else None
+    fields = form.get("/Fields") if isinstance(form, dict) else None
+    stack = [(ref, "") for ref in reversed(fields.get_object())] if fields is not None else []
+    seen: set[int] = set()
+    while stack:
+        ref, parent = stack.pop()
+        if id(field := ref.get_object()) in seen or not isinstance(field, dict):
+            continue
+        seen.add(id(field))
+        name = _pdf_text(field.get("/T"))
+        qualified = f"{parent}.{name}" if parent and name else name or parent
+        value = field.get("/V")
+        values = value.get_object() if value is not None else None
+        # A list box may hold several chosen values; the options offered (/Opt) are no answer.
+        texts = [t for v in (values if isinstance(values, list) else [values]) if (t := _pdf_text(v))]
+        if texts:
+            hint = " ".join(filter(None, [name or qualified.rpartition(".")[2], _pdf_text(field.get("/TU"))]))
+            yield hint, [Segment(t, column=f"{PDF_FIELD} {qualified}") for t in texts]
+        kids = field.get("/Kids")
+        stack.extend((kid, qualified) for kid in reversed(kids.get_object() if kids is not None else []))
+
+
+def _pdf_annotations(page: Any, number: int) -> Iterator[Batch]:
+    """A page's comments (sticky notes, text boxes, highlights: ``/Contents``), their authors
+    (``/T`` of a markup annotation) and link targets (``mailto:``…), under ``第 N 頁 …``.
+    Form widgets are read with the form's fields."""
+    from gezi.pii.office import NAME_HINT  # office builds on this module's Segment
+
+    annots = page.get("/Annots")
+    annots = annots.get_object() if annots is not None else None
+    where = f"第 {number} 頁 page {number}"
+    texts, authors, links = [], [], []
+    for ref in annots if isinstance(annots, list) else []:
+        annot = ref.get_object()
+        if not isinstance(annot, dict) or annot.get("/Subtype") == "/Widget":
+            continue
+        if text := _pdf_text(annot.get("/Contents")):
+            texts.append(Segment(text, column=f"{where} {PDF_COMMENT}"))
+        if annot.get("/Subtype") != "/Link" and (author := _pdf_text(annot.get("/T"))):
+            authors.append(Segment(author, column=f"{where} author"))
+        action = annot.get("/A")
+        action = action.get_object() if action is not None else None
+        if isinstance(action, dict) and (uri := _pdf_text(action.get("/URI"))):
+            links.append(Segment(uri, column=f"{where} {PDF_LINK}"))
+    for hint, segs in ((None, texts), (NAME_HINT, authors), (None, links)):
+        if segs:
+            yield hint, segs
+
+
 def read_pdf(opener: Opener) -> Iterator[Batch]:
-    """Text of every page as lines, numbered across the whole document."""
+    """Text of every page as lines, numbered across the whole document; each page's comments
+    and link targets; the values of the form's fields. Pages that paint an image and hold no
+    text (scanned pages) are said: a note per file (``reading_notes``), or, when nothing of the
+    document could be read, the file is Unreadable — never a silent "no findings"."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -601,9 +713,13 @@ def read_pdf(opener: Opener) -> Iterator[Batch]:
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         raise Unreadable(f"無法開啟 PDF corrupt PDF ({type(exc).__name__})") from None
     number = 0
-    for page in pages:
+    read = False  # any text of the document read at all
+    scanned: list[int] = []  # pages that paint an image and hold no text
+    for n, page in enumerate(pages, start=1):
         try:
             text = page.extract_text() or ""
+            image_only = not text.strip() and _draws_images(page.get("/Resources"))
+            extras = list(_pdf_annotations(page, n))
         except Exception as exc:  # a damaged page: the rest of the document still counts
             raise Unreadable(f"PDF 頁面無法解析 unreadable page ({type(exc).__name__})") from None
         batch = []
@@ -611,6 +727,22 @@ def read_pdf(opener: Opener) -> Iterator[Batch]:
             number += 1
             batch.append(Segment(line, line=number))
         yield None, batch
+        yield from extras
+        read = read or bool(text.strip() or extras)
+        if image_only:
+            scanned.append(n)
+    try:
+        fields = list(_pdf_fields(reader.trailer["/Root"].get_object()))
+    except Exception as exc:  # a damaged form: the pages were read all the same
+        note(f"PDF 表單欄位無法讀取 form fields unreadable ({type(exc).__name__})")
+        fields = []
+    yield from fields
+    if scanned and not read and not fields:
+        raise Unreadable(NO_TEXT_LAYER)
+    if scanned:
+        named = "、".join(map(str, scanned[:_PAGES_NAMED])) + ("…" if len(scanned) > _PAGES_NAMED else "")
+        note(f"{len(scanned)} 頁無文字層（可能為掃描影像），未檢查內容：第 {named} 頁 {len(scanned)} pages "
+             f"have no text layer (perhaps scanned images) and were not checked", pages_without_text=len(scanned))
 
 
 def suffix_of(name: str) -> str:

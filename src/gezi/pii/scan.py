@@ -33,6 +33,7 @@ from gezi.pii.files import (
     line_breaks,
     read_text,
     reader_for,
+    reading_notes,
     stream_encoding,
     suffix_of,
     undecodable_bytes,
@@ -89,7 +90,8 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
     found: list[PiiFinding] = []
     bad: list[Undecodable] = []
     try:
-        with undecodable_bytes() as bad:  # bytes the text readers read as U+FFFD
+        # bytes the text readers read as U+FFFD; what a reader left unread (a PDF's scanned pages)
+        with undecodable_bytes() as bad, reading_notes() as notes:
             for column, segs in reader(opener):
                 # Per block of lines with hits: (offset reached, line breaks before it, offset of
                 # the last of them); hits come in order, so breaks are counted once, in C.
@@ -120,6 +122,7 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
         res.bytes += size
         if bad:  # scanned, but not all of it as written: said per file, as skipped files are
             res.skipped.append(undecodable_note(display, bad[0]))
+        res.skipped.extend({"path": display, **item, "scanned": True} for item in notes)
     found.sort(key=lambda f: (f.line or 0, f.row or 0, f.start))
     res.findings.extend(found)
 
