@@ -84,9 +84,12 @@ def _mask_alnum(value: str, keep_start: int, keep_end: int, char: str = "*") -> 
 def _partial_name(value: str, keep: tuple[int, int]) -> str:
     if _CJK.search(value):
         chars = value.strip()
-        if len(chars) <= 2:
-            return chars[0] + NAME_MASK
-        return chars[0] + NAME_MASK * (len(chars) - 2) + chars[-1]
+        # A name padded to the width of three (李　四) is a two-character name: 李　○, not 李○四.
+        letters = [i for i, ch in enumerate(chars) if not ch.isspace()]
+        if len(letters) == 1:
+            return chars + NAME_MASK
+        hidden = letters[1:-1] if len(letters) > 2 else letters[1:]
+        return "".join(NAME_MASK if i in hidden else ch for i, ch in enumerate(chars))
     return " ".join(w[0] + "*" * (len(w) - 1) for w in value.split())
 
 
@@ -94,7 +97,14 @@ def _partial_phone(value: str, keep: tuple[int, int]) -> str:
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
     if len(digits) == 10 and digits.startswith("09"):
         return f"{digits[:4]}-***-{digits[-3:]}"
+    if _lost_its_zero(digits):  # the same digits kept as 0912-***-678 keeps, and no 0 invented
+        return f"{digits[:3]}-***-{digits[-3:]}"
     return _mask_alnum(value, *keep)
+
+
+def _lost_its_zero(digits: str) -> bool:
+    """A mobile number that lost its 0 in a spreadsheet number cell (912345678)."""
+    return len(digits) == 9 and digits.startswith("9")
 
 
 def _partial_address(value: str, keep: tuple[int, int]) -> str:
@@ -222,6 +232,12 @@ def _canonical_text(value: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value).strip()).replace("台", "臺")
 
 
+def _canonical_name(value: str) -> str:
+    """A Chinese name without the padding that aligns it (李　四 is 李四); a Latin one as text."""
+    text = _canonical_text(value)
+    return re.sub(r"\s", "", text) if _CJK.search(text) else text
+
+
 _TRUNK_LOST_FIRST = frozenset("23456789")  # a national number without its 0 starts so
 
 
@@ -238,6 +254,7 @@ def _canonical_phone(value: str) -> str:
 CANONICAL_STYLES: dict[str, Callable[[str], str]] = {
     "compact": canonical,  # NFKC, upper case, separators removed
     "text": _canonical_text,  # NFKC, spaces collapsed, 台 → 臺
+    "name": _canonical_name,  # as text; a Chinese name without spaces (李　四 = 李四)
     "phone": _canonical_phone,
     "email": _canonical_email,
 }
@@ -291,8 +308,12 @@ def _fp_card(s: _Stream, value: str) -> str:
 
 
 def _fp_phone(s: _Stream, value: str) -> str:
-    """Still a Taiwanese number: 09 or the area code (886 and its next digit) stay."""
+    """Still a Taiwanese number: 09 or the area code (886 and its next digit) stay. A mobile
+    number without its 0 gets the pseudonym of the number with it, without the 0: the same
+    person still gets the same digits, and the cell keeps its 9-digit form."""
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    if _lost_its_zero(digits):
+        return _fp_phone(s, "0" + value)[1:]
     if digits.startswith("886"):
         new = "886" + digits[3:4] + s.digits(len(digits) - 4)
     else:
@@ -313,6 +334,17 @@ def _fp_email(s: _Stream, value: str) -> str:
 _MRZ_NAME = re.compile(r"[A-Z]+(?:<{1,2}[A-Z]+)*")
 
 
+def _reshape_name(original: str, new: str) -> str:
+    """The characters of ``new`` in the non-space positions of ``original`` (its padding kept)."""
+    slots = [i for i, ch in enumerate(original) if not ch.isspace()]
+    if len(slots) != len(new):
+        return new
+    out = list(original)
+    for i, ch in zip(slots, new, strict=True):
+        out[i] = ch
+    return "".join(out)
+
+
 def _fp_name(s: _Stream, value: str) -> str:
     reg = get_registry()
     chars = value.strip()
@@ -321,8 +353,10 @@ def _fp_name(s: _Stream, value: str) -> str:
         # kept, so the 44-character line keeps its layout.
         return "".join(ch if ch == "<" else s.choice(string.ascii_uppercase) for ch in chars)
     if _CJK.search(chars):
-        given = "".join(s.choice(reg.names.pseudonym_given_chars) for _ in range(max(1, len(chars) - 1)))
-        return s.choice(reg.names.pseudonym_surnames) + given
+        letters = [ch for ch in chars if not ch.isspace()]
+        given = "".join(s.choice(reg.names.pseudonym_given_chars) for _ in range(max(1, len(letters) - 1)))
+        # A padded name (李　四) keeps its padding: 秦　家.
+        return _reshape_name(chars, s.choice(reg.names.pseudonym_surnames) + given)
     syllables = ("ka", "li", "mo", "ren", "sa", "to", "wei", "ya", "chen", "hu", "lin", "jun")
     return " ".join((s.choice(syllables) + s.choice(syllables)).capitalize() for _ in chars.split())
 
