@@ -56,9 +56,9 @@ _REJECT_REASON = {"INVALID ENCODING": "invalid_utf8", "LINE SIZE OVER MAXIMUM": 
 # JSON loggers). Anchored on the time so that a date alone (`2026-03-08`) never reads as `-08`.
 _OFFSET = r":\d\d([.,]\d+)? ?(Z|z|[+-]\d\d(:?\d\d)?)$"
 _CLF = r"^\d\d?/[A-Za-z]{3}/\d{4}:"  # nginx $time_local, Apache %t: 23/Nov/2026:10:00:00 +0800
+# A raw access-log line: a `[time]` followed by a quoted request (combined, common, vhost prefix).
+_MESSAGE_LINE = r'\[[^\]]+\] "'
 _NAIVE = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d([.,]\d+)?"  # ISO date and time, no zone
-# Reasons of the fast combined split for lines another parser takes over (counted there).
-_RETRIED = ("json_line", "odd_line")
 # Longest client field: `[IPv6]:port` (47 characters); the port and brackets go in normalize.
 _IP_MAX = 47
 _BOM = "chr(65279)"  # U+FEFF, the byte-order mark
@@ -72,7 +72,9 @@ _DEVICE = {"sshd": "nullif(vhost, '-')", "iptables": "nullif(vhost, '-')",
 # `$hostname` is the machine's host name, logged as "hostname". Not `host`, `vhost`,
 # `server_name` (the site), `server_addr` (an address: a direct-server-return VIP is shared by
 # every server behind it, and one machine has several) or `server` (a site or an upstream).
-_JSON_DEVICE = ("$.hostname",)
+# ECS (Filebeat, Elastic Agent) names the machine that shipped the line `host.name`, an object
+# member; a string `host` is the site.
+_JSON_DEVICE = ("hostname", "host.name", "host.hostname")
 
 
 @dataclass
@@ -144,8 +146,26 @@ def _ts_reason(raw: str, ms: str, offset_required: bool = True) -> str:
             f"WHEN {ms} IS NULL THEN 'bad_timestamp' END")
 
 
-def _json_first(*paths: str) -> str:
-    return "coalesce(" + ", ".join(f"j->>'{p}'" for p in paths) + ")"
+def _json_path(name: str) -> list[str]:
+    """JSON paths of a field: `$…` as written; a dotted name (ECS `source.ip`) both nested
+    (`{"source": {"ip": …}}`, Filebeat/Winlogbeat) and as one dotted key (`{"source.ip": …}`,
+    the ecs-logging libraries' flat form)."""
+    if name.startswith("$"):
+        return [name]
+    nested = "$." + ".".join(f'"{part}"' for part in name.split("."))
+    return [nested] if "." not in name else [nested, f'$."{name}"']
+
+
+def _json_first(*names: str) -> str:
+    """SQL: the first of the fields `names` (see `_json_path`) that holds a value, as text.
+
+    An object or array is no value: ECS writes `host`, `url` and `user_agent` as objects (`{"host":
+    {"name": "web01"}}`), which must not be read as the site or the target. One extraction of
+    all paths at once (a list), filtered, keeps memory and time as for a single path.
+    """
+    paths = ", ".join(_lit(p) for n in names for p in _json_path(n))
+    return (f"((list_filter(json_extract(j, [{paths}]), lambda v: json_type(v) NOT IN "
+            f"('OBJECT', 'ARRAY', 'NULL'))[1]) ->> '$')")
 
 
 def logs_memory_limit() -> str:
@@ -187,6 +207,7 @@ class Workspace:
         self.parsed: list[str] = []  # SELECTs of parsed rows (rid, file_id, fields, reason)
         self.line_tables: dict[int, str] = {}
         self.paths: list[Path] = []
+        self._retried: dict[str, list[str]] = {}  # table → reasons whose lines a second table parsed
 
     def close(self) -> None:
         """Drop the scratch database and its files."""
@@ -303,6 +324,8 @@ class Workspace:
                 tables += self._reparse(fid, table, "json_line", "j",
                                         partial(_json_body, tz=self.tz), _DEVICE["json"])
                 tables += self._reparse(fid, table, "odd_line", "o", _odd_combined_body)
+            for json_table in [t for t in tables if fmt == "json" or t.endswith("j")]:
+                tables += self._messages(fid, json_table)
         else:
             lines = f"l{fid}"
             self._create(lines, lambda src: f"SELECT line FROM {src}", path, compression)
@@ -327,11 +350,12 @@ class Workspace:
         for t in tables:
             stats.update(dict(self.con.execute(
                 f"SELECT coalesce(reason, ''), count(*) FROM {t} GROUP BY ALL").fetchall()))
+            for retried in self._retried.pop(t, ()):  # re-parsed in a second table, counted there
+                stats[retried] -= self._count(t, retried)
             if "zoned" in self._columns(t):  # time stamps read in the site's zone
                 self.summary.zoned += self.con.execute(
                     f"SELECT count(*) FROM {t} WHERE reason IS NULL AND zoned").fetchone()[0]
-        for retried in _RETRIED:  # re-parsed in a second table, counted there
-            stats.pop(retried, None)
+        stats = +stats  # drops the reasons whose every line was re-parsed
         data = sum(n for r, n in stats.items() if not r.startswith("_"))
         parsed = stats.get("", 0)
         self.summary.lines += data
@@ -347,9 +371,12 @@ class Workspace:
         self.summary.files.append({"path": str(path), "format": fmt, "lines": data,
                                    "parsed": parsed})
 
+    def _count(self, table: str, reason: str) -> int:
+        return self.con.execute(
+            f"SELECT count(*) FROM {table} WHERE reason = {_lit(reason)}").fetchone()[0]
+
     def _has_reason(self, table: str, reason: str) -> bool:
-        return bool(self.con.execute(
-            f"SELECT count(*) FROM {table} WHERE reason = {_lit(reason)}").fetchone()[0])
+        return bool(self._count(table, reason))
 
     def _columns(self, table: str) -> set[str]:
         return {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
@@ -371,15 +398,46 @@ class Workspace:
                 f"{fw}, {device or 'NULL'}::VARCHAR AS device, reason FROM ({rows})")
 
     def _reparse(self, fid: int, table: str, reason: str, suffix: str,
-                 body: Callable[[str, str], str], device: str | None = None) -> list[str]:
+                 body: Callable[[str, str], str], device: str | None = None,
+                 text: str | None = None, keep_device: bool = False) -> list[str]:
         """Lines rejected for ``reason`` get a second parse by ``body`` (rows → SELECT), into
-        table ``table + suffix``; ``device`` is the expression of the line's device, if any."""
+        table ``table + suffix``; ``device`` is the expression of the line's device, if any;
+        ``keep_device`` carries the `device` column of ``table`` instead. The text parsed is the
+        `line` of ``table``, or of the table ``text`` (rid, line) when given."""
         if not self._has_reason(table, reason):
             return []
-        rows = f"SELECT rowid AS rid, line FROM {table} WHERE reason = '{reason}'"
-        self.con.execute(f"CREATE TABLE {table}{suffix} AS {body(rows, 'rid')}")
+        self._retried.setdefault(table, []).append(reason)
+        rid = "rid" if "rid" in self._columns(table) else "rowid AS rid"
+        kept = ", device" if keep_device else ""
+        rows = f"SELECT {rid}, line{kept} FROM {table} WHERE reason = '{reason}'"
+        if text is not None:
+            rows = (f"SELECT rid, x.line{kept} FROM (SELECT {rid}{kept} FROM {table} "
+                    f"WHERE reason = '{reason}') JOIN {text} x USING (rid)")
+        carry = "rid" + kept
+        device = "device" if keep_device else device
+        self.con.execute(f"CREATE TABLE {table}{suffix} AS {body(rows, carry)}")
         self.parsed.append(self._select(fid, "web", f"SELECT * FROM {table}{suffix}", device))
         return [f"{table}{suffix}"]
+
+    def _messages(self, fid: int, table: str) -> list[str]:
+        """The raw access-log lines in the `message` of JSON lines (`message_line`, Filebeat):
+        read as combined lines (the escape-aware pass too) or, when JSON, as JSON access lines;
+        the shipper's host name stays the device."""
+        if not self._has_reason(table, "message_line"):
+            return []
+        rid = "rid" if "rid" in self._columns(table) else "rowid AS rid"
+        self.con.execute(f"CREATE TABLE {table}_text AS SELECT {rid}, message AS line "
+                         f"FROM {table} WHERE reason = 'message_line'")
+        tables = self._reparse(fid, table, "message_line", "m",
+                               partial(_combined_body, detail=self.detail),
+                               text=f"{table}_text", keep_device=True)
+        sub = tables[0]
+        tables += self._reparse(fid, sub, "odd_line", "o", _odd_combined_body,
+                                text=f"{table}_text", keep_device=True)
+        # a JSON access line inside `message` names its own server, if any
+        tables += self._reparse(fid, sub, "json_line", "j", partial(_json_body, tz=self.tz),
+                                _DEVICE["json"], text=f"{table}_text")
+        return tables
 
     def _parse_auth_csv(self, fid: int, lines: str, table: str) -> None:
         """Auth CSV: header names the columns (any order); parsed with the csv module."""
@@ -610,47 +668,64 @@ def _without_bom(src: str) -> str:
 
 
 def _json_body(src: str, carry: str, tz: str = "Asia/Taipei") -> str:
-    """Web JSON lines: the common nginx / Caddy / Traefik field names.
+    """Web JSON lines: the common nginx / Caddy / Traefik field names and ECS (Filebeat, Elastic
+    Agent, ecs-logging) fields, nested or dotted.
 
     Times without offset are read in `tz` (column `zoned` marks them, for the summary): access
-    loggers often write local time without a zone, like classic syslog.
+    loggers often write local time without a zone, like classic syslog. A line with none of the
+    request fields whose `message` holds the raw access-log line (Filebeat's `log` input without
+    an ingest pipeline) is `message_line`: the combined parser reads `message` (column `line`).
     """
-    ip = _json_first("$.remote_addr", "$.client_ip", "$.clientip", "$.ip", '$."c-ip"',
-                     "$.remote_ip", "$.src_ip", "$.ClientHost", "$.request.remote_ip",
-                     "$.request.client_ip")
-    ts = _json_first("$.time_iso8601", '$."@timestamp"', "$.timestamp", "$.time", "$.ts",
-                     "$.time_local", "$.StartUTC")
-    method = _json_first("$.request_method", "$.method", "$.request.method", "$.RequestMethod")
-    target = _json_first("$.request_uri", "$.uri", "$.url", "$.path", "$.request.uri",
-                         "$.RequestPath")
-    status = _json_first("$.status", "$.response", "$.status_code", '$."sc-status"',
-                         "$.DownstreamStatus")
-    ua = _json_first("$.http_user_agent", "$.user_agent", "$.useragent",
-                     '$.request.headers."User-Agent"[0]')
+    ip = _json_first("remote_addr", "client_ip", "clientip", "ip", "c-ip", "remote_ip", "src_ip",
+                     "ClientHost", "request.remote_ip", "request.client_ip", "source.ip",
+                     "source.address", "client.ip", "client.address")
+    ts = _json_first("time_iso8601", "@timestamp", "timestamp", "time", "ts", "time_local",
+                     "StartUTC")
+    method = _json_first("request_method", "method", "request.method", "RequestMethod",
+                         "http.request.method")
+    target = _json_first("request_uri", "uri", "url", "path", "request.uri", "RequestPath",
+                         "url.original")
+    # ECS without url.original: the path and the query apart
+    target = (f"coalesce({target}, {_json_first('url.path')} || coalesce('?' || "
+              f"{_json_first('url.query')}, ''))")
+    status = _json_first("status", "response", "status_code", "sc-status", "DownstreamStatus",
+                         "http.response.status_code")
+    ua = _json_first("http_user_agent", "user_agent", "useragent", '$.request.headers."User-Agent"[0]',
+                     "user_agent.original")
     # nginx's `request` is the request line; Caddy's is an object (read by the paths above)
     request = "CASE WHEN json_type(j, '$.request') = 'VARCHAR' THEN j->>'$.request' END"
+    message = "CASE WHEN json_type(j, '$.message') = 'VARCHAR' THEN j->>'$.message' END"
     return f"""
     WITH a AS (SELECT {carry}, CASE WHEN starts_with(ltrim(line), '{{') AND json_valid(line)
                                     THEN line::JSON END AS j, {is_blank()} AS blank
                FROM ({_without_bom(src)})),
     b AS (SELECT {carry}, j, blank, {ip} AS ip, {ts} AS tsr, {request} AS request,
                  {method} AS method0, {target} AS target0, {status} AS status0, {ua} AS ua,
-                 {_json_first("$.http_referer", "$.referer", "$.referrer")} AS ref,
-                 {_json_first("$.host", "$.server_name", "$.vhost", "$.request.host")} AS vhost,
-                 {_json_first("$.body_bytes_sent", "$.bytes", "$.size", "$.bytes_sent")} AS bytes,
-                 nullif(nullif(trim({_json_first(*_JSON_DEVICE)}), ''), '-') AS device
+                 {_json_first("http_referer", "referer", "referrer", "http.request.referrer")} AS ref,
+                 {_json_first("host", "server_name", "vhost", "request.host", "url.domain")} AS vhost,
+                 {_json_first("body_bytes_sent", "bytes", "size", "bytes_sent",
+                              "http.response.body.bytes")} AS bytes,
+                 nullif(nullif(trim({_json_first(*_JSON_DEVICE)}), ''), '-') AS device,
+                 {message} AS message
           FROM a),
     c AS (SELECT *, {_timestamp_sql("tsr", tz)} AS ts_ms,
-                 coalesce(method0, req_method) AS method, coalesce(target0, req_target) AS target,
-                 TRY_CAST(status0 AS SMALLINT) AS status
+                 -- '-' is what nginx writes for a variable without value (no request was read)
+                 coalesce(nullif(method0, '-'), req_method) AS method,
+                 coalesce(nullif(target0, '-'), req_target) AS target,
+                 TRY_CAST(status0 AS SMALLINT) AS status,
+                 -- the request was logged, as `-` or empty (a timeout before the request line,
+                 -- a 400 or 408): read like the combined format's "-", with no method or target
+                 request IS NOT NULL OR method0 IS NOT NULL OR target0 IS NOT NULL AS has_request
           FROM ({_split_request("SELECT * FROM b", "request")}))
     SELECT {carry}, ts_ms, ip, method, target, status, bytes, ref, ua, vhost, device,
            NULL::VARCHAR AS account, NULL::VARCHAR AS event, NULL::VARCHAR AS result,
            CASE WHEN blank THEN '_blank' WHEN j IS NULL THEN 'invalid_json'
-                WHEN ip IS NULL OR status IS NULL OR coalesce(target, '') = ''
-                  THEN 'missing_fields'
+                WHEN ip IS NULL AND status IS NULL AND NOT has_request
+                     AND (regexp_matches(message, {_lit(_MESSAGE_LINE)})
+                          OR starts_with(ltrim(message), '{{')) THEN 'message_line'
+                WHEN ip IS NULL OR status IS NULL OR NOT has_request THEN 'missing_fields'
                 ELSE {_ts_reason("tsr", "ts_ms", offset_required=False)} END AS reason,
-           coalesce(regexp_full_match(tsr, {_lit(_NAIVE)}), false) AS zoned
+           coalesce(regexp_full_match(tsr, {_lit(_NAIVE)}), false) AS zoned, message
     FROM c"""
 
 
