@@ -658,6 +658,13 @@ _W_RUN_CHARS = {f"{_W}{k}" for k in ("br", "cr", "noBreakHyphen", "ptab", "tab")
 _W_INSTR = {f"{_W}instrText", f"{_W}delInstrText"}
 _W_NOTE_TYPES = {None, "normal"}  # separators and continuation notices hold no text
 _W_AUTHORS = (f"{_W}author", f"{_W}initials")
+_W_BLOCK_TAGS = {f"{_W}p", f"{_W}tbl", f"{_W}sdt"}
+# docx_parts' item tags for the parts read past the stories: Word text whose blocks are found
+# (``_outermost_blocks``), and SmartArt read as DrawingML.
+_BLOCKS, _DRAWINGML = "blocks", "drawingml"
+_DIAGRAM_ROOTS = {"{http://schemas.openxmlformats.org/drawingml/2006/diagram}dataModel",
+                  "{http://schemas.microsoft.com/office/drawing/2008/diagram}drawing"}
+SMARTART = "SmartArt"  # where a document's SmartArt text is reported (``column``)
 _DOCX_PARTS = {  # further story parts, read after the headers and footers, in this order
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes": f"{_W}footnote",
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/endnotes": f"{_W}endnote",
@@ -709,14 +716,36 @@ def docx_header_footer_parts(document: Any) -> Iterator[Any]:
 def docx_parts(document: Any) -> list[tuple[str, Any, str | None]]:
     """The story parts the scanner reads, in its order, as (member, root, item tag): the body,
     each header and footer once, footnotes, endnotes, comments (their notes or comments are
-    the ``item tag`` elements; None: the root's blocks)."""
+    the ``item tag`` elements; None: the root's blocks). Then, by member name, every other
+    ``word/`` part the package reaches that holds Word text (``_BLOCKS``: the glossary's
+    building blocks and AutoText, a header no section uses) or is SmartArt (``_DRAWINGML``)."""
     parts = [(_member(document.part), document.element.body, None)]
     parts += [(_member(p), _root(p), None) for p in docx_header_footer_parts(document)]
     for reltype, item in _DOCX_PARTS.items():
         for rel in document.part.rels.values():
             if rel.reltype == reltype and not rel.is_external:
                 parts.append((_member(rel.target_part), _root(rel.target_part), item))
+    read = {member for member, _, _ in parts}
+    for part in sorted(document.part.package.iter_parts(), key=_member):
+        member = _member(part)
+        if member in read or not member.startswith("word/") or not member.endswith(".xml"):
+            continue
+        if (root := _root(part)).tag in _DIAGRAM_ROOTS:
+            parts.append((member, root, _DRAWINGML))
+        elif next(root.iter(*_W_RUN_TEXT, *_W_INSTR), None) is not None:
+            parts.append((member, root, _BLOCKS))
     return parts
+
+
+def _outermost_blocks(elem: Any) -> Iterator[Any]:
+    """The outermost elements holding paragraphs, tables or content controls under ``elem``
+    (in a part whose layout the reader does not know: a glossary's ``w:docPartBody``)."""
+    if any(child.tag in _W_BLOCK_TAGS for child in elem):
+        yield elem
+        return
+    for child in elem:
+        if isinstance(child.tag, str):
+            yield from _outermost_blocks(child)
 
 
 def docx_property_parts(document: Any) -> list[tuple[str, Any]]:
@@ -763,11 +792,17 @@ class _DocxReader:
         self.deleted: list[TextUnit] = []
         self.fields: list[TextUnit] = []
         self.tables: list[Table] = []
+        self.column: str | None = None  # the label of the part's text: none for the stories
 
     def part(self, member: str, root: Any, item: str | None) -> None:
-        """A story part: its blocks (each note or comment in turn), then its text boxes."""
-        containers = [root] if item is None else [
-            e for e in root if e.tag == item and e.get(f"{_W}type") in _W_NOTE_TYPES]
+        """A story part: its blocks (each note or comment in turn), then its text boxes. A part
+        read past the stories is labelled with its member (SmartArt: ``SmartArt``)."""
+        if item == _DRAWINGML:
+            _pptx_walk(root, member, self.paragraphs, self.tables, SMARTART)
+            return
+        self.column = member if item == _BLOCKS else None
+        containers = ([root] if item is None else list(_outermost_blocks(root)) if item == _BLOCKS else [
+            e for e in root if e.tag == item and e.get(f"{_W}type") in _W_NOTE_TYPES])
         for container in containers:
             self.blocks(container, member, self._paragraph_unit)
         # Forms put fields in text boxes, headers hold logos with text: each box's paragraphs
@@ -791,7 +826,7 @@ class _DocxReader:
                 self.blocks(child, member, paragraph)
 
     def _paragraph_unit(self, p: Any, member: str) -> None:
-        state = _Paragraph(member)
+        state = _Paragraph(member, self.column)
         self.paragraphs.append(state.unit)
         self.inline(p, state)
         self._apart(state)
@@ -850,7 +885,7 @@ class _DocxReader:
             rows.append(row)
 
     def _cell(self, tc: Any, member: str) -> TextUnit:
-        state = _Paragraph(member)
+        state = _Paragraph(member, self.column)
         first = True
 
         def paragraph(p: Any, _: str) -> None:
@@ -873,8 +908,9 @@ class _Paragraph:
 
     __slots__ = ("deleted", "field", "gap", "unit")
 
-    def __init__(self, member: str) -> None:
-        self.unit, self.deleted, self.field = TextUnit(member), TextUnit(member, DELETED), TextUnit(member, FIELD)
+    def __init__(self, member: str, column: str | None = None) -> None:
+        self.unit, self.deleted = TextUnit(member, column), TextUnit(member, DELETED)
+        self.field = TextUnit(member, FIELD)
         self.gap = False
 
     def new_field(self) -> None:
@@ -1360,8 +1396,9 @@ def xlsx_parts(package: zipfile.ZipFile, what: str = "XLSX") -> XlsxParts:
                 tables.append((m, root(m), title))
                 continue
             stories.append((m, root(m), title))
-            if kind == "drawing":  # a chart sits in a drawing
+            if kind == "drawing":  # a chart sits in a drawing, and SmartArt (read as the drawing's shapes)
                 charts += [(c, root(c), title) for _, c in linked(m, "chart")]
+                stories += [(d, root(d), title) for _, d in linked(m, *_DIAGRAMS)]
     pivots = [(m, root(m)) for kind, m in of_book if kind == "pivotCacheDefinition"]
     records = {p: r for p, _ in pivots for _, r in linked(p, "pivotCacheRecords")[:1]}
     externals = [(m, root(m)) for kind, m in of_book if kind == "externalLink"]
