@@ -93,7 +93,15 @@ def _partial_name(value: str, keep: tuple[int, int]) -> str:
     return " ".join(w[0] + "*" * (len(w) - 1) for w in value.split())
 
 
+# An extension after the number (分機 22, 轉123, #12, ext. 321): its words stay, its digits go,
+# and the number before it is masked by itself (02-87**-*321 分機 **, not 02-87**-**** *機 22).
+_EXTENSION = re.compile(r"(?:[ \u3000]?(?:分機|轉|[Ee][Xx][Tt]\.?|[#＃xX])[ \u3000]?[0-9０-９]{1,6})$")
+
+
 def _partial_phone(value: str, keep: tuple[int, int]) -> str:
+    ext = _EXTENSION.search(value)
+    if ext and ext.start() > 0:
+        return _partial_phone(value[:ext.start()], keep) + re.sub(r"[0-9０-９]", "*", ext.group())
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
     if len(digits) == 10 and digits.startswith("09"):
         return f"{digits[:4]}-***-{digits[-3:]}"
