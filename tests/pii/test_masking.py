@@ -29,6 +29,10 @@ KEY = b"test-key-0123456789abcdef"
     ("PERSON_NAME", "John Smith", "J*** S****"),
     ("PHONE_NUMBER", "0912345678", "0912-***-678"),
     ("PHONE_NUMBER", "0912-345-678", "0912-***-678"),
+    # lost its 0 in a spreadsheet number cell: the digits 0912-***-678 keeps, no 0 invented
+    ("PHONE_NUMBER", "912345678", "912-***-678"),
+    ("PHONE_NUMBER", "912-345-678", "912-***-678"),
+    ("PHONE_NUMBER", "886912345678", "8869*****678"),  # not a lost 0: kept as it was
     ("EMAIL_ADDRESS", "wang@example.com", "w***@example.com"),
     ("CREDIT_CARD", "4111 1111 1111 1111", "4111 **** **** 1111"),
     ("TW_ADDRESS", "台北市大安區忠孝東路四段100號5樓", "台北市大安區忠孝東路四段○○○號○樓"),
@@ -85,6 +89,24 @@ def test_format_preserving_other_identifiers():
     assert len(name) == 3 and name != "王小明"
     email = mask_value("EMAIL_ADDRESS", "wang@corp.tw", "pseudonym", KEY, True)
     assert email.endswith("@example.com") and "wang" not in email
+
+
+def test_format_preserving_phone_without_its_zero_keeps_nine_digits():
+    ten = mask_value("PHONE_NUMBER", "0912345678", "pseudonym", KEY, True)
+    for value in ("912345678", "912-345-678"):
+        nine = mask_value("PHONE_NUMBER", value, "pseudonym", KEY, True)
+        assert nine.replace("-", "") == ten[1:]  # the same person, the same digits, no 0 added
+        assert len(nine) == len(value) and nine[0] == "9" and tw_phone("0" + nine, {})
+    assert mask_value("PHONE_NUMBER", "912-345-678", "pseudonym", KEY, True)[3::4] == "--"
+
+
+def test_a_phone_number_cell_without_its_zero_is_masked_in_a_sheet(tmp_path):
+    src = make_xlsx(tmp_path / "名單.xlsx", {"客戶": [["姓名", "手機"], ["王小明", 912345678]]})
+    mask_file(src, tmp_path / "out.xlsx")
+    from openpyxl import load_workbook
+
+    cells = [c.value for c in next(load_workbook(tmp_path / "out.xlsx")["客戶"].iter_rows(min_row=2))]
+    assert cells == ["王○明", "912-***-678"]
 
 
 def test_pseudonym_needs_a_key(monkeypatch):
