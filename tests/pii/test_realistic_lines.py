@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gezi.pii.analyzer import analyze_text
+from gezi.pii.analyzer import analyze_segments, analyze_text
 
 
 def found(text: str, entity: str) -> list[str]:
@@ -167,3 +167,10 @@ def test_an_id_letter_one_separator_away_from_its_digits(text, entity, value):
 ])
 def test_latin_names_after_english_contact_labels(text, names):
     assert found(text, "PERSON_NAME") == names
+
+
+@pytest.mark.parametrize("column", ["姓名", "聯絡人姓名", "收件人", "customer_name"])
+def test_latin_names_in_a_chinese_name_column(column):
+    cells = ["Mary Chen", "王小明", "N/A", "Test User", "Apple Inc", "JOHN SMITH"]
+    found = [(i, h[4]) for i, h in analyze_segments(cells, column=column) if h[0] == "PERSON_NAME"]
+    assert found == [(0, "Mary Chen"), (1, "王小明"), (5, "JOHN SMITH")]
