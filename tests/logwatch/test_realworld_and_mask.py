@@ -66,3 +66,29 @@ def test_evidence_masks_what_the_pii_recognizers_find_but_keeps_the_source_ip():
     for value in ("100號", "4111111111111111", "王小明"):
         assert value not in unquote(out)
     assert "4111********1111" in out and "台北市大安區忠孝東路四段" in unquote(out)
+
+
+def test_evidence_is_masked_exactly_once():
+    from urllib.parse import quote, unquote
+
+    from gezi.pii.masking import partial
+
+    # a name found by the recognizers inside a sensitive parameter: one mask, the 王○明 convention
+    # (it was masked again into 王**, a mask of a mask)
+    once = partial("PERSON_NAME", "王小明")
+    assert mask_text("GET /member?name=王小明&page=2 HTTP/1.1") == \
+        f"GET /member?name={once}&page=2 HTTP/1.1"
+    encoded = mask_text("GET /member?name=" + quote("王小明") + "&page=2")
+    assert unquote(encoded) == f"GET /member?name={once}&page=2"
+    assert mask_text('{"user": "王小明", "ip": "203.0.113.9"}') == \
+        f'{{"user": "{once}", "ip": "203.0.113.9"}}'
+    # a value holding '*' is not taken for a mask and left raw
+    assert "se*cret" not in mask_text("GET /login?password=se*cret&user=bob")
+    # an account known from the event, also an e-mail and a parameter value: masked once
+    line = '{"ts": "2026-03-02T10:00:00+08:00", "user": "alice@example.com"} /login?email=alice@example.com'
+    assert mask_text(line, ["alice@example.com"]) == \
+        '{"ts": "2026-03-02T10:00:00+08:00", "user": "a***@example.com"} /login?email=a***@example.com'
+    # a name, an ID and a phone number in one line: each masked once, in its own form
+    raw = "GET /a?name=陳大文&id=A123456789&tel=0912345678 HTTP/1.1"
+    assert mask_text(raw) == "GET /a?name=" + partial("PERSON_NAME", "陳大文") + \
+        "&id=A12****789&tel=0912-***-678 HTTP/1.1"

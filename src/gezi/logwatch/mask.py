@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from functools import cache
 from urllib.parse import unquote_plus
 
@@ -54,32 +55,64 @@ def mask_value(value: str | None) -> str | None:
     return f"{v[0]}{'*' * min(len(v) - 2, 6)}{v[-1]}"
 
 
-def _mask_once(value: str) -> str:
-    """Mask a value unless an earlier step already did (so masks are not masked twice)."""
-    return value if "*" in value else (mask_value(value) or "")
+def _twid_mask(value: str) -> str | None:
+    return mask_value(value) if _is_twid(value) else None
 
 
-def _twid_sub(m: re.Match[str]) -> str:
-    return mask_value(m.group(1)) if _is_twid(m.group(1)) else m.group(1)  # type: ignore[return-value]
+# The text patterns masked in every evidence line, each with its mask (None: not personal); the
+# value of a sensitive parameter or JSON field is masked whole, decoded, like an alert's `user`.
+_PATTERNS: tuple[tuple[re.Pattern[str], int, Callable[[str], str | None]], ...] = (
+    (_PARAM, 2, lambda v: mask_value(unquote_plus(v))),
+    (_JSON_FIELD, 2, mask_value),
+    (_EMAIL, 0, mask_value),
+    (_TWID, 1, _twid_mask),
+    (_PHONE, 0, mask_value),
+)
+Span = tuple[int, int, int, str]  # start, end, rank of the finder (lowest first), masked text
 
 
 def mask_text(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
-    """A raw log line with account names, e-mails, IDs and phone numbers masked.
+    """A raw log line with account names, e-mails, IDs and phone numbers masked, each exactly once.
 
-    `known` are values known to be personal (e.g. the account of an auth event), replaced first
-    wherever they occur.
+    `known` are values known to be personal (e.g. the account of an auth event), masked wherever
+    they occur. Every finder (known values, gezi's PII recognizers, sensitive parameters and JSON
+    fields, e-mail / ID / phone patterns) marks spans of the *original* line, so no mask is masked
+    again (王○明 read as a new name, a value holding `*` taken for masked and left raw);
+    overlapping spans are masked once, by the first finder whose span covers them all, else whole.
     """
-    out = text
+    spans: list[Span] = []
     for value in sorted({k for k in known if k and len(k) > 1}, key=len, reverse=True):
-        out = out.replace(value, mask_value(value) or "")
+        masked = mask_value(value) or ""
+        spans += [(m.start(), m.end(), 0, masked) for m in re.finditer(re.escape(value), text)]
     # What gezi's PII recognizers find (names, addresses, cards… also percent-encoded in a
     # query string): the evidence of an alert is a few lines, so the full analyzer is cheap.
-    out = pii_masking.mask_text(out, analyze_text(out, entities=_evidence_entities()), "partial")
-    out = _PARAM.sub(lambda m: m.group(1) + _mask_once(unquote_plus(m.group(2))), out)
-    out = _JSON_FIELD.sub(lambda m: m.group(1) + _mask_once(m.group(2)) + m.group(3), out)
-    out = _EMAIL.sub(lambda m: f"{m.group(1)[0]}***@{m.group(3)}", out)
-    out = _TWID.sub(_twid_sub, out)
-    return _PHONE.sub(lambda m: f"{m.group(1)}-***-{m.group(3)}", out)
+    spans += [(start, end, 1, pii_masking.mask_value(entity, value))
+              for entity, start, end, _score, value in analyze_text(text, entities=_evidence_entities())]
+    for rank, (pattern, group, mask) in enumerate(_PATTERNS, start=2):
+        for m in pattern.finditer(text):
+            masked = mask(m.group(group)) if m.end(group) > m.start(group) else None
+            if masked is not None:
+                spans.append((m.start(group), m.end(group), rank, masked))
+    out, pos = [], 0
+    for group in _overlapping(sorted(spans)):
+        start, end = group[0][0], max(s[1] for s in group)
+        cover = [s for s in group if s[0] == start and s[1] == end]
+        out += [text[pos:start], min(cover, key=lambda s: s[2])[3] if cover
+                else mask_value(unquote_plus(text[start:end])) or ""]
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+def _overlapping(spans: list[Span]) -> Iterator[list[Span]]:
+    """Sorted spans in groups of overlapping ones."""
+    group: list[Span] = []
+    for span in spans:
+        if group and span[0] >= max(s[1] for s in group):
+            yield group
+            group = []
+        group.append(span)
+    if group:
+        yield group
 
 
 def printable(text: str, limit: int = 300) -> str:
