@@ -174,3 +174,9 @@ def test_latin_names_in_a_chinese_name_column(column):
     cells = ["Mary Chen", "王小明", "N/A", "Test User", "Apple Inc", "JOHN SMITH"]
     found = [(i, h[4]) for i, h in analyze_segments(cells, column=column) if h[0] == "PERSON_NAME"]
     assert found == [(0, "Mary Chen"), (1, "王小明"), (5, "JOHN SMITH")]
+
+
+def test_versions_in_a_user_agent_are_no_ip_addresses():
+    line = ('203.0.113.5 - - [05/Nov/2023:10:00:00 +0800] "GET /ping/8.8.8.8 HTTP/1.1" 200 12 "http://10.1.2.3/" '
+            '"Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/119.0.0.0 Safari/537.36 Firefox/2.0.0.4"')
+    assert found(line, "IP_ADDRESS") == ["203.0.113.5", "10.1.2.3"]
