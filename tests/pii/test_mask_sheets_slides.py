@@ -301,7 +301,7 @@ def test_ods_numbers_retyped_formatting_and_repeats_kept(files, tmp_path):
     assert changed == {"content.xml", "styles.xml", "meta.xml", "Thumbnails/thumbnail.png"}
     assert '<text:span text:style-name="T1">王○明</text:span></text:p>' in content  # the span kept
     assert ('<table:table-cell table:style-name="ce2" office:value-type="string" calcext:value-type="string">'
-            "<text:p>9123**678</text:p></table:table-cell>") in content  # a text cell, no office:value left
+            "<text:p>912-***-678</text:p></table:table-cell>") in content  # a text cell, no office:value left
     assert 'office:value="1200.5" calcext:value-type="float" table:formula="of:=1200.5"' in content
     assert 'table:formula="of:=SUM([.F3:.F6])"' in content
     assert 'table:number-rows-repeated="1048570"' in content and 'table:number-rows-repeated="3"' in content
@@ -310,8 +310,8 @@ def test_ods_numbers_retyped_formatting_and_repeats_kept(files, tmp_path):
     assert '<text:a xlink:href="mailto:w***@example.com">w***@example.com</text:a>' in content
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("客戶").to_python()
     # the phone stored as 912345678 (no 0) is masked as the digits it holds
-    assert rows[2][:3] == ["王○明", "A12****789", "9123**678"] and rows[2][5] == 1200.5
-    assert rows[3] == rows[4] == rows[5] and rows[3][:3] == ["陳○君", "B23****895", "9223**444"]
+    assert rows[2][:3] == ["王○明", "A12****789", "912-***-678"] and rows[2][5] == 1200.5
+    assert rows[3] == rows[4] == rows[5] and rows[3][:3] == ["陳○君", "B23****895", "922-***-444"]
 
 
 def test_ods_units_are_what_calamine_reads(files):
@@ -403,8 +403,8 @@ def test_xls_written_as_xlsx_values_only(tmp_path, capsys):
     assert book.sheetnames == ["客戶", "備註"]
     rows = [list(r) for r in book["客戶"].iter_rows(values_only=True)]
     assert rows[1] == ["姓名", "身分證字號", "手機", "金額"]
-    assert rows[2] == ["王○明", "A12****789", "9123**678", 1200.5]
-    assert rows[3][:3] == ["陳○君", "B23****895", "9223**444"] and rows[3][3] == 3
+    assert rows[2] == ["王○明", "A12****789", "912-***-678", 1200.5]
+    assert rows[3][:3] == ["陳○君", "B23****895", "922-***-444"] and rows[3][3] == 3
     assert {f.value for f in _findings(out)}.isdisjoint(
         {"王小明", "A123456789", "912345678", "陳怡君", "B234567895", "922333444", "臺北市大安區忠孝東路四段100號5樓"})
     result = mask_file(src, tmp_path / "again.xlsx", "redact")
