@@ -195,6 +195,134 @@ def test_raw_8bit_headers_and_bodies_without_a_charset(encoding):
 
     raw = ("From: 王小明 <x@example.com>\nSubject: 退貨 0912-345-678\nContent-Type: text/plain\n\n"
            "身分證 A123456789\n").encode(encoding)
-    members = {name: data.decode() for name, data in message_members(raw)}
+    members = {name: data.decode() if reader is None else _read(reader, data)
+               for name, data, reader in message_members(raw)}
     assert members == {"headers.txt": "From: 王小明 <x@example.com>\nSubject: 退貨 0912-345-678",
-                       "body.txt": "身分證 A123456789\n"}
+                       "body.txt": "身分證 A123456789"}
+
+
+def _read(reader, data: bytes) -> str:
+    """A body's text as the scanner reads it (lines joined)."""
+    return "\n".join(seg.text for _, segs in reader(lambda: io.BytesIO(data)) for seg in segs)
+
+
+def _b64(text: str, encoding: str = "cp950") -> bytes:
+    return base64.b64encode(text.encode(encoding))
+
+
+def _word(text: str, label: str) -> bytes:
+    """An RFC 2047 encoded word in Big5 under ``label``."""
+    return b"=?" + label.encode() + b"?B?" + _b64(text) + b"?="
+
+
+def outlook_big5_mail() -> bytes:
+    """A mail as a Taiwanese Outlook or old webmail writes it: Big5 under the labels big5,
+    x-big5 and cp950; alternative bodies inside a related part inside the mixed one; an
+    attachment named in Big5 (RFC 2231); a forward (message/rfc822) in Big5; CP950-only
+    characters (碁, 恒) that Python's big5 codec does not know."""
+    filename = "".join(f"%{b:02X}" for b in "客戶名單.csv".encode("cp950")).encode()
+    forward = (b"From: " + _word("張志豪", "cp950") + b" <zhang@example.com>\r\n"
+               b"Subject: " + _word("轉寄 統編 04595257", "x-big5") + b"\r\n"
+               b"Content-Type: text/plain; charset=\"CP950\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+               + _b64("證號 B234567894\r\n") + b"\r\n")
+    return (b"From: " + _word("林碁恒", "big5") + b" <lin@example.com>\r\n"
+            b"To: " + _word("陳怡君", "x-big5") + b" <chen@example.com>\r\n"
+            b"Subject: " + _word("退貨申請", "BIG5") + b"\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
+            b"--m\r\nContent-Type: multipart/related; boundary=\"r\"\r\n\r\n"
+            b"--r\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
+            b"--a\r\nContent-Type: text/plain; charset=big5\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + _b64("收件人：林碁恒\r\n身分證：A123456789\r\n") + b"\r\n"
+            b"--a\r\nContent-Type: text/html; charset=\"x-big5\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + _b64("<html><body><p>電話：0912-345-678</p><p>恒</p></body></html>") + b"\r\n--a--\r\n"
+            b"--r\r\nContent-Type: image/png\r\nContent-ID: <logo>\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + base64.b64encode(b"\x89PNG\r\n\x1a\n\x00\x00") + b"\r\n--r--\r\n"
+            b"--m\r\nContent-Type: text/csv; name=\"list.csv\"\r\n"
+            b"Content-Disposition: attachment; filename*=big5''" + filename + b"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + _b64("姓名,電話\r\n王小明,0922333444\r\n") + b"\r\n"
+            b"--m\r\nContent-Type: message/rfc822\r\n\r\n" + forward + b"--m--\r\n")
+
+
+def test_a_big5_outlook_mail_with_nested_parts_and_a_forward(tmp_path):
+    path = tmp_path / "退貨.eml"
+    path.write_bytes(outlook_big5_mail())
+    report = scan_paths([path], workers=1)
+    found = members(report, "退貨.eml!")
+    assert {("headers.txt", 2, None, None, "PERSON_NAME", "陳怡君"),
+            ("body.txt", 2, None, None, "TW_NATIONAL_ID", "A123456789"),
+            ("body-2.txt", 1, None, None, "PHONE_NUMBER", "0912-345-678"),
+            ("attachments/客戶名單.csv", None, 2, "姓名", "PERSON_NAME", "王小明"),
+            ("attachments/客戶名單.csv", None, 2, "電話", "PHONE_NUMBER", "0922333444"),
+            ("attachments/message.eml!headers.txt", 1, None, None, "PERSON_NAME", "張志豪"),
+            ("attachments/message.eml!headers.txt", 2, None, None, "TW_UBN", "04595257"),
+            ("attachments/message.eml!body.txt", 1, None, None, "TW_NATIONAL_ID", "B234567894"),
+            } <= found
+    # The inline logo is no text: said, not read as one; nothing else was left unread.
+    assert [(s["path"].split("!", 1)[1], s.get("scanned")) for s in report.files_skipped] == \
+        [("attachments/part.png", None)]
+    from gezi.pii.mail import message_members
+
+    texts = {name: data.decode() if reader is None else _read(reader, data)
+             for name, data, reader in message_members(outlook_big5_mail()) if not name.startswith("attach")}
+    # CP950-only characters under the big5 label, in headers and bodies, none replaced
+    assert texts["headers.txt"].startswith("From: 林碁恒 <lin@example.com>\nTo: 陳怡君")
+    assert texts["body.txt"] == "收件人：林碁恒\n身分證：A123456789" and texts["body-2.txt"] == "電話：0912-345-678\n恒"
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_a_body_that_its_charset_cannot_decode_is_counted_not_guessed(tmp_path, html):
+    """Labelled UTF-8, holding Big5 (a misconfigured mailer): read as UTF-8 as labelled; the
+    bytes it cannot decode are reported for that body, the rest is scanned."""
+    text = "身分證 A123456789 聯絡人 ".encode() + "陳美玲".encode("cp950")
+    body = b"<p>" + text + b"</p>" if html else text
+    raw = (b"From: x@example.com\r\nContent-Type: text/" + (b"html" if html else b"plain")
+           + b"; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(body) + b"\r\n")
+    path = tmp_path / "bad.eml"
+    path.write_bytes(raw)
+    report = scan_paths([path], workers=1)
+    assert ("body.txt", 1, None, None, "TW_NATIONAL_ID", "A123456789") in members(report, "bad.eml!")
+    (note,) = report.files_skipped
+    assert note["path"] == f"{path}!body.txt" and note["scanned"] is True
+    assert note["undecodable_bytes"] == 6 and note["first_undecodable_byte"] == body.index(b"\xb3")
+
+
+def _pct(text: str) -> bytes:
+    return "".join(f"%{b:02X}" for b in text.encode("cp950")).encode()
+
+
+@pytest.mark.parametrize("disposition", [
+    b"attachment; filename*=big5''" + _pct("客戶碁.csv"),  # RFC 2231; 碁 is CP950 only
+    b"attachment; filename*=x-big5''" + _pct("客戶碁.csv"),  # a label Python does not know
+    b"attachment; filename*0*=big5''" + _pct("客戶") + b"; filename*1*=" + _pct("碁.csv"),  # continued
+    b'attachment; filename="' + "客戶碁.csv".encode("cp950") + b'"',  # raw 8-bit (old mailers)
+    b'attachment; filename="=?big5?B?' + base64.b64encode("客戶碁.csv".encode("cp950")) + b'?="',
+])
+def test_big5_attachment_names_are_decoded(tmp_path, disposition):
+    table = base64.b64encode("姓名,電話\r\n王小明,0922333444\r\n".encode("cp950"))
+    raw = (b"From: x@example.com\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+           b"--m\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+           b"--m\r\nContent-Type: application/octet-stream\r\nContent-Disposition: " + disposition
+           + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + table + b"\r\n--m--\r\n")
+    path = tmp_path / "a.eml"
+    path.write_bytes(raw)
+    report = scan_paths([path], workers=1)
+    assert ("attachments/客戶碁.csv", None, 2, "電話", "PHONE_NUMBER", "0922333444") in members(report, "a.eml!")
+
+
+def test_a_forward_written_in_8bit_big5_keeps_its_bytes(tmp_path):
+    inner = ("From: ops@example.com\r\nContent-Type: text/plain; charset=big5\r\n"
+             "Content-Transfer-Encoding: 8bit\r\n\r\n收件人：林碁恒 身分證 A123456789\r\n").encode("cp950")
+    raw = (b"From: x@example.com\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+           b"--m\r\nContent-Type: text/plain\r\n\r\nFYI\r\n"
+           b"--m\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + inner + b"--m--\r\n")
+    path = tmp_path / "fwd.eml"
+    path.write_bytes(raw)
+    report = scan_paths([path], workers=1)
+    assert report.files_skipped == []
+    assert ("attachments/message.eml!body.txt", 1, None, None, "TW_NATIONAL_ID", "A123456789") \
+        in members(report, "fwd.eml!")
+    from gezi.pii.mail import message_members
+
+    (forward,) = [m for m in message_members(raw) if m.name == "attachments/message.eml"]
+    (body,) = [m for m in message_members(forward.data) if m.name == "body.txt"]
+    assert _read(body.reader, body.data) == "收件人：林碁恒 身分證 A123456789"

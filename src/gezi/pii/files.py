@@ -58,6 +58,7 @@ class Segment(NamedTuple):
 
 Batch = tuple[str | None, list[Segment]]  # (column name shared by the batch, segments)
 Opener = Callable[[], IO[bytes]]
+Reader = Callable[[Opener], Iterator[Batch]]  # a file's batches, as every read_* gives them
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -751,7 +752,7 @@ def suffix_of(name: str) -> str:
     return base[base.rfind("."):] if "." in base else ""
 
 
-def reader_for(name: str, sniff: bytes) -> Callable[[Opener], Iterator[Batch]] | None:
+def reader_for(name: str, sniff: bytes) -> Reader | None:
     """The reader of a file by its suffix (or, without a known suffix, by a sniff of its bytes)."""
     suffix = suffix_of(name)
     if suffix in TABLE_SUFFIXES:

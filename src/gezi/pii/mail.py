@@ -6,14 +6,19 @@ as raw MIME: bodies are base64 or quoted-printable, headers are RFC 2047 encoded
 (=?UTF-8?B?546L5bCP5piO?=), and text is often Big5. Each message yields members, like a ZIP:
 ``headers.txt`` (From, To, Cc, Reply-To, Subject decoded), ``body.txt`` / ``body-2.txt`` (text
 parts; HTML with tags removed) and ``attachments/NAME`` (raw bytes, scanned by their own
-format, ZIPs and nested mails included).
+format, ZIPs and nested mails included). A body comes with the reader that decodes it in the
+charset its part declares (Big5 labels read as CP950), through ``files.open_text`` as any text
+file is read, so bytes it cannot decode are counted and reported, not silently replaced.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import email
+import email.utils
+import io
 import quopri
 import re
 from collections.abc import Iterator
@@ -21,7 +26,9 @@ from email.errors import HeaderParseError
 from email.header import decode_header
 from email.message import Message
 from html.parser import HTMLParser
-from typing import IO
+from typing import IO, NamedTuple
+
+from gezi.pii.files import Batch, Opener, Reader, open_text, read_text
 
 MAIL_SUFFIXES = {".eml"}
 MBOX_SUFFIXES = {".mbox", ".mbx"}
@@ -69,14 +76,33 @@ def html_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# Labels Taiwanese mailers put on Big5 text (Outlook writes big5, old webmail x-big5): the
+# text is CP950, Microsoft's superset, whose characters (碁, 銹, 恒, €) Python's big5 lacks.
+_BIG5_LABELS = frozenset({"big5", "x-big5", "csbig5", "big5-tw", "cn-big5", "cp950", "ms950",
+                          "windows-950", "x-windows-950"})
+# Labels that say nothing of 8-bit bytes: the text is detected as an unlabelled file is.
+_NO_LABEL = frozenset({"unknown-8bit", "us-ascii", "ascii", "x-unknown", "unknown"})
+
+
+def codec_of(charset: str | None) -> str | None:
+    """The Python codec of a MIME charset label; None when the label is missing, says nothing
+    (us-ascii, unknown-8bit) or is unknown to Python — the text is then detected."""
+    label = (charset or "").strip().strip('"').lower()
+    if label in _BIG5_LABELS:
+        return "cp950"
+    if not label or label in _NO_LABEL:
+        return None
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
 def _decoded(raw: bytes, charset: str | None) -> str:
-    """Bytes of a body or header in the charset they declare; an unknown or missing label
-    (8-bit mail without one is common) tries UTF-8, then Big5 (CP950)."""
-    if charset and charset.lower() not in ("unknown-8bit", "us-ascii", "ascii"):
-        try:
-            return raw.decode(charset, "replace")
-        except LookupError:
-            pass
+    """Bytes of a header in the charset they declare; an unknown or missing label (8-bit
+    mail without one is common) tries UTF-8, then Big5 (CP950)."""
+    if codec := codec_of(charset):
+        return raw.decode(codec, "replace")
     for encoding in ("utf-8", "cp950"):
         try:
             return raw.decode(encoding)
@@ -95,10 +121,51 @@ def _header_text(value: object) -> str:
                    for chunk, charset in chunks)
 
 
-def _body_text(part: Message) -> str:
-    raw = part.get_payload(decode=True)
-    text = _decoded(raw, part.get_content_charset()) if isinstance(raw, bytes) else ""
-    return html_text(text) if part.get_content_subtype() == "html" else text
+class MailMember(NamedTuple):
+    """A part of a message as the scanner reads it: a name, its bytes and, for a body, the
+    reader that decodes them (None: read by the name's format, as a ZIP member is)."""
+
+    name: str
+    data: bytes
+    reader: Reader | None = None
+
+
+def _read_html(opener: Opener, encoding: str | None) -> Iterator[Batch]:
+    """An HTML body's visible text as lines (``html_text``), decoded as ``read_text`` decodes."""
+    stream, _ = open_text(opener, encoding)
+    with stream:
+        text = html_text(stream.read())
+    yield from read_text(lambda: io.BytesIO(text.encode()), "utf-8")
+
+
+def _body_reader(part: Message) -> Reader:
+    """How a text body is read: in the charset its part declares, else detected (UTF-8, Big5)."""
+    codec = codec_of(part.get_content_charset())
+    if part.get_content_subtype() == "html":
+        return lambda opener: _read_html(opener, codec)
+    return lambda opener: read_text(opener, codec)
+
+
+def _filename(part: Message) -> str | None:
+    """An attachment's name as the sender's client meant it: RFC 2231 (filename*=big5''%AB…)
+    in the charset it names, Big5 labels as CP950; an RFC 2047 word (=?UTF-8?B?…?=, which some
+    clients write); raw 8-bit bytes (an old Big5 mailer) detected as a header's are."""
+    params = Message()  # the two headers, 8-bit bytes decoded (the parser kept them escaped)
+    for name, value in part.raw_items():
+        if name.lower() in ("content-disposition", "content-type") and isinstance(value, str):
+            raw = value.encode("ascii", "surrogateescape") if _ESCAPED.search(value) else None
+            params[name] = value if raw is None else _decoded(raw, None)
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        value = params.get_param(param, None, header)
+        if isinstance(value, tuple):  # RFC 2231: (charset, language, the bytes as code points)
+            charset, _, text = value
+            return _decoded(text.encode("latin-1", "replace"), charset)
+        if value is not None:
+            return _header_text(email.utils.unquote(value))
+    return None
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 
 def _safe_name(name: str) -> str:
@@ -107,29 +174,29 @@ def _safe_name(name: str) -> str:
     return base if base not in ("", ".", "..") else "attachment"
 
 
-def message_members(data: bytes) -> Iterator[tuple[str, bytes]]:
-    """(member name, bytes) of one message: decoded headers and bodies as UTF-8 text,
-    attachments as sent."""
+def message_members(data: bytes) -> Iterator[MailMember]:
+    """The members of one message: decoded headers as UTF-8 text, bodies as sent (after
+    base64 or quoted-printable) with their reader, attachments as sent."""
     # The compat32 parser: the default policy's header objects cost ~1 ms a message, which
     # made a mailbox scan several times slower; headers are decoded here instead.
     msg = email.message_from_bytes(data)
     header_lines = [f"{name}: {_header_text(value)}"
                     for name in _HEADERS for value in msg.get_all(name, [])]
     if header_lines:
-        yield "headers.txt", "\n".join(header_lines).encode()
+        yield MailMember("headers.txt", "\n".join(header_lines).encode())
     bodies = 0
     used: set[str] = set()
     for part, forwarded in _leaves(msg):
         if forwarded is not None:
             name, payload = "message.eml", forwarded
         else:
-            filename = part.get_filename()
-            if filename is not None:
-                filename = _header_text(filename)  # some clients write =?UTF-8?B?…?= names
+            filename = _filename(part)
             if filename is None and part.get_content_disposition() != "attachment" \
                     and part.get_content_maintype() == "text":
                 bodies += 1
-                yield ("body.txt" if bodies == 1 else f"body-{bodies}.txt"), _body_text(part).encode()
+                raw = part.get_payload(decode=True)
+                yield MailMember("body.txt" if bodies == 1 else f"body-{bodies}.txt",
+                                 raw if isinstance(raw, bytes) else b"", _body_reader(part))
                 continue
             payload = part.get_payload(decode=True)
             name = _safe_name(filename or f"part.{part.get_content_subtype()}")
@@ -141,7 +208,7 @@ def message_members(data: bytes) -> Iterator[tuple[str, bytes]]:
             n += 1
             unique = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
         used.add(unique)
-        yield f"attachments/{unique}", payload
+        yield MailMember(f"attachments/{unique}", payload)
 
 
 def _leaves(part: Message) -> Iterator[tuple[Message, bytes | None]]:

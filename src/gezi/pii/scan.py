@@ -26,8 +26,8 @@ from gezi.pii.db import scan_database
 from gezi.pii.files import (
     SAMPLE_BYTES,
     ZIP_SUFFIXES,
-    Batch,
     Opener,
+    Reader,
     Undecodable,
     Unreadable,
     line_breaks,
@@ -177,12 +177,14 @@ def _scan_zip(display: str, opener: Opener, depth: int, res: _Result, entities: 
 
 
 def _scan_member(member: str, data: bytes, depth: int, res: _Result, entities: set[str] | None,
-                 limits: ScanLimits, budget: list[int]) -> None:
-    """Scan a file held in memory (a ZIP member, a mail's part): by its format, containers
-    one level deeper."""
+                 limits: ScanLimits, budget: list[int], reader: Reader | None = None) -> None:
+    """Scan a file held in memory (a ZIP member, a mail's part): by its format (or by
+    ``reader``: a mail's body), containers one level deeper."""
     member_opener: Opener = lambda: io.BytesIO(data)  # noqa: E731
     suffix = suffix_of(member)
-    if suffix in ZIP_SUFFIXES:
+    if reader is not None:
+        _scan_stream(member, member_opener, data[:SAMPLE_BYTES], len(data), res, entities, reader)
+    elif suffix in ZIP_SUFFIXES:
         _scan_zip(member, member_opener, depth + 1, res, entities, limits, budget)
     # A mail within a mail (a forward) is strictly smaller than the one holding it, so it
     # does not count as an archive level; only archives can expand (zip bombs, quines).
@@ -202,8 +204,8 @@ def _scan_message(display: str, data: bytes, depth: int, res: _Result,
     except Exception as exc:  # the email package raises many types for broken MIME
         res.skip(display, f"無法解析郵件 cannot parse message ({type(exc).__name__})")
         return
-    for name, part in members:
-        _scan_member(f"{display}!{name}", part, depth, res, entities, limits, budget)
+    for name, part, reader in members:
+        _scan_member(f"{display}!{name}", part, depth, res, entities, limits, budget, reader)
 
 
 def _scan_mbox(display: str, opener: Opener, depth: int, res: _Result,
@@ -272,7 +274,6 @@ _MAX_CHUNK = 64
 # file can be cut after any of them: UTF-8 and Big5/CP950 (trail bytes 0x40–0xFE).
 _SPLITTABLE = {"utf-8", "utf-8-sig", "cp950", "big5", "ascii"}
 Part = tuple[int, int, str]  # (first byte, end byte, encoding; "" in a mailbox)
-Reader = Callable[[Opener], Iterator[Batch]]
 
 
 class _Range(io.RawIOBase):
