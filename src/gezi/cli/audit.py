@@ -139,8 +139,7 @@ def erase(
         fail("--request 不可與 --table/--row 並用 give either --request or --table with --row")
     if request_id is None and not (table_name and rows):
         fail("請指定 --table 與 --row，或 --request give --table T --row KEY, or --request N")
-    if not " ".join(reason.split()):
-        fail("--reason 不可空白 give the reason or legal basis (e.g. 個資法第11條第3項 特定目的消失)")
+    reason = audit.erasure_reason(reason)  # before asking: a reason holding a name is refused
     with open_register() as session:
         if request_id is not None:
             targets = _request_targets(session, request_id)

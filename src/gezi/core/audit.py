@@ -39,6 +39,9 @@ GENESIS = "0" * 64
 COMMIT = "$sha256"  # the key of a commitment that stands in the chain for a personal value
 ERASED = "（已刪除 erased）"
 ERASE_TABLE = "audit_personal"  # table name of erasure entries (action "erase")
+# An erasure's reason is free text typed while erasing one person's data: kept out of the chain
+# like any personal column, so a name that slipped into it can be erased in turn.
+ERASE_PERSONAL = frozenset({"reason"})
 SIDES = ("before", "after")
 
 
@@ -443,6 +446,8 @@ def audited_tables() -> set[str]:
 
 
 def _model_personal(table: str) -> frozenset[str]:
+    if table == ERASE_TABLE:  # erasure entries: their row key names the rows they erased
+        return ERASE_PERSONAL
     for m in Base.registry.mappers:
         if m.local_table.name == table:
             return personal_columns(m.class_)
@@ -454,7 +459,7 @@ def plan_erasure(session: Session, targets: list[tuple[str, str]]) -> ErasePlan:
     for a table that is not audited or a row it never recorded."""
     if not targets:
         raise GeziError("未指定資料列 nothing to erase: give --table and --row, or --request")
-    known = audited_tables()
+    known = audited_tables() | {ERASE_TABLE}
     log_t, p_t = AuditEntry.__table__, AuditPersonal.__table__
     entries: list[int] = []
     in_chain: list[int] = []
@@ -480,14 +485,32 @@ def plan_erasure(session: Session, targets: list[tuple[str, str]]) -> ErasePlan:
                      sorted(set(in_chain)))
 
 
-def erase(session: Session, targets: list[tuple[str, str]], reason: str) -> ErasePlan:
-    """Erase the personal values (and their salts) the audit trail keeps for these rows and
-    record the erasure on the chain: who, when, which rows, entries and columns, and the
-    reason or legal basis — never a value. The commitments stay, so the chain still verifies
-    and shows that a value was there. Nothing left to erase records nothing."""
+def erasure_reason(reason: str) -> str:
+    """An erasure's reason, whitespace folded; a one-line error when it is empty or when gezi's
+    recognizers find personal data in it (a name, a phone number): the erasure entry exists to
+    record that one person's data was removed, and must not keep it again. Only the entity
+    types are named, never the values. What the recognizers miss is still erasable: the reason
+    is kept outside the chain (``ERASE_PERSONAL``)."""
+    from gezi.pii.analyzer import analyze_text  # loads the recognizers: only when erasing
+
     reason = " ".join(reason.split())
     if not reason:
         raise GeziError("--reason 不可空白 give the reason or legal basis (e.g. 個資法第11條第3項 特定目的消失)")
+    found = sorted({hit[0] for hit in analyze_text(reason)})
+    if found:
+        raise GeziError(f"刪除理由含個人資料（{'、'.join(found)}），請僅載明理由或法律依據，勿寫入當事人資料 "
+                        f"the reason holds personal data ({', '.join(found)}); state the reason or "
+                        "legal basis only (e.g. 個資法第11條 當事人請求刪除)")
+    return reason
+
+
+def erase(session: Session, targets: list[tuple[str, str]], reason: str) -> ErasePlan:
+    """Erase the personal values (and their salts) the audit trail keeps for these rows and
+    record the erasure on the chain: who, when, which rows, entries and columns, and the
+    reason or legal basis (checked by ``erasure_reason``, and itself kept outside the chain)
+    — never a value. The commitments stay, so the chain still verifies and shows that a value
+    was there. Nothing left to erase records nothing."""
+    reason = erasure_reason(reason)
     conn = session.connection()
     head_t = AuditHead.__table__
     # Take the chain's lock first, so the plan and the deletion see the same values.
@@ -504,5 +527,5 @@ def erase(session: Session, targets: list[tuple[str, str]], reason: str) -> Eras
     first = f"{targets[0][0]}:{targets[0][1]}"
     key = first if len(targets) == 1 else f"{first} +{len(targets) - 1}"
     plan.erasure_seq = _append(conn, session.info.get("actor", "unknown"),
-                               [_Change("erase", ERASE_TABLE, key[:200], None, doc)])
+                               [_Change("erase", ERASE_TABLE, key[:200], None, doc, ERASE_PERSONAL)])
     return plan

@@ -63,6 +63,8 @@ class IncidentDuty(Base):
     """A legal duty the incident triggered (from the clock catalog) and when it was met."""
 
     __tablename__ = "incident_duties"
+    # The note is free text copied to the timeline too, whose text is personal (docs/audit.md).
+    __personal__ = frozenset({"done_note"})
     __table_args__ = (sa.UniqueConstraint("incident_id", "clock_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -39,8 +39,10 @@ class DataSubjectRequest(Base):
     """A request under PDPA Art 3 (當事人權利行使) and its handling on the Art 13 clock."""
 
     __tablename__ = "privacy_requests"
+    # Erasable on the audit trail (docs/audit.md); the reasons are free text an officer may
+    # write the requester's name into.
     __personal__ = frozenset({"subject_masked", "subject_digest", "contact_masked", "contact_digest",
-                              "identity_method"})  # erasable on the audit trail (docs/audit.md)
+                              "identity_method", "extension_reason", "decision_reason"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = _org()
