@@ -162,3 +162,22 @@ def test_a_field_tree_that_loops_is_read_once(tmp_path):
     writer._root_object[NameObject("/AcroForm")] = _dict(Fields=ArrayObject([field, field]))
     report = scan_paths([_write(writer, tmp_path / "loop.pdf")], workers=1)
     assert [f.value for f in report.findings] == ["A123456789"] and report.files_skipped == []
+
+
+def test_the_scan_summary_tells_unread_pdfs_from_partly_read_ones(fresh_env, cli, tmp_path):
+    writer = PdfWriter()
+    _scanned_page(writer)
+    _write(writer, tmp_path / "掃描檔.pdf")
+    writer = PdfWriter(clone_from=PdfReader(make_pdf(tmp_path / "t.pdf", ["ID A123456789"])))
+    _scanned_page(writer)
+    _write(writer, tmp_path / "mixed.pdf")
+    (tmp_path / "t.pdf").unlink()
+    r = cli("pii", "scan", tmp_path, "--workers", "1")
+    assert r.code == 0, r.err
+    assert "略過 1 個 skipped; 部分未檢查 1 個 partly unread" in r.out
+    assert f"略過 skipped {tmp_path / '掃描檔.pdf'}: {NO_TEXT_LAYER}" in r.out
+    assert f"部分未檢查 partly unread {tmp_path / 'mixed.pdf'}: 1 頁無文字層" in r.out
+    r = cli("pii", "scan", tmp_path, "--workers", "1", "--json")
+    notes = {s["path"].rsplit("/", 1)[1]: s for s in r.json["summary"]["skipped"]}
+    assert notes["mixed.pdf"]["pages_without_text"] == 1 and notes["mixed.pdf"]["scanned"] is True
+    assert "scanned" not in notes["掃描檔.pdf"] and r.json["summary"]["files_scanned"] == 1

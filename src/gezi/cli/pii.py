@@ -120,12 +120,17 @@ def scan(
                                         "值 value"], rows)
     if summary["findings"] > _HUMAN_LIMIT:
         console.print(f"… 另有 {summary['findings'] - _HUMAN_LIMIT} 筆 more (use --json)")
+    # A note on a file that was scanned all but some part (bytes read as U+FFFD, a PDF's scanned
+    # pages) is no skipped file: said apart, so neither is mistaken for the other.
+    partly = sum(1 for item in tally.skipped if item.get("scanned"))
     console.print(f"已掃描 {summary['files_scanned']} 個檔案 files scanned, {summary['bytes_scanned']} bytes; "
-                  f"發現 {summary['findings']} 筆 findings; 略過 {summary['files_skipped']} 個 skipped")
+                  f"發現 {summary['findings']} 筆 findings; 略過 {summary['files_skipped'] - partly} 個 skipped"
+                  + (f"; 部分未檢查 {partly} 個 partly unread" if partly else ""))
     for entity, n in summary["by_entity"].items():
         console.print(f"  {entity}: {n}")
-    for skipped in tally.skipped[:20]:
-        console.print(f"  略過 skipped {skipped['path']}: {skipped['reason']}")
+    for item in summary["skipped"][:20]:
+        label = "部分未檢查 partly unread" if item.get("scanned") else "略過 skipped"
+        console.print(f"  {label} {item['path']}: {item['reason']}")
     _exit_on_findings(fail_on_findings, summary)
 
 
