@@ -132,6 +132,13 @@ def scan_cmd(
                   f"{s['skipped']:,}　期間 {s['first_ts']} – {s['last_ts']}")
     for reason, count in s["by_reason"].items():
         console.print(f"  略過 skipped {reason}: {count:,}　例 e.g. {s['samples'].get(reason, '')}")
+    for f in s["files"]:
+        # a file mixing formats: its lines of the others are skipped (counted above)
+        other = (f.get("sniff") or {}).get("other_formats")
+        if other:
+            kinds = ", ".join(f"{k} {n:,}" for k, n in other.items())
+            console.print(f"  注意 {f['path']}：取樣中有其他格式的行 lines of other formats in the "
+                          f"sample: {kinds}; 以 read as {f['format']}")
     if s["assumed_zone"]["lines"]:
         console.print(f"  無時區的時間以 {s['assumed_zone']['zone']} 解讀 times without a zone read "
                       f"as {s['assumed_zone']['zone']}: {s['assumed_zone']['lines']:,} 行 lines")

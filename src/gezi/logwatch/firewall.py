@@ -59,15 +59,14 @@ def sniff_fields(fields: str) -> bool:
     return {"src-ip", "dst-ip", "action"} <= names
 
 
-def sniff_fortigate(lines: list[str]) -> bool:
-    """Whether most of a file's first lines are FortiOS key=value logs."""
-    head = lines[:10]
-    return sum(1 for ln in head if _FORTIGATE_SNIFF.search(ln)) * 2 > len(head)
+def fortigate_line(line: str) -> bool:
+    """Whether a line looks like a FortiOS key=value log (alone or after a syslog header)."""
+    return _FORTIGATE_SNIFF.search(line) is not None
 
 
-def netfilter_lines(lines: list[str]) -> int:
-    """How many of the lines are kernel netfilter log lines."""
-    return sum(1 for ln in lines if _NETFILTER_SNIFF.search(ln))
+def netfilter_line(line: str) -> bool:
+    """Whether a syslog line is a kernel netfilter (iptables / nftables / ufw) packet log."""
+    return _NETFILTER_SNIFF.search(line) is not None
 
 
 def _proto(expr: str) -> str:

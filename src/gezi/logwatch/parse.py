@@ -34,10 +34,10 @@ from gezi.logwatch.sources import (
     AUTH_FIELDS,
     FORMATS,
     SOURCE,
+    Sniffed,
     compression_of,
     decompress_to,
-    head_text,
-    sniff,
+    sniff_file,
 )
 from gezi.logwatch.sqltext import BLANK, is_blank
 from gezi.logwatch.sqltext import lit as _lit
@@ -304,8 +304,10 @@ class Workspace:
         fid = len(self.paths)
         self.paths.append(path)
         compression = compression_of(path)
+        sniffed = None
         if fmt == "auto":
-            fmt = sniff(head_text(path, compression), auth)
+            sniffed = sniff_file(path, compression, auth)
+            fmt = sniffed.format
         table = f"p{fid}"
         source = SOURCE[fmt]
         if fmt in ("combined", "json", "auth-json", "fortigate"):
@@ -342,10 +344,11 @@ class Workspace:
             rows = expand_repeats(table) if fmt == "sshd" else f"SELECT * FROM {table}"
             self.parsed.append(self._select(fid, source, rows, _DEVICE.get(fmt)))
             tables = [table]
-        self._tally(fid, path, fmt, tables)
+        self._tally(fid, path, fmt, tables, sniffed)
         return fmt
 
-    def _tally(self, fid: int, path: Path, fmt: str, tables: list[str]) -> None:
+    def _tally(self, fid: int, path: Path, fmt: str, tables: list[str],
+               sniffed: Sniffed | None = None) -> None:
         stats: Counter = Counter()
         for t in tables:
             stats.update(dict(self.con.execute(
@@ -368,8 +371,10 @@ class Workspace:
                     f"({self._rids(t, fid)}) WHERE reason = {_lit(reason)})").fetchone()
                     for t in tables if self._has_reason(t, reason)), None)
                 self.summary.skip(reason, count, sample[0] if sample else None)
-        self.summary.files.append({"path": str(path), "format": fmt, "lines": data,
-                                   "parsed": parsed})
+        entry = {"path": str(path), "format": fmt, "lines": data, "parsed": parsed}
+        if sniffed is not None:  # what the sample the format was chosen from held
+            entry["sniff"] = sniffed.report()
+        self.summary.files.append(entry)
 
     def _count(self, table: str, reason: str) -> int:
         return self.con.execute(

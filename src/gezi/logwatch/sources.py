@@ -6,10 +6,12 @@ import bz2
 import gzip
 import json
 import lzma
+import re
 import zlib
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import zstandard
 
@@ -118,47 +120,106 @@ def decompress_to(path: Path, compression: str | None, target: Path) -> Decompre
     return Decompressed(target, truncated)
 
 
-def head_text(path: Path, compression: str | None) -> str:
-    """The first bytes of the decompressed content as text (undecodable bytes replaced)."""
+def head_text(path: Path, compression: str | None, size: int = SNIFF_BYTES) -> str:
+    """The first `size` bytes of the decompressed content as text (undecodable bytes replaced)."""
     try:
         with open_decompressed(path, compression) as src:
-            data = src.read(SNIFF_BYTES)
+            data = src.read(size)
     except (EOFError, OSError, zlib.error, lzma.LZMAError, zstandard.ZstdError):
         data = b""
     return data.decode("utf-8", errors="replace")
 
 
-def sniff(head: str, auth: bool) -> str:
-    """Guess the format of a file from its first lines.
+# A combined / common log line, with or without a vhost prefix: `[time]` then a quoted request.
+_COMBINED = re.compile(r'^(?:\S+ )?\S+ \S+ \S+ \[[^\]]{10,40}\] "')
+SNIFF_MAX = 4 << 20  # a head without any recognizable line is read further, up to this
 
-    Firewall records are recognized whether given as a log file or with `--auth`: their format
-    decides where they are archived.
-    """
-    lines = [ln.strip("\ufeff\r") for ln in head.splitlines() if ln.strip()]
-    if not lines:
-        return "auth-json" if auth else "combined"
-    first = lines[0]
-    if first.startswith("#"):
-        fields = next((ln for ln in lines[:10] if ln.startswith("#Fields:")), None)
-        if fields is not None:
-            return "pfirewall" if firewall.sniff_fields(fields) else "iis"
-    if firewall.sniff_fortigate(lines):
-        return "fortigate"
-    # a rotated file may begin with the tail of a cut line: any of the first lines will do
-    if any(SYSLOG.match(ln) for ln in lines[:5]):
-        # kern.log, ufw.log, or a syslog file holding more packet logs than sshd lines
-        packets = firewall.netfilter_lines(lines)
-        sshd = sum(1 for ln in lines if " sshd" in ln)
-        return "iptables" if packets > sshd else "sshd"
-    if first.startswith("{"):
+
+@dataclass
+class Sniffed:
+    """The format `sniff` chose and what else its sample held."""
+
+    format: str
+    lines: int = 0  # non-blank lines looked at
+    other: dict[str, int] = field(default_factory=dict)  # lines of other formats in the sample
+    unknown: int = 0  # lines of no format (banners, comments, cut lines)
+
+    def report(self) -> dict[str, Any]:
+        """For the file's entry of the summary: what the sample held besides `format`."""
+        return {"lines": self.lines, "other_formats": self.other, "unrecognized": self.unknown}
+
+
+def _line_format(line: str, auth: bool) -> str | None:
+    """The format one line belongs to, if any; syslog lines are 'syslog' (sshd or iptables is
+    decided over the file's lines)."""
+    if line.startswith("{"):
         try:
-            keys = set(json.loads(first))
-        except (ValueError, TypeError):
-            keys = set()
-        return "auth-json" if auth or AUTH_FIELDS <= keys else "json"
-    header = {c.strip().strip('"').lower() for c in first.split(",")}
-    # An auth file whose first line is comma-separated is CSV even when a column is missing, so
-    # the CSV parser names the missing column instead of counting every line as broken JSON.
-    if AUTH_FIELDS <= header or (auth and "," in first):
-        return "auth-csv"
-    return "auth-json" if auth else "combined"
+            keys = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(keys, dict):
+            return None
+        return "auth-json" if auth or AUTH_FIELDS <= set(keys) else "json"
+    if firewall.fortigate_line(line):  # before syslog: FortiGate lines may carry its header
+        return "fortigate"
+    if SYSLOG.match(line):
+        return "syslog"
+    if _COMBINED.match(line):
+        return "combined"
+    return None
+
+
+def sniff(head: str, auth: bool) -> str:
+    """Guess the format of a file from its first lines (see `sniff_sample`)."""
+    return sniff_sample(head, auth).format
+
+
+def sniff_sample(head: str, auth: bool) -> Sniffed:
+    """Guess the format of a file from a sample of its first lines: the format most of the lines
+    belong to, ties going to the earliest.
+
+    Blank lines, banners and `#` comments before the data are passed over (W3C directives decide
+    the format); the lines of other formats and of none are counted, for the summary. Firewall
+    records are recognized whether given as a log file or with `--auth`: their format decides
+    where they are archived.
+    """
+    lines = [ln.strip("\ufeff\r") for ln in head.splitlines()]
+    lines = [ln for ln in lines if ln.strip()]
+    if not lines:
+        return Sniffed("auth-json" if auth else "combined")
+    kinds = [None if ln.startswith("#") else _line_format(ln, auth) for ln in lines]
+    counts = Counter(k for k in kinds if k)
+    unknown = kinds.count(None)
+    fields = next((i for i, ln in enumerate(lines) if ln.startswith("#Fields:")), None)
+    if fields is not None and not any(kinds[:fields]):
+        # a directive before any line of another format: a W3C file (IIS, pfirewall.log), whose
+        # data lines no other format reads
+        fmt = "pfirewall" if firewall.sniff_fields(lines[fields]) else "iis"
+        return Sniffed(fmt, len(lines), dict(counts))
+    data = [ln for ln in lines if not ln.startswith("#")]
+    if data and kinds[lines.index(data[0])] is None:
+        header = {c.strip().strip('"').lower() for c in data[0].split(",")}
+        # An auth file whose first line is comma-separated is CSV even when a column is
+        # missing, so the CSV parser names the missing column instead of counting every line as
+        # broken JSON.
+        if AUTH_FIELDS <= header or (auth and "," in data[0]):
+            return Sniffed("auth-csv", len(lines), dict(counts), unknown - 1)
+    if not counts:
+        return Sniffed("auth-json" if auth else "combined", len(lines), {}, unknown)
+    best = max(counts, key=lambda k: (counts[k], -kinds.index(k)))
+    fmt = best
+    if best == "syslog":
+        # kern.log, ufw.log, or a syslog file holding more packet logs than sshd lines
+        syslog = [ln for ln, k in zip(lines, kinds, strict=True) if k == "syslog"]
+        packets = sum(1 for ln in syslog if firewall.netfilter_line(ln))
+        fmt = "iptables" if packets > sum(1 for ln in syslog if " sshd" in ln) else "sshd"
+    return Sniffed(fmt, len(lines), {k: n for k, n in counts.items() if k != best}, unknown)
+
+
+def sniff_file(path: Path, compression: str | None, auth: bool) -> Sniffed:
+    """`sniff_sample` of the file's first 64 KiB, or of its first SNIFF_MAX bytes when those hold
+    no line of any format (a long banner or comment header, blank lines)."""
+    found = sniff_sample(head_text(path, compression), auth)
+    if found.lines and found.unknown == found.lines:
+        found = sniff_sample(head_text(path, compression, SNIFF_MAX), auth)
+    return found
