@@ -232,16 +232,28 @@ class Undecodable(NamedTuple):
 
 
 @contextmanager
+def _collected(name: str) -> Iterator[list[Any]]:
+    """A new list as this thread's ``name`` (where readers put what they report) for the
+    block; the one before is put back after it."""
+    outer = getattr(_local, name, None)
+    setattr(_local, name, found := [])
+    try:
+        yield found
+    finally:
+        setattr(_local, name, outer)
+
+
+@contextmanager
 def undecodable_bytes() -> Iterator[list[Undecodable]]:
     """Collect, in this thread, what the text streams opened meanwhile (open_text) could not
     decode: after the block, the list holds one ``Undecodable`` when any byte was replaced."""
     found: list[Undecodable] = []
     outer = getattr(_local, "streams", None)
-    _local.streams = streams = []
+    streams: list[_CountedBytes] = []
     try:
-        yield found
+        with _collected("streams") as streams:
+            yield found
     finally:
-        _local.streams = outer
         if outer is not None:
             outer.extend(streams)  # a nested collection is seen by the outer one too
         count = sum(s.undecodable for s in streams)
@@ -293,12 +305,8 @@ def undecodable_note(path: str, bad: Undecodable) -> dict[str, Any]:
 def reading_notes() -> Iterator[list[dict[str, Any]]]:
     """Collect, in this thread, what the readers say of a file they read only in part (a PDF's
     scanned pages): after the block, the list holds one dict per note (``reason`` and counts)."""
-    outer = getattr(_local, "notes", None)
-    _local.notes = found = []
-    try:
+    with _collected("notes") as found:
         yield found
-    finally:
-        _local.notes = outer
 
 
 def note(reason: str, **counts: int) -> None:

@@ -219,9 +219,10 @@ class _Stream:
         return "".join(f"{self.byte():02x}" for _ in range((n + 1) // 2))[:n]
 
 
-def _reshape(original: str, new: str) -> str:
-    """Put the characters of ``new`` into the letter/digit positions of ``original``."""
-    slots = [i for i, ch in enumerate(original) if ch.isalnum()]
+def _reshape(original: str, new: str, slot: Callable[[str], bool] = str.isalnum) -> str:
+    """Put the characters of ``new`` into the positions of ``original`` whose characters are
+    ``slot`` ones (letters and digits unless told)."""
+    slots = [i for i, ch in enumerate(original) if slot(ch)]
     if len(slots) != len(new):
         return new
     out = list(original)
@@ -344,13 +345,7 @@ _MRZ_NAME = re.compile(r"[A-Z]+(?:<{1,2}[A-Z]+)*")
 
 def _reshape_name(original: str, new: str) -> str:
     """The characters of ``new`` in the non-space positions of ``original`` (its padding kept)."""
-    slots = [i for i, ch in enumerate(original) if not ch.isspace()]
-    if len(slots) != len(new):
-        return new
-    out = list(original)
-    for i, ch in zip(slots, new, strict=True):
-        out[i] = ch
-    return "".join(out)
+    return _reshape(original, new, lambda ch: not ch.isspace())
 
 
 def _fp_name(s: _Stream, value: str) -> str:
