@@ -127,6 +127,10 @@ def test_decisions_need_identity_reasons_and_fees_only_for_access(org_cli):
     assert granted.code == 2 and "verify-identity" in granted.err
     assert org_cli("requests", "verify-identity", str(copy_id), "--method", "會員登入後台核對").code == 0
     assert org_cli("requests", "verify-identity", str(delete_id), "--method", "臨櫃核對身分證").code == 0
+    again = org_cli("requests", "verify-identity", str(delete_id), "--method", "電話回撥")
+    assert again.code == 2 and "已於" in again.err and len(again.err.strip().splitlines()) == 1
+    shown = org_cli("requests", "show", str(delete_id), "--json").json
+    assert shown["identity_method"] == "臨櫃核對身分證"  # the first check is kept
     refused = org_cli("requests", "close", str(delete_id), "--decision", "refused")
     assert refused.code == 2 and "理由" in refused.err
     partial = org_cli("requests", "close", str(delete_id), "--decision", "partially")
@@ -287,11 +291,12 @@ def test_due_within_counts_taipei_days_so_a_deadline_at_day_end_is_included(sess
     assert svc.list_requests(session, org, due_within=2, now=morning) == []
 
 
-@pytest.mark.parametrize("step", ["extend", "close"])
+@pytest.mark.parametrize("step", ["extend", "close", "verify"])
 def test_two_commands_at_once_extend_or_close_once(initialized, cli, step):
-    """Regression: two `requests extend` (or `close`) at once both read the row unchanged and both
-    went through (two extensions, two notices). The row is locked first, so the second waits,
-    reads the first one's commit and is refused."""
+    """Regression: two `requests extend` (or `close`, or `verify-identity`) at once both read the
+    row unchanged and both went through (two extensions, two notices; two identity checks, the
+    second overwriting the first). The row is locked first, so the second waits, reads the first
+    one's commit and is refused."""
     import threading
 
     from gezi.core.db import session_scope
@@ -311,6 +316,8 @@ def test_two_commands_at_once_extend_or_close_once(initialized, cli, step):
                 barrier.wait()  # both have read the request before either writes
                 if step == "extend":
                     svc.extend_request(session, s, org, req, f"理由{n}", "t")
+                elif step == "verify":
+                    svc.verify_identity(session, req, f"方式{n}", f"t{n}")
                 else:
                     svc.close_request(session, s, org, req, "refused", f"理由{n}", "t")
             outcomes.append("ok")
@@ -323,11 +330,14 @@ def test_two_commands_at_once_extend_or_close_once(initialized, cli, step):
     for t in threads:
         t.join(timeout=60)
     assert sorted(outcomes)[0] == "ok" and len(outcomes) == 2
-    assert ("已延長過一次" if step == "extend" else "已結案") in sorted(outcomes)[1]
+    refusal = {"extend": "已延長過一次", "close": "已結案", "verify": "完成身分確認"}[step]
+    assert refusal in sorted(outcomes)[1]
     with session_scope(get_settings()) as session:
-        linked = evidence_for(session, "privacy_request", [str(rid)])[str(rid)]
-        assert len(linked) == (2 if step == "extend" else 1)  # one notice (txt + docx) / one record
-        updates = [e.after for e in session.scalars(sa.select(AuditEntry).where(
+        linked = evidence_for(session, "privacy_request", [str(rid)]).get(str(rid), [])
+        # one notice (txt + docx) / one handling record / none
+        assert len(linked) == {"extend": 2, "close": 1, "verify": 0}[step]
+        updates = [(e.before, e.after) for e in session.scalars(sa.select(AuditEntry).where(
             AuditEntry.table_name == "privacy_requests", AuditEntry.action == "update"))]
-        key = "extended" if step == "extend" else "status"
-        assert sum(1 for after in updates if after and after.get(key) in (True, "closed")) == 1
+        key = {"extend": "extended", "close": "status", "verify": "identity_verified_by"}[step]
+        # one extension / one closing / one identity check, never overwritten
+        assert len([after[key] for before, after in updates if before[key] != after[key]]) == 1

@@ -165,8 +165,8 @@ def get_request(session: Session, org: Organization, request_id: int) -> DataSub
 def _lock(session: Session, req: DataSubjectRequest) -> None:
     """Hold the request's row until the transaction ends, then read it afresh.
 
-    Two ``extend`` (or ``close``) commands at once both read the row unchanged; without a lock
-    both would pass the checks and extend twice. A no-op UPDATE is the one lock both databases
+    Two ``extend`` (or ``close``, or ``verify-identity``) commands at once both read the row
+    unchanged; without a lock both would pass the checks and extend twice. A no-op UPDATE is the one lock both databases
     take: PostgreSQL's row lock (the second transaction waits, then reads the first one's
     commit; a SELECT … FOR UPDATE would do the same there but is ignored by SQLite) and SQLite's
     database write lock.
@@ -184,10 +184,18 @@ def _open(req: DataSubjectRequest) -> None:
 
 def verify_identity(session: Session, req: DataSubjectRequest, method: str, actor: str,
                     at: dt.datetime | None = None) -> DataSubjectRequest:
-    """Record how the requester was confirmed to be the data subject or an authorized agent."""
-    _open(req)
+    """Record how the requester was confirmed to be the data subject or an authorized agent.
+
+    Once: the first record is the check a grant relies on (seed 000 五、9(2)) and is not
+    overwritten; two commands at once are serialized by the row lock, and the second is refused.
+    """
     if not method.strip():
         raise GeziError("--method 不可空白 say how identity was verified")
+    _lock(session, req)
+    _open(req)
+    if req.identity_verified_at is not None:
+        raise GeziError(f"請求 #{req.id} 已於 {iso(req.identity_verified_at)} 由 {req.identity_verified_by} "
+                        "完成身分確認 identity was already verified")
     req.identity_method = method.strip()
     req.identity_verified_at = as_utc(at or now_utc())
     req.identity_verified_by = actor
