@@ -181,3 +181,18 @@ def test_the_scan_summary_tells_unread_pdfs_from_partly_read_ones(fresh_env, cli
     notes = {s["path"].rsplit("/", 1)[1]: s for s in r.json["summary"]["skipped"]}
     assert notes["mixed.pdf"]["pages_without_text"] == 1 and notes["mixed.pdf"]["scanned"] is True
     assert "scanned" not in notes["掃描檔.pdf"] and r.json["summary"]["files_scanned"] == 1
+
+
+def test_a_page_whose_annotations_cannot_be_read_keeps_its_text(tmp_path, monkeypatch):
+    from gezi.pii import files
+
+    def broken(page, number):
+        raise KeyError("/Annots")
+        yield
+
+    monkeypatch.setattr(files, "_pdf_annotations", broken)
+    path = make_form(tmp_path / "a.pdf", make_pdf(tmp_path / "t.pdf", ["ID A123456789"]))
+    report = scan_paths([path], workers=1)
+    assert report.files_scanned == 1 and "A123456789" in {f.value for f in report.findings}
+    (item,) = report.files_skipped
+    assert item["scanned"] is True and item["reason"].startswith("第 1 頁的註解或影像無法讀取")

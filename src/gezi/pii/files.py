@@ -727,10 +727,15 @@ def read_pdf(opener: Opener) -> Iterator[Batch]:
     for n, page in enumerate(pages, start=1):
         try:
             text = page.extract_text() or ""
-            image_only = not text.strip() and _draws_images(page.get("/Resources"))
-            extras = list(_pdf_annotations(page, n))
         except Exception as exc:  # a damaged page: the rest of the document still counts
             raise Unreadable(f"PDF 頁面無法解析 unreadable page ({type(exc).__name__})") from None
+        try:  # what is not the text layer: a damaged annotation or resource costs that alone
+            image_only = not text.strip() and _draws_images(page.get("/Resources"))
+            extras = list(_pdf_annotations(page, n))
+        except Exception as exc:
+            note(f"第 {n} 頁的註解或影像無法讀取 page {n}: annotations or images unreadable "
+                 f"({type(exc).__name__})")
+            image_only, extras = False, []
         batch = []
         for line in text.splitlines():
             number += 1
