@@ -3,6 +3,7 @@ after a failing server or a crash mid-run (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -12,12 +13,13 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from gezi.core.db import engine_for, session_scope
 from gezi.core.errors import GeziError
 from gezi.core.settings import get_settings
-from gezi.core.timeutil import now_utc
+from gezi.core.timeutil import as_utc, iso, now_utc
 from gezi.org.service import resolve_org
 from gezi.privacy import mailer
 from gezi.privacy.incident_models import NotifyLease
@@ -344,7 +346,15 @@ def test_dead_runs_lease_blocks_resend_until_it_expires_then_is_taken_over(incid
     engine = engine_for(get_settings().db_url)
     dead = mailer.leases.acquire(engine, int(incident_id), ttl=60, holder="dead-run")  # killed: kept
     r = _notify(cli, smtp, incident_id, _csv(tmp_path), "--resend-uncertain")
-    assert r.code == 2 and "another notify run" in r.err
+    assert r.code == 2 and "another notify run" in r.err and len(r.err.strip().splitlines()) == 1
+    # When the dead run's lease ends, and what to do then, in the officer's words and in English.
+    with engine.connect() as conn:
+        until = as_utc(conn.scalar(sa.select(NotifyLease.expires_at)))
+    shown = until.replace(microsecond=0) + timedelta(seconds=1 if until.microsecond else 0)
+    assert f"至 {iso(shown)}" in r.err and f"until {iso(shown)}" in r.err
+    wait = int(re.search(r"\(in (\d+) s\)", r.err).group(1))
+    assert 55 <= wait <= 60 and f"約 {wait} 秒後" in r.err
+    assert "請於到期後重新執行" in r.err and "run again after that time" in r.err
     assert PEOPLE[1] not in smtp.per_recipient()
     past = now_utc() - timedelta(minutes=5)
     with engine.begin() as conn:  # its expiry passes
@@ -373,3 +383,45 @@ def test_a_run_that_loses_its_lease_stops_before_the_next_message(incident_id, s
     assert (report.sent, report.stopped, report.all_sent) == (2, True, False)
     assert "lease" in report.error
     assert len(smtp.accepted) == 2
+
+
+@pytest.mark.parametrize("before", ["none", "expired"])
+def test_two_runs_taking_the_lease_at_once_one_holds_it(incident_id, before):
+    """Taking the lease reads it, then writes it, in one transaction that first takes an explicit
+    lock (SQLite BEGIN IMMEDIATE, PostgreSQL the incident's row). The first run is held between
+    its read and its write; the second must not read until the first has written, so it finds
+    the lease taken and is refused — never two holders (expired lease) or a failed insert (none).
+    Left to pysqlite's deferred transactions, or without the row lock, the second read the same
+    lease as the first, and both wrote."""
+    engine = engine_for(get_settings().db_url)
+    iid = int(incident_id)
+    if before == "expired":  # a run killed long ago
+        mailer.leases.acquire(engine, iid, holder="dead-run")
+        with engine.begin() as conn:
+            conn.execute(NotifyLease.__table__.update().values(expires_at=now_utc() - timedelta(minutes=5)))
+    first_read, second_read = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def take(name: str, hook) -> None:
+        try:
+            outcomes[name] = mailer.leases.acquire(engine, iid, holder=name, hook=hook)
+        except Exception as exc:  # any failure is an outcome to compare
+            outcomes[name] = exc
+
+    def hold_first() -> None:
+        first_read.set()
+        second_read.wait(1.5)  # with the lock, the second cannot read before we write
+
+    first = threading.Thread(target=take, args=("first", hold_first))
+    first.start()
+    assert first_read.wait(30)
+    second = threading.Thread(target=take, args=("second", second_read.set))
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert isinstance(outcomes["first"], mailer.leases.Lease)
+    assert outcomes["first"].took_over is (before == "expired")
+    assert isinstance(outcomes["second"], mailer.leases.LeaseHeld), outcomes["second"]
+    assert "another notify run" in str(outcomes["second"])
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(NotifyLease.holder)) == "first"
