@@ -187,6 +187,44 @@ class Retention(Strict):
         return next((p for p in self.policies if p.source == source), None)
 
 
+class WindowsLogonEvent(Strict):
+    """A Windows Security log event that is a logon attempt."""
+
+    id: int
+    event: Literal["login"]
+    result: Literal["success", "failure"]
+    source: Source
+
+
+class WindowsStatus(Strict):
+    """A 4625 Status / Sub Status code and the auth result it stands for."""
+
+    code: str = Field(pattern=r"^0x[0-9A-F]{8}$")
+    result: Literal["failure", "unknown_user"]
+    meaning: str
+
+
+class WindowsLogon(Strict):
+    """The Windows logon events gezi reads and the meaning of their codes."""
+
+    schema_: Literal["gezi.logwatch-windows-logon/1"] = Field(alias="schema")
+    id: str
+    version: str
+    name: LText
+    source: Source
+    events: list[WindowsLogonEvent]
+    status_source: Source
+    statuses: list[WindowsStatus]
+    logon_types_source: Source
+    logon_types: dict[int, str]
+
+
+@cache
+def windows_logon() -> WindowsLogon:
+    """The shipped Windows logon event catalog."""
+    return load_yaml_model(DATA / "windows-logon.yaml", WindowsLogon)
+
+
 @cache
 def rule_catalog() -> RuleCatalog:
     """The shipped rules."""

@@ -20,7 +20,12 @@ _PARAM = re.compile(
     r"mobile|tel|name|pass(?:word)?|pwd|token)=)([^&\s\"]+)",
     re.IGNORECASE,
 )
-_JSON_FIELD = re.compile(r'("(?:user|username|account|email|login)"\s*:\s*")([^"]*)(")')
+_JSON_FIELD = re.compile(r'("(?:user|username|account|email|login|TargetUserName|SubjectUserName|'
+                         r'user\.name)"\s*:\s*")([^"]*)(")')
+# Windows events: ECS `"user": {"name": …}` (Winlogbeat), EventData XML and the rendered message
+_ECS_USER = re.compile(r'("user"\s*:\s*\{\s*"name"\s*:\s*")([^"]*)(")')
+_XML_FIELD = re.compile(r"(<Data Name=['\"](?:Target|Subject)UserName['\"]>)([^<]*)(</Data>)")
+_MESSAGE_FIELD = re.compile(r"(Account Name:[ \t]*)([^\s,\"]+)")
 
 
 @cache
@@ -64,6 +69,9 @@ def _twid_mask(value: str) -> str | None:
 _PATTERNS: tuple[tuple[re.Pattern[str], int, Callable[[str], str | None]], ...] = (
     (_PARAM, 2, lambda v: mask_value(unquote_plus(v))),
     (_JSON_FIELD, 2, mask_value),
+    (_ECS_USER, 2, mask_value),
+    (_XML_FIELD, 2, mask_value),
+    (_MESSAGE_FIELD, 2, mask_value),
     (_EMAIL, 0, mask_value),
     (_TWID, 1, _twid_mask),
     (_PHONE, 0, mask_value),
@@ -90,7 +98,8 @@ def mask_text(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
               for entity, start, end, _score, value in analyze_text(text, entities=_evidence_entities())]
     for rank, (pattern, group, mask) in enumerate(_PATTERNS, start=2):
         for m in pattern.finditer(text):
-            masked = mask(m.group(group)) if m.end(group) > m.start(group) else None
+            # '-' is how logs write "none" (an empty field), not a value to mask
+            masked = mask(m.group(group)) if m.group(group) not in ("", "-") else None
             if masked is not None:
                 spans.append((m.start(group), m.end(group), rank, masked))
     out, pos = [], 0

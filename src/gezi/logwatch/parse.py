@@ -28,7 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from gezi.core.errors import GeziError
-from gezi.logwatch import firewall
+from gezi.logwatch import firewall, winevent
 from gezi.logwatch.mask import mask_text, printable
 from gezi.logwatch.sources import (
     AUTH_FIELDS,
@@ -67,7 +67,7 @@ _BOM = "chr(65279)"  # U+FEFF, the byte-order mark
 # balancer share it, and a quiet site is no silent logger, so a web line names a device only by
 # a server's own name (IIS s-computername, a JSON access log's host name).
 _DEVICE = {"sshd": "nullif(vhost, '-')", "iptables": "nullif(vhost, '-')",
-           "fortigate": "vhost", "iis": "computer", "json": "device"}
+           "fortigate": "vhost", "iis": "computer", "json": "device", winevent.FORMAT: "computer"}
 # The JSON key naming the server (not the site) that wrote an access-log line: nginx's
 # `$hostname` is the machine's host name, logged as "hostname". Not `host`, `vhost`,
 # `server_name` (the site), `server_addr` (an address: a direct-server-return VIP is shared by
@@ -330,10 +330,13 @@ class Workspace:
                 tables += self._messages(fid, json_table)
         else:
             lines = f"l{fid}"
-            self._create(lines, lambda src: f"SELECT line FROM {src}", path, compression)
+            if fmt != winevent.FORMAT:  # records span lines: its reader makes the table
+                self._create(lines, lambda src: f"SELECT line FROM {src}", path, compression)
             self.line_tables[fid] = lines
             if fmt == "auth-csv":
                 self._parse_auth_csv(fid, lines, table)
+            elif fmt == winevent.FORMAT:
+                self._parse_winevent(path, compression, lines, table)
             else:
                 sql = {"sshd": lambda: sshd_sql(self.con, lines, path, self.year, self.tz),
                        "iptables": lambda: firewall.iptables_sql(self.con, lines, path, self.year,
@@ -487,6 +490,32 @@ class Workspace:
                coalesce(bad, {_auth_reason("false")}) AS reason FROM c"""
         self.con.execute(f"CREATE TABLE {table} AS {body}")
         self.con.unregister("auth_rows")
+
+    def _parse_winevent(self, path: Path, compression: str | None, lines: str, table: str) -> None:
+        """Windows logon events (`gezi.logwatch.winevent`): one row of `lines` per record (its
+        facts as JSON, or the raw record when it cannot be used), parsed rows in `table`."""
+        plain = decompress_to(path, compression, self.tmp / f"{table}.log")
+        if plain.truncated:
+            self.summary.skip("truncated_archive", 1, f"{path.name}: archive ends early")
+        names = ("line", "ts_ms", "ip", "account", "event", "result", "computer", "reason", "zoned")
+        cols: dict[str, list[Any]] = {n: [] for n in names}
+        for rec in winevent.read(plain.path, self.tz):
+            for n in names:
+                cols[n].append(getattr(rec, n))
+        plain.path.unlink()
+        types = {"ts_ms": pa.int64(), "zoned": pa.bool_()}
+        arrays = {"rid": pa.array(range(len(cols["line"])), pa.int64())}
+        arrays |= {n: pa.array(v, types.get(n, pa.string())) for n, v in cols.items()}
+        self.con.register("win_rows", pa.table(arrays))
+        self.con.execute(f"CREATE TABLE {table}_all AS SELECT * FROM win_rows")
+        self.con.unregister("win_rows")
+        # the lines table's rowid is the record's rid (raw_lines and samples read it)
+        self.con.execute(f"CREATE TABLE {lines} AS SELECT line FROM {table}_all ORDER BY rid")
+        self.con.execute(f"""CREATE TABLE {table} AS
+            SELECT rid, ts_ms, ip, NULL AS method, NULL AS target, NULL AS status, NULL AS bytes,
+                   NULL AS ref, NULL AS ua, NULL AS vhost, account, event, result, computer,
+                   reason, zoned FROM {table}_all""")
+        self.con.execute(f"DROP TABLE {table}_all")
 
     def _iis_sql(self, lines: str) -> str:
         """W3C extended log: field order from each `#Fields:` directive, times in UTC."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import TAIPEI
-from gezi.logwatch import firewall
+from gezi.logwatch import firewall, winevent
 from gezi.logwatch.catalog import effective_rules, load_profile, rule_catalog
 from gezi.logwatch.engine import Alert, build_alerts, rule_rows
 from gezi.logwatch.geo import geo_data_info
@@ -66,7 +66,7 @@ def load_files(ws: Workspace, paths: list[Path], auth_paths: list[Path], fmt: st
     ws.progress = None
     # A quiet server's auth.log may hold only sudo/CRON lines, a kern.log no packet log: read
     # fine, nothing to report.
-    recognized = (*RECOGNIZED, *firewall.RECOGNIZED)
+    recognized = {*RECOGNIZED, *firewall.RECOGNIZED, *winevent.RECOGNIZED}
     if ws.summary.parsed + sum(ws.summary.by_reason[r] for r in recognized) == 0:
         reasons = ", ".join(f"{k} {v}" for k, v in ws.summary.by_reason.most_common(3))
         raise GeziError(f"沒有可解析的日誌行 nothing could be parsed ({ws.summary.lines} lines"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
 import json
 import lzma
@@ -16,13 +17,14 @@ from typing import Any, BinaryIO
 import zstandard
 
 from gezi.core.errors import GeziError
-from gezi.logwatch import firewall
+from gezi.logwatch import firewall, winevent
 from gezi.logwatch.syslog import SNIFF as SYSLOG
 
-FORMATS = ("auto", "combined", "json", "iis", "auth-json", "auth-csv", "sshd", *firewall.FORMATS)
+FORMATS = ("auto", "combined", "json", "iis", "auth-json", "auth-csv", "sshd", winevent.FORMAT,
+           *firewall.FORMATS)
 # The archive partition (`source=`) of each format's events.
 SOURCE = {"combined": "web", "json": "web", "iis": "web", "auth-json": "auth", "auth-csv": "auth",
-          "sshd": "auth", **dict.fromkeys(firewall.FORMATS, "firewall")}
+          "sshd": "auth", winevent.FORMAT: "auth", **dict.fromkeys(firewall.FORMATS, "firewall")}
 AUTH_FIELDS = {"ts", "ip", "user", "event", "result"}
 SNIFF_BYTES = 64 * 1024
 CHUNK = 1 << 20
@@ -121,13 +123,16 @@ def decompress_to(path: Path, compression: str | None, target: Path) -> Decompre
 
 
 def head_text(path: Path, compression: str | None, size: int = SNIFF_BYTES) -> str:
-    """The first `size` bytes of the decompressed content as text (undecodable bytes replaced)."""
+    """The first `size` bytes of the decompressed content as text (undecodable bytes replaced);
+    UTF-16 with a byte-order mark (what Windows PowerShell's `>` writes) is decoded as such."""
     try:
         with open_decompressed(path, compression) as src:
             data = src.read(size)
     except (EOFError, OSError, zlib.error, lzma.LZMAError, zstandard.ZstdError):
         data = b""
-    return data.decode("utf-8", errors="replace")
+    utf16 = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    return data[:len(data) & ~1 if utf16 else None].decode("utf-16" if utf16 else "utf-8",
+                                                           errors="replace")
 
 
 # A combined / common log line, with or without a vhost prefix: `[time]` then a quoted request.
@@ -152,6 +157,8 @@ class Sniffed:
 def _line_format(line: str, auth: bool) -> str | None:
     """The format one line belongs to, if any; syslog lines are 'syslog' (sshd or iptables is
     decided over the file's lines)."""
+    if winevent.sniff_line(line):  # before JSON: Winlogbeat writes JSON lines
+        return winevent.FORMAT
     if line.startswith("{"):
         try:
             keys = json.loads(line)
