@@ -326,3 +326,30 @@ def test_a_forward_written_in_8bit_big5_keeps_its_bytes(tmp_path):
     (forward,) = [m for m in message_members(raw) if m.name == "attachments/message.eml"]
     (body,) = [m for m in message_members(forward.data) if m.name == "body.txt"]
     assert _read(body.reader, body.data) == "收件人：林碁恒 身分證 A123456789"
+
+
+def test_a_bounce_and_a_read_receipt_give_their_recipients(tmp_path):
+    """RFC 3464 / 8098 reports: the addresses sit in blocks of fields the parser holds as
+    headers of empty parts; they are read as text."""
+    report_mail = (b"From: MAILER-DAEMON@mx.example.com\r\nSubject: Undelivered Mail\r\n"
+                   b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+                   b"--b\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+                   b"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n"
+                   b"Final-Recipient: rfc822; wang.xm@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+                   b"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nTo: chen.yj@example.com\r\n"
+                   b"--b--\r\n")
+    receipt = (b"From: lin@example.com\r\nSubject: Read\r\n"
+               b"Content-Type: multipart/report; report-type=disposition-notification; boundary=d\r\n\r\n"
+               b"--d\r\nContent-Type: text/plain\r\n\r\nRead.\r\n"
+               b"--d\r\nContent-Type: message/disposition-notification\r\n\r\n"
+               b"Final-Recipient: rfc822; zhang.zh@example.com\r\n"
+               b"Disposition: manual-action/MDN-sent-manually; displayed\r\n"
+               b"--d--\r\n")
+    (tmp_path / "bounce.eml").write_bytes(report_mail)
+    (tmp_path / "receipt.eml").write_bytes(receipt)
+    report = scan_paths([tmp_path], workers=1)
+    assert report.files_skipped == []
+    emails = {(f.path.split(f"{tmp_path}/", 1)[1], f.value) for f in report.findings if f.entity == "EMAIL_ADDRESS"}
+    assert {("bounce.eml!attachments/delivery-status.txt", "wang.xm@example.com"),
+            ("bounce.eml!body-2.txt", "chen.yj@example.com"),
+            ("receipt.eml!attachments/disposition-notification.txt", "zhang.zh@example.com")} <= emails

@@ -186,9 +186,9 @@ def message_members(data: bytes) -> Iterator[MailMember]:
         yield MailMember("headers.txt", "\n".join(header_lines).encode())
     bodies = 0
     used: set[str] = set()
-    for part, forwarded in _leaves(msg):
-        if forwarded is not None:
-            name, payload = "message.eml", forwarded
+    for part, whole in _leaves(msg):
+        if whole is not None:
+            name, payload = whole
         else:
             filename = _filename(part)
             if filename is None and part.get_content_disposition() != "attachment" \
@@ -211,11 +211,14 @@ def message_members(data: bytes) -> Iterator[MailMember]:
         yield MailMember(f"attachments/{unique}", payload)
 
 
-def _leaves(part: Message) -> Iterator[tuple[Message, bytes | None]]:
-    """The leaf parts of a message, depth first; an attached message (a forward) comes as
-    (part, its bytes), to be scanned as a mail of its own, headers included. Some clients
-    encode it in base64 or quoted-printable (RFC 2046 forbids it); it is decoded."""
-    if part.get_content_type() == "message/rfc822":
+def _leaves(part: Message) -> Iterator[tuple[Message, tuple[str, bytes] | None]]:
+    """The leaf parts of a message, depth first. Some come with the name and bytes they are
+    scanned as: an attached message (a forward, ``message.eml``), scanned as a mail of its own,
+    headers included (some clients encode it in base64 or quoted-printable, which RFC 2046
+    forbids; it is decoded); a report's blocks of fields (a bounce's ``delivery-status.txt``
+    with the Final-Recipient addresses, a read receipt's), which the parser holds as headers
+    of empty parts."""
+    if part.get_content_type() in ("message/rfc822", "message/global"):
         inner = part.get_payload()
         raw = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
         encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
@@ -226,7 +229,9 @@ def _leaves(part: Message) -> Iterator[tuple[Message, bytes | None]]:
                 raw = quopri.decodestring(raw)
         except (binascii.Error, ValueError):
             pass  # scanned as it stands
-        yield part, raw
+        yield part, ("message.eml", raw)
+    elif part.get_content_maintype() == "message" and isinstance(blocks := part.get_payload(), list):
+        yield part, (f"{part.get_content_subtype()}.txt", b"".join(block.as_bytes() for block in blocks))
     elif part.is_multipart():
         for child in part.get_payload():
             yield from _leaves(child)
