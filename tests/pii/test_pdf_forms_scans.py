@@ -196,3 +196,42 @@ def test_a_page_whose_annotations_cannot_be_read_keeps_its_text(tmp_path, monkey
     assert report.files_scanned == 1 and "A123456789" in {f.value for f in report.findings}
     (item,) = report.files_skipped
     assert item["scanned"] is True and item["reason"].startswith("第 1 頁的註解或影像無法讀取")
+
+
+XFA_DATASETS = """<xfa:datasets xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/"><xfa:data>
+<form1><申請人><姓名>王小明</姓名><身分證字號>A123456789</身分證字號><電話>0912345678</電話></申請人>
+<備註>04595257</備註><統一編號>04595257</統一編號><同意/></form1></xfa:data></xfa:datasets>"""
+
+
+def _xfa_form(path: Path, datasets: str, acro_fields: list | None = None) -> Path:
+    """A LiveCycle form: its data in the XFA datasets packet; a hybrid one has AcroForm fields too."""
+    writer = PdfWriter(clone_from=PdfReader(make_pdf(path.with_suffix(".t.pdf"), ["Form"])))
+    packet = DecodedStreamObject()
+    packet.set_data(datasets.encode())
+    xfa = ArrayObject([TextStringObject("datasets"), writer._add_object(packet)])
+    fields = ArrayObject([writer._add_object(_dict(FT="/Tx", T=name, V=value)) for name, value in acro_fields or []])
+    writer._root_object[NameObject("/AcroForm")] = _dict(Fields=fields, XFA=xfa)
+    path.with_suffix(".t.pdf").unlink()
+    return _write(writer, path)
+
+
+def test_an_xfa_form_is_read_from_its_datasets(tmp_path):
+    report = scan_paths([_xfa_form(tmp_path / "xfa.pdf", XFA_DATASETS)], workers=1)
+    assert report.files_skipped == []
+    assert _where(report) == {
+        ("PERSON_NAME", None, "表單欄位 form field form1.申請人.姓名", "王小明"),
+        ("TW_NATIONAL_ID", None, "表單欄位 form field form1.申請人.身分證字號", "A123456789"),
+        ("PHONE_NUMBER", None, "表單欄位 form field form1.申請人.電話", "0912345678"),
+        ("TW_UBN", None, "表單欄位 form field form1.統一編號", "04595257"),  # under its name only
+    }
+
+
+def test_a_hybrid_form_is_read_once_and_bad_xfa_is_noted(tmp_path):
+    hybrid = _xfa_form(tmp_path / "hybrid.pdf", XFA_DATASETS, [("身分證字號", "A123456789")])
+    bomb = _xfa_form(tmp_path / "bomb.pdf", '<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')
+    report = scan_paths([hybrid, bomb], workers=1)
+    assert [(Path(f.path).name, f.column) for f in report.findings] == [
+        ("hybrid.pdf", "表單欄位 form field 身分證字號")]  # the AcroForm copy alone
+    (note,) = report.files_skipped
+    assert Path(note["path"]).name == "bomb.pdf" and note["scanned"] is True
+    assert note["reason"].startswith("PDF 表單資料無法讀取") and "DTD" in note["reason"]

@@ -675,6 +675,31 @@ def _pdf_fields(root: Any) -> Iterator[Batch]:
         stack.extend((kid, qualified) for kid in reversed(kids.get_object() if kids is not None else []))
 
 
+_XFA_DATA = "{http://www.xfa.org/schema/xfa-data/1.0/}data"
+
+
+def _xfa_fields(reader: Any) -> Iterator[Batch]:
+    """The data of an XFA (LiveCycle) form: each element under ``xfa:data`` that holds text is
+    a field, its tag the name (``<身分證字號>``) and its path the column (``表單欄位 form field
+    form1.申請人.電話``). pypdf bounds the work of inflating the packets."""
+    from lxml import etree
+
+    from gezi.pii.office import parse_xml  # office builds on this module's Segment
+
+    packets = reader.xfa or {}
+    if not (data := packets.get("datasets")):
+        return
+    for top in parse_xml(data, "PDF XFA").iter(_XFA_DATA):
+        for elem in top.iter():
+            if not isinstance(elem.tag, str) or elem is top or len(elem) or not (elem.text or "").strip():
+                continue
+            names, up = [], elem
+            while up is not top:  # the path below xfa:data
+                names.append(etree.QName(up).localname)
+                up = up.getparent()
+            yield names[0], [Segment(elem.text.strip(), column=f"{PDF_FIELD} {'.'.join(reversed(names))}")]
+
+
 def _pdf_annotations(page: Any, number: int) -> Iterator[Batch]:
     """A page's comments (sticky notes, text boxes, highlights: ``/Contents``), their authors
     (``/T`` of a markup annotation) and link targets (``mailto:``…), under ``第 N 頁 …``.
@@ -746,7 +771,12 @@ def read_pdf(opener: Opener) -> Iterator[Batch]:
         if image_only:
             scanned.append(n)
     try:
-        fields = list(_pdf_fields(reader.trailer["/Root"].get_object()))
+        # A LiveCycle (XFA) form keeps its data in XML; a hybrid one also in AcroForm fields,
+        # which are then read alone (the same values twice would be counted twice).
+        fields = list(_pdf_fields(reader.trailer["/Root"].get_object())) or list(_xfa_fields(reader))
+    except Unreadable as exc:
+        note(f"PDF 表單資料無法讀取 form data unreadable: {exc}")
+        fields = []
     except Exception as exc:  # a damaged form: the pages were read all the same
         note(f"PDF 表單欄位無法讀取 form fields unreadable ({type(exc).__name__})")
         fields = []
