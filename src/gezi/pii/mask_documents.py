@@ -30,8 +30,11 @@ read with their notes, tables, comments and link targets (``office.pptx_parts``)
 from __future__ import annotations
 
 import base64
+import copy
 import posixpath
 import re
+import shutil
+import tempfile
 import zipfile
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -68,6 +71,7 @@ from gezi.pii.office import (
     string_refs,
     xlsx_parts,
     xlsx_sheet_names,
+    xlsx_sheet_stream,
     xlsx_sheet_units,
     xlsx_units,
     xlsx_unused_strings,
@@ -219,24 +223,31 @@ def _open_package(src: Path, what: str) -> zipfile.ZipFile:
 
 
 def _write_package(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str, bytes],
-                   dropped: frozenset[str] = frozenset()) -> None:
+                   dropped: frozenset[str] = frozenset(), files: dict[str, Path] | None = None) -> None:
     """Every member but the ``dropped`` ones in its order and with its compression; the
-    ``replaced`` ones with new bytes, a thumbnail blank, the others with their bytes unchanged."""
+    ``replaced`` ones with new bytes, those of ``files`` with the content of that (temporary)
+    file, a thumbnail blank, the others with their bytes unchanged."""
+    files = files or {}
     with zipfile.ZipFile(out, "w") as dst:
         dst.comment = package.comment
         for info in package.infolist():
             if info.filename in dropped:
+                continue
+            # A fresh entry: the source's extra fields (zip64 sizes) would not fit the new data.
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.compress_type = info.compress_type
+            entry.external_attr, entry.create_system = info.external_attr, info.create_system
+            entry.comment = info.comment
+            if (path := files.get(info.filename)) is not None:
+                large = path.stat().st_size >= zipfile.ZIP64_LIMIT
+                with path.open("rb") as fh, dst.open(entry, "w", force_zip64=large) as to:
+                    shutil.copyfileobj(fh, to)
                 continue
             data = replaced.get(info.filename)
             if data is None and (thumbnail := _THUMBNAIL.fullmatch(info.filename)):
                 data = _BLANK_JPEG if thumbnail.group(1).lower() in ("jpeg", "jpg") else _BLANK_PNG
             if data is None:
                 data = package.read(info)
-            # A fresh entry: the source's extra fields (zip64 sizes) would not fit the new data.
-            entry = zipfile.ZipInfo(info.filename, info.date_time)
-            entry.compress_type = info.compress_type
-            entry.external_attr, entry.create_system = info.external_attr, info.create_system
-            entry.comment = info.comment
             dst.writestr(entry, data)
 
 
@@ -371,8 +382,9 @@ SheetTexts = dict[str, dict[str, str]]
 
 
 def _sheet_cells(data: Any) -> Iterator[tuple[str, Any]]:
-    """The cells (``c``) of a ``sheetData`` with their coordinates; a row or cell without its
-    ``r`` (allowed, rarely written) follows the previous one, as openpyxl reads it."""
+    """The cells (``c``) of a ``sheetData`` with their coordinates, as openpyxl reads them: a
+    cell's own ``r`` (its row too), else the next column in its row; a row without its ``r``
+    (allowed, rarely written) follows the previous one."""
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
     number = 0
@@ -381,10 +393,12 @@ def _sheet_cells(data: Any) -> Iterator[tuple[str, Any]]:
         column = 0
         for cell in row.iterchildren(f"{_X}c"):
             if ref := cell.get("r"):
-                column = column_index_from_string(coordinate_from_string(ref)[0])
+                letters, at = coordinate_from_string(ref)
+                column = column_index_from_string(letters)
+                yield f"{letters}{at}", cell
             else:
                 column += 1
-            yield f"{get_column_letter(column)}{number}", cell
+                yield f"{get_column_letter(column)}{number}", cell
 
 
 def _set_inline(cell: Any, text: str) -> None:
@@ -582,6 +596,33 @@ def _header_cells(parts: XlsxParts, before: list[tuple[Any, str | None]], cells:
                 cells.setdefault(sheet, {})[f"{get_column_letter(first_column + i)}{row}"] = column.get("name") or ""
 
 
+def _tostring(elem: Any) -> bytes:
+    from lxml import etree
+
+    return etree.tostring(elem)
+
+
+def _put_back(root: Any, streamed: list[Any], before: dict[int, bytes]) -> bool:
+    """Put the elements of a worksheet's stream (``XLSX_SHEET_TAGS``: headers, links,
+    validations, filters) that the masking changed (``before``: their bytes then) in the place
+    of theirs in the sheet's whole tree (``root``); whether any was. The k-th element of a tag in
+    the stream is the k-th in the tree (none holds another of its own tag); one inside another
+    such element (a filter's sort) goes with that one."""
+    tags = set(XLSX_SHEET_TAGS)
+    places = {tag: list(root.iter(tag)) for tag in {e.tag for e in streamed}}
+    seen: dict[str, int] = {}
+    put = False
+    for elem in streamed:
+        k = seen[elem.tag] = seen.get(elem.tag, -1) + 1
+        if _tostring(elem) == before[id(elem)] or any(a.tag in tags for a in elem.iterancestors()):
+            continue
+        old = places[elem.tag][k]
+        # a copy: the units hold the streamed element, and would keep the whole tree alive
+        old.getparent().replace(old, copy.deepcopy(elem))
+        put = True
+    return put
+
+
 def xlsx_sheet_refs(src: Path) -> SheetRefs:
     """The references to the sheets of the workbook ``src`` and of its linked workbooks (see
     ``office.SheetRefs``), for the masking of its formulas."""
@@ -606,16 +647,22 @@ def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas
 
     same = same or {}
     cells = {title: dict(texts) for title, texts in cells.items()}
-    with _open_package(src, "XLSX") as package:
+    with _open_package(src, "XLSX") as package, tempfile.TemporaryDirectory(prefix="gezi-") as tmp:
         with _guarded("XLSX"):
             parts = xlsx_parts(package)
             units, people = xlsx_units(parts)
             roots = {member: root for member, root, _ in parts.stories + parts.charts + parts.tables}
             roots.update([parts.workbook, *parts.persons, *parts.rels, *parts.properties, *parts.pivots,
                           *parts.externals])
+            # A worksheet may be large: it is read as a stream here (only the elements outside its
+            # rows kept) and rewritten below one sheet at a time.
+            streamed: dict[str, list[Any]] = {}
             for title, member in parts.sheets:
-                roots[member] = root = parse_xml(package.read(member), "XLSX")
-                units += [u for e in root.iter(*XLSX_SHEET_TAGS) for u in xlsx_sheet_units(e, member, title)]
+                elements = streamed[member] = []
+                for _ in xlsx_sheet_stream(package, member, "XLSX", elements, set()):
+                    pass
+                units += [u for e in elements for u in xlsx_sheet_units(e, member, title)]
+            before = {id(e): _tostring(e) for elements in streamed.values() for e in elements}
             preset = [(u, [(0, len(u.text), same[u.text])]) for u in units if u.copy and u.text in same]
             items = [(shared, _items_state(shared)) for _, d in parts.pivots for shared in d.iter(f"{_X}sharedItems")]
             names = [(c, c.get("name")) for root in [t for _, t, _ in parts.tables] + [d for _, d in parts.pivots]
@@ -628,30 +675,37 @@ def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas
             replaced: dict[str, bytes] = {}
             dropped = _drop_records(package, parts, replaced)
             changed |= {member for member, _ in parts.pivots}
-            recalculate = False
+            sheets: dict[str, Path] = {}
+            recalculate, used, refs = False, set(), 0
             for title, member in parts.sheets:
-                patched, results_dropped = _patch_cells(roots[member], cells.get(title, {}), formulas.get(title, {}))
+                root = parse_xml(package.read(member), "XLSX")
+                swapped = _put_back(root, streamed.pop(member), before)
+                patched, results_dropped = _patch_cells(root, cells.get(title, {}), formulas.get(title, {}))
                 recalculate |= results_dropped
-                if patched:
-                    changed.add(member)
+                strings = [c for c in root.iter(f"{_X}c") if c.get("t") == "s"]
+                used |= string_refs(strings)
+                refs += len(strings)
+                if patched or swapped:  # written out, so that no two sheets are held at once
+                    sheets[member] = Path(tmp, f"{len(sheets)}.xml")
+                    sheets[member].write_bytes(_serialize(root))
+                del root, strings  # one sheet's tree at a time
             if recalculate:
                 _recalculate(parts.workbook[1])
                 changed.add(parts.workbook[0])
             if parts.strings is not None:
                 member, table = parts.strings
-                refs = [c for _, sheet in parts.sheets for c in roots[sheet].iter(f"{_X}c") if c.get("t") == "s"]
-                for si in xlsx_unused_strings(parts.strings, string_refs(refs)):
+                for si in xlsx_unused_strings(parts.strings, used):
                     if "".join(si.itertext()):
                         si[:] = [si.makeelement(f"{_X}t", {})]  # kept, so that the indexes stay
                         roots[member] = table
                         changed.add(member)
                 if member in changed and table.get("count") is not None:
-                    table.set("count", str(len(refs)))  # the references left
+                    table.set("count", str(refs))  # the references left
             for member, root, _ in parts.stories:
                 for mentions in list(root.iter(f"{_TC}mentions")):
                     mentions.getparent().remove(mentions)
                     changed.add(member)
             replaced.update(_serialized(roots, changed, cleared))
-            _write_package(package, out, replaced, frozenset(dropped))
+            _write_package(package, out, replaced, frozenset(dropped), sheets)
             sheet_names = [u.text for u in xlsx_sheet_names(parts)]
     return sum(bool(hits) for hits in hits_per_segment(sheet_names, m.entities))

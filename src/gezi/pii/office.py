@@ -1625,13 +1625,14 @@ def xlsx_unused_strings(strings: tuple[str, Any], used: set[int]) -> list[Any]:
     return [si for i, si in enumerate(strings[1].iterchildren(f"{_X}si")) if i not in used]
 
 
-def _scan_sheet(package: zipfile.ZipFile, member: str, sheet: str, what: str) -> tuple[list[TextUnit], set[int]]:
-    """A worksheet read as a stream (it may be large): the units of its ``XLSX_SHEET_TAGS``
-    elements, and the shared strings its cells refer to."""
+def xlsx_sheet_stream(package: zipfile.ZipFile, member: str, what: str, elements: list[Any],
+                      used: set[int]) -> Iterator[Any]:
+    """A worksheet parsed once, as a stream (it may be large): each ``row`` element is yielded
+    (and cleared once the consumer asks for the next), its ``XLSX_SHEET_TAGS`` elements are
+    added to ``elements`` (whole: they are small, and outside the rows) and the shared strings
+    its cells refer to to ``used``."""
     from lxml import etree
 
-    units: list[TextUnit] = []
-    used: set[int] = set()
     try:
         with package.open(member) as fh:
             events = etree.iterparse(fh, events=("start", "end"), tag=(f"{_X}worksheet", f"{_X}row", *XLSX_SHEET_TAGS),
@@ -1641,15 +1642,36 @@ def _scan_sheet(package: zipfile.ZipFile, member: str, sheet: str, what: str) ->
                     if elem.tag == f"{_X}worksheet":
                         refuse_dtd(elem, what)
                 elif elem.tag == f"{_X}row":
-                    used |= string_refs(elem.iterchildren(f"{_X}c"))
+                    used.update(string_refs(elem.iterchildren(f"{_X}c")))
+                    yield elem
                     elem.clear()
                     while elem.getprevious() is not None:
                         del elem.getparent()[0]
                 elif elem.tag != f"{_X}worksheet":
-                    units += xlsx_sheet_units(elem, member, sheet)
+                    elements.append(elem)
     except (etree.XMLSyntaxError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
-    return units, used
+
+
+def _sheet_units(package: zipfile.ZipFile, member: str, sheet: str, used: set[int]) -> list[TextUnit]:
+    """The units of a worksheet's ``XLSX_SHEET_TAGS`` elements, read as a stream; the shared
+    strings its cells refer to added to ``used``."""
+    elements: list[Any] = []
+    for _ in xlsx_sheet_stream(package, member, "XLSX", elements, used):
+        pass
+    return [u for e in elements for u in xlsx_sheet_units(e, member, sheet)]
+
+
+def _rest_batches(package: zipfile.ZipFile, parts: XlsxParts, sheet_units: list[TextUnit],
+                  used: set[int]) -> Iterator[Batch]:
+    """The batches of what a workbook holds besides its cells' values, its worksheets' own
+    units (``sheet_units``) and the shared strings its cells use (``used``) given."""
+    units, people = xlsx_units(parts)
+    units += xlsx_sheet_names(parts) + pivot_record_units(package, parts) + sheet_units
+    if parts.strings is not None:
+        units += [_rich_text(si, parts.strings[0], UNUSED_STRING) for si in xlsx_unused_strings(parts.strings, used)]
+    people = [p for p in people if p[0][1] != "userId"]  # an account id, as in PPTX: emptied, not reported
+    return unit_batches([], [], units, people)
 
 
 def read_xlsx_parts(opener: Opener) -> Iterator[Batch]:
@@ -1660,14 +1682,81 @@ def read_xlsx_parts(opener: Opener) -> Iterator[Batch]:
     authors of comments (``author``)."""
     with _package(opener, "XLSX") as package:
         parts = xlsx_parts(package)
-        units, people = xlsx_units(parts)
-        units += xlsx_sheet_names(parts) + pivot_record_units(package, parts)
+        units: list[TextUnit] = []
         used: set[int] = set()
         for title, member in parts.sheets:
-            found, refs = _scan_sheet(package, member, title, "XLSX")
-            units += found
-            used |= refs
-    if parts.strings is not None:
-        units += [_rich_text(si, parts.strings[0], UNUSED_STRING) for si in xlsx_unused_strings(parts.strings, used)]
-    people = [p for p in people if p[0][1] != "userId"]  # an account id, as in PPTX: emptied, not reported
-    yield from unit_batches([], [], units, people)
+            units += _sheet_units(package, member, title, used)
+        batches = list(_rest_batches(package, parts, units, used))
+    yield from batches
+
+
+def _values_rows(rows: Iterator[tuple[int, list[dict[str, Any]]]], max_row: int | None,
+                 max_column: int | None) -> Iterator[list[Any]]:
+    """openpyxl's parsed rows (number, cells) as its read-only ``iter_rows(values_only=True)``
+    gives them: a missing row as an empty one, a row padded to the sheet's dimension (else to
+    its last cell), cells past the dimension's last row or column left out, as openpyxl does."""
+    empty = [None] * (max_column or 0)
+    counter = number = 1
+    for number, cells in rows:
+        if max_row is not None and number > max_row:
+            break
+        while counter < number:
+            counter += 1
+            yield list(empty)
+        if counter <= number:
+            counter += 1
+            width = max_column or (cells[-1]["column"] if cells else 0)
+            values = [None] * width
+            for cell in cells:
+                if 1 <= cell["column"] <= width:
+                    values[cell["column"] - 1] = cell["value"]
+            yield values
+    if max_row is not None and max_row < number:
+        for _ in range(counter, max_row + 1):
+            yield list(empty)
+
+
+def read_xlsx_book(opener: Opener) -> Iterator[Batch]:
+    """An .xlsx as the scanner reads it — its cells (``sheet!header``, as openpyxl's read-only
+    mode gives their values: the cached results of formulas, dates by their number formats),
+    then what the cells do not show (``read_xlsx_parts``) — with each worksheet parsed once: one
+    stream per sheet gives openpyxl's row parser its rows and ``xlsx_sheet_units`` the sheet's
+    headers, links, validations and filters, and counts the shared strings used. Memory stays
+    bounded by a row, whatever the sheet's size. ``files.read_xlsx`` parses each sheet twice
+    (openpyxl, then ``read_xlsx_parts``); this gives the same batches."""
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    try:  # the workbook, styles and shared strings as openpyxl reads them; no sheet parsed yet
+        book = load_workbook(opener(), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise Unreadable(f"無法開啟 XLSX corrupt or unsupported workbook ({type(exc).__name__})") from None
+    try:
+        with _package(opener, "XLSX") as package:
+            parts = xlsx_parts(package)
+            members = {m: t for t, m in parts.sheets}
+            units: list[TextUnit] = []
+            used: set[int] = set()
+            for sheet in book.worksheets:
+                # openpyxl's own row parser (shared strings, dates by style, booleans, cached
+                # results) fed the rows of the one stream; its read-only sheet keeps its member
+                # and the workbook its formats privately
+                member = sheet._worksheet_path
+                parser = WorkSheetParser(None, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                                         date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+                # a sheet xlsx_parts does not list (a macro sheet) gives its cells, as before, not its units
+                listed = members.pop(member, None) is not None
+                elements: list[Any] = []
+                stream = xlsx_sheet_stream(package, member, "XLSX", elements, used if listed else set())
+                rows = _values_rows((parser.parse_row(e) for e in stream), sheet.max_row, sheet.max_column)
+                for column, segs in table_batches(rows):
+                    yield column, [s._replace(column=f"{sheet.title}!{s.column}") for s in segs]
+                for _ in stream:  # the rows past the sheet's dimension: the elements after them are read
+                    pass
+                if listed:
+                    units += [u for e in elements for u in xlsx_sheet_units(e, member, sheet.title)]
+            for member, title in members.items():  # a worksheet openpyxl did not open
+                units += _sheet_units(package, member, title, used)
+            yield from _rest_batches(package, parts, units, used)
+    finally:
+        book.close()
