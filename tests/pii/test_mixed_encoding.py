@@ -81,6 +81,7 @@ def test_scanner_reports_the_file_and_still_scans_it(tmp_path):
     (note,) = report.files_skipped
     assert note["path"] == str(mixed) and note["scanned"] is True
     assert (note["undecodable_bytes"], note["first_undecodable_byte"]) == (1, BAD_AT)
+    assert note["undecodable_lines"] == [3001]  # where to look, as a text editor numbers lines
     assert f"byte {BAD_AT}" in note["reason"] and NID not in note["reason"]
 
 
@@ -88,11 +89,11 @@ def test_a_file_cut_into_parts_reports_offsets_in_the_whole_file(tmp_path, monke
     monkeypatch.setattr(scan_module, "SPLIT_BYTES", 32 << 10)  # cut this small file into parts
     monkeypatch.setattr(scan_module, "SPLIT_MAX_BYTES", 32 << 10)
     path = tmp_path / "big.log"
-    path.write_bytes(MIXED + HEAD)
+    path.write_bytes(MIXED + HEAD + MIXED)
     report = scan_paths([path], workers=1)
     assert report.files_scanned == 1
-    assert [(n["undecodable_bytes"], n["first_undecodable_byte"]) for n in report.files_skipped] \
-        == [(1, BAD_AT)]
+    assert [(n["undecodable_bytes"], n["first_undecodable_byte"], n["undecodable_lines"])
+            for n in report.files_skipped] == [(1, BAD_AT, [3001]), (1, len(MIXED + HEAD) + BAD_AT, [9002])]
 
 
 @pytest.mark.parametrize("reader", [read_list_file, read_recipients])
@@ -113,3 +114,12 @@ def test_list_readers_still_read_big5_after_an_ascii_start(tmp_path):
                      + "last@example.com,許功蓋\n".encode("cp950"))
     text, encoding = read_list_file(path)
     assert encoding == "cp950" and text.endswith("許功蓋\n")
+
+
+def test_the_scan_summary_gives_the_lines(fresh_env, cli, tmp_path):
+    (tmp_path / "mixed.txt").write_bytes(MIXED)
+    r = cli("pii", "scan", tmp_path / "mixed.txt", "--workers", "1")
+    assert r.code == 0, r.err
+    out = "".join(r.out.splitlines())  # the console wraps long lines
+    assert f"部分未檢查 partly unread {tmp_path / 'mixed.txt'}: " in out
+    assert f"第一個在第 {BAD_AT} 位元組" in out and "was scanned（第 3001 行 lines）" in out

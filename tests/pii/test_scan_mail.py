@@ -284,6 +284,7 @@ def test_a_body_that_its_charset_cannot_decode_is_counted_not_guessed(tmp_path, 
     (note,) = report.files_skipped
     assert note["path"] == f"{path}!body.txt" and note["scanned"] is True
     assert note["undecodable_bytes"] == 6 and note["first_undecodable_byte"] == body.index(b"\xb3")
+    assert note["undecodable_lines"] == [1]  # in the body
 
 
 def _pct(text: str) -> bytes:

@@ -130,7 +130,8 @@ def scan(
         console.print(f"  {entity}: {n}")
     for item in summary["skipped"][:20]:
         label = "部分未檢查 partly unread" if item.get("scanned") else "略過 skipped"
-        console.print(f"  {label} {item['path']}: {item['reason']}")
+        lines = "、".join(map(str, item.get("undecodable_lines", [])))
+        console.print(f"  {label} {item['path']}: {item['reason']}" + (f"（第 {lines} 行 lines）" if lines else ""))
     _exit_on_findings(fail_on_findings, summary)
 
 

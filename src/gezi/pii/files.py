@@ -174,9 +174,10 @@ class _CountedBytes(io.BufferedIOBase):
     could not decode and the offsets where the first runs of them start (set by
     ``_replace_counted``)."""
 
-    def __init__(self, fh: IO[bytes]) -> None:
+    def __init__(self, fh: IO[bytes], encoding: str) -> None:
         super().__init__()
         self._fh = fh
+        self.encoding = encoding  # what the bytes are decoded as (to find their lines again)
         self.pos = 0  # bytes handed out so far
         self.undecodable = 0
         self.runs: list[int] = []
@@ -229,6 +230,10 @@ class Undecodable(NamedTuple):
     count: int
     first: int | None  # byte offset of the first, from the start of what was read
     runs: tuple[int, ...] = ()  # byte offsets where the first runs of them start (a sample)
+    encoding: str = "utf-8"  # the encoding that could not decode them
+
+
+UNDECODABLE_LINES_SHOWN = 10  # line numbers of undecodable bytes given, a sample
 
 
 @contextmanager
@@ -259,7 +264,8 @@ def undecodable_bytes() -> Iterator[list[Undecodable]]:
         count = sum(s.undecodable for s in streams)
         if count:
             runs = sorted({run for s in streams for run in s.runs})[:RUNS_KEPT]
-            found.append(Undecodable(count, runs[0], tuple(runs)))
+            encoding = next(s.encoding for s in streams if runs[0] in s.runs)
+            found.append(Undecodable(count, runs[0], tuple(runs), encoding))
 
 
 def lines_at(opener: Opener, encoding: str, offsets: Iterable[int]) -> list[int]:
@@ -290,15 +296,24 @@ def line_breaks(chunk: AnyStr, after_cr: bool) -> int:
     return count - 1 if after_cr and chunk.startswith(lf) else count  # type: ignore[arg-type]
 
 
-def undecodable_note(path: str, bad: Undecodable) -> dict[str, Any]:
+def undecodable_note(path: str, bad: Undecodable, lines: list[int] | None = None) -> dict[str, Any]:
     """How a scan reports a file some bytes of which were read as U+FFFD: listed with the
-    skipped files (``scanned`` true: the rest of it was scanned), with the count and the byte
-    offset of the first, so the user can look at the file (or convert it) and scan it again."""
-    return {"path": path, "reason": f"{bad.count} 個位元組無法解碼，以 U+FFFD 讀取（第一個在第 "
+    skipped files (``scanned`` true: the rest of it was scanned), with the count, the byte
+    offset of the first and (``lines``) the line numbers of the first ones, so the user can
+    look at the file (or convert it) and scan it again."""
+    note = {"path": path, "reason": f"{bad.count} 個位元組無法解碼，以 U+FFFD 讀取（第一個在第 "
                                     f"{bad.first} 位元組），其餘照常掃描 {bad.count} undecodable "
                                     f"bytes read as U+FFFD (first at byte {bad.first}); the rest "
                                     "was scanned",
             "scanned": True, "undecodable_bytes": bad.count, "first_undecodable_byte": bad.first}
+    if lines:
+        note["undecodable_lines"] = lines[:UNDECODABLE_LINES_SHOWN]
+    return note
+
+
+def undecodable_lines(opener: Opener, bad: Undecodable) -> list[int]:
+    """The line numbers where the first runs of undecodable bytes sit (``lines_at``)."""
+    return lines_at(opener, bad.encoding, bad.runs)
 
 
 @contextmanager
@@ -325,7 +340,7 @@ def open_text(opener: Opener, encoding: str | None = None) -> tuple[IO[str], str
     fh = opener()
     if encoding is None:
         encoding = stream_encoding(fh)
-    return io.TextIOWrapper(_CountedBytes(fh), encoding=encoding, errors=_REPLACE_COUNTED,
+    return io.TextIOWrapper(_CountedBytes(fh, encoding), encoding=encoding, errors=_REPLACE_COUNTED,
                             newline=""), encoding
 
 

@@ -26,15 +26,15 @@ from gezi.pii.files import (
     HEADER_PREFIX_ROWS,
     RUNS_KEPT,
     TABLE_SUFFIXES,
+    UNDECODABLE_LINES_SHOWN,
     XLSX_SUFFIXES,
     Undecodable,
     Unreadable,
     _cell_text,
     header_index,
-    lines_at,
     open_text,
-    stream_encoding,
     undecodable_bytes,
+    undecodable_lines,
 )
 from gezi.pii.mask_documents import (
     DOCUMENT_SUFFIXES,
@@ -441,18 +441,12 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     return result
 
 
-UNDECODABLE_LINES_SHOWN = 10
-
-
 def _undecodable_summary(src: Path, bad: Undecodable) -> dict[str, Any]:
     """What the copy says of bytes of a text source its encoding could not decode: how many,
     the first one's offset and a sample of their line numbers — never the bytes, which may be
     personal data in another encoding. They are written as U+FFFD: copying them unread would
     put data the masking could not analyze into the masked copy."""
-    opener = lambda: src.open("rb")  # noqa: E731
-    with opener() as fh:
-        encoding = stream_encoding(fh)
-    lines = lines_at(opener, encoding, bad.runs)
+    lines = undecodable_lines(lambda: src.open("rb"), bad)
     return {"undecodable_bytes": bad.count, "first_undecodable_byte": bad.first,
             "undecodable_lines": lines[:UNDECODABLE_LINES_SHOWN],
             # the sample of runs is bounded (files.undecodable_bytes): more lines may hold some

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from gezi.core.errors import GeziError
 from gezi.pii.analyzer import analyze_segments
@@ -37,6 +37,7 @@ from gezi.pii.files import (
     stream_encoding,
     suffix_of,
     undecodable_bytes,
+    undecodable_lines,
     undecodable_note,
 )
 from gezi.pii.mail import MAIL_SUFFIXES, MBOX_SUFFIXES, MESSAGE_START, mbox_messages, message_members
@@ -121,10 +122,18 @@ def _scan_stream(display: str, opener: Opener, sniff: bytes, size: int, res: _Re
         res.files += 1
         res.bytes += size
         if bad:  # scanned, but not all of it as written: said per file, as skipped files are
-            res.skipped.append(undecodable_note(display, bad[0]))
+            res.skipped.append(undecodable_note(display, bad[0], _lines_of(opener, bad[0])))
         res.skipped.extend({"path": display, **item, "scanned": True} for item in notes)
     found.sort(key=lambda f: (f.line or 0, f.row or 0, f.start))
     res.findings.extend(found)
+
+
+def _lines_of(opener: Opener, bad: Undecodable) -> list[int] | None:
+    """Where undecodable bytes sit, as line numbers; None if the file cannot be read again."""
+    try:
+        return undecodable_lines(opener, bad)
+    except OSError:
+        return None
 
 
 def _unsafe_member(name: str) -> bool:
@@ -325,12 +334,21 @@ def _scan_part(path: Path, part: Part, res: _Result, entities: set[str] | None) 
     except OSError as exc:
         res.skip(display, _os_reason(exc))
         return
-    # read_text opens the part once and reads it to its end, so ``raw`` sees every byte.
-    _scan_stream(display, lambda: io.BufferedReader(raw, 1 << 20), sniff, end - start, res, entities,
+    opened = 0
+
+    def opener() -> IO[bytes]:
+        # read_text opens the part once and reads it to its end, so ``raw`` sees every byte; a
+        # later opening finds the lines of undecodable bytes (iter_scan numbers them on).
+        nonlocal opened
+        opened += 1
+        return io.BufferedReader(raw if opened == 1 else _Range(path, start, end), 1 << 20)
+
+    _scan_stream(display, opener, sniff, end - start, res, entities,
                  reader=lambda opener: read_text(opener, encoding))
     res.lines = raw.lines
     res.skipped = [undecodable_note(display, Undecodable(s["undecodable_bytes"],
-                                                         start + s["first_undecodable_byte"]))
+                                                         start + s["first_undecodable_byte"]),
+                                    s.get("undecodable_lines"))
                    if s.get("scanned") else s for s in res.skipped]  # offsets in the whole file
 
 
@@ -457,6 +475,8 @@ def iter_scan(paths: list[Path], entities: set[str] | None = None, workers: int 
             else:
                 if lines_before:
                     res.findings = [f._replace(line=f.line + lines_before) for f in res.findings]
+                    res.skipped = [{**s, "undecodable_lines": [n + lines_before for n in s["undecodable_lines"]]}
+                                   if "undecodable_lines" in s else s for s in res.skipped]
                 # the file counts once; a part read with U+FFFD (a note, "scanned") was read
                 res.files = int(last_part and not any(not s.get("scanned") for s in res.skipped))
             lines_before = 0 if last_part else lines_before + res.lines
