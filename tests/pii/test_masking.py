@@ -32,6 +32,8 @@ KEY = b"test-key-0123456789abcdef"
     # lost its 0 in a spreadsheet number cell: the digits 0912-***-678 keeps, no 0 invented
     ("PHONE_NUMBER", "912345678", "912-***-678"),
     ("PHONE_NUMBER", "912-345-678", "912-***-678"),
+    ("PHONE_NUMBER", "223456789", "223***789"),  # 02-2345-6789 without its 0, as 0223***789
+    ("PHONE_NUMBER", "2-2345-6789", "2-23**-*789"),
     ("PHONE_NUMBER", "886912345678", "8869*****678"),  # not a lost 0: kept as it was
     ("EMAIL_ADDRESS", "wang@example.com", "w***@example.com"),
     ("CREDIT_CARD", "4111 1111 1111 1111", "4111 **** **** 1111"),
@@ -91,12 +93,14 @@ def test_format_preserving_other_identifiers():
     assert email.endswith("@example.com") and "wang" not in email
 
 
-def test_format_preserving_phone_without_its_zero_keeps_nine_digits():
-    ten = mask_value("PHONE_NUMBER", "0912345678", "pseudonym", KEY, True)
-    for value in ("912345678", "912-345-678"):
+@pytest.mark.parametrize(("ten", "nines"), [("0912345678", ("912345678", "912-345-678")),
+                                             ("0223456789", ("223456789", "2-2345-6789"))])
+def test_format_preserving_phone_without_its_zero_keeps_nine_digits(ten, nines):
+    ten = mask_value("PHONE_NUMBER", ten, "pseudonym", KEY, True)
+    for value in nines:
         nine = mask_value("PHONE_NUMBER", value, "pseudonym", KEY, True)
         assert nine.replace("-", "") == ten[1:]  # the same person, the same digits, no 0 added
-        assert len(nine) == len(value) and nine[0] == "9" and tw_phone("0" + nine, {})
+        assert len(nine) == len(value) and nine[0] == value[0] and tw_phone("0" + nine, {})
     assert mask_value("PHONE_NUMBER", "912-345-678", "pseudonym", KEY, True)[3::4] == "--"
 
 

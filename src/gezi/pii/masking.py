@@ -103,16 +103,18 @@ def _partial_phone(value: str, keep: tuple[int, int]) -> str:
     if ext and ext.start() > 0:
         return _partial_phone(value[:ext.start()], keep) + re.sub(r"[0-9０-９]", "*", ext.group())
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    if _lost_its_zero(digits):  # masked with its 0 (912-***-678 keeps what 0912-***-678 keeps),
+        return _partial_phone("0" + value, keep)[1:]  # which is then left out again, not invented
     if len(digits) == 10 and digits.startswith("09"):
         return f"{digits[:4]}-***-{digits[-3:]}"
-    if _lost_its_zero(digits):  # the same digits kept as 0912-***-678 keeps, and no 0 invented
-        return f"{digits[:3]}-***-{digits[-3:]}"
     return _mask_alnum(value, *keep)
 
 
 def _lost_its_zero(digits: str) -> bool:
-    """A mobile number that lost its 0 in a spreadsheet number cell (912345678)."""
-    return len(digits) == 9 and digits.startswith("9")
+    """A national number that lost its 0 in a spreadsheet number cell: nine digits, the first
+    one a number's after its 0 (912345678, 223456789). Eight digits may be a local number
+    without its area code (2345-6789), which never had a 0."""
+    return len(digits) == 9 and digits[0] in _TRUNK_LOST_FIRST
 
 
 def _partial_address(value: str, keep: tuple[int, int]) -> str:
