@@ -84,6 +84,7 @@ DOCUMENT_SUFFIXES = {".docx", ".odt", ".ods", ".odp", ".pptx"}
 _X = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _TC = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
 _C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_CX = "{http://schemas.microsoft.com/office/drawing/2014/chartex}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -535,6 +536,10 @@ def _fix_types(parts: XlsxParts, changed: set[str], before: list[tuple[Any, list
                 for point in cache.findall(f"{_C}pt"):
                     if not _is_number(point.findtext(f"{_C}v")):
                         cache.remove(point)
+            for level in chart.iterfind(f".//{_CX}numDim/{_CX}lvl"):  # a chartEx's numbers
+                for point in level.findall(f"{_CX}pt"):
+                    if not _is_number(point.text):
+                        level.remove(point)
     for member, link in parts.externals:
         if member in changed:
             for cell in link.iter(f"{_X}cell"):
@@ -651,7 +656,8 @@ def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas
         with _guarded("XLSX"):
             parts = xlsx_parts(package)
             units, people = xlsx_units(parts)
-            roots = {member: root for member, root, _ in parts.stories + parts.charts + parts.tables}
+            roots = {member: root for member, root, _ in parts.stories + parts.charts + parts.tables
+                     + parts.pivot_tables}
             roots.update([parts.workbook, *parts.persons, *parts.rels, *parts.properties, *parts.pivots,
                           *parts.externals])
             # A worksheet may be large: it is read as a stream here (only the elements outside its

@@ -1309,9 +1309,10 @@ class XlsxParts(NamedTuple):
     the worksheets (title, member: not parsed here, they are large), the workbook part
     (defined names, sheet names), the shared strings, the stories of each sheet (comments,
     threaded comments, drawings: member, root, sheet title), the threaded comments' persons,
-    the relationship parts with an external target, the document properties; the charts and
-    tables of each sheet (member, root, sheet title), the pivot cache definitions, the
-    external link parts (cached values of the linked workbooks)."""
+    the relationship parts with an external target, the document properties; the charts (and
+    the newer ``chartEx`` ones) and tables of each sheet (member, root, sheet title), the pivot
+    cache definitions, the external link parts (cached values of the linked workbooks), the
+    pivot tables of each sheet (member, root, sheet title)."""
 
     sheets: list[tuple[str, str]]
     workbook: tuple[str, Any]
@@ -1326,6 +1327,7 @@ class XlsxParts(NamedTuple):
     pivots: list[tuple[str, Any]]
     records: dict[str, str]  # a pivot cache definition: its records part (not parsed: a copy of the data)
     externals: list[tuple[str, Any]]
+    pivot_tables: list[tuple[str, Any, str]]
 
 
 def _rel_map(rels: Any, folder: str) -> dict[str, tuple[str, str]]:
@@ -1387,23 +1389,27 @@ def xlsx_parts(package: zipfile.ZipFile, what: str = "XLSX") -> XlsxParts:
     of_book = [(kind, m) for kind, m in targets.values() if m in names]
     strings = next(((m, root(m)) for kind, m in of_book if kind == "sharedStrings"), None)
     persons = [(m, root(m)) for kind, m in of_book if kind == "person"]
-    stories, sheet_rels, charts, tables = [], {}, [], []
+    stories, sheet_rels, charts, tables, pivot_tables = [], {}, [], [], []
     for title, member in sheets + chartsheets:
         if _rels_member(member) in names and (title, member) in sheets:
             sheet_rels[_rels_member(member)] = title
-        for kind, m in linked(member, *_XLSX_STORIES, "table"):
+        for kind, m in linked(member, *_XLSX_STORIES, "table", "pivotTable"):
             if kind == "table":
                 tables.append((m, root(m), title))
                 continue
+            if kind == "pivotTable":
+                pivot_tables.append((m, root(m), title))
+                continue
             stories.append((m, root(m), title))
             if kind == "drawing":  # a chart sits in a drawing, and SmartArt (read as the drawing's shapes)
-                charts += [(c, root(c), title) for _, c in linked(m, "chart")]
+                charts += [(c, root(c), title) for _, c in linked(m, "chart", "chartEx")]
                 stories += [(d, root(d), title) for _, d in linked(m, *_DIAGRAMS)]
     pivots = [(m, root(m)) for kind, m in of_book if kind == "pivotCacheDefinition"]
     records = {p: r for p, _ in pivots for _, r in linked(p, "pivotCacheRecords")[:1]}
     externals = [(m, root(m)) for kind, m in of_book if kind == "externalLink"]
     return XlsxParts(sheets, (book, root(book)), strings, stories, persons, _external_rels(names, root),
-                     _property_parts(names, root), sheet_rels, charts, tables, pivots, records, externals)
+                     _property_parts(names, root), sheet_rels, charts, tables, pivots, records, externals,
+                     pivot_tables)
 
 
 def xlsx_units(parts: XlsxParts) -> tuple[list[TextUnit], list[Person]]:
@@ -1438,6 +1444,8 @@ def xlsx_units(parts: XlsxParts) -> tuple[list[TextUnit], list[Person]]:
         units += _chart_units(member, chart, sheet)
     for member, table, sheet in parts.tables:
         units += _table_units(member, table, sheet)
+    for member, pivot, sheet in parts.pivot_tables:
+        units += _pivot_table_units(member, pivot, sheet)
     for member, definition in parts.pivots:
         units += _pivot_units(member, definition)
         if definition.get("refreshedBy") is not None:  # who last refreshed the pivot: a person
@@ -1531,19 +1539,57 @@ def _formula_unit(member: str, node: Any, column: str, refs: SheetRefs) -> TextU
 
 
 _C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_CX = "{http://schemas.microsoft.com/office/drawing/2014/chartex}"  # Excel 2016's charts: treemap, waterfall…
 
 
 def _chart_units(member: str, root: Any, sheet: str) -> list[TextUnit]:
     """A chart's text (``sheet!圖表 chart``): its titles, axis titles and labels (rich text),
     and each cached point (``c:v`` of a ``strCache``, ``numCache``, literal: category labels are
-    often names) or literal series name, a copy of a cell's value."""
+    often names) or literal series name, a copy of a cell's value. A ``chartEx`` chart keeps
+    its points as ``cx:pt`` of a dimension's level and its series names and titles as
+    ``cx:v``."""
     column, units = f"{sheet}!{CHART}", []
     for p in root.iter(f"{_DRAWING}p"):
         units.append(unit := TextUnit(member, column))
         _pptx_paragraph(p, unit)
-    for v in root.iter(f"{_C}v"):
+    for v in root.iter(f"{_C}v", f"{_CX}v", f"{_CX}pt"):
         units.append(unit := TextUnit(member, column, copy=True))
         unit.own(v, "text")
+    return units
+
+
+# A pivot table's own text: captions typed over a field's or the table's labels. Its ``name``
+# is not read: slicers and GETPIVOTDATA find the table by it (as sheets by theirs).
+_PIVOT_CAPTIONS = {f"{_X}pivotTableDefinition": ("dataCaption", "grandTotalCaption", "rowHeaderCaption",
+                                                 "colHeaderCaption", "errorCaption", "missingCaption"),
+                   f"{_X}pivotField": ("name", "subtotalCaption"), f"{_X}dataField": ("name",),
+                   f"{_X}pageField": ("cap",), f"{_X}pivotHierarchy": ("caption",)}
+PIVOT_TABLE = "樞紐分析表 pivot table"
+
+
+def _pivot_table_units(member: str, root: Any, sheet: str) -> list[TextUnit]:
+    """A pivot table's text (``sheet!樞紐分析表 pivot table``): its captions (``_PIVOT_CAPTIONS``,
+    headers) and each item's own caption (``item n="王小明 (VIP)"``: a label typed over a value,
+    not a value, so no column name either; should it equal a masked cell, it takes that cell's
+    masked text), and its own filters: the values a label or value filter compares with
+    (``filter stringValue1``, copies) and the criteria of the filter's ``autoFilter``."""
+    column, units = f"{sheet}!{PIVOT_TABLE}", []
+
+    def add(elem: Any, attr: str, copy: bool = False) -> None:
+        if elem.get(attr):
+            units.append(unit := TextUnit(member, column, copy=copy))
+            unit.own(AttributeText(elem, attr), "text")
+
+    for elem in root.iter(*_PIVOT_CAPTIONS):
+        for attr in _PIVOT_CAPTIONS[elem.tag]:
+            add(elem, attr)
+    for item in root.iterfind(f"{_X}pivotFields/{_X}pivotField/{_X}items/{_X}item"):
+        add(item, "n", copy=True)
+    for condition in root.iterfind(f"{_X}filters/{_X}filter"):
+        for attr in ("stringValue1", "stringValue2"):
+            add(condition, attr, copy=True)
+        for criteria in condition.iter(f"{_X}autoFilter"):
+            units += _filter_units(criteria, member, column)
     return units
 
 
