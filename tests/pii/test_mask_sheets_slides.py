@@ -452,3 +452,28 @@ def test_zip_bomb_refused(files, tmp_path, monkeypatch, suffix):
     with pytest.raises(GeziError, match="壓縮炸彈"):
         mask_file(files[suffix], tmp_path / f"out{suffix}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ods_text_outside_cells_names_its_sheet(tmp_path):
+    """A shape on a sheet, a shape anchored to a cell, a cell's annotation and a formula are
+    reported under the sheet they sit on (``名冊!圖形 shape``), as in an XLSX; the masking masks
+    them all the same."""
+    shape = ('<draw:frame><draw:text-box><text:p>{}</text:p></draw:text-box></draw:frame>')
+    first = ('<table:table table:name="名冊">' + _row(_s("備註")) + _row(
+        '<table:table-cell office:value-type="string"><office:annotation><dc:creator>林志明</dc:creator>'
+        "<text:p>改寄 陳怡君 0933-111-222</text:p></office:annotation><text:p>一般</text:p></table:table-cell>")
+        + "</table:table>")
+    second = ('<table:table table:name="聯絡"><table:shapes>' + shape.format("承辦 黃雅婷 02-2311-2222")
+              + "</table:shapes>" + _row(_s("說明")) + _row(
+                  '<table:table-cell table:formula="of:=&quot;洽 張家豪 &quot;&amp;[.A1]" office:value-type="string" '
+                  'office:string-value="洽 張家豪 說明">' + shape.format("分機 吳建宏 0955-666-777")
+                  + "<text:p>洽 張家豪 說明</text:p></table:table-cell>") + "</table:table>")
+    src = _odf(tmp_path / "兩表.ods", "application/vnd.oasis.opendocument.spreadsheet",
+               f"<office:spreadsheet>{first}{second}</office:spreadsheet>")
+    found = {(f.column, f.value) for f in _findings(src)}
+    assert {("名冊!註解 comment", "陳怡君"), ("名冊!註解 comment", "0933-111-222"),
+            ("聯絡!圖形 shape", "黃雅婷"), ("聯絡!圖形 shape", "02-2311-2222"),
+            ("聯絡!圖形 shape", "吳建宏"), ("聯絡!公式 formula", "張家豪")} <= found, found
+    out = tmp_path / "out.ods"
+    mask_file(src, out)
+    assert_none_left(out, {"陳怡君", "0933-111-222", "黃雅婷", "02-2311-2222", "吳建宏", "0955-666-777", "張家豪"})

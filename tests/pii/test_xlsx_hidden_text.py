@@ -298,11 +298,11 @@ def test_ods_scan_reads_what_the_masking_masks(tmp_path):
     people = [author_value(f) for f, _ in reading.people]
     assert sorted(t for _, t in scanned) == sorted(
         [u.text for u in reading.paragraphs + reading.labelled if u.text] + names + people)
-    assert {("註解 comment", "客戶改用 0933-111-222"), ("dc:creator", "林志明")} <= set(scanned)
+    assert {("客戶!註解 comment", "客戶改用 0933-111-222"), ("dc:creator", "林志明")} <= set(scanned)
     assert ("頁首頁尾 header/footer", "承辦人 李美玲 02-2311-2222 信箱") in scanned
     assert ("超連結 hyperlink", "lee.ml@example.com") in scanned
     found = {(f.column, f.value) for f in _findings(src)}
-    assert {("註解 comment", "0933-111-222"), ("頁首頁尾 header/footer", "李美玲"),
+    assert {("客戶!註解 comment", "0933-111-222"), ("頁首頁尾 header/footer", "李美玲"),
             ("文件摘要 creator", "王大明")} <= found
 
 

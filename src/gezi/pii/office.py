@@ -512,8 +512,9 @@ class _OdsReader(_OdfReader):
     """A spreadsheet read as the scanner reads it with python-calamine: a cell is its value
     attribute if it has one, else its paragraphs joined by line breaks (``text:s`` as spaces,
     tabs and line breaks as nothing); annotations are no part of it (read apart here, as are
-    the shapes). Repeated rows and cells are one unit repeated (at most _MAX_REPEAT times: a
-    masked value is masked in every repeat, as they are one XML element)."""
+    the shapes and formulas, labelled with their sheet: ``名冊!註解 comment``). Repeated rows
+    and cells are one unit repeated (at most _MAX_REPEAT times: a masked value is masked in
+    every repeat, as they are one XML element)."""
 
     breaks = ""
 
@@ -521,6 +522,10 @@ class _OdsReader(_OdfReader):
         super().__init__()
         self.formulas: list[TextUnit] = []
         self.validations: list[TextUnit] = []
+        self.sheet = ""  # the sheet being read: what is no cell is reported as ``sheet!圖形 shape``
+
+    def _on_sheet(self, label: str) -> str:
+        return f"{self.sheet}!{label}" if self.sheet else label
 
     def walk(self, elem: Any, member: str, into: list[TextUnit], column: str | None = None) -> None:
         """As for any ODF part, and the lists of allowed values of validity rules
@@ -531,9 +536,10 @@ class _OdsReader(_OdfReader):
         super().walk(elem, member, into, column)
 
     def _annotation(self, annotation: Any, member: str) -> None:
-        self.walk(annotation, member, self.annotations, COMMENT)
+        self.walk(annotation, member, self.annotations, self._on_sheet(COMMENT))
 
     def _rows(self, table: Any, member: str, column: str | None) -> Table:
+        outer, self.sheet = self.sheet, table.get(f"{_TABLE}name") or self.sheet
         rows: Table = []
         for row in table.iter(f"{_TABLE}table-row"):
             cells: list[TextUnit] = []
@@ -544,13 +550,14 @@ class _OdsReader(_OdfReader):
             if rows or any(u.text for u in cells):  # calamine's range starts at the first row with a value
                 rows.extend([cells] * repeat)
         for shapes in table.iterchildren(f"{_TABLE}shapes"):
-            self.walk(shapes, member, self.paragraphs, SHAPE)
+            self.walk(shapes, member, self.paragraphs, self._on_sheet(SHAPE))
+        self.sheet = outer
         return rows
 
     def _cell(self, cell: Any, member: str) -> TextUnit:
         unit = TextUnit(member, column=None)
         if cell.get(f"{_TABLE}formula"):
-            self.formulas.append(formula := TextUnit(member, FORMULA))
+            self.formulas.append(formula := TextUnit(member, self._on_sheet(FORMULA)))
             formula.own(AttributeText(cell, f"{_TABLE}formula"), "text")
         value = _ods_value(cell)
         if value is not None:
@@ -566,7 +573,7 @@ class _OdsReader(_OdfReader):
             elif child.tag == f"{_OFFICE}annotation":
                 self._annotation(child, member)
             elif isinstance(child.tag, str):
-                self.walk(child, member, self.paragraphs, SHAPE)  # a shape anchored to the cell
+                self.walk(child, member, self.paragraphs, self._on_sheet(SHAPE))  # a shape anchored to the cell
         return unit
 
 
