@@ -16,6 +16,7 @@ from gezi.pii.scan import scan_paths
 
 from .test_mask_documents import _bomb, _replace_member, refused_one_line
 from .test_mask_sheets_slides import PML, REL, _a_p, _a_r, _rels, _sp, assert_none_left
+from .test_xlsx_hidden_text import _findings, write_members
 
 DGM = ('xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" '
        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
@@ -75,7 +76,7 @@ def make_deck(path: Path, listed: bool = True) -> Path:
     a master, layout, notes master and handout master with a footer each; SmartArt on the
     third slide; notes of the first."""
     order = list(SLIDES)
-    members: dict[str, str | bytes] = {
+    members: dict[str, str] = {
         "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
         "_rels/.rels": _rels(("rId1", f"{REL}/officeDocument", "ppt/presentation.xml", False)),
     }
@@ -110,21 +111,12 @@ def make_deck(path: Path, listed: bool = True) -> Path:
         members[member] = _part(root, footer)
     data, drawing = smartart(SMARTART)
     members["ppt/diagrams/data1.xml"], members["ppt/diagrams/drawing1.xml"] = data, drawing
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, content in members.items():
-            zf.writestr(name, content)
-    return path
+    return write_members(path, {name: content.encode() for name, content in members.items()})
 
 
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory) -> Path:
     return make_deck(tmp_path_factory.mktemp("deck") / "簡報.pptx")
-
-
-def _findings(path: Path) -> list:
-    report = scan_paths([path], workers=1)
-    assert report.files_skipped == []
-    return report.findings
 
 
 def _where(findings: list) -> dict[str, str | None]:

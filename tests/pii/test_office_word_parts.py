@@ -18,7 +18,7 @@ from gezi.pii.scan import scan_paths
 from .test_mask_documents import EMPTIED, _bomb, _replace_member, refused_one_line
 from .test_mask_sheets_slides import REL, assert_none_left
 from .test_office_pptx_parts import DIAGRAM_DRAWING, _texts, smartart
-from .test_xlsx_hidden_text import _rel, write_members
+from .test_xlsx_hidden_text import _findings, _rel, write_members
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 CT = "application/vnd.openxmlformats-officedocument"
@@ -95,12 +95,6 @@ def make_xlsx(path: Path) -> Path:
 def files(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("parts")
     return {".docx": make_docx(base / "公文.docx"), ".xlsx": make_xlsx(base / "名冊.xlsx")}
-
-
-def _findings(path: Path) -> list:
-    report = scan_paths([path], workers=1)
-    assert report.files_skipped == []
-    return report.findings
 
 
 def test_docx_glossary_unused_header_smartart_reported(files):
