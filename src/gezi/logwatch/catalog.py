@@ -84,6 +84,10 @@ class Rule(Strict):
     min_daily_count: int | None = None
     ip_min_share: float | None = None
     foreign_only: bool = False
+    # IP rules: count an IPv6 client by its network of this prefix length (IPv4 stays exact), so
+    # a client rotating through the addresses of its /64 is one key; with its citation
+    ipv6_prefix: int | None = Field(default=None, ge=1, le=128)
+    ipv6_prefix_source: Source | None = None
     origin: Literal["seed", "gezi_default"]
     note: str | None = None
     source: Source
@@ -105,6 +109,9 @@ class Rule(Strict):
         missing = [n for n in needs if getattr(self, n) is None]
         if missing:
             raise ValueError(f"kind {self.kind} needs {', '.join(missing)}")
+        if self.ipv6_prefix is not None and (self.key != "ip" or self.ipv6_prefix_source is None
+                                             or self.kind not in ("window_count", "window_distinct")):
+            raise ValueError("ipv6_prefix needs key ip, a window kind and ipv6_prefix_source")
         return self
 
 
@@ -247,6 +254,11 @@ def load_profile(path: Path | None = None) -> SiteProfile:
         extra.setdefault("schema", base["schema"])
         base = {**base, **extra}
     return validate(path or DATA / "site-profile.yaml", base, SiteProfile)
+
+
+def ipv6_prefixes(rules: list[Rule]) -> list[int]:
+    """The IPv6 network prefix lengths the rules count clients by (see `Rule.ipv6_prefix`)."""
+    return sorted({r.ipv6_prefix for r in rules if r.ipv6_prefix is not None})
 
 
 def effective_rules(profile: SiteProfile) -> list[Rule]:

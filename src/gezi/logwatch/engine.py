@@ -39,6 +39,9 @@ class Alert:
     # how many there were; src_ip is the first of them
     src_ips: list[str] = field(default_factory=list)
     src_ip_count: int = 0
+    # the key of a rule counting IPv6 clients by network (`ipv6_prefix`): `2001:db8:1:2::/64`, or
+    # the IPv4 address
+    net: str | None = None
 
     def sources_zh(self, limit: int = LISTED_IPS) -> str:
         """The source IPs for people: `203.0.113.9、198.51.100.2 …（共 25 個）`, one IP as it is."""
@@ -48,8 +51,9 @@ class Alert:
 
     @property
     def key(self) -> str:
-        """What the alert is about: the IP or the account."""
-        return (self.user if self.rule.key == "user" else self.src_ip) or ""
+        """What the alert is about: the IP (its IPv6 network for rules counting by network) or
+        the account."""
+        return (self.user if self.rule.key == "user" else self.net or self.src_ip) or ""
 
     def to_dict(self, show_values: bool = False) -> dict[str, Any]:
         """The JSON contract of `gezi logs scan` (personal data masked unless asked)."""
@@ -63,6 +67,7 @@ class Alert:
             "count": self.count, "peak": self.peak, "threshold": _threshold(self.rule),
             "action": self.rule.action.zh, "evidence": self.evidence,
             "src_ips": self.src_ips, "src_ip_count": self.src_ip_count,
+            "src_net": self.net if self.net and "/" in self.net else None,
         }
 
 
@@ -124,7 +129,8 @@ def build_alerts(ws: Workspace, rules: list[Rule], rows: pa.Table,
             peak=row["peak"], first_ms=row["first_ms"], last_ms=row["last_ms"],
             src_ips=listed_ips(row["src_ips"]) if row["src_ips"] is not None else
             [ip for ip in (row["key_ip"],) if ip],
-            src_ip_count=row["ip_count"] if row["ip_count"] is not None else int(bool(row["key_ip"]))))
+            src_ip_count=row["ip_count"] if row["ip_count"] is not None else int(bool(row["key_ip"])),
+            net=row["key_net"]))
     _attach_evidence(ws, alerts, show_values)
     alerts.sort(key=lambda a: (a.first_seen, a.rule.id, a.key))
     return alerts

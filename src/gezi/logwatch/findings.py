@@ -16,7 +16,7 @@ def fingerprint(alert: Alert) -> str:
     if alert.rule.key == "user":
         key = "user#" + hashlib.sha256((alert.user or "").encode()).hexdigest()[:16]
     else:
-        key = f"ip={alert.src_ip}"
+        key = f"ip={alert.key}"  # an IPv6 network for rules counting by network
     return f"logwatch:{alert.rule.id}:{key}:{alert.day.isoformat()}"
 
 
@@ -24,7 +24,7 @@ def record_findings(session: Session, org_id: int, alerts: list[Alert]) -> dict[
     """Upsert one finding per alert; returns how many were created and updated."""
     created = updated = 0
     for a in alerts:
-        who = mask_value(a.user) if a.rule.key == "user" else a.src_ip
+        who = mask_value(a.user) if a.rule.key == "user" else a.key  # an IP or an IPv6 network
         title = f"{a.rule.title.zh}：{who}（{a.day.isoformat()}）"
         if a.rule.key == "user" and a.src_ips:  # an IP rule's title names its one IP already
             title += f"來源 IP {a.sources_zh(limit=3)}"

@@ -95,9 +95,20 @@ def _is_port(text: str) -> bool:
     return text.isascii() and text.isdigit() and int(text) <= 65535
 
 
-def ip_info(ips: list[str], profile: SiteProfile) -> pa.Table:
+def network(addr: str, prefix: int) -> str:
+    """The IPv6 network of `prefix` bits an address (canonical, see `canonical_ip`) lies in, as
+    `2001:db8:1:2::/64`; IPv4 addresses and text that is no address are returned as they are."""
+    if ":" not in addr:
+        return addr
+    try:
+        return str(ipaddress.IPv6Network(f"{addr}/{prefix}", strict=False))
+    except ValueError:
+        return addr
+
+
+def ip_info(ips: list[str], profile: SiteProfile, prefixes: list[int] | tuple[int, ...] = ()) -> pa.Table:
     """Canonical address, country (offline, iptocc), allow-list membership and a small integer id
-    of each IP as written.
+    of each IP as written; for each IPv6 prefix length p, the network `net{p}` and its id `netn{p}`.
 
     Rules group and partition by the integer id: hashing and sorting it is cheaper than the text.
     Spellings of one address (see `canonical_ip`) share it.
@@ -125,20 +136,30 @@ def ip_info(ips: list[str], profile: SiteProfile) -> pa.Table:
             except ValueError:
                 hit = False
         allowed.append(hit)
-    return pa.table({"ip": pa.array(ips, pa.string()),
-                     "addr": pa.array(addrs, pa.string()),
-                     "ipn": pa.array([ids[a] for a in addrs], pa.int32()),
-                     "country": pa.array([country_of[a] for a in addrs], pa.string()),
-                     "ip_allowed": pa.array(allowed, pa.bool_())})
+    cols = {"ip": pa.array(ips, pa.string()),
+            "addr": pa.array(addrs, pa.string()),
+            "ipn": pa.array([ids[a] for a in addrs], pa.int32()),
+            "country": pa.array([country_of[a] for a in addrs], pa.string()),
+            "ip_allowed": pa.array(allowed, pa.bool_())}
+    for p in prefixes:
+        nets = [network(a, p) for a in addrs]
+        net_ids: dict[str, int] = {}
+        for n in nets:
+            net_ids.setdefault(n, len(net_ids))
+        cols[f"net{p}"] = pa.array(nets, pa.string())
+        cols[f"netn{p}"] = pa.array([net_ids[n] for n in nets], pa.int32())
+    return pa.table(cols)
 
 
-def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matcher]) -> int:
-    """Create table `ev` from the parsed lines; returns its row count."""
+def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matcher],
+                 prefixes: list[int] | tuple[int, ...] = ()) -> int:
+    """Create table `ev` from the parsed lines; returns its row count. `prefixes`: the IPv6
+    network lengths some rule counts clients by (columns `net{p}`, `netn{p}`)."""
     con = ws.con
     con.execute(f"CREATE OR REPLACE VIEW u AS {ws.parsed_union()}")
     ips = [r[0] for r in con.execute(
         f"SELECT DISTINCT ip FROM u WHERE ip IS NOT NULL AND {_RULE_ROWS}").fetchall()]
-    con.register("ip_info_arrow", ip_info(ips, profile))
+    con.register("ip_info_arrow", ip_info(ips, profile, prefixes))
     con.execute("CREATE OR REPLACE TABLE ip_info AS SELECT * FROM ip_info_arrow")
     con.unregister("ip_info_arrow")
     static = _lit(r"\.(" + "|".join(e.lower().lstrip(".") for e in profile.static_extensions)
@@ -169,7 +190,7 @@ def build_events(ws: Workspace, profile: SiteProfile, matchers: dict[str, Matche
         coalesce(source = 'web' AND status BETWEEN 200 AND 299, false) AS served
       FROM c)
     SELECT rid, file_id, source, ts_ms, (ts_ms + {TAIPEI_OFFSET_MS}) // {DAY_MS} AS dayn,
-      i.addr AS ip, i.ipn, method, path, status, account,
+      i.addr AS ip, i.ipn, {"".join(f"i.net{p}, i.netn{p}, " for p in prefixes)}method, path, status, account,
       CASE WHEN source = 'auth' THEN account WHEN is_pw_change THEN 'req:' || rid::VARCHAR
       END AS acct,
       CASE WHEN source = 'web' AND is_pw_change AND method = 'POST' AND ok THEN 'password_change'

@@ -18,7 +18,7 @@ from gezi.core.db import register_exists, session_scope
 from gezi.core.errors import GeziError
 from gezi.core.settings import Settings
 from gezi.core.timeutil import roc_date
-from gezi.logwatch.catalog import effective_rules, load_profile, retention, rule_catalog
+from gezi.logwatch.catalog import effective_rules, ipv6_prefixes, load_profile, retention, rule_catalog
 from gezi.logwatch.engine import build_alerts, rule_rows
 from gezi.logwatch.geo import geo_data_info
 from gezi.logwatch.mask import mask_value
@@ -70,7 +70,7 @@ def daily_review(data_dir: Path, day: dt.date, profile_path: Path | None = None
     with Workspace() as ws:
         for path, source in files:
             ws.add_parquet(path, source)
-        build_events(ws, profile, rule_catalog().matchers)
+        build_events(ws, profile, rule_catalog().matchers, ipv6_prefixes(rules))
         q = ws.con.execute
         failed_acct = q(f"""SELECT account, count(*), count(DISTINCT ip), min(ts_ms), max(ts_ms)
             FROM ev WHERE dayn = {dayn} AND source = 'auth' AND event = 'login'

@@ -17,7 +17,17 @@ KEY_COLUMN = {"ip": "ipn", "user": "account"}  # ipn: integer id of the IP (see 
 EVIDENCE_KEY = {"ip": "ip", "user": "account"}
 DISTINCT_COLUMN = {"user": "account", "path": "path", "acct": "acct", "location": "location"}
 ALERT_COLUMNS = ("rule", "key_ip", "key_user", "dayn", "first_ms", "last_ms", "count", "peak",
-                 "country", "src_ips", "ip_count")
+                 "country", "src_ips", "ip_count", "key_net")
+
+
+def key_column(rule: Rule) -> str:
+    """The column a rule groups by: the IP's id, its IPv6 network's id (`ipv6_prefix`), the account."""
+    return f"netn{rule.ipv6_prefix}" if rule.ipv6_prefix else KEY_COLUMN[rule.key]
+
+
+def evidence_key(rule: Rule) -> str:
+    """The column matching an alert's `key` (Alert.key) when its evidence is picked."""
+    return f"net{rule.ipv6_prefix}" if rule.ipv6_prefix else EVIDENCE_KEY[rule.key]
 LISTED_IPS = 20  # source IPs named in one alert; `ip_count` still counts every one
 
 
@@ -117,19 +127,21 @@ def listed_ips(tagged: list[str]) -> list[str]:
     return [t.split(" ", 1)[1] for t in sorted(tagged)]
 
 
-def _span(t: ir.Table, core: ir.Table, key: str, width: int, value: str | None) -> ir.Table:
-    """Alert rows: the events of each trigger span [t0 - width + 1, t1] summarized."""
+def _span(t: ir.Table, core: ir.Table, key: str, width: int, value: str | None,
+          net: str | None = None) -> ir.Table:
+    """Alert rows: the events of each trigger span [t0 - width + 1, t1] summarized; `net`: the
+    column naming the key's IPv6 network, when the rule counts by network."""
     j = t.join(core, [t[key] == core[key], t.ts_ms >= core.t0 - (width - 1),
                       t.ts_ms <= core.t1])
     j = j.mutate(k=j[key], dayn=j.dayn_right)
     counted = j[value].nunique() if value else j.count()
     rows = j.group_by(["k", "dayn"]).aggregate(
         first_ms=j.ts_ms.min(), last_ms=j.ts_ms.max(), count=counted,
-        peak=j.peak.max(), user=j.account.min())
+        peak=j.peak.max(), user=j.account.min(), **({"net": j[net].min()} if net else {}))
     ips = _source_ips(j)
     rows = rows.left_join(ips, ["k", "dayn"])
     return rows.select("k", "dayn", "first_ms", "last_ms", "count", "peak", "user", "ip",
-                       "country", "src_ips", "ip_count")
+                       "country", "src_ips", "ip_count", *(["net"] if net else []))
 
 
 def _finish(rows: ir.Table, rule: Rule) -> ir.Table:
@@ -148,11 +160,12 @@ def _finish(rows: ir.Table, rule: Rule) -> ir.Table:
         .cast("array<string>"),
         ip_count=(rows.ip_count if "ip_count" in rows.columns else ibis.null("int64"))
         .cast("int64"),
+        key_net=(rows.net if "net" in rows.columns else ibis.null("string")).cast("string"),
     )
 
 
 def _window_rule(t: ir.Table, rule: Rule) -> ir.Table:
-    key = KEY_COLUMN[rule.key]
+    key = key_column(rule)
     width = rule.window_seconds * 1000  # type: ignore[operator]
     minimum = rule.condition.minimum  # type: ignore[union-attr]
     t = t.mutate(dayn=_day(t.ts_ms))
@@ -162,7 +175,8 @@ def _window_rule(t: ir.Table, rule: Rule) -> ir.Table:
     else:
         value = None
         core = _triggers_count(t, key, width, minimum)
-    return _finish(_span(t, core, key, width, value), rule)
+    net = evidence_key(rule) if rule.ipv6_prefix else None
+    return _finish(_span(t, core, key, width, value, net), rule)
 
 
 def _without_prior(ev: ir.Table, rule: Rule) -> ir.Table:
@@ -231,7 +245,7 @@ def rule_expr(ev: ir.Table, rule: Rule) -> ir.Table:
 def evidence_expr(ev: ir.Table, rule: Rule, alerts: ir.Table, limit: int = 5) -> ir.Table:
     """(k, dayn, rid): the first `limit` events of each alert's span, for its evidence lines."""
     t = base(ev, rule)
-    key = EVIDENCE_KEY[rule.key]
+    key = evidence_key(rule)
     j = t.join(alerts, [t[key] == alerts.k, t.ts_ms >= alerts.first_ms,
                         t.ts_ms <= alerts.last_ms])
     w = ibis.window(group_by=[j.k, j.dayn_right], order_by=[j.ts_ms, j.rid])

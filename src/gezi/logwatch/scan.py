@@ -10,7 +10,7 @@ from typing import Any
 from gezi.core.errors import GeziError
 from gezi.core.timeutil import TAIPEI
 from gezi.logwatch import firewall, winevent
-from gezi.logwatch.catalog import effective_rules, load_profile, rule_catalog
+from gezi.logwatch.catalog import effective_rules, ipv6_prefixes, load_profile, rule_catalog
 from gezi.logwatch.engine import Alert, build_alerts, rule_rows
 from gezi.logwatch.geo import geo_data_info
 from gezi.logwatch.normalize import build_events, firewall_summary
@@ -90,7 +90,7 @@ def scan(paths: list[Path], auth_paths: list[Path] | None = None, *,
     with Workspace(detail=bool(profile.allow.user_agents), year=year,
                    tz=tz or profile.timezone) as ws:
         load_files(ws, paths, auth_paths or [], fmt, progress)
-        build_events(ws, profile, rule_catalog().matchers)
+        build_events(ws, profile, rule_catalog().matchers, ipv6_prefixes(rules))
         # every parsed line, firewall records included (view `u`; `ev` holds what rules read)
         first_ms, last_ms = ws.con.execute("SELECT min(ts_ms), max(ts_ms) FROM u").fetchone()
         rows = rule_rows(ws, rules, backend)
