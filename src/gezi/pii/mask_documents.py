@@ -24,7 +24,9 @@ A spreadsheet's cells are read as python-calamine (the scanner's reader) reads t
 header as in CSV and XLSX; a typed cell (a phone stored as a number) holds its value in an
 attribute, so a masked one becomes a text cell (``office.CellValue``). Repeated rows and cells
 are one XML element: masked once, they are masked in every repeat, never expanded. Slides are
-read with their notes, tables, comments and link targets (``office.pptx_parts``).
+read in the presentation's order with their SmartArt, notes, tables, comments and link targets,
+then the masters and layouts (``office.pptx_parts``). A workbook's sheets are rewritten one at a
+time (``mask_xlsx``).
 """
 
 from __future__ import annotations
