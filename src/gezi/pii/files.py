@@ -501,17 +501,18 @@ def read_xlsx(opener: Opener) -> Iterator[Batch]:
 
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(opener(), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise Unreadable(f"無法開啟 XLSX corrupt or unsupported workbook ({type(exc).__name__})") from None
-    try:
-        for sheet in book.worksheets:
-            for column, segs in table_batches(list(r) for r in sheet.iter_rows(values_only=True)):
-                yield column, [Segment(s.text, row=s.row, column=f"{sheet.title}!{s.column}")
-                               for s in segs]
-    finally:
-        book.close()
+    with opener() as fh:  # a read-only workbook does not close the file it was given
+        try:
+            book = load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+            raise Unreadable(f"無法開啟 XLSX corrupt or unsupported workbook ({type(exc).__name__})") from None
+        try:
+            for sheet in book.worksheets:
+                for column, segs in table_batches(list(r) for r in sheet.iter_rows(values_only=True)):
+                    yield column, [Segment(s.text, row=s.row, column=f"{sheet.title}!{s.column}")
+                                   for s in segs]
+        finally:
+            book.close()
     from gezi.pii.office import read_xlsx_parts  # office builds on this module's Segment
 
     yield from read_xlsx_parts(opener)
@@ -618,12 +619,13 @@ def read_docx(opener: Opener) -> Iterator[Batch]:
 
     from gezi.pii.office import read_docx_document  # office builds on this module's Segment
 
-    try:
-        document = docx.Document(opener())
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
-    except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
-        raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
+    with opener() as fh:  # python-docx reads the whole package and leaves the file open
+        try:
+            document = docx.Document(fh)
+        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
+        except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
+            raise Unreadable(f"無法開啟 DOCX corrupt document ({type(exc).__name__})") from None
     yield from read_docx_document(document)
 
 
@@ -747,11 +749,17 @@ def read_pdf(opener: Opener) -> Iterator[Batch]:
     and link targets; the values of the form's fields. Pages that paint an image and hold no
     text (scanned pages) are said: a note per file (``reading_notes``), or, when nothing of the
     document could be read, the file is Unreadable — never a silent "no findings"."""
+    with opener() as fh:  # pypdf reads the file as it goes and leaves it open
+        yield from _pdf_batches(fh)
+
+
+def _pdf_batches(fh: IO[bytes]) -> Iterator[Batch]:
+    """``read_pdf`` on an open file."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(opener())
+        reader = PdfReader(fh)
         if reader.is_encrypted and not reader.decrypt(""):
             raise Unreadable("PDF 已加密 encrypted PDF")
         pages = list(reader.pages)

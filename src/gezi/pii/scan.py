@@ -146,12 +146,16 @@ def _scan_zip(display: str, opener: Opener, depth: int, res: _Result, entities: 
     if depth > limits.max_zip_depth:
         res.skip(display, f"壓縮檔巢狀過深 archive nested deeper than {limits.max_zip_depth}")
         return
+    fh = None
     try:
-        archive = zipfile.ZipFile(opener())
+        fh = opener()
+        archive = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        if fh is not None:
+            fh.close()
         res.skip(display, f"損毀的 ZIP corrupt archive ({type(exc).__name__})")
         return
-    with archive:
+    with fh, archive:  # a ZipFile given a file leaves it open
         for info in archive.infolist():
             if info.is_dir():
                 continue
