@@ -354,3 +354,16 @@ def test_a_bounce_and_a_read_receipt_give_their_recipients(tmp_path):
     assert {("bounce.eml!attachments/delivery-status.txt", "wang.xm@example.com"),
             ("bounce.eml!body-2.txt", "chen.yj@example.com"),
             ("receipt.eml!attachments/disposition-notification.txt", "zhang.zh@example.com")} <= emails
+
+
+def test_a_header_its_charset_cannot_decode_is_said_for_the_message(tmp_path):
+    subject = b"=?utf-8?B?" + base64.b64encode("退貨 陳美玲".encode("cp950")) + b"?="  # labelled UTF-8, holds Big5
+    raw = (b"From: wang@example.com\r\nSubject: " + subject + b"\r\nTo: =?utf-8?B?" + base64.b64encode(b"\xff")
+           + b"?= <b@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nA123456789\r\n")
+    path = tmp_path / "h.eml"
+    path.write_bytes(raw)
+    report = scan_paths([path], workers=1)
+    assert {f.value for f in report.findings} == {"wang@example.com", "b@example.com", "A123456789"}
+    (item,) = report.files_skipped  # one note for the message, however many headers
+    assert item["path"] == str(path) and item["scanned"] is True
+    assert item["reason"].startswith("標頭或附件檔名中有無法以 utf-8 解碼的位元組，以 U+FFFD 讀取")

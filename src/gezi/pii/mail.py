@@ -28,7 +28,7 @@ from email.message import Message
 from html.parser import HTMLParser
 from typing import IO, NamedTuple
 
-from gezi.pii.files import Batch, Opener, Reader, open_text, read_text
+from gezi.pii.files import Batch, Opener, Reader, note, open_text, read_text
 
 MAIL_SUFFIXES = {".eml"}
 MBOX_SUFFIXES = {".mbox", ".mbx"}
@@ -99,16 +99,18 @@ def codec_of(charset: str | None) -> str | None:
 
 
 def _decoded(raw: bytes, charset: str | None) -> str:
-    """Bytes of a header in the charset they declare; an unknown or missing label (8-bit
-    mail without one is common) tries UTF-8, then Big5 (CP950)."""
-    if codec := codec_of(charset):
-        return raw.decode(codec, "replace")
-    for encoding in ("utf-8", "cp950"):
+    """Bytes of a header or an attachment's name in the charset they declare; an unknown or
+    missing label (8-bit mail without one is common) tries UTF-8, then Big5 (CP950). Bytes
+    that cannot be decoded are read as U+FFFD and said (``files.note``), not guessed again."""
+    codec = codec_of(charset)
+    for encoding in (codec,) if codec else ("utf-8", "cp950"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    return raw.decode("utf-8", "replace")
+    note(f"標頭或附件檔名中有無法以 {codec or 'UTF-8'} 解碼的位元組，以 U+FFFD 讀取 bytes of a header or "
+         f"an attachment's name undecodable as {codec or 'UTF-8'}, read as U+FFFD")
+    return raw.decode(codec or "utf-8", "replace")
 
 
 def _header_text(value: object) -> str:

@@ -213,10 +213,12 @@ def _scan_message(display: str, data: bytes, depth: int, res: _Result,
                   entities: set[str] | None, limits: ScanLimits, budget: list[int]) -> None:
     """One e-mail message: its decoded headers, bodies and attachments (gezi.pii.mail)."""
     try:
-        members = list(message_members(data))
+        with reading_notes() as notes:  # headers and names read with U+FFFD
+            members = list(message_members(data))
     except Exception as exc:  # the email package raises many types for broken MIME
         res.skip(display, f"無法解析郵件 cannot parse message ({type(exc).__name__})")
         return
+    res.skipped.extend({"path": display, **item, "scanned": True} for item in {n["reason"]: n for n in notes}.values())
     for name, part, reader in members:
         _scan_member(f"{display}!{name}", part, depth, res, entities, limits, budget, reader)
 
