@@ -492,11 +492,11 @@ def _update_entities(entry: PdFile, loc: LocationScan, seen_at: dt.datetime) -> 
         row.last_seen = seen_at
 
 
-def _labels(columns: Iterable[str]) -> str:
-    """Column names for a title, masked: a column may be named after a person like a header cell."""
+def _labels(columns: Iterable[str]) -> list[str]:
+    """Column names to show, masked: a column may be named after a person, like a header cell."""
     from gezi.pii.masking import masked_label
 
-    return "、".join(masked_label(c) for c in columns)
+    return [masked_label(c) for c in columns]
 
 
 def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
@@ -525,7 +525,7 @@ def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
     elif new_columns:
         kind, severity = "new-columns:" + ",".join(new_columns), "high"
         title = (f"個資檔案「{entry.name}」之清冊未登錄欄位含個人資料 personal data in columns the "
-                 f"inventory does not list: {_labels(new_columns)}")
+                 f"inventory does not list: {'、'.join(_labels(new_columns))}")
     elif new:
         kind, severity = "undeclared:" + ",".join(new), "medium"
         title = (f"個資檔案「{entry.name}」發現未登錄之個人資料類別 undeclared categories "
@@ -535,7 +535,7 @@ def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
     table = loc.kind == "db_table"
     detail = {"pd_file_id": entry.id, "location": entry.location,
               "new_file_in": None if table else found_in, "new_table_in": found_in if table else None,
-              "new_columns": _labels(new_columns).split("、") if new_columns else [],
+              "new_columns": _labels(new_columns),
               "declared_categories": [c.get("code") or c.get("text") for c in entry.categories],
               "detected_categories": sorted({category_of(e) for e in loc.counts} - {None}),
               "undeclared_categories": new, "counts": dict(loc.counts), "samples": loc.samples}
