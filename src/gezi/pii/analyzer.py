@@ -19,6 +19,7 @@ from gezi.pii.names import detect_names, forget_name_cuts
 from gezi.pii.patterns import fullwidth_in
 from gezi.pii.percent import encoded_hits, holds_encoded_text
 from gezi.pii.registry import Recognizer, Registry, get_registry, unspread
+from gezi.pii.spread import spread_hits
 from gezi.pii.validators import forget_phone_verdicts
 
 Hit = tuple[str, int, int, float, str]  # (entity, start, end, score, value)
@@ -432,8 +433,13 @@ def analyze_text(text: str, entities: set[str] | None = None, column: str | None
     from (a telling name raises scores and lets context-dependent entities fire).
     Context words count only on the value's own line. Percent-encoded text in URLs
     (``?name=%E7%8E%8B…``) is decoded and searched too; such hits keep the encoded offsets.
+    Text spread apart one character at a time (王 小 明, PDF text) is closed up and searched
+    too; such hits keep the spread offsets and values.
     """
     hits = _analyze(text, entities, column, registry)
+    spread = spread_hits(text, lambda closed: _analyze(closed, entities, column, registry))
+    if spread:
+        hits = resolve_overlaps(hits + spread)
     if holds_encoded_text(text):
         taken = [(s, e) for _, s, e, _, _ in hits]
         hits = resolve_overlaps(hits + [

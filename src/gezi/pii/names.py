@@ -349,6 +349,9 @@ def padded_name_at(text: str, pos: int, data: NameData, listed_only: bool = True
         return None
     if pos + 3 < n and _is_cjk(text[pos + 3]):
         return None
+    if text[pos + 3 : pos + 4] == " " and pos + 4 < n and _is_cjk(text[pos + 4]) \
+            and (pos + 5 >= n or not _is_cjk(text[pos + 5])):
+        return None  # every character spread apart (王 小 明, as PDF text often is): no padding
     if text[pos] in data.surnames if listed_only else _given_ok(text[pos], data):
         return pos, pos + 3
     return None
