@@ -522,8 +522,8 @@ def _flag(session: Session, entry: PdFile, declared_none: bool, new: list[str],
         kind, severity = "no-pii", "high"
         title = (f"標示為無個資之位置發現個人資料 personal data found where the inventory says "
                  f"there is none: 「{entry.name}」")
-    elif new_columns:
-        kind, severity = "new-columns:" + ",".join(new_columns), "high"
+    elif new_columns:  # the fingerprint is shown with the finding: masked names there too
+        kind, severity = "new-columns:" + ",".join(_labels(new_columns)), "high"
         title = (f"個資檔案「{entry.name}」之清冊未登錄欄位含個人資料 personal data in columns the "
                  f"inventory does not list: {'、'.join(_labels(new_columns))}")
     elif new:
