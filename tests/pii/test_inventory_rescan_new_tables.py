@@ -129,3 +129,17 @@ def test_entries_without_recorded_columns_take_the_rescan_as_their_baseline(init
     (entry,) = r.json["entries"]
     assert entry["flag"]["severity"] == "high"
     assert "email" in entry["flag"]["title"] and "spouse_id" not in entry["flag"]["title"]
+
+
+def test_a_new_column_named_after_a_person_is_masked_in_the_finding(initialized, cli, shop_url):
+    _org(cli)
+    _customers(shop_url)
+    assert cli("inventory", "add-db", shop_url).code == 0
+    _sql(shop_url, 'ALTER TABLE customers ADD COLUMN "王小明" TEXT',
+         f"UPDATE customers SET \"王小明\" = '{NID}'")
+    r = cli("inventory", "rescan", "--json")
+    assert r.code == 0, r.err
+    (entry,) = r.json["entries"]
+    assert "王○明" in entry["flag"]["title"] and "王小明" not in r.out
+    (finding,) = _findings()
+    assert finding.detail["new_columns"] == ["王○明"] and "王小明" not in finding.fingerprint
