@@ -1,10 +1,11 @@
-"""`office.read_xlsx_book` reads an .xlsx parsing each worksheet once (one stream feeds openpyxl's
-row parser, the sheet's headers, links, validations and filters, and the shared strings used)
-and gives exactly the batches of ``files.read_xlsx``, which parses each sheet twice (openpyxl's
-read-only mode, then ``office.read_xlsx_parts``): on every workbook the sheet tests build and on
-a generated one with the odd corners of the format (missing rows, cells without ``r``, dates,
-booleans, errors, cached formula results, inline and rich strings, a dimension that stops short
-of the data, no dimension at all)."""
+"""`office.read_xlsx_book` (the scanner's XLSX reader, ``files.read_xlsx``) reads an .xlsx parsing
+each worksheet once (one stream feeds openpyxl's row parser, the sheet's headers, links,
+validations and filters, and the shared strings used) and gives exactly the batches of a reader
+that parses each sheet twice (openpyxl's read-only mode with the declared dimension reset, then
+each part on its own, below): on every workbook the sheet tests build and on a generated one
+with the odd corners of the format (missing rows, cells without ``r``, dates, booleans, errors,
+cached formula results, inline and rich strings, a dimension that stops short of the data, no
+dimension at all). A stale dimension hides no cell."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from gezi.pii.files import Unreadable, read_xlsx
+from gezi.pii.files import Segment, Unreadable, read_xlsx, table_batches
 from gezi.pii.mask_files import mask_file
-from gezi.pii.office import read_xlsx_book
+from gezi.pii.office import _package, _rest_batches, _sheet_units, read_xlsx_book, xlsx_parts
 from gezi.pii.scan import scan_paths
 
 from . import builders, test_office_word_parts, test_xlsx_caches, test_xlsx_filters, test_xlsx_hidden_text
@@ -94,12 +95,46 @@ BOOKS = {
 }
 
 
+def two_pass(opener):
+    """The reference: every sheet's cells by openpyxl's read-only mode, the size the sheet
+    declares reset (read to its last row), then the rest of the package, each sheet parsed again."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(opener(), read_only=True, data_only=True)
+    for sheet in book.worksheets:
+        sheet.reset_dimensions()
+        for column, segs in table_batches(list(r) for r in sheet.iter_rows(values_only=True)):
+            yield column, [Segment(s.text, row=s.row, column=f"{sheet.title}!{s.column}") for s in segs]
+    book.close()
+    yield from parts_only(opener)
+
+
+def parts_only(opener):
+    """What the reader gives besides the cells' values, each sheet parsed on its own."""
+    with _package(opener, "XLSX") as package:
+        parts = xlsx_parts(package)
+        units, used = [], set()
+        for title, member in parts.sheets:
+            units += _sheet_units(package, member, title, used)
+        return list(_rest_batches(package, parts, units, used))
+
+
 @pytest.mark.parametrize("name", list(BOOKS))
 def test_same_batches_as_the_two_pass_reader(tmp_path, name):
     path = BOOKS[name](tmp_path / f"{name}.xlsx")
     ours = list(read_xlsx_book(lambda: path.open("rb")))
+    assert ours == list(two_pass(lambda: path.open("rb")))
     assert ours == list(read_xlsx(lambda: path.open("rb")))
     assert sum(len(segs) for _, segs in ours) > 3
+
+
+def test_a_stale_dimension_hides_no_cell(tmp_path):
+    """A sheet whose writer left ``<dimension ref="A1"/>`` over its data: openpyxl's read-only
+    mode would read one cell; every row is scanned."""
+    path = make_odd_book(tmp_path / "a.xlsx", rows=20)
+    found = {(f.column, f.value) for f in scan_paths([path], workers=1).findings}
+    # sheet 短 declares A1:A5 over seven rows and two columns
+    assert {("短!電話", "0912-345-007"), ("短!姓名", "林志明"), ("短!電話", "0912-345-002")} <= found
 
 
 def _bytes_read(monkeypatch, reader, path: Path) -> dict[str, int]:
@@ -124,10 +159,10 @@ def test_each_sheet_read_once(tmp_path, monkeypatch):
     with zipfile.ZipFile(path) as zf:
         size = zf.getinfo("xl/worksheets/sheet1.xml").file_size
     once = _bytes_read(monkeypatch, read_xlsx_book, path)["xl/worksheets/sheet1.xml"]
-    twice = _bytes_read(monkeypatch, read_xlsx, path)["xl/worksheets/sheet1.xml"]
+    twice = _bytes_read(monkeypatch, two_pass, path)["xl/worksheets/sheet1.xml"]
     # openpyxl peeks at the sheet's first bytes for its dimension; the rest is read once
     assert size <= once < size * 1.1 and twice >= size * 2
-    assert list(read_xlsx_book(lambda: path.open("rb"))) == list(read_xlsx(lambda: path.open("rb")))
+    assert list(read_xlsx_book(lambda: path.open("rb"))) == list(two_pass(lambda: path.open("rb")))
 
 
 def test_corrupt_sheet_one_line(tmp_path):
@@ -155,4 +190,4 @@ def test_masking_rewrites_each_sheet_from_its_stream(tmp_path):
         first, second = zf.read("xl/worksheets/sheet1.xml").decode(), zf.read("xl/worksheets/sheet2.xml").decode()
     assert "<oddHeader>&amp;C承辦人 林○明 0933-***-222</oddHeader>" in first and '"王○明,陳○君"' in first
     assert "<oddFooter>黃○婷 0955-***-777</oddFooter>" in second
-    assert list(read_xlsx_book(lambda: out.open("rb"))) == list(read_xlsx(lambda: out.open("rb")))
+    assert list(read_xlsx_book(lambda: out.open("rb"))) == list(two_pass(lambda: out.open("rb")))

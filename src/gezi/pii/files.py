@@ -496,26 +496,10 @@ def read_csv(opener: Opener, delimiter: str) -> Iterator[Batch]:
 def read_xlsx(opener: Opener) -> Iterator[Batch]:
     """Cells of every sheet (the column is ``sheet!header``), then what the cells do not show:
     comments, headers and footers, link targets, lists of allowed values, defined names,
-    properties (see ``gezi.pii.office.read_xlsx_parts``)."""
-    import zipfile
+    properties — each sheet parsed once (``gezi.pii.office.read_xlsx_book``)."""
+    from gezi.pii.office import read_xlsx_book  # office builds on this module's Segment
 
-    from openpyxl import load_workbook
-
-    with opener() as fh:  # a read-only workbook does not close the file it was given
-        try:
-            book = load_workbook(fh, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-            raise Unreadable(f"無法開啟 XLSX corrupt or unsupported workbook ({type(exc).__name__})") from None
-        try:
-            for sheet in book.worksheets:
-                for column, segs in table_batches(list(r) for r in sheet.iter_rows(values_only=True)):
-                    yield column, [Segment(s.text, row=s.row, column=f"{sheet.title}!{s.column}")
-                                   for s in segs]
-        finally:
-            book.close()
-    from gezi.pii.office import read_xlsx_parts  # office builds on this module's Segment
-
-    yield from read_xlsx_parts(opener)
+    yield from read_xlsx_book(opener)
 
 
 def _cell_text(cell: Any) -> Any:

@@ -1727,56 +1727,34 @@ def _rest_batches(package: zipfile.ZipFile, parts: XlsxParts, sheet_units: list[
     return unit_batches([], [], units, people)
 
 
-def read_xlsx_parts(opener: Opener) -> Iterator[Batch]:
-    """What an .xlsx holds besides its cells' values, as ``gezi mask`` reads it: comments and
-    threaded comments (``sheet!註解 comment``, row = the cell's), page headers and footers,
-    link targets and the text shown for links, lists of allowed values, shapes' text, defined
-    names (``定義名稱`` + the name), shared strings no cell uses, document properties, and the
-    authors of comments (``author``)."""
-    with _package(opener, "XLSX") as package:
-        parts = xlsx_parts(package)
-        units: list[TextUnit] = []
-        used: set[int] = set()
-        for title, member in parts.sheets:
-            units += _sheet_units(package, member, title, used)
-        batches = list(_rest_batches(package, parts, units, used))
-    yield from batches
-
-
-def _values_rows(rows: Iterator[tuple[int, list[dict[str, Any]]]], max_row: int | None,
-                 max_column: int | None) -> Iterator[list[Any]]:
-    """openpyxl's parsed rows (number, cells) as its read-only ``iter_rows(values_only=True)``
-    gives them: a missing row as an empty one, a row padded to the sheet's dimension (else to
-    its last cell), cells past the dimension's last row or column left out, as openpyxl does."""
-    empty = [None] * (max_column or 0)
-    counter = number = 1
+def _values_rows(rows: Iterator[tuple[int, list[dict[str, Any]]]]) -> Iterator[list[Any]]:
+    """openpyxl's parsed rows (number, cells) as value lists: a missing row as an empty one,
+    each row as wide as its last cell. The size a sheet declares for itself (``<dimension>``) is
+    not trusted, as openpyxl's read-only mode trusts it: writers other than Excel leave it
+    stale (``A1`` over thousands of rows, whose cells would go unread) or far too large."""
+    counter = 1
     for number, cells in rows:
-        if max_row is not None and number > max_row:
-            break
         while counter < number:
             counter += 1
-            yield list(empty)
+            yield []
         if counter <= number:
             counter += 1
-            width = max_column or (cells[-1]["column"] if cells else 0)
-            values = [None] * width
+            values = [None] * max((cell["column"] for cell in cells), default=0)
             for cell in cells:
-                if 1 <= cell["column"] <= width:
+                if cell["column"] >= 1:
                     values[cell["column"] - 1] = cell["value"]
             yield values
-    if max_row is not None and max_row < number:
-        for _ in range(counter, max_row + 1):
-            yield list(empty)
 
 
 def read_xlsx_book(opener: Opener) -> Iterator[Batch]:
     """An .xlsx as the scanner reads it — its cells (``sheet!header``, as openpyxl's read-only
     mode gives their values: the cached results of formulas, dates by their number formats),
-    then what the cells do not show (``read_xlsx_parts``) — with each worksheet parsed once: one
+    then what the cells do not show (comments, headers and footers, links, lists of allowed
+    values, shapes, defined names, unused shared strings, properties, comment authors) — with
+    each worksheet parsed once: one
     stream per sheet gives openpyxl's row parser its rows and ``xlsx_sheet_units`` the sheet's
     headers, links, validations and filters, and counts the shared strings used. Memory stays
-    bounded by a row, whatever the sheet's size. ``files.read_xlsx`` parses each sheet twice
-    (openpyxl, then ``read_xlsx_parts``); this gives the same batches."""
+    bounded by a row, whatever the sheet's size."""
     from openpyxl import load_workbook
     from openpyxl.worksheet._reader import WorkSheetParser
 
@@ -1801,11 +1779,9 @@ def read_xlsx_book(opener: Opener) -> Iterator[Batch]:
                 listed = members.pop(member, None) is not None
                 elements: list[Any] = []
                 stream = xlsx_sheet_stream(package, member, "XLSX", elements, used if listed else set())
-                rows = _values_rows((parser.parse_row(e) for e in stream), sheet.max_row, sheet.max_column)
+                rows = _values_rows(parser.parse_row(e) for e in stream)
                 for column, segs in table_batches(rows):
                     yield column, [s._replace(column=f"{sheet.title}!{s.column}") for s in segs]
-                for _ in stream:  # the rows past the sheet's dimension: the elements after them are read
-                    pass
                 if listed:
                     units += [u for e in elements for u in xlsx_sheet_units(e, member, sheet.title)]
             for member, title in members.items():  # a worksheet openpyxl did not open
