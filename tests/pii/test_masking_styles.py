@@ -58,7 +58,7 @@ BEFORE = [
      "phone_number_94c46e817ffa", "0986097579"),
     ("PHONE_NUMBER", "886912345678", "8869*****678",
      "phone_number_94c46e817ffa", "886986097579"),
-    ("PHONE_NUMBER", "07-123-4567", "07-12*-*567",
+    ("PHONE_NUMBER", "07-123-4567", "07-1**-*567",
      "phone_number_80b48bb22838", "07-180-9806"),
     ("EMAIL_ADDRESS", "wang@example.com", "w***@example.com",
      "email_address_980b790d4b3c", "user980b790d4b@example.com"),

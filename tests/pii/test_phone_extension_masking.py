@@ -27,3 +27,13 @@ def test_an_extension_in_text_is_masked_with_its_number():
     hits = analyze_text(text)
     assert [h[4] for h in hits] == ["02-8765-4321 分機 22"]
     assert mask_text(text, hits) == "如有疑問請洽 02-87**-*321 分機 **，謝謝"
+
+
+@pytest.mark.parametrize(("value", "masked"), [
+    ("2345-6789", "23**-*789"),  # a local number without its area code hides three digits too
+    ("223-4567", "2**-*567"),
+    ("07-123-4567", "07-1**-*567"),
+    ("02-2345-6789", "02-23**-*789"),
+])
+def test_short_phone_numbers_hide_as_many_digits_as_long_ones(value, masked):
+    assert mask_value("PHONE_NUMBER", value) == masked

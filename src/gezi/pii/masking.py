@@ -93,6 +93,7 @@ def _partial_name(value: str, keep: tuple[int, int]) -> str:
     return " ".join(w[0] + "*" * (len(w) - 1) for w in value.split())
 
 
+_PHONE_HIDDEN = 3  # digits a partially masked phone number hides at least (0912-***-678)
 # An extension after the number (分機 22, 轉123, #12, ext. 321): its words stay, its digits go,
 # and the number before it is masked by itself (02-87**-*321 分機 **, not 02-87**-**** *機 22).
 _EXTENSION = re.compile(r"(?:[ \u3000]?(?:分機|轉|[Ee][Xx][Tt]\.?|[#＃xX])[ \u3000]?[0-9０-９]{1,6})$")
@@ -107,7 +108,10 @@ def _partial_phone(value: str, keep: tuple[int, int]) -> str:
         return _partial_phone("0" + value, keep)[1:]  # which is then left out again, not invented
     if len(digits) == 10 and digits.startswith("09"):
         return f"{digits[:4]}-***-{digits[-3:]}"
-    return _mask_alnum(value, *keep)
+    # A local number without its area code (2345-6789) hides as many digits as a full one
+    # does (02-23**-*789), not one (2345-*789).
+    start, end = keep
+    return _mask_alnum(value, min(start, max(0, len(digits) - end - _PHONE_HIDDEN)), end)
 
 
 def _lost_its_zero(digits: str) -> bool:
