@@ -122,3 +122,14 @@ def test_chinese_numeral_birth_dates_are_masked(value, partial):
                                               ("一百十二", 112), ("十二", 12), ("一九八一", 1981)])
 def test_chinese_numbers(text, number):
     assert chinese_number(text) == number
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("告訴人 林美玉 (住臺北市)", ["林美玉"]),  # a role and its name set apart by one space
+    ("股別：忠股 書記官 張雅婷", ["張雅婷"]),
+    ("受文者：王小明君", ["王小明"]),  # the addressee of an official letter
+    ("他和 高雄的朋友", []),
+    ("與 林口區公所", []),
+])
+def test_roles_set_apart_by_a_space_and_the_addressee_of_a_letter(text, names):
+    assert found(text, "PERSON_NAME") == names

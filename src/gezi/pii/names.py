@@ -440,6 +440,9 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
     weak = ctx.weak_cues_before(rec.index)
     for _, end in weak.spans if weak else ():
         # 跟, 和, 找, 送貨員…: words that often precede a person, and often something else.
+        # Judgments and letters set a role and its name apart by one space (告訴人 林美玉).
+        if end < n and text[end] in _PADDING and end + 1 < n:
+            end += 1
         if end < n and text[end] in first:
             add(_weak(text, name_at(text, end, data, stops), data), SCORE_WEAK_CUE)
     for start, _ in after.spans if after else ():
