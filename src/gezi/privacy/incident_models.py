@@ -28,6 +28,9 @@ class Incident(Base):
     """One incident; the facts the legal clocks test and the notice template needs."""
 
     __tablename__ = "incidents"
+    # Free text typed about a breach names people (王小明帳號遭盜用, 客戶林小姐來電反映): kept
+    # outside the audit chain as commitments, erasable (docs/audit.md).
+    __personal__ = frozenset({"title", "cause", "how_found"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
