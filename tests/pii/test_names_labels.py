@@ -197,3 +197,16 @@ def test_padded_names_in_a_name_column():
     assert [(i, value) for i, (entity, *_, value) in found if entity == "PERSON_NAME"] == [
         (0, "李　四"), (1, "王小明"), (2, "陳 華"), (3, "林　立")]
     assert analyze_segments(["李　四", "王　大"], column="備註") == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("姓名(王大明)", "王大明"), ("姓名「王大明」", "王大明"), ("收件人（陳美玲）", "陳美玲"),
+    ("聯絡人【林志明】0912345678", "林志明"),
+])
+def test_a_name_in_brackets_right_after_its_label(text, name):
+    assert names(text) == [(name, 0.85)]
+
+
+@pytest.mark.parametrize("text", ["客戶（含會員）", "會員(VIP)"])
+def test_brackets_after_a_label_hold_no_name(text):
+    assert names(text) == []

@@ -38,7 +38,8 @@ SCORE_LIST = 0.75
 # A surname outside names.yaml right after a person label and a separator (姓名：邰文華): weaker
 # evidence than a listed surname with the same cue (SCORE_CUE_BEFORE), above min_score (0.5).
 SCORE_UNLISTED = 0.7
-_SEPARATORS = " \u3000:：\t"
+# Between a label and its value: spaces, a colon, or an opening bracket (姓名(王大明), 姓名「王大明」).
+_SEPARATORS = " \u3000:：\t(（「『【["
 _MAX_SEPARATORS = 3  # between a label and its value: 姓名 : 王小明
 _PADDING = " \u3000"  # between the two characters of a name aligned with three-character ones
 _JIEBA_WINDOW = 6
