@@ -52,6 +52,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _ROAD_END = re.compile(r".*(?:路|街|大道|段)")
 _ADDRESS_UNITS = frozenset("鄰路街段巷弄號樓室之村里區鄉鎮市縣大道")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千〇零兩]")
+_NEIGHBOURHOOD = re.compile(r"[0-9０-９一二三四五六七八九十百千〇零兩]+(?=鄰)")
 # The road word of an address in English form (No. 5, Ln. 188, Wenhua Rd., Banqiao Dist.).
 _ENGLISH_ROAD_END = re.compile(r".*(?<![A-Za-z])(?:rd|road|st|street|blvd|boulevard|ave|avenue)\b\.?",
                                re.IGNORECASE)
@@ -134,7 +135,9 @@ def _partial_address(value: str, keep: tuple[int, int]) -> str:
     cut = m.end() if m else min(6, len(value) - 1)
     tail = "".join(ch if ch in _ADDRESS_UNITS and not _NUMERAL.match(ch) else NAME_MASK
                    for ch in value[cut:])
-    return value[:cut] + tail
+    # A 鄰 (a few dozen households) before the road narrows more than the road does: 大城里○鄰中山路.
+    head = _NEIGHBOURHOOD.sub(lambda n: NAME_MASK * len(n.group()), value[:cut])
+    return head + tail
 
 
 def _partial_ip(value: str, keep: tuple[int, int]) -> str:
