@@ -45,3 +45,16 @@ def test_a_word_after_a_cue_is_no_name(text):
                                             ("寄給黃金龍", "黃金龍"), ("客戶王明 0912345678", "王明")])
 def test_names_that_start_like_words_after_a_cue(text, name):
     assert names(text) == [name]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("此致\n王小明 敬上", "王小明"), ("陳美玲謹啟", "陳美玲"), ("親愛的 葉家 您好", "葉家"),
+    ("請聯絡 王小明 先生", "王小明"), ("經辦：李大同 覆核：陳建國", "陳建國"),
+])
+def test_signatures_and_cues_after_a_space(text, name):
+    assert name in [v for e, _, _, _, v in analyze_text(text) if e == "PERSON_NAME"]
+
+
+@pytest.mark.parametrize("text", ["王先生 您好", "林小姐 你好"])
+def test_a_surname_and_title_before_a_greeting_is_no_name(text):
+    assert [v for e, _, _, _, v in analyze_text(text) if e == "PERSON_NAME"] == []

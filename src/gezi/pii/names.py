@@ -447,7 +447,9 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         if end < n and text[end] in first:
             add(_weak(text, name_at(text, end, data, stops), data), SCORE_WEAK_CUE)
     for start, _ in after.spans if after else ():
-        add(name_before(text, start, data, stops), SCORE_CUE_AFTER)
+        # set apart by one space as a signature is (王小明 敬上), or glued (王小明先生)
+        gap = 1 if start > 1 and text[start - 1] in _PADDING else 0
+        add(name_before(text, start - gap, data, stops), SCORE_CUE_AFTER)
     for start in weak_after:
         add(_weak(text, name_before(text, start, data, stops), data), SCORE_WEAK_AFTER)
     for m in _SPEAKER.finditer("\n" + text):  # offsets in the match are one more than in text
