@@ -66,3 +66,10 @@ def test_the_scanner_reports_spread_text_of_a_file(tmp_path):
     path.write_text("申 請 書\n姓 名 ： 王 小 明\n", encoding="utf-8")
     result = scan_paths([path])
     assert [(f.entity, f.line, f.start, f.end) for f in result.findings] == [("PERSON_NAME", 2, 6, 11)]
+
+
+def test_words_of_spread_text_set_apart_by_two_spaces():
+    """As pypdf extracts a line set with letter spacing: words two spaces apart, the phone
+    number and its label spread too."""
+    text = "聯 絡 人  陳 美 玲  電 話  0 2 - 2 3 4 5 - 6 7 8 9"
+    assert hits(text) == [("PERSON_NAME", "陳 美 玲"), ("PHONE_NUMBER", "0 2 - 2 3 4 5 - 6 7 8 9")]

@@ -16,22 +16,23 @@ from itertools import accumulate
 
 Hit = tuple[str, int, int, float, str]
 
-# A run of at least three characters separated by single spaces, all but the first standing
-# alone (the first may end a word: 姓名：王 小 明); the match starts at the first space, a literal
-# the regex engine skips to, so prose without such runs costs little.
-_RUN = re.compile(r" (?<=\S )\S(?: \S)+(?!\S)")
-# Two Chinese characters spread apart: spaces around numbers in prose (113 年 5 月) are no run.
-_CJK_PAIR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff] [\u3400-\u4dbf\u4e00-\u9fff]")
-# Such a pair with its second character standing alone, found from the space between them; runs
-# are looked for only on the lines that hold one (a fifth of the cost of _RUN on all of prose).
-_PAIR_HINT = re.compile(r" (?<=[\u3400-\u4dbf\u4e00-\u9fff] )[\u3400-\u4dbf\u4e00-\u9fff](?!\S)")
+# A run of characters separated by single spaces, all but the first standing alone (the first
+# may end a word: 姓名：王 小 明); the match starts at the first space. Words of spread text are
+# set apart by two spaces or more (聯 絡 人  陳 美 玲  電 話  0 2 - 2 3 4 5 - 6 7 8 9), which stay.
+_RUN = re.compile(r" (?<=\S )\S(?: \S)*(?!\S)")
+# Two Chinese characters spread apart, both standing alone, found from the space between them:
+# only a line that holds such a pair is spread text (spaces around numbers or a conjunction in
+# prose, 113 年 5 月, A 及 B, are not), and only there runs are looked for.
+_PAIR_HINT = re.compile(r" (?<=[\u3400-\u4dbf\u4e00-\u9fff] )(?<!\S[\u3400-\u4dbf\u4e00-\u9fff] )"
+                        r"[\u3400-\u4dbf\u4e00-\u9fff](?!\S)")
 # Characters of a run's line analyzed with it on either side: a label before a spread value,
 # context words around it (recognizers look at most ~50 characters away).
 _MARGIN = 64
 
 
 def spread_runs(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the spread runs of ``text`` that hold two Chinese characters in a row."""
+    """(start, end) of the runs of ``text``'s spread lines (those with two Chinese characters
+    spread apart)."""
     if text.isascii() or " " not in text:
         return []
     runs: list[tuple[int, int]] = []
@@ -42,8 +43,7 @@ def spread_runs(text: str) -> list[tuple[int, int]]:
         line_start = text.rfind("\n", 0, hint.start()) + 1
         line_end = text.find("\n", hint.end())
         line_end = len(text) if line_end < 0 else line_end
-        runs.extend((m.start() - 1, m.end()) for m in _RUN.finditer(text, line_start, line_end)
-                    if _CJK_PAIR.search(text, m.start() - 1, m.end()))
+        runs.extend((m.start() - 1, m.end()) for m in _RUN.finditer(text, line_start, line_end))
     return runs
 
 
