@@ -73,3 +73,20 @@ def test_words_of_spread_text_set_apart_by_two_spaces():
     number and its label spread too."""
     text = "聯 絡 人  陳 美 玲  電 話  0 2 - 2 3 4 5 - 6 7 8 9"
     assert hits(text) == [("PERSON_NAME", "陳 美 玲"), ("PHONE_NUMBER", "0 2 - 2 3 4 5 - 6 7 8 9")]
+
+
+def test_a_letter_spaced_pdf_line_is_scanned(tmp_path):
+    """A real PDF (WeasyPrint, Noto Sans CJK) whose line is set with letter spacing: pypdf
+    extracts it spread apart, and the name and phone on it are still found and masked in
+    the report."""
+    from weasyprint import HTML
+
+    path = tmp_path / "申請書.pdf"
+    HTML(string='<p style="font-family: \'Noto Sans CJK TC\'">姓名 王小明</p>'
+                '<p style="font-family: \'Noto Sans CJK TC\'; letter-spacing: 0.5em">聯絡人 陳美玲 電話 02-2345-6789</p>'
+         ).write_pdf(path)
+    found = {(f.entity, f.value) for f in scan_paths([path], workers=1).findings}
+    assert ("PERSON_NAME", "王小明") in found
+    spread = {entity: value for entity, value in found if " " in value}
+    assert spread.get("PERSON_NAME", "").replace(" ", "") == "陳美玲"
+    assert spread.get("PHONE_NUMBER", "").replace(" ", "") == "02-2345-6789"
