@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gezi.cli.common import JsonOpt, console, print_json
+from gezi.cli.common import JsonOpt, console, err_console, print_json, table
 from gezi.cli.pii import EntitiesOpt, parse_entities
 from gezi.core.errors import GeziError
 from gezi.pii.masking import METHODS, load_key
@@ -30,16 +30,28 @@ def _key(method: str, key_file: Path | None, format_preserving: bool) -> bytes |
 
 def mask(
     source: Annotated[Path, typer.Argument(
-        help="來源檔 Input file (CSV/TSV/XLSX/XLS/XLSB/ODS/JSON/JSONL/TXT/DOCX/ODT/PPTX/ODP).")],
-    output: Annotated[Path, typer.Argument(help="輸出檔 Output file (the source is never changed).")],
+        help="來源檔或目錄 Input file (CSV/TSV/XLSX/XLS/XLSB/ODS/JSON/JSONL/TXT/DOCX/ODT/PPTX/ODP) "
+             "or a directory of them.")],
+    output: Annotated[Path, typer.Argument(
+        help="輸出檔或目錄 Output file, or directory for a directory (the source is never changed).")],
     method: MethodOpt = "partial",
     key_file: KeyFileOpt = None,
     format_preserving: FpOpt = False,
     entities: EntitiesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="覆寫既有輸出 Overwrite OUTPUT.")] = False,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", help="來源為目錄時略過符合的檔案或目錄（萬用字元，可重複） With a directory: leave out "
+                          "files and directories matching a glob.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """產生遮蔽後的檔案副本 Write a masked copy of a file.
+    """產生遮蔽後的檔案副本 Write a masked copy of a file, or of every file in a directory.
+
+    來源為目錄時：可遮蔽的檔案以相同的相對路徑寫入輸出目錄，檔名與目錄名中的個資也遮蔽（履歷_王○明.docx）；
+    無法遮蔽的格式（PDF、圖片、壓縮檔…）不複製並列出；單一檔案失敗不影響其他檔案（結束碼 1）。
+
+    With a directory: each file gezi can mask is written under the same relative path, with the
+    personal data in file and folder names masked too; files it cannot mask (PDF, images,
+    archives…) are listed and not copied; one file's error does not stop the rest (exit 1).
 
     DOCX／ODT／ODS／PPTX／ODP 保留格式：跨多個文字段（run）的值，遮蔽結果放在第一段、其餘段清空。
 
@@ -56,6 +68,10 @@ def mask(
     from gezi.pii.mask_files import mask_file
 
     key = _key(method, key_file, format_preserving)
+    if source.is_dir():
+        _mask_directory(source, output, method, key, format_preserving, parse_entities(entities), force,
+                        tuple(exclude or ()), json_out)
+        return
     result = mask_file(source, output, method, key, format_preserving, parse_entities(entities),
                        overwrite=force)
     if json_out:
@@ -81,6 +97,39 @@ def mask(
     if result.get("values_only"):
         console.print("  僅保留值：格式、公式與合併儲存格未保留 values only: formatting, formulas and merged "
                       "cells are not kept")
+
+
+def _mask_directory(source: Path, output: Path, method: str, key: bytes | None, format_preserving: bool,
+                    entities: set[str] | None, force: bool, exclude: tuple[str, ...], json_out: bool) -> None:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from gezi.pii.mask_tree import mask_tree
+
+    def run(progress=None) -> dict:
+        return mask_tree(source, output, method, key, format_preserving, entities, force, exclude, progress)
+
+    if not json_out and err_console.is_terminal:
+        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                      TimeRemainingColumn(), console=err_console, transient=True) as bar:
+            task = bar.add_task("遮蔽中 masking", total=None)
+            result = run(lambda done, total: bar.update(task, completed=done, total=total))
+    else:
+        result = run()
+    if json_out:
+        print_json(result)
+    else:
+        console.print(f"已遮蔽 masked {result['files_masked']} 個檔案 files, {result['values_masked']} 個值 values "
+                      f"→ {result['output']}")
+        for entity, n in sorted(result["by_entity"].items()):
+            console.print(f"  {entity}: {n}")
+        if result["not_copied"]:
+            table("未複製 not copied", ["檔案 path", "原因 reason"],
+                  [[item["path"], item["reason"]] for item in result["not_copied"]])
+        if result["errors"]:
+            table("遮蔽失敗 failed", ["檔案 path", "錯誤 error"],
+                  [[item["path"], item["error"]] for item in result["errors"]])
+    if result["errors"]:
+        raise typer.Exit(1)
 
 
 def mask_db(
