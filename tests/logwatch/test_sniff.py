@@ -63,3 +63,11 @@ def test_lines_of_another_format_are_counted_skipped_and_named(tmp_path, cli, fr
     assert "sshd[100]" in s["samples"]["unrecognized_format"]
     out = cli("logs", "scan", path).out
     assert "lines of other formats in the sample: syslog 2" in out and "read as combined" in out
+
+
+def test_the_line_cut_at_the_end_of_the_sample_is_not_reported(tmp_path):
+    path = tmp_path / "big.log"
+    path.write_text("\n".join(_combined(1200)) + "\n", encoding="utf-8")
+    assert path.stat().st_size > SNIFF_BYTES
+    sniffed = scan([path]).to_dict()["summary"]["files"][0]["sniff"]
+    assert sniffed["unrecognized"] == 0 and sniffed["other_formats"] == {} and sniffed["lines"] < 1200

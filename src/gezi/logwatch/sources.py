@@ -131,8 +131,10 @@ def head_text(path: Path, compression: str | None, size: int = SNIFF_BYTES) -> s
     except (EOFError, OSError, zlib.error, lzma.LZMAError, zstandard.ZstdError):
         data = b""
     utf16 = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-    return data[:len(data) & ~1 if utf16 else None].decode("utf-16" if utf16 else "utf-8",
+    text = data[:len(data) & ~1 if utf16 else None].decode("utf-16" if utf16 else "utf-8",
                                                            errors="replace")
+    # the file goes on: its line cut at `size` bytes is no line of the sample
+    return text[:text.rfind("\n") + 1] if len(data) == size and "\n" in text else text
 
 
 # A combined / common log line, with or without a vhost prefix: `[time]` then a quoted request.
