@@ -6,8 +6,9 @@ vectorized string functions instead of a per-line Python regex: on two cores thi
 times faster than `re`. Combined lines the fast split rejects (escaped quotes, odd requests) get
 a second pass with an RE2 regex, still inside DuckDB and only on those lines; sshd syslog files
 are classified the same way (`gezi.logwatch.syslog`), as are firewall records
-(`gezi.logwatch.firewall`). Only auth CSV files, which are small, are
-parsed line by line.
+(`gezi.logwatch.firewall`); JSON lines whose `message` holds a raw access-log line (Filebeat) are
+split again from it. Only auth CSV files, which are small, and Windows event exports, whose
+records span lines (`gezi.logwatch.winevent`), are read in Python.
 """
 
 from __future__ import annotations
