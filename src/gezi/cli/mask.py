@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gezi.cli.common import JsonOpt, console, err_console, print_json, table
-from gezi.cli.pii import EntitiesOpt, parse_entities
+from gezi.cli.pii import EntitiesOpt, SchemaOpt, SeedOpt, parse_entities
 from gezi.core.errors import GeziError
 from gezi.pii.masking import METHODS, load_key
 
@@ -140,21 +140,45 @@ def mask_db(
     format_preserving: FpOpt = False,
     sample: Annotated[int, typer.Option("--sample", min=1, help="分類欄位的抽樣列數 Rows sampled "
                                         "to classify columns.")] = 1000,
+    schema: SchemaOpt = None,
+    seed: SeedOpt = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="先刪除目的端同名資料表 Drop destination tables of the same name first.")] = False,
     entities: EntitiesOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """複製資料庫並遮蔽個資欄位 Copy a database with its PII columns masked."""
-    from gezi.pii.db import mask_database
+    """複製資料庫並遮蔽個資欄位 Copy a database with its PII columns masked.
+
+    依外鍵順序（父表先）在同一個交易中複製；每複製完一個資料表在 stderr 顯示進度。
+
+    Tables are copied parents first in one transaction; progress goes to stderr, a line per table.
+    """
+    from gezi.pii.db import BINARY_NOTE, mask_database
 
     key = _key(method, key_file, format_preserving)
+
+    def progress(doc: dict, done: int, total: int) -> None:
+        err_console.print(f"[{done}/{total}] {_where(doc)}: {doc['rows']:,} 列 rows")
+
     result = mask_database(source_url, dest_url, method, key, format_preserving, sample,
-                           parse_entities(entities))
+                           parse_entities(entities), schemas=schema, seed=seed, replace=replace,
+                           progress=progress)
     if json_out:
         print_json(result)
         return
     for t in result["tables"]:
         cols = ", ".join(f"{c}→{e}" for c, e in t["masked_columns"].items()) or "—"
-        console.print(f"{t['table']}: {t['rows']} 列 rows; 遮蔽欄位 masked columns {cols}")
+        console.print(f"{_where(t)}: {t['rows']} 列 rows; 遮蔽欄位 masked columns {cols}")
+        if t.get("binary_columns_unscanned"):
+            console.print(f"  原樣複製、未檢查 copied unscanned: "
+                          f"{', '.join(t['binary_columns_unscanned'])} — {BINARY_NOTE}")
+        if t.get("foreign_keys_not_copied"):
+            console.print(f"  外鍵未複製（未參照已複製資料表的主鍵） foreign keys not copied: "
+                          f"{', '.join(t['foreign_keys_not_copied'])}")
+
+
+def _where(doc: dict) -> str:
+    return f"{doc['schema']}.{doc['table']}" if doc["schema"] else doc["table"]
 
 
 def register(root: typer.Typer) -> None:

@@ -188,32 +188,54 @@ def _collect(paths: list[Path], options: _ScanOptions, json_out: bool, show_valu
     return tally
 
 
+SchemaOpt = Annotated[list[str] | None, typer.Option(
+    "--schema", help="只讀這些結構描述（可重複） Only these schemas, repeatable (default: PostgreSQL "
+    "all but the system ones, others the default schema).")]
+SeedOpt = Annotated[int | None, typer.Option(
+    "--seed", help="隨機抽樣的種子，結果可重現 Seed of the random sample: the same rows again.")]
+
+
 @app.command("scan-db")
 def scan_db(
     url: Annotated[str, typer.Argument(help="SQLAlchemy 資料庫網址 database URL.")],
     sample: Annotated[int, typer.Option("--sample", min=1,
-                                        help="每表抽樣列數 Rows sampled per table.")] = 1000,
+                                        help="每表隨機抽樣列數 Rows sampled at random per table.")] = 1000,
     full: Annotated[bool, typer.Option("--full", help="讀取全部資料列 Read every row.")] = False,
+    schema: SchemaOpt = None,
+    views: Annotated[bool, typer.Option(
+        "--views", help="也掃描檢視表（其資料多半重複資料表） Views too (they mostly repeat tables' data).")] = False,
+    seed: SeedOpt = None,
     entities: EntitiesOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """掃描資料庫欄位 Classify database columns (name hints + sampled values)."""
-    from gezi.pii.db import scan_database
+    """掃描資料庫欄位 Classify database columns (name and comment hints + sampled values)."""
+    from gezi.pii.db import BINARY_NOTE, MAX_CELL_CHARS, scan_database
 
-    result = scan_database(url, sample=sample, full=full, entities=parse_entities(entities))
+    result = scan_database(url, sample=sample, full=full, entities=parse_entities(entities),
+                           schemas=schema, views=views, seed=seed)
     if json_out:
         print_json(result)
         return
-    rows = []
+    rows, notes = [], []
     for t in result["tables"]:
+        where = ".".join(filter(None, (t["schema"] or result["default_schema"], t["table"])))
         for c in t["columns"]:
+            if c.get("binary_values_skipped"):
+                notes.append(f"  略過 skipped {where}.{c['column']}: {c['binary_values_skipped']} 個值 values — "
+                             f"{BINARY_NOTE}")
+            if c.get("cells_truncated"):
+                notes.append(f"  {where}.{c['column']}: {c['cells_truncated']} 格只讀前 {MAX_CELL_CHARS:,} 字 "
+                             f"cells read up to {MAX_CELL_CHARS:,} characters")
             if c["classification"] or c["entities"]:
                 share = c["entities"].get(c["classification"] or "", {}).get("share")
                 found = ", ".join(f"{e} {v['share']:.0%}" for e, v in c["entities"].items())
-                rows.append([t["table"], c["column"], c["classification"] or "（內文含個資 contains）",
+                rows.append([f"{where}.{c['column']}", c["comment"] or "",
+                             c["classification"] or "（內文含個資 contains）",
                              c["basis"] or "", "" if share is None else f"{share:.0%}", found])
     table(f"資料庫個資欄位 PII columns — {result['database']}",
-          ["資料表 table", "欄位 column", "分類 class", "依據 basis", "比例 share", "發現 found"], rows)
+          ["欄位 column", "註解 comment", "分類 class", "依據 basis", "比例 share", "發現 found"], rows)
+    for line in notes:
+        console.print(line)
     console.print(f"{result['summary']['tables']} 個資料表 tables, "
                   f"{result['summary']['pii_columns']} 個個資欄位 PII columns")
 
