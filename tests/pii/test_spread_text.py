@@ -82,9 +82,9 @@ def test_a_letter_spaced_pdf_line_is_scanned(tmp_path):
     from weasyprint import HTML
 
     path = tmp_path / "申請書.pdf"
-    HTML(string='<p style="font-family: \'Noto Sans CJK TC\'">姓名 王小明</p>'
-                '<p style="font-family: \'Noto Sans CJK TC\'; letter-spacing: 0.5em">聯絡人 陳美玲 電話 02-2345-6789</p>'
-         ).write_pdf(path)
+    font = "font-family: 'Noto Sans CJK TC'"
+    HTML(string=f'<p style="{font}">姓名 王小明</p>'
+                f'<p style="{font}; letter-spacing: 0.5em">聯絡人 陳美玲 電話 02-2345-6789</p>').write_pdf(path)
     found = {(f.entity, f.value) for f in scan_paths([path], workers=1).findings}
     assert ("PERSON_NAME", "王小明") in found
     spread = {entity: value for entity, value in found if " " in value}
