@@ -1,0 +1,67 @@
+"""scan-db reads every non-system schema of PostgreSQL (``--schema`` limits them) and reports
+schema.table.column; views only with ``--views``."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+IDS = ["A123456789", "B234567894", "F131104093", "A800000014"]
+
+
+def _seed(url: str) -> bool:
+    """customers (default schema) and a view on it; on PostgreSQL also sales.orders and
+    audit.logins. True on PostgreSQL."""
+    engine = sa.create_engine(url)
+    pg = engine.dialect.name == "postgresql"
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table customers (id integer primary key, national_id varchar(10))"))
+        conn.execute(sa.text("insert into customers values (:i, :p)"),
+                     [{"i": i, "p": p} for i, p in enumerate(IDS)])
+        conn.execute(sa.text("create view v_customers as select national_id from customers"))
+        if pg:
+            conn.execute(sa.text("create schema sales"))
+            conn.execute(sa.text("create schema audit"))
+            conn.execute(sa.text("create table sales.orders (no varchar(12) primary key, buyer varchar(10))"))
+            conn.execute(sa.text("insert into sales.orders values (:n, :p)"),
+                         [{"n": f"SO{i:04d}", "p": p} for i, p in enumerate(IDS)])
+            conn.execute(sa.text("create table audit.logins (at timestamp, ip varchar(40))"))
+            conn.execute(sa.text("insert into audit.logins values (now(), '203.0.113.5')"))
+    engine.dispose()
+    return pg
+
+
+def _tables(result: dict) -> dict[str, dict]:
+    return {".".join(filter(None, (t["schema"], t["table"]))): t for t in result["tables"]}
+
+
+def test_all_schemas_views_on_request(db_url, cli, fresh_env):
+    pg = _seed(db_url)
+    r = cli("pii", "scan-db", db_url, "--json")
+    assert r.code == 0, r.err
+    tables = _tables(r.json)
+    if pg:
+        assert set(tables) == {"customers", "sales.orders", "audit.logins"}
+        assert r.json["default_schema"] == "public" and set(r.json["schemas"]) == {"public", "sales", "audit"}
+        orders = {c["column"]: c for c in tables["sales.orders"]["columns"]}
+        assert orders["buyer"]["classification"] == "TW_NATIONAL_ID"
+        assert {c["column"]: c["classification"] for c in tables["audit.logins"]["columns"]}["ip"] == "IP_ADDRESS"
+        human = cli("pii", "scan-db", db_url)
+        assert "sales.orders.buyer" in human.out and "public.customers.national_id" in human.out
+        only = cli("pii", "scan-db", db_url, "--json", "--schema", "sales", "--schema", "audit")
+        assert set(_tables(only.json)) == {"sales.orders", "audit.logins"}
+    else:
+        assert set(tables) == {"customers"}
+        assert "main.customers.national_id" in cli("pii", "scan-db", db_url).out
+    with_views = cli("pii", "scan-db", db_url, "--json", "--views")
+    view = _tables(with_views.json)["v_customers"]
+    assert view["kind"] == "view" and _tables(with_views.json)["customers"]["kind"] == "table"
+    assert view["columns"][0]["classification"] == "TW_NATIONAL_ID" and view["rows_scanned"] == 4
+
+
+@pytest.mark.parametrize("schema", ["nosuch", "pg_catalog'--"])
+def test_unknown_schema_is_one_line(db_url, cli, fresh_env, schema):
+    _seed(db_url)
+    r = cli("pii", "scan-db", db_url, "--schema", schema)
+    assert r.code == 2 and "schema not found" in r.err
+    assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
