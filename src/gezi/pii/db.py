@@ -211,8 +211,9 @@ def _sampled(conn: sa.Connection, table: sa.Table, is_view: bool, sample: int,
         if is_view:
             return table, sa.func.random(), "random"
         salt = random.randrange(2**31) if seed is None else seed % 2**31
-        # Knuth's multiplicative hash spreads consecutive rowids over the whole range.
-        return table, (sa.literal_column("rowid") * 2654435761 + salt) % 4294967296, "rowid_hash"
+        # Knuth's multiplicative hash spreads consecutive rowids over the whole range; the salt
+        # moves the window of rowids that hash lowest.
+        return table, ((sa.literal_column("rowid") + salt) * 2654435761) % 4294967296, "rowid_hash"
     return table, None, "first_rows"
 
 
