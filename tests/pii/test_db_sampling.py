@@ -79,3 +79,21 @@ def test_large_postgresql_table_sampled_by_pages(db_url, cli, fresh_env, monkeyp
     assert r.code == 0, r.err
     assert r.json["tables"][0]["sampling"] == "tablesample_system"
     assert 0 < _phone(r.json)["share"] < 1
+
+
+def test_sqlite_table_without_rowid(tmp_path, cli, fresh_env):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table codes (k text primary key, phone text) without rowid"))
+        conn.execute(sa.text("create table plain (id integer primary key, phone text)"))
+        for name in ("codes", "plain"):
+            conn.execute(sa.text(f"insert into {name} values (:k, :p)"),
+                         [{"k": i, "p": f"09{i:08d}"} for i in range(10, 40)])
+    engine.dispose()
+    r = cli("pii", "scan-db", url, "--json", "--sample", 5, "--seed", 1)
+    assert r.code == 0, r.err
+    tables = {t["table"]: t for t in r.json["tables"]}
+    assert tables["codes"]["sampling"] == "random" and tables["codes"]["rows_scanned"] == 5
+    assert tables["plain"]["sampling"] == "rowid_hash" and tables["plain"]["rows_scanned"] == 5
+    assert tables["codes"]["columns"][1]["classification"] == "PHONE_NUMBER"
