@@ -38,6 +38,8 @@ from gezi.pii.percent import holds_encoded_text, masked_encoded
 from gezi.pii.registry import get_registry, pii_data_file
 from gezi.pii.validators import (
     CHINESE_NUMBER,
+    ENGLISH_DATE,
+    MONTH_NAMES,
     canonical,
     chinese_numeral,
     parse_birth_date,
@@ -173,9 +175,9 @@ def _partial_date(value: str, keep: tuple[int, int]) -> str:
     first = re.search(r"\d+", norm)
     if first is None and (first := CHINESE_NUMBER.search(value)):  # 民國七十年五月三日
         return value[:first.end()] + CHINESE_NUMBER.sub("*", value[first.end():])
-    if year_last(value):  # 03/05/1990: the year is the last number
-        year = list(re.finditer(r"[0-9０-９]+", value))[-1]
-        return re.sub(r"[0-9０-９]", "*", value[:year.start()]) + value[year.start():]
+    if year_last(value) or ENGLISH_DATE.fullmatch(norm.strip()):  # 03/05/1990, March 21, 1986
+        year = list(re.finditer(r"[0-9０-９]+", value))[-1]  # the year is the last number
+        return re.sub(r"[0-9０-９A-Za-z]", "*", value[:year.start()]) + value[year.start():]
     if first and not re.search(r"\d", norm[first.end() :]):
         if len(first.group()) < 8:  # ROC 0790503 / 790503: the year is 3 or 2 digits
             return _mask_alnum(value, len(first.group()) - 4, 0)
@@ -402,6 +404,8 @@ def _fp_date(s: _Stream, value: str) -> str:
         return _fp_generic(s, value)
     new = day + dt.timedelta(days=int.from_bytes(bytes([s.byte(), s.byte()]), "big") % 730 - 365)
     groups = list(re.finditer(r"[0-9０-９]+", value))
+    if english := ENGLISH_DATE.fullmatch(unicodedata.normalize("NFKC", value).strip()):
+        return _english_date(english, new)
     order = year_last(value)
     if order:  # 03/05/1990: the same order, another date
         first, second = (new.day, new.month) if order == "dmy" else (new.month, new.day)
@@ -426,6 +430,27 @@ def _fp_date(s: _Stream, value: str) -> str:
     parts = [str(year), f"{new.month:0{len(groups[1].group())}d}",
              f"{new.day:0{len(groups[2].group())}d}"]
     return _put_numbers(value, groups, parts)
+
+
+def _english_date(m: re.Match[str], new: dt.date) -> str:
+    """``new`` written as the English date ``m`` (an ENGLISH_DATE match) is: the same order,
+    the day zero-padded if it was, the month name in the same case and length (March, Mar, MAR)."""
+    month_group, day_group, ordinal = ("m1", "d1", "o1") if m["m1"] else ("m2", "d2", "o2")
+    name = MONTH_NAMES[new.month - 1]
+    if len(m[month_group]) <= 4:
+        name = name[:3]
+    if m[month_group].isupper():
+        name = name.upper()
+    elif m[month_group].islower():
+        name = name.lower()
+    day = f"{new.day:02d}" if m[day_group].startswith("0") else str(new.day)  # 05 MAR stays two digits
+    parts = {"y": str(new.year), day_group: day, month_group: name}
+    if m[ordinal]:  # 3rd → 21st
+        parts[ordinal] = "th" if 11 <= new.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(new.day % 10, "th")
+    out, base = m.group(), m.start()
+    for group in sorted(parts, key=m.start, reverse=True):  # from the right: offsets stay valid
+        out = out[:m.start(group) - base] + parts[group] + out[m.end(group) - base:]
+    return out
 
 
 def _put_numbers(value: str, groups: list[re.Match[str]], parts: list[str]) -> str:

@@ -139,6 +139,18 @@ _DATE_PARTS = re.compile(r"(?:民國\s*)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _COMPACT_ROC = re.compile(r"(\d{2,3})(\d{2})(\d{2})")  # 0790503, 790503: ROC year first
 _YEAR_LAST = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")  # 03/05/1990
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+# March 21, 1986 / 21 March 1986 / 21 MAR 1986 (passports, English forms): month, day, year.
+ENGLISH_DATE = re.compile(r"(?:(?P<m1>[A-Za-z]{3,9})\.?\s+(?P<d1>\d{1,2})(?P<o1>st|nd|rd|th)?,?"
+                          r"|(?P<d2>\d{1,2})(?P<o2>st|nd|rd|th)?\s+(?P<m2>[A-Za-z]{3,9})\.?,?)\s+(?P<y>\d{4})")
+
+
+def english_month(name: str) -> int | None:
+    """1–12 for an English month name or its abbreviation (Mar, MAR, Sept), else None."""
+    low = name.lower()
+    return next((i for i, full in enumerate(MONTH_NAMES, 1)
+                 if len(low) >= 3 and (full.lower().startswith(low) or (low == "sept" and i == 9))), None)
 CHINESE_DIGITS = "〇一二三四五六七八九"
 _CHINESE_VALUE = {c: i for i, c in enumerate(CHINESE_DIGITS)} | {"零": 0, "○": 0}
 CHINESE_NUMBER = re.compile(f"[{CHINESE_DIGITS}零○十百]+")
@@ -205,6 +217,9 @@ def parse_birth_date(value: str) -> dt.date | None:
     """The date a birth-date string names (ROC years of 2–3 digits are +1911; Chinese numerals
     as in 民國七十年五月三日), if plausible."""
     norm = unicodedata.normalize("NFKC", value)
+    if m := ENGLISH_DATE.fullmatch(norm.strip()):
+        month = english_month(m["m1"] or m["m2"])
+        return None if month is None else _plausible(int(m["y"]), month, int(m["d1"] or m["d2"]))
     if m := _YEAR_LAST.fullmatch(norm.strip()):
         # Day first (03/05/1990 in most of the world), else month first (US forms).
         first, second, year = (int(g) for g in m.groups())
