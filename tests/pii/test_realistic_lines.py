@@ -180,3 +180,13 @@ def test_versions_in_a_user_agent_are_no_ip_addresses():
     line = ('203.0.113.5 - - [05/Nov/2023:10:00:00 +0800] "GET /ping/8.8.8.8 HTTP/1.1" 200 12 "http://10.1.2.3/" '
             '"Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/119.0.0.0 Safari/537.36 Firefox/2.0.0.4"')
     assert found(line, "IP_ADDRESS") == ["203.0.113.5", "10.1.2.3"]
+
+
+@pytest.mark.parametrize(("text", "accounts"), [
+    ("中國信託 822-123456789012", ["822-123456789012"]),
+    ("帳戶：700-0001234-1234567", ["700-0001234-1234567"]),  # whole, not cut after 10 digits
+    ("玉山國家公園 1234567890 公尺", []),
+    ("訂單 12345678901234567 匯款", []),
+])
+def test_bank_accounts_with_their_code_and_bank_names(text, accounts):
+    assert found(text, "BANK_ACCOUNT") == accounts
