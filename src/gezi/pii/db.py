@@ -504,8 +504,8 @@ def _plans(tables: list[sa.Table], classified: dict[Ref, str], keys: set[Ref],
         new = sa.Table(name, meta, *[
             sa.Column(c.name, _dst_type(c, c.name in rewritten, same),
                       *([sa.Identity()] if c.name in serial else []),
-                      primary_key=c.primary_key, nullable=c.nullable, autoincrement=False,
-                      comment=c.comment)
+                      primary_key=c.primary_key, nullable=c.nullable,
+                      autoincrement="auto" if c.name in serial else False, comment=c.comment)
             for c in t.columns], schema=schema, comment=t.comment)
         plans[t.schema, t.name] = _Plan(t, new, whole, free, structured,
                                         [c.column.name for c in cols if c.kind == "binary"], serial, [])
