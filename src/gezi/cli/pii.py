@@ -27,6 +27,7 @@ EntitiesOpt = Annotated[str | None, typer.Option(
 ShowOpt = Annotated[bool, typer.Option(
     "--show-values", help="顯示原始值（預設遮蔽） Show raw values (masked by default).")]
 _HUMAN_LIMIT = 200
+_FILES_SHOWN = 50
 _PROGRESS_MIN_BYTES = 8 << 20
 
 
@@ -42,10 +43,15 @@ def parse_entities(value: str | None) -> set[str] | None:
     return wanted
 
 
-def _summary(files: int, skipped: list[dict], scanned_bytes: int, by_entity: Counter[str]) -> dict:
-    """Counts of a scan: files, bytes, findings per entity, skipped files with reasons."""
+def _summary(files: int, skipped: list[dict], scanned_bytes: int, by_entity: Counter[str],
+             by_file: dict[str, Counter[str]]) -> dict:
+    """Counts of a scan: files, bytes, findings per entity and per file (the files that hold
+    personal data, most findings first), skipped files with reasons."""
     return {"files_scanned": files, "files_skipped": len(skipped), "bytes_scanned": scanned_bytes,
             "findings": sum(by_entity.values()), "by_entity": dict(sorted(by_entity.items())),
+            "by_file": [{"path": printable(path), "findings": sum(counts.values()),
+                         "by_entity": dict(sorted(counts.items()))}
+                        for path, counts in sorted(by_file.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))],
             "skipped": [{**item, "path": printable(item["path"])} for item in skipped]}
 
 
@@ -128,6 +134,12 @@ def scan(
                   + (f"; 部分未檢查 {partly} 個 partly unread" if partly else ""))
     for entity, n in summary["by_entity"].items():
         console.print(f"  {entity}: {n}")
+    if len(summary["by_file"]) > 1:
+        files = summary["by_file"]
+        table("各檔案發現 findings per file", ["檔案 path", "筆數 findings", "類型 entities"],
+              [[item["path"], item["findings"], "、".join(item["by_entity"])] for item in files[:_FILES_SHOWN]])
+        if len(files) > _FILES_SHOWN:
+            console.print(f"… 另有 {len(files) - _FILES_SHOWN} 個檔案 more files (use --json)")
     for item in summary["skipped"][:20]:
         label = "部分未檢查 partly unread" if item.get("scanned") else "略過 skipped"
         lines = "、".join(map(str, item.get("undecodable_lines", [])))
@@ -154,12 +166,13 @@ class _Tally:
 
     shown: list[PiiFinding] = field(default_factory=list)
     by_entity: Counter[str] = field(default_factory=Counter)
+    by_file: dict[str, Counter[str]] = field(default_factory=dict)  # a ZIP member is a file of its own
     skipped: list[dict] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
 
     def summary(self) -> dict:
-        return _summary(self.files, self.skipped, self.bytes, self.by_entity)
+        return _summary(self.files, self.skipped, self.bytes, self.by_entity, self.by_file)
 
 
 def _collect(paths: list[Path], options: _ScanOptions, json_out: bool, show_values: bool,
@@ -175,6 +188,7 @@ def _collect(paths: list[Path], options: _ScanOptions, json_out: bool, show_valu
         tally.skipped.extend(piece.files_skipped)
         for f in piece.findings:
             tally.by_entity[f.entity] += 1
+            tally.by_file.setdefault(f.path, Counter())[f.entity] += 1
             if json_out:
                 value = f.value
                 if not show_values:
@@ -236,6 +250,9 @@ def scan_db(
           ["欄位 column", "註解 comment", "分類 class", "依據 basis", "比例 share", "發現 found"], rows)
     for line in notes:
         console.print(line)
+    for t in result["tables_skipped"]:
+        where = ".".join(filter(None, (t["schema"] or result["default_schema"], t["table"])))
+        console.print(f"  略過資料表 skipped table {where}: {t['reason']}")
     console.print(f"{result['summary']['tables']} 個資料表 tables, "
                   f"{result['summary']['pii_columns']} 個個資欄位 PII columns")
 
