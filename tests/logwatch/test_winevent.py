@@ -145,7 +145,7 @@ def test_wevtutil_xml_failures_successes_and_other_events(tmp_path):
               # locked out: Status alone (Sub Status 0x0)
               xml_event(4625, 3, "carol", status="0xc0000234", sub="0x0"),
               xml_event(4624, 4, "alice", ip="2001:db8::50", logon_type=10),
-              # a service logon has no network address: counted, no event
+              # a service logon has no network address: an event without IP
               xml_event(4624, 5, "SYSTEM", ip="-", domain="NT AUTHORITY", logon_type=5),
               xml_event(4672, 6, "alice")]
     # wevtutil prints the events one after another; an export may wrap them in a root element
@@ -155,9 +155,10 @@ def test_wevtutil_xml_failures_successes_and_other_events(tmp_path):
         (MS0 + 1123, "203.0.113.50", "CORP\\alice", "login", "failure", "DC01.corp.example"),
         (MS0 + 2123, "203.0.113.50", "CORP\\nosuchuser", "login", "unknown_user", "DC01.corp.example"),
         (MS0 + 3123, "203.0.113.50", "CORP\\carol", "login", "failure", "DC01.corp.example"),
-        (MS0 + 4123, "2001:db8::50", "CORP\\alice", "login", "success", "DC01.corp.example")]
+        (MS0 + 4123, "2001:db8::50", "CORP\\alice", "login", "success", "DC01.corp.example"),
+        (MS0 + 5123, None, "NT AUTHORITY\\SYSTEM", "login", "success", "DC01.corp.example")]
     assert {r[6] for r in rows} == {"auth"}
-    assert (s["lines"], s["parsed"], s["by_reason"]) == (6, 4, {"no_network_address": 1, "not_auth_event": 1})
+    assert (s["lines"], s["parsed"], s["by_reason"]) == (6, 5, {"not_auth_event": 1})
     # evidence: the event's facts, with logon type and the status meaning as the reason
     facts = json.loads(lines[1])
     assert facts["logon_type"] == "3 Network"
@@ -174,16 +175,16 @@ def test_broken_records_are_counted_with_a_masked_sample(tmp_path):
         xml_event(4625, 2, "bobby")[:1300]
     _, rows, s, _ = _rows(tmp_path, "cut.xml", content)
     assert len(rows) == 1 and s["by_reason"] == {"invalid_xml": 2} and s["lines"] == 3
-    # skipped events: the account is masked in the sample, also in the raw XML and message
-    content = xml_event(4625, 1, "bobby", ip="-") + xml_event(4634, 2, "carol")
-    _, _, s, _ = _rows(tmp_path, "local.xml", content)
-    assert s["by_reason"] == {"no_network_address": 1, "not_auth_event": 1}
-    assert "bobby" not in s["samples"]["no_network_address"]
-    assert "carol" not in s["samples"]["not_auth_event"]
+    # skipped events: the account is masked in the sample, also in the raw XML
+    content = xml_event(4625, 1, "bobby", ip="::ffff:") + xml_event(4634, 2, "carol")
+    _, rows, s, _ = _rows(tmp_path, "other.xml", content)
+    assert s["by_reason"] == {"not_auth_event": 1} and "carol" not in s["samples"]["not_auth_event"]
+    # an address cut to `::ffff:` names no client: an event without IP, like `-`
+    assert [r[1:5] for r in rows] == [(None, "CORP\\bobby", "login", "failure")]
     content = event_viewer_csv([("3/2/2026 10:00:07 AM", 4625, "bobby", "0xC000006A")])
     content = content.replace("Source Network Address:\t198.51.100.77", "Source Network Address:\t-")
-    _, _, s, _ = _rows(tmp_path, "local.csv", content)
-    assert s["by_reason"] == {"no_network_address": 1} and "bobby" not in s["samples"]["no_network_address"]
+    _, rows, s, _ = _rows(tmp_path, "local.csv", content)
+    assert [r[1:5] for r in rows] == [(None, "CORP\\bobby", "login", "failure")] and s["by_reason"] == {}
 
 
 def test_winlogbeat_json_rdp_guessing(tmp_path):
@@ -236,6 +237,24 @@ def test_windows_events_raise_brute_force_and_credential_stuffing(tmp_path, back
     # evidence shows the event's facts with the account masked
     assert all("administrator" not in line and '"logon_type": "3 Network"' in line
                for line in brute[0]["evidence"])
+
+
+@pytest.mark.parametrize("backend", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_failures_without_source_ip_raise_brute_force_not_ip_rules(tmp_path, backend):
+    # password guessing at the console / over NTLM: IpAddress `-`, one account, then many
+    events = [xml_event(4625, i, "payroll", ip="-", logon_type=2) for i in range(3)]
+    events += [xml_event(4625, 10 + i, f"clerk{i}", ip="-", sub="0xc0000064") for i in range(10)]
+    # and an account guessed both locally and from the network: one alert naming the one IP
+    events += [xml_event(4625, 30, "hr", ip="-"), xml_event(4625, 31, "hr", ip="198.51.100.5"),
+               xml_event(4625, 32, "hr", ip="-")]
+    path = tmp_path / "security.xml"
+    path.write_text("\n".join(events), encoding="utf-8")
+    doc = scan([], [path], backend=backend).to_dict()
+    brute = sorted((a["user"], a["src_ip"], a["src_ips"], a["count"]) for a in alerts_of(doc, "brute_force"))
+    assert brute == [("C******l", None, [], 3), ("C*****r", "198.51.100.5", ["198.51.100.5"], 3)]
+    # ten accounts failing from no visible address are no credential stuffing from one "IP"
+    assert {a["category"] for a in doc["alerts"]} == {"brute_force"}
+    assert all("payroll" not in line for a in alerts_of(doc, "brute_force") for line in a["evidence"])
 
 
 def test_ingest_archives_windows_logons_as_auth_with_device(tmp_path):

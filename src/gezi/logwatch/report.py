@@ -75,11 +75,12 @@ def daily_review(data_dir: Path, day: dt.date, profile_path: Path | None = None
         failed_acct = q(f"""SELECT account, count(*), count(DISTINCT ip), min(ts_ms), max(ts_ms)
             FROM ev WHERE dayn = {dayn} AND source = 'auth' AND event = 'login'
             AND result = 'failure' GROUP BY account ORDER BY 2 DESC, 1""").fetchall()
-        failed_ip = q(f"""SELECT ip, any_value(country), count(*), count(DISTINCT account),
+        # failures without a source IP (Windows console / NTLM logons) are listed under '-'
+        failed_ip = q(f"""SELECT coalesce(ip, '-') AS ip, any_value(country), count(*), count(DISTINCT account),
             min(ts_ms), max(ts_ms) FROM ev WHERE dayn = {dayn} AND source = 'auth'
             AND event = 'login' AND result IN ('failure', 'unknown_user')
             GROUP BY ip ORDER BY 3 DESC, 1""").fetchall()
-        unknown = q(f"""SELECT ip, any_value(country), account, count(*), min(ts_ms) FROM ev
+        unknown = q(f"""SELECT coalesce(ip, '-') AS ip, any_value(country), account, count(*), min(ts_ms) FROM ev
             WHERE dayn = {dayn} AND source = 'auth' AND event = 'login'
             AND result = 'unknown_user' GROUP BY ip, account ORDER BY 4 DESC, 1, 3""").fetchall()
         foreign = q(f"""SELECT account, ip, country, ts_ms FROM ev WHERE dayn = {dayn}

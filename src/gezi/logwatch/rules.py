@@ -43,8 +43,10 @@ def predicate(t: ir.Table, spec: dict) -> list[ir.BooleanValue]:
 
 
 def base(ev: ir.Table, rule: Rule) -> ir.Table:
-    """The events a rule counts: its `where`, minus allow-listed requests."""
-    return ev.filter([*predicate(ev, rule.where), ~ev.allowed])
+    """The events a rule counts: its `where`, minus allow-listed requests; an IP rule counts only
+    events with an IP (a Windows console logon has none; NULL would be one key for all of them)."""
+    keep = [*predicate(ev, rule.where), ~ev.allowed]
+    return ev.filter([*keep, ev.ipn.notnull()] if rule.key == "ip" else keep)
 
 
 def _day(ms: ir.IntegerValue) -> ir.IntegerValue:

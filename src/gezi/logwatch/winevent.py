@@ -15,10 +15,11 @@ Three usual exports are read, recognized from their content:
 
 Each 4625 is a `failure`, or `unknown_user` when its (Sub) Status says the account does not exist;
 each 4624 a `success` (codes and events: catalog `windows-logon.yaml`). The account is
-`DOMAIN\\name` as the event names it, the source IP the event's `IpAddress`. Other events are
-`not_auth_event`; logons without a network address (`-`, a local console or service logon) are
-`no_network_address`: both counted, not errors. Times: XML and Winlogbeat stamps are UTC; local
-times without a zone (Event Viewer CSV, NXLog `EventTime`) are read in the site's zone.
+`DOMAIN\\name` as the event names it, the source IP the event's `IpAddress`. A logon without a
+network address (`-`, a local console, service or NTLM logon) is an event without IP: the account
+rules count it, the IP rules do not. Other events are `not_auth_event` (counted, not an error).
+Times: XML and Winlogbeat stamps are UTC; local times without a zone (Event Viewer CSV, NXLog
+`EventTime`) are read in the site's zone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import ipaddress
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -40,8 +42,8 @@ from zoneinfo import ZoneInfo
 from gezi.logwatch.catalog import windows_logon
 
 FORMAT = "winevent"
-# Skip reasons of events that were read correctly but are no (usable) logon attempt.
-RECOGNIZED = ("not_auth_event", "no_network_address")
+# Skip reasons of events that were read correctly but are no logon attempt.
+RECOGNIZED = ("not_auth_event",)
 _EVENT_XML = re.compile(r"<Event[\s>].*?</Event>", re.S)
 # EventData names read, and the labels of Event Viewer's English message that hold them
 _DATA = ("TargetUserName", "TargetDomainName", "IpAddress", "IpPort", "LogonType", "Status",
@@ -268,16 +270,26 @@ def _logon(event_id: str | None, ts: Any, computer: str | None, data: dict[str, 
              "port": get.get("IpPort"), "logon_type": _logon_type(logon_type),
              "result": result, "reason": reason_text}
     line = json.dumps({k: v for k, v in facts.items() if v is not None}, ensure_ascii=False)
-    ip = get.get("IpAddress")
+    ip = _address(get.get("IpAddress"))
     out = Logon(line=line, ts_ms=ts_ms, ip=ip, account=account, event=event, result=result,
                 computer=computer or None, zoned=zoned)
     if ts is None or ts == "":
         out.reason = "missing_timestamp"
     elif ts_ms is None:
         out.reason = "bad_timestamp"
-    elif ip in (None, "-"):
-        out.reason = "no_network_address"
     return out
+
+
+def _address(value: str | None) -> str | None:
+    """The client IP of an event field, or None: `-` (a local logon) and text that is no address
+    (a cut `::ffff:`) name no client, and one shared false key would lump unrelated logons."""
+    if not value:
+        return None
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    return value  # as written: normalize gives every address one spelling
 
 
 def _logon_type(value: str | None) -> str | None:
