@@ -136,3 +136,60 @@ def test_mask_db_bad_destination_is_one_line(tmp_path, cli, fresh_env, dst, mess
     r = cli("mask-db", src, dst)
     assert r.code == 2 and message in r.err
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+
+
+def _pg_only(url: str) -> None:
+    if sa.make_url(url).get_backend_name() != "postgresql":
+        pytest.skip("needs PostgreSQL (schemas, enforced deferred foreign keys)")
+
+
+def test_other_schemas_flattened_on_sqlite(db_url, cli, fresh_env, tmp_path):
+    _pg_only(db_url)
+    _seed(db_url)
+    dst = f"sqlite:///{tmp_path / 'flat.db'}"
+    r = cli("mask-db", db_url, dst, "--method", "pseudonym", "--key-file", _key(tmp_path), "--json")
+    assert r.code == 0, r.err
+    contacts = next(t for t in r.json["tables"] if t["table"] == "contacts")
+    assert (contacts["schema"], contacts["destination"]) == ("crm", "crm__contacts")
+    engine = sa.create_engine(dst)
+    with engine.connect() as conn:
+        phones = conn.execute(sa.text("select phone from crm__contacts order by id")).scalars().all()
+    engine.dispose()
+    assert len(phones) == 3 and not set(phones) & set(PHONES)
+
+
+def test_foreign_key_cycle_and_orphans(db_url, cli, fresh_env, tmp_path):
+    _pg_only(db_url)
+    src = f"sqlite:///{tmp_path / 'cycle.db'}"
+    engine = sa.create_engine(src)
+    with engine.begin() as conn:  # departments and their heads refer to each other
+        conn.execute(sa.text("create table dept (id integer primary key, head integer references staff(id))"))
+        conn.execute(sa.text("create table staff (id integer primary key, dept integer references dept(id), "
+                             "mobile varchar(12))"))
+        conn.execute(sa.text("insert into dept values (1, 10), (2, 20)"))
+        conn.execute(sa.text("insert into staff values (10, 1, '0912345678'), (20, 2, '0922333444')"))
+    engine.dispose()
+    r = cli("mask-db", src, db_url, "--json")
+    assert r.code == 0, r.err
+    pg = sa.create_engine(db_url)
+    with pg.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from dept d join staff s on d.head = s.id "
+                                    "and s.dept = d.id")).scalar() == 2
+        assert len(sa.inspect(conn).get_foreign_keys("dept")) == 1
+    engine = sa.create_engine(src)
+    with engine.begin() as conn:  # SQLite does not check foreign keys unless asked: an orphan
+        conn.execute(sa.text("insert into staff values (30, 99, '0933111222')"))
+    engine.dispose()
+    r = cli("mask-db", src, db_url, "--replace")
+    assert r.code == 2 and "staff_dept_fkey" in r.err and "0933111222" not in r.err
+    assert r.err.strip().splitlines()[-1].startswith("gezi: ")
+    with pg.connect() as conn:  # the failed copy left the previous one as it was
+        assert sorted(sa.inspect(conn).get_table_names()) == ["dept", "staff"]
+        assert conn.execute(sa.text("select count(*) from staff")).scalar() == 2
+    pg.dispose()
+
+
+def _key(tmp_path) -> str:
+    key = tmp_path / "k"
+    key.write_bytes(b"a-secret-key-of-32-bytes-0123456")
+    return str(key)

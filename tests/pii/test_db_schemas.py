@@ -3,6 +3,8 @@ schema.table.column; views only with ``--views``."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
@@ -65,3 +67,30 @@ def test_unknown_schema_is_one_line(db_url, cli, fresh_env, schema):
     r = cli("pii", "scan-db", db_url, "--schema", schema)
     assert r.code == 2 and "schema not found" in r.err
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+
+
+def test_table_the_account_cannot_read_is_skipped(db_url, cli, fresh_env):
+    if sa.make_url(db_url).get_backend_name() != "postgresql":
+        pytest.skip("SQLite has no accounts")
+    _seed(db_url)
+    role = f"gezi_ro_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"create role {role} login"))
+        conn.execute(sa.text(f"grant usage on schema sales, audit to {role}"))
+        conn.execute(sa.text(f"grant select on customers, sales.orders to {role}"))
+    url = sa.make_url(db_url).set(username=role).render_as_string(hide_password=False)
+    try:
+        r = cli("pii", "scan-db", url, "--json")
+        assert r.code == 0, r.err
+        assert set(_tables(r.json)) == {"customers", "sales.orders"}
+        assert r.json["tables_skipped"] == [
+            {"table": "logins", "schema": "audit", "reason": "無法讀取 cannot read: InsufficientPrivilege"}]
+        assert r.json["summary"]["tables_skipped"] == 1
+        human = cli("pii", "scan-db", url)
+        assert "略過資料表 skipped table audit.logins" in human.out
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"drop owned by {role}"))
+            conn.execute(sa.text(f"drop role {role}"))
+        engine.dispose()

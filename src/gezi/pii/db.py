@@ -383,11 +383,20 @@ def scan_database(url: str, sample: int = 1000, full: bool = False, entities=Non
         raise GeziError("--sample 必須 ≥ 1 must be at least 1")
     get_registry()
     engine = _engine(url)
+    results, skipped = [], []
     try:
         found = reflect(engine, schemas, views)
         with engine.connect() as conn:
-            results = [classify_table(conn, t, sample, full, entities, seed,
-                                      (t.schema, t.name) in found.views) for t in found.tables]
+            for t in found.tables:
+                try:
+                    results.append(classify_table(conn, t, sample, full, entities, seed,
+                                                  (t.schema, t.name) in found.views))
+                except sa.exc.DBAPIError as exc:
+                    # A table the account may not read (production accounts often cannot read
+                    # them all) or a view whose tables are gone: the others are still scanned.
+                    conn.rollback()
+                    skipped.append({"table": t.name, "schema": t.schema,
+                                    "reason": f"無法讀取 cannot read: {_error_name(exc)}"})
     except SQLAlchemyError as exc:
         raise GeziError(f"讀取資料失敗 cannot read rows: {type(exc).__name__}") from None
     finally:
@@ -395,8 +404,14 @@ def scan_database(url: str, sample: int = 1000, full: bool = False, entities=Non
     pii_columns = sum(1 for t in results for c in t["columns"] if c["classification"])
     return {"database": safe_url(url), "default_schema": found.default_schema,
             "schemas": found.schemas, "views": views, "sample": None if full else sample,
-            "full": full, "seed": seed, "tables": results,
-            "summary": {"tables": len(results), "pii_columns": pii_columns}}
+            "full": full, "seed": seed, "tables": results, "tables_skipped": skipped,
+            "summary": {"tables": len(results), "tables_skipped": len(skipped), "pii_columns": pii_columns}}
+
+
+def _error_name(exc: sa.exc.DBAPIError) -> str:
+    """The driver's name for an error (InsufficientPrivilege, UndefinedTable): its message may
+    quote values of the rows."""
+    return type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
 
 
 # --- Masked copies ------------------------------------------------------------------------------
@@ -522,22 +537,25 @@ def _plans(tables: list[sa.Table], classified: dict[Ref, str], keys: set[Ref],
     return list(plans.values())
 
 
-def _make_room(dst: sa.Engine, plans: list[_Plan], replace: bool) -> None:
-    """Refuse a destination that already has a table to be written, or drop those (replace)."""
+def _in_the_way(dst: sa.Engine, plans: list[_Plan], replace: bool) -> list[sa.Table]:
+    """The destination's tables of the names to be written: refused, or (``replace``) returned
+    to be dropped in the copy's transaction (a failed copy then keeps them, where DDL is
+    transactional as on PostgreSQL)."""
     inspector = sa.inspect(dst)
-    existing: dict[str | None, set[str]] = {}
-    for schema in {p.new.schema for p in plans}:
-        existing[schema] = set(inspector.get_table_names(schema=schema))
+    existing = {schema: set(inspector.get_table_names(schema=schema)) for schema in {p.new.schema for p in plans}}
     clash = [p.new for p in plans if p.new.name in existing[p.new.schema]]
-    if not clash:
-        return
-    if not replace:
+    if clash and not replace:
         raise GeziError(f"目的資料庫已有資料表 destination already has tables: "
                         f"{', '.join(qualified(t) for t in clash)}（加上 --replace 先刪除 use --replace to drop them）")
     meta = sa.MetaData()
-    old = [sa.Table(t.name, meta, schema=t.schema, autoload_with=dst) for t in clash]
+    return [sa.Table(t.name, meta, schema=t.schema, autoload_with=dst) for t in clash]
+
+
+def _drop(out: sa.Connection, tables: list[sa.Table]) -> None:
+    if not tables:
+        return
     try:
-        meta.drop_all(dst, tables=old)
+        tables[0].metadata.drop_all(out, tables=tables)
     except SQLAlchemyError as exc:
         raise GeziError(f"無法刪除目的資料表 cannot drop destination tables: {type(exc).__name__}"
                         "（可能有其他資料表參照 other tables may refer to them）") from None
@@ -579,9 +597,10 @@ def mask_database(src_url: str, dst_url: str, method: str = "partial", key: byte
                 raise GeziError(f"{schema + '.' if schema else ''}{name}.{column}: 主鍵或外鍵含個資需用 "
                                 "pseudonym（遮蔽後仍唯一、可關聯） a key column holding PII needs --method pseudonym")
             plans = _plans(tables, classified, keys, dst, src.dialect.name)
-            _make_room(dst, plans, replace)
+            old = _in_the_way(dst, plans, replace)
             masker = _Masker(method, key, format_preserving, entities)
             with dst.begin() as out:
+                _drop(out, old)
                 for schema in sorted({p.new.schema for p in plans if p.new.schema}):
                     out.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
                 if plans:
@@ -592,9 +611,11 @@ def mask_database(src_url: str, dst_url: str, method: str = "partial", key: byte
                     if progress:
                         progress(doc, i, len(plans))
     except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or type(exc.orig).__name__
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or _error_name(exc)
         raise GeziError(f"目的資料庫拒絕寫入（違反限制 {constraint}；來源可能有參照不存在之列） destination "
                         f"refused the rows: constraint {constraint}") from None
+    except sa.exc.DBAPIError as exc:
+        raise GeziError(f"複製失敗 copy failed: {_error_name(exc)}") from None
     except SQLAlchemyError as exc:
         raise GeziError(f"複製失敗 copy failed: {type(exc).__name__}") from None
     finally:
