@@ -190,3 +190,12 @@ def test_versions_in_a_user_agent_are_no_ip_addresses():
 ])
 def test_bank_accounts_with_their_code_and_bank_names(text, accounts):
     assert found(text, "BANK_ACCOUNT") == accounts
+
+
+def test_a_name_signing_an_english_letter():
+    mail = ("Hi Ms. Lin,\nplease see attached.\n\nBest regards,\nAmy Chen\nSales Manager\n\n"
+            "Thanks,\nThe Team\n\nRegards,\nCustomer Service\n\nSincerely,\n  John Smith  \n\n"
+            "Best regards,\nAcme Corp\n")
+    assert found(mail, "PERSON_NAME") == ["Amy Chen", "John Smith"]
+    assert found("Regards,\r\nAmy Chen\r\n", "PERSON_NAME") == ["Amy Chen"]
+    assert found("Amy Chen\nSales Manager", "PERSON_NAME") == []  # no sign-off above it

@@ -263,8 +263,8 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
     words = ctx_hits is not None or neg is not None or after_hits is not None
     required = spec.context_required and not hinted
     boost, column_boost, penalty = spec.context_boost, spec.column_boost, spec.negative_penalty
-    min_score, window_before, window_after, clamp = spec.min_score, rec.window_before, \
-        rec.window_after, ctx.clamp
+    min_score, window_before, window_after = spec.min_score, rec.window_before, rec.window_after
+    clamp = _unclamped if spec.context_across_lines else ctx.clamp
 
     def score(value: str, start: int, end: int, base: float) -> Hit | None:
         if validates is not None:
@@ -305,6 +305,10 @@ def _scorer(rec: Recognizer, ctx: ContextIndex, hinted: bool,
 
     final: dict[tuple[float, bool, bool], float] = {}  # a handful of combinations per text
     return score
+
+
+def _unclamped(start: int, end: int, before: int, after: int) -> tuple[int, int]:
+    return before, after
 
 
 def _pattern_hits(rec: Recognizer, ctx: ContextIndex, text: str, hinted: bool,

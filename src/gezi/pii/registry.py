@@ -65,6 +65,9 @@ class RecognizerSpec(Dated):
     context_required: bool = False
     context_window_before: int | None = Field(default=None, ge=0)
     context_window_after: int | None = Field(default=None, ge=0)
+    # Context words count on the lines before the value too (a letter's sign-off, Best regards,
+    # on the line above the name); for every other recognizer context stops at a line break.
+    context_across_lines: bool = False
     context_boost: float = Field(default=0.25, ge=0, le=1)
     negative_penalty: float = Field(default=0.3, ge=0, le=1)
     column_hints: list[str] = Field(default_factory=list)
