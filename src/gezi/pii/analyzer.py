@@ -502,8 +502,10 @@ def analyze_segments(segments: list[str], entities: set[str] | None = None,
 
     Returns (segment index, hit) with offsets inside the segment. Joining the segments with
     line breaks amortizes the per-call work; no pattern matches across a line break.
-    Context words never reach across segments (context stops at line breaks), so ``isolate``
-    is always in effect; the parameter is accepted for callers that pass it.
+    Context words never reach across segments (context stops at line breaks; only a
+    recognizer with ``context_across_lines``, a letter's sign-off above the writer's name,
+    looks at the segments before), so ``isolate`` is always in effect; the parameter is
+    accepted for callers that pass it.
     """
     if not segments:
         return []
