@@ -199,3 +199,13 @@ def test_a_name_signing_an_english_letter():
     assert found(mail, "PERSON_NAME") == ["Amy Chen", "John Smith"]
     assert found("Regards,\r\nAmy Chen\r\n", "PERSON_NAME") == ["Amy Chen"]
     assert found("Amy Chen\nSales Manager", "PERSON_NAME") == []  # no sign-off above it
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("英文姓名 Lin Chih-hao", "Lin Chih-hao"),  # the second syllable in lower case, as passports write it
+    ("Name: Chang Yu-ting (張語婷)", "Chang Yu-ting"),
+    ("Name: Wang, Hsiao-Ming", "Wang, Hsiao-Ming"),  # surname first, then a comma
+    ("Name: Jean-Pierre Dupont", "Jean-Pierre Dupont"),
+])
+def test_romanized_taiwanese_names_whole(text, name):
+    assert name in found(text, "PERSON_NAME")
