@@ -128,14 +128,23 @@ def test_mask_db_real_schema(db_url, dst_url, cli, fresh_env, tmp_path):
     ("nosuchdialect://x", "invalid database URL"),
     ("not a url", "invalid database URL"),
     ("mysql+pymysql://u@127.0.0.1/x", "missing database driver"),
-    ("postgresql+psycopg://u@127.0.0.1:1/x", "cannot connect"),
+    ("postgresql+psycopg://u:secret@127.0.0.1:1/x", "cannot connect"),
+    ("postgresql+psycopg://u:secret@127.0.0.1:port/x", "invalid database URL"),
 ])
 def test_mask_db_bad_destination_is_one_line(tmp_path, cli, fresh_env, dst, message):
     src = f"sqlite:///{tmp_path / 'src.db'}"
     _seed(src)
     r = cli("mask-db", src, dst)
-    assert r.code == 2 and message in r.err
+    assert r.code == 2 and message in r.err and "secret" not in r.err
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+
+
+def test_missing_sqlite_source_is_not_created(tmp_path, cli, fresh_env):
+    typo, out = f"sqlite:///{tmp_path / 'typo.db'}", f"sqlite:///{tmp_path / 'out.db'}"
+    for args in (("pii", "scan-db", typo), ("mask-db", typo, out)):
+        r = cli(*args)
+        assert r.code == 2 and "database file not found" in r.err
+        assert not (tmp_path / "typo.db").exists() and not (tmp_path / "out.db").exists()
 
 
 def _pg_only(url: str) -> None:

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,18 +44,30 @@ _PG_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast"}
 BINARY_NOTE = "二進位資料（圖片、檔案等）無法以文字檢查，未掃描 binary values (images, files) are not scanned"
 
 
-def _engine(url: str) -> sa.Engine:
+def _engine(url: str, source: bool = True) -> sa.Engine:
+    """A connected engine; a ``source`` SQLite file must exist (connecting would create it)."""
     try:
-        engine = sa.create_engine(url)
+        parsed = sa.engine.make_url(url)
+    except (ArgumentError, ValueError):  # its message would repeat the URL, password and all
+        raise GeziError("資料庫網址無效 invalid database URL: 無法解析 cannot be parsed "
+                        "(dialect+driver://user:password@host:port/database)") from None
+    if source and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not parsed.database.startswith("file:") and not Path(parsed.database).is_file():
+        raise GeziError(f"找不到資料庫檔 database file not found: {parsed.database}")
+    try:
+        engine = sa.create_engine(parsed)
         with engine.connect():
             pass
-    except (ArgumentError, NoSuchModuleError) as exc:
+    except NoSuchModuleError as exc:  # an unknown dialect or driver name
         raise GeziError(f"資料庫網址無效 invalid database URL: {exc}") from None
     except ImportError as exc:  # the dialect is known, its driver package is not installed
         raise GeziError(f"缺少資料庫驅動程式 missing database driver: {exc.name or exc}"
                         "（請以 pip 安裝 install it with pip）") from None
     except SQLAlchemyError as exc:
-        raise GeziError(f"無法連線資料庫 cannot connect to {safe_url(url)}: {type(exc).__name__}") from None
+        # What the server or the network said (refused, no such database, authentication failed):
+        # nothing of the rows has been read yet.
+        said = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()
+        raise GeziError(f"無法連線資料庫 cannot connect to {safe_url(url)}: {said[0][:200] if said else ''}") from None
     return engine
 
 
@@ -574,10 +587,15 @@ def mask_database(src_url: str, dst_url: str, method: str = "partial", key: byte
     masked whole, and then only by pseudonym, which keeps them unique and joinable. Tables are
     copied parents first in one transaction; ``progress`` is called after each table.
     """
-    if safe_url(src_url) == safe_url(dst_url):
-        raise GeziError("來源與目的相同 source and destination are the same database")
     src = _engine(src_url)
-    dst = _engine(dst_url)
+    if safe_url(src_url) == safe_url(dst_url):  # both parse: _engine took the source
+        src.dispose()
+        raise GeziError("來源與目的相同 source and destination are the same database")
+    try:
+        dst = _engine(dst_url, source=False)
+    except GeziError:
+        src.dispose()
+        raise
     report: dict = {"source": safe_url(src_url), "destination": safe_url(dst_url),
                     "method": method, "seed": seed, "tables": []}
     try:
