@@ -150,14 +150,21 @@ def _partial_ip(value: str, keep: tuple[int, int]) -> str:
     return ":".join(parts[:2] + ["*"] * (len(parts) - 2))
 
 
+# @ and . written to keep an address from harvesters: wang [at] example [dot] com
+_AT_WORD = re.compile(r"[ ]?[\[(（【<][ ]?at[ ]?[\])）】>][ ]?")
+_DOT_WORD = re.compile(r"[ ]?[\[(（【<][ ]?dot[ ]?[\])）】>][ ]?")
+
+
 def _email_parts(value: str) -> tuple[str, str, str]:
-    """(local part, separator, domain) of an e-mail address written with @ or, in a URL query
-    string, percent-encoded as %40 (full-width forms too: NFKC keeps their positions)."""
+    """(local part, separator, domain) of an e-mail address written with @, in a URL query
+    string percent-encoded as %40, or as [at] (full-width forms too: NFKC keeps their positions)."""
     norm = unicodedata.normalize("NFKC", value).lower()
     at = norm.find("@")
     width = 1
     if at < 0 and (at := norm.find("%40")) >= 0:
         width = 3
+    if at < 0 and (word := _AT_WORD.search(norm)):
+        at, width = word.start(), len(word.group())
     if at < 0:
         return value, "", ""
     return value[:at], value[at : at + width], value[at + width :]
@@ -243,8 +250,10 @@ def _reshape(original: str, new: str, slot: Callable[[str], bool] = str.isalnum)
 
 
 def _canonical_email(value: str) -> str:
-    """wang%40example.com in a log is the same person as wang@example.com."""
+    """wang%40example.com in a log and wang [at] example [dot] com on a web page are the same
+    person as wang@example.com."""
     local, sep, domain = _email_parts(value.strip())
+    domain = _DOT_WORD.sub(".", unicodedata.normalize("NFKC", domain).lower())
     return unicodedata.normalize("NFKC", f"{local}@{domain}" if sep else value.strip()).lower()
 
 
@@ -347,8 +356,10 @@ def _fp_phone(s: _Stream, value: str) -> str:
 
 
 def _fp_email(s: _Stream, value: str) -> str:
-    sep = _email_parts(value)[1]
-    return f"user{s.hexdigest(10)}{'%40' if len(sep) == 3 else '@'}example.com"
+    sep = _email_parts(value)[1]  # %40 and [at] are written the same way, any @ as @
+    if not (len(sep) == 3 or _AT_WORD.fullmatch(unicodedata.normalize("NFKC", sep).lower())):
+        sep = "@"
+    return f"user{s.hexdigest(10)}{sep}example.com"
 
 
 _MRZ_NAME = re.compile(r"[A-Z]+(?:<{1,2}[A-Z]+)*")
