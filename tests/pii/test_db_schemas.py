@@ -94,3 +94,27 @@ def test_table_the_account_cannot_read_is_skipped(db_url, cli, fresh_env):
             conn.execute(sa.text(f"drop owned by {role}"))
             conn.execute(sa.text(f"drop role {role}"))
         engine.dispose()
+
+
+def test_partitions_read_through_their_table(db_url, cli, fresh_env, tmp_path):
+    if sa.make_url(db_url).get_backend_name() != "postgresql":
+        pytest.skip("partitioned tables are PostgreSQL's")
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table calls (id integer, phone varchar(12)) partition by range (id)"))
+        conn.execute(sa.text("create table calls_a partition of calls for values from (0) to (10)"))
+        conn.execute(sa.text("create table calls_b partition of calls for values from (10) to (20)"))
+        conn.execute(sa.text("insert into calls values (:i, :p)"),
+                     [{"i": i, "p": f"09123456{i:02d}"} for i in range(20)])
+    engine.dispose()
+    r = cli("pii", "scan-db", db_url, "--json", "--full")
+    assert r.code == 0, r.err
+    (calls,) = r.json["tables"]  # the partitions are not scanned again
+    assert calls["table"] == "calls" and calls["rows_scanned"] == 20
+    dst = f"sqlite:///{tmp_path / 'masked.db'}"
+    assert cli("mask-db", db_url, dst).code == 0
+    out = sa.create_engine(dst)
+    with out.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == ["calls"]
+        assert conn.execute(sa.text("select count(*) from calls")).scalar() == 20  # copied once
+    out.dispose()

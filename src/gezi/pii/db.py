@@ -180,6 +180,8 @@ def reflect(engine: sa.Engine, schemas: list[str] | None = None, views: bool = F
             meta.reflect(bind=engine, schema=own, views=views)
             if views:
                 view_names |= {(own, v) for v in inspector.get_view_names(schema=own)}
+        # A partition's rows are read through its partitioned table already (and copied with it).
+        partitions = _partitions(engine, default)
     except SQLAlchemyError as exc:
         raise GeziError(f"無法讀取資料表結構 cannot reflect tables: {type(exc).__name__}") from None
     wanted = {None if s == default else s for s in chosen}
@@ -187,8 +189,18 @@ def reflect(engine: sa.Engine, schemas: list[str] | None = None, views: bool = F
         warnings.simplefilter("ignore", SAWarning)
         ordered = meta.sorted_tables
     # Reflection follows foreign keys into schemas that were not chosen; those are left out.
-    return Reflected([t for t in ordered if t.schema in wanted], view_names, default,
-                     [s for s in chosen if s])
+    return Reflected([t for t in ordered if t.schema in wanted and (t.schema, t.name) not in partitions],
+                     view_names, default, [s for s in chosen if s])
+
+
+def _partitions(engine: sa.Engine, default: str | None) -> set[tuple[str | None, str]]:
+    """The partitions of PostgreSQL's partitioned tables, as (schema or None, name)."""
+    if engine.dialect.name != "postgresql":
+        return set()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n "
+                                    "ON n.oid = c.relnamespace WHERE c.relispartition"))
+        return {(None if schema == default else schema, name) for schema, name in rows}
 
 
 def qualified(table: sa.Table) -> str:
