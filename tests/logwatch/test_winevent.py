@@ -266,3 +266,93 @@ def test_ingest_archives_windows_logons_as_auth_with_device(tmp_path):
     rows = duckdb.sql(f"SELECT account, result, device FROM read_parquet('"
                       f"{tmp_path}/data/logs/events/source=auth/*/*.parquet') ORDER BY ts_ms").fetchall()
     assert rows == [("CORP\\alice", "failure", "DC01.corp.example"), ("CORP\\alice", "success", "DC01.corp.example")]
+
+
+def dc_event(event_id: int, second: int, user: str, status: str, *, ip: str = "::ffff:198.51.100.20",
+             workstation: str = "WIN81") -> str:
+    """A domain controller's 4771 (Kerberos pre-authentication failed) or 4776 (NTLM credential
+    validation) as `wevtutil qe Security /f:xml` prints it; EventData as on Microsoft Learn."""
+    if event_id == 4771:
+        data = (f"<Data Name='TargetUserName'>{user}</Data><Data Name='TargetSid'>"
+                f"S-1-5-21-3457937927-2839227994-823803824-1104</Data><Data Name='ServiceName'>"
+                f"krbtgt/CORP.EXAMPLE</Data><Data Name='TicketOptions'>0x40810010</Data>"
+                f"<Data Name='Status'>{status}</Data><Data Name='PreAuthType'>2</Data>"
+                f"<Data Name='IpAddress'>{ip}</Data><Data Name='IpPort'>49{second:03d}</Data>"
+                f"<Data Name='CertIssuerName'></Data><Data Name='CertSerialNumber'></Data>"
+                f"<Data Name='CertThumbprint'></Data>")
+    else:
+        data = (f"<Data Name='PackageName'>MICROSOFT_AUTHENTICATION_PACKAGE_V1_0</Data>"
+                f"<Data Name='TargetUserName'>{user}</Data><Data Name='Workstation'>{workstation}</Data>"
+                f"<Data Name='Status'>{status}</Data>")
+    return (f"<Event xmlns='{NS}'><System><Provider Name='Microsoft-Windows-Security-Auditing' "
+            f"Guid='{{54849625-5478-4994-a5ba-3e3b0328c30d}}'/><EventID>{event_id}</EventID>"
+            f"<Version>0</Version><Level>0</Level><Task>{14339 if event_id == 4771 else 14336}</Task>"
+            f"<Opcode>0</Opcode><Keywords>0x8010000000000000</Keywords><TimeCreated SystemTime='"
+            f"{UTC0.format(second, 4620000)}'/><EventRecordID>{990000 + second}</EventRecordID>"
+            f"<Correlation/><Execution ProcessID='520' ThreadID='1084'/><Channel>Security</Channel>"
+            f"<Computer>DC01.corp.example</Computer><Security/></System><EventData>{data}"
+            f"</EventData></Event>")
+
+
+def test_domain_controller_kerberos_and_ntlm_events(tmp_path):
+    events = [dc_event(4771, 1, "dadmin", "0x18"),                 # wrong password
+              dc_event(4771, 2, "ghost", "0x6", ip="::ffff:198.51.100.21"),  # no such account
+              dc_event(4771, 3, "dadmin", "0x10", ip="::1"),       # smart card: not listed, a failure
+              dc_event(4776, 4, "svc-backup", "0xc000006a"),       # NTLM wrong password
+              dc_event(4776, 5, "nobody", "0xC0000064", workstation="-"),
+              dc_event(4776, 6, "svc-backup", "0x0"),              # credentials validated
+              dc_event(4776, 7, "svc-backup", "0xc0000234", workstation="10.20.0.7")]
+    used, rows, s, lines = _rows(tmp_path, "dc.xml", "".join(events))
+    assert used == "winevent" and s["by_reason"] == {}
+    assert [r[1:6] for r in rows] == [
+        ("::ffff:198.51.100.20", "dadmin", "login", "failure", "DC01.corp.example"),
+        ("::ffff:198.51.100.21", "ghost", "login", "unknown_user", "DC01.corp.example"),
+        ("::1", "dadmin", "login", "failure", "DC01.corp.example"),
+        (None, "svc-backup", "login", "failure", "DC01.corp.example"),
+        (None, "nobody", "login", "unknown_user", "DC01.corp.example"),
+        (None, "svc-backup", "login", "success", "DC01.corp.example"),
+        # a workstation written as an address is the client's address
+        ("10.20.0.7", "svc-backup", "login", "failure", "DC01.corp.example")]
+    facts = [json.loads(line) for line in lines]
+    assert facts[0]["reason"] == "0x18 KDC_ERR_PREAUTH_FAILED: pre-authentication information invalid (wrong password)"
+    assert facts[2]["reason"] == "0x10"
+    assert (facts[3]["workstation"], facts[3]["reason"]) == ("WIN81", "0xc000006a misspelled or bad password")
+    assert "reason" not in facts[5]
+
+
+@pytest.mark.parametrize("backend", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_domain_controller_failures_raise_brute_force(tmp_path, backend):
+    # password guessing against one domain account seen on the DC: Kerberos from three clients,
+    # NTLM with no address at all
+    events = [dc_event(4771, i, "dadmin", "0x18", ip=f"::ffff:198.51.100.{30 + i}") for i in range(3)]
+    events += [dc_event(4776, 10 + i, "svc-backup", "0xc000006a") for i in range(3)]
+    events += [dc_event(4771, 20 + i, f"nobody{i}", "0x6", ip="::ffff:203.0.113.44") for i in range(3)]
+    path = tmp_path / "dc.xml"
+    path.write_text("\n".join(events), encoding="utf-8")
+    doc = scan([], [path], backend=backend).to_dict()
+    brute = sorted((a["user"], a["src_ip_count"], a["count"]) for a in alerts_of(doc, "brute_force"))
+    assert brute == [("d****n", 3, 3), ("s******p", 0, 3)]
+    # IPv4 clients written as IPv4-mapped IPv6 are located and keyed as IPv4
+    assert [a["src_ip"] for a in alerts_of(doc, "unknown_account")] == ["203.0.113.44"]
+
+
+def test_event_viewer_csv_domain_controller_messages(tmp_path):
+    kerberos = ("Kerberos pre-authentication failed.\n\nAccount Information:\n\tSecurity ID:\t\tCORP\\dadmin\n"
+                "\tAccount Name:\t\tdadmin\n\nService Information:\n\tService Name:\t\tkrbtgt/CORP.EXAMPLE\n\n"
+                "Network Information:\n\tClient Address:\t\t::ffff:198.51.100.20\n\tClient Port:\t\t49201\n\n"
+                "Additional Information:\n\tTicket Options:\t\t0x40810010\n\tFailure Code:\t\t0x18\n"
+                "\tPre-Authentication Type:\t2\n")
+    ntlm = ("The computer attempted to validate the credentials for an account.\n\n"
+            "Authentication Package:\tMICROSOFT_AUTHENTICATION_PACKAGE_V1_0\nLogon Account:\tnobody\n"
+            "Source Workstation:\tWIN81\nError Code:\t0xc0000064\n")
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["Keywords", "Date and Time", "Source", "Event ID", "Task Category"])
+    w.writerow(["Audit Failure", "3/2/2026 10:00:07 AM", "Microsoft-Windows-Security-Auditing", "4771",
+                "Kerberos Authentication Service", kerberos])
+    w.writerow(["Audit Failure", "3/2/2026 10:00:08 AM", "Microsoft-Windows-Security-Auditing", "4776",
+                "Credential Validation", ntlm])
+    used, rows, s, _ = _rows(tmp_path, "dc.csv", out.getvalue())
+    assert used == "winevent" and s["by_reason"] == {}
+    assert rows == [(MS0 + 7000, "::ffff:198.51.100.20", "dadmin", "login", "failure", None, "auth"),
+                    (MS0 + 8000, None, "nobody", "login", "unknown_user", None, "auth")]

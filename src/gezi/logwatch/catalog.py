@@ -195,35 +195,49 @@ class Retention(Strict):
 
 
 class WindowsLogonEvent(Strict):
-    """A Windows Security log event that is a logon attempt."""
+    """A Windows Security log event that is a logon attempt (or a credential check)."""
 
     id: int
     event: Literal["login"]
-    result: Literal["success", "failure"]
+    result: Literal["success", "failure"]  # when its code is not listed (or it has none)
+    codes: str | None = None  # the code table its Status / SubStatus are read with
     source: Source
 
 
 class WindowsStatus(Strict):
-    """A 4625 Status / Sub Status code and the auth result it stands for."""
+    """A Status / Sub Status / Failure Code / Error Code and the auth result it stands for."""
 
-    code: str = Field(pattern=r"^0x[0-9A-F]{8}$")
-    result: Literal["failure", "unknown_user"]
+    code: str = Field(pattern=r"^0x[0-9A-F]+$")
+    result: Literal["success", "failure", "unknown_user"]
     meaning: str
+
+
+class WindowsCodes(Strict):
+    """One table of codes with its source."""
+
+    source: Source
+    statuses: list[WindowsStatus]
 
 
 class WindowsLogon(Strict):
     """The Windows logon events gezi reads and the meaning of their codes."""
 
-    schema_: Literal["gezi.logwatch-windows-logon/1"] = Field(alias="schema")
+    schema_: Literal["gezi.logwatch-windows-logon/2"] = Field(alias="schema")
     id: str
     version: str
     name: LText
     source: Source
     events: list[WindowsLogonEvent]
-    status_source: Source
-    statuses: list[WindowsStatus]
+    codes: dict[str, WindowsCodes]
     logon_types_source: Source
     logon_types: dict[int, str]
+
+    @model_validator(mode="after")
+    def _tables(self) -> WindowsLogon:
+        missing = {e.codes for e in self.events if e.codes} - set(self.codes)
+        if missing:
+            raise ValueError(f"unknown code table(s) {sorted(missing)}")
+        return self
 
 
 @cache

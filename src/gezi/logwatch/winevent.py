@@ -1,4 +1,6 @@
-"""Windows Security log logon events (4624 success, 4625 failure) as gezi auth events.
+"""Windows Security log logon events as gezi auth events: 4624 success and 4625 failure on the
+computer logged on to; on domain controllers Kerberos pre-authentication failures (4771) and NTLM
+credential validation (4776).
 
 Three usual exports are read, recognized from their content:
 
@@ -13,9 +15,11 @@ Three usual exports are read, recognized from their content:
   language of the exporting machine; only English messages are read (others are `missing_fields`:
   export XML instead).
 
-Each 4625 is a `failure`, or `unknown_user` when its (Sub) Status says the account does not exist;
-each 4624 a `success` (codes and events: catalog `windows-logon.yaml`). The account is
-`DOMAIN\\name` as the event names it, the source IP the event's `IpAddress`. A logon without a
+Each 4625, 4771 and 4776 is a `failure`, or `unknown_user` when its code says the account does
+not exist (a 4776 with Error Code 0x0 a `success`); each 4624 a `success` (codes and events:
+catalog `windows-logon.yaml`). The account is `DOMAIN\\name` as the event names it (4771 and 4776
+name no domain), the source IP the event's `IpAddress`, else a 4776 `Workstation` written as an
+address (it is mostly a computer name). A logon without a
 network address (`-`, a local console, service or NTLM logon) is an event without IP: the account
 rules count it, the IP rules do not. Other events are `not_auth_event` (counted, not an error).
 Times: XML and Winlogbeat stamps are UTC; local times without a zone (Event Viewer CSV, NXLog
@@ -39,7 +43,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gezi.logwatch.catalog import windows_logon
+from gezi.logwatch.catalog import WindowsLogonEvent, windows_logon
 
 FORMAT = "winevent"
 # Skip reasons of events that were read correctly but are no logon attempt.
@@ -47,10 +51,15 @@ RECOGNIZED = ("not_auth_event",)
 _EVENT_XML = re.compile(r"<Event[\s>].*?</Event>", re.S)
 # EventData names read, and the labels of Event Viewer's English message that hold them
 _DATA = ("TargetUserName", "TargetDomainName", "IpAddress", "IpPort", "LogonType", "Status",
-         "SubStatus")
-_ACCOUNT_SECTIONS = ("Account For Which Logon Failed", "New Logon")
+         "SubStatus", "Workstation")
+# sections of 4625, 4624 and 4771 whose `Account Name` is the account of the attempt (the
+# `Subject:` section names the caller)
+_ACCOUNT_SECTIONS = ("Account For Which Logon Failed", "New Logon", "Account Information")
 _LABELS = {"Source Network Address": "IpAddress", "Source Port": "IpPort",
-           "Logon Type": "LogonType", "Status": "Status", "Sub Status": "SubStatus"}
+           "Logon Type": "LogonType", "Status": "Status", "Sub Status": "SubStatus",
+           "Client Address": "IpAddress", "Client Port": "IpPort", "Failure Code": "Status",
+           "Logon Account": "TargetUserName", "Source Workstation": "Workstation",
+           "Error Code": "Status"}
 # Event Viewer and Get-WinEvent write local times in the exporting machine's locale; en-US and
 # ISO-like forms are read (a day-first 24-hour form cannot be told from month-first)
 _LOCAL_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S",
@@ -233,13 +242,23 @@ def _message_fields(message: str) -> dict[str, str]:
 
 
 @cache
-def _events() -> dict[str, tuple[str, str]]:
-    return {str(e.id): (e.event, e.result) for e in windows_logon().events}
+def _events() -> dict[str, WindowsLogonEvent]:
+    return {str(e.id): e for e in windows_logon().events}
 
 
 @cache
-def _statuses() -> dict[str, tuple[str, str]]:
-    return {s.code.lower(): (s.result, s.meaning) for s in windows_logon().statuses}
+def _codes() -> dict[str, dict[int, tuple[str, str]]]:
+    """Each code table as {code as a number: (result, meaning)}."""
+    return {name: {int(s.code, 16): (s.result, s.meaning) for s in table.statuses}
+            for name, table in windows_logon().codes.items()}
+
+
+def _number(code: str) -> int | None:
+    """A hexadecimal code (`0x18`, `0xC000006A`) as a number; None for anything else."""
+    try:
+        return int(code, 16) if code.lower().startswith("0x") else None
+    except ValueError:
+        return None
 
 
 def _logon(event_id: str | None, ts: Any, computer: str | None, data: dict[str, Any],
@@ -256,21 +275,23 @@ def _logon(event_id: str | None, ts: Any, computer: str | None, data: dict[str, 
     if name in (None, "-"):
         return Logon(line=raw, reason="missing_fields")
     account = f"{domain}\\{name}" if domain and domain != "-" and "@" not in name else name
-    event, result = kind
-    reason_text = None
-    if result == "failure":
+    event, result, reason_text = kind.event, kind.result, None
+    if kind.codes:
         status, sub = get.get("Status", "").lower(), get.get("SubStatus", "").lower()
-        code = sub if sub not in ("", "0x0", "0x00000000") else status
-        result, reason_text = _statuses().get(code, ("failure", None))
-        reason_text = f"{code} {reason_text}" if reason_text else code or None
+        code = sub if _number(sub) else status  # the Sub Status when it is not 0x0
+        number = _number(code)
+        table = _codes()[kind.codes]
+        result, meaning = table[number] if number in table else (kind.result, None)
+        if result != "success":
+            reason_text = f"{code} {meaning}" if meaning else code or None
     ts_ms, zoned = _time(ts, tz)
     logon_type = get.get("LogonType")
     facts = {"event_id": int(event_id), "ts": ts if isinstance(ts, str) else None,
              "computer": computer, "user": account, "ip": get.get("IpAddress"),
-             "port": get.get("IpPort"), "logon_type": _logon_type(logon_type),
-             "result": result, "reason": reason_text}
+             "port": get.get("IpPort"), "workstation": get.get("Workstation"),
+             "logon_type": _logon_type(logon_type), "result": result, "reason": reason_text}
     line = json.dumps({k: v for k, v in facts.items() if v is not None}, ensure_ascii=False)
-    ip = _address(get.get("IpAddress"))
+    ip = _address(get.get("IpAddress")) or _address(get.get("Workstation"))
     out = Logon(line=line, ts_ms=ts_ms, ip=ip, account=account, event=event, result=result,
                 computer=computer or None, zoned=zoned)
     if ts is None or ts == "":
