@@ -280,15 +280,20 @@ def _rows(conn: sa.Connection, table: sa.Table, cols: list[_Col], sample: int, f
 # --- Classification -----------------------------------------------------------------------------
 
 def _classify(non_null: int, rows_whole: Counter[str], rows_with: Counter[str],
-              hints: list[str]) -> tuple[str | None, str | None]:
-    """The entity a column holds, and from which hint (its first); free text that merely
-    contains PII gets None (its values are masked span by span)."""
+              name_hints: list[str], comment_hints: list[str]) -> tuple[str | None, str | None]:
+    """The entity a column holds, and on what basis (values, its name, its comment); free text
+    that merely contains PII gets None (its values are masked span by span)."""
+    hints = list(dict.fromkeys(name_hints + comment_hints))
+
+    def hinted_by(entity: str) -> str:
+        return "name" if entity in name_hints else "comment"
+
     if non_null and rows_whole:
         entity, count = rows_whole.most_common(1)[0]
         if count / non_null >= MIN_SHARE:
-            return entity, "values+hint" if entity in hints else "values"
+            return entity, f"values+{hinted_by(entity)}" if entity in hints else "values"
     if hints and (non_null == 0 or not rows_with or any(rows_with.get(h) for h in hints)):
-        return hints[0], "hint"
+        return hints[0], hinted_by(hints[0])
     return None, None
 
 
@@ -316,16 +321,12 @@ class _ColumnTally:
             if not items:
                 continue
             self.non_null += 1
-            room = MAX_CELL_CHARS
+            room = MAX_CELL_CHARS  # for the cell: a JSON document's values share it
             for key, text in items:
-                if room <= 0:
-                    self.truncated += 1
-                    break
-                if len(text) > room:
-                    text = text[:room]
-                    self.truncated += 1
+                if room > 0:
+                    by_key.setdefault(key, []).append((row, text[:room]))
                 room -= len(text)
-                by_key.setdefault(key, []).append((row, text))
+            self.truncated += room < 0
         seen: set[tuple[int, str]] = set()
         whole: set[tuple[int, str]] = set()
         for key, cells in by_key.items():
@@ -371,12 +372,9 @@ def classify_table(conn: sa.Connection, table: sa.Table, sample: int, full: bool
     for col, tally in zip(cols, tallies, strict=True):
         comment = col.column.comment
         name_hints, comment_hints = _hints(col.column.name, entities), _hints(comment, entities)
-        hints = list(dict.fromkeys(name_hints + comment_hints))
         entity, basis = None, None
         if not col.structured and col.kind != "binary":  # a JSON document is never one value
-            entity, basis = _classify(tally.non_null, tally.rows_whole, tally.rows_with, hints)
-            if basis and "hint" in basis:
-                basis = basis.replace("hint", "name" if entity in name_hints else "comment")
+            entity, basis = _classify(tally.non_null, tally.rows_whole, tally.rows_with, name_hints, comment_hints)
         n = tally.non_null
         info = {
             "column": col.column.name, "type": str(col.column.type), "kind": col.kind,
