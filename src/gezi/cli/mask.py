@@ -141,7 +141,7 @@ def mask_db(
     sample: Annotated[int, typer.Option("--sample", min=1, help="分類欄位的抽樣列數 Rows sampled "
                                         "to classify columns.")] = 1000,
     schema: SchemaOpt = None,
-    seed: SeedOpt = None,
+    seed: SeedOpt = 0,
     replace: Annotated[bool, typer.Option(
         "--replace", help="先刪除目的端同名資料表 Drop destination tables of the same name first.")] = False,
     entities: EntitiesOpt = None,

@@ -205,8 +205,9 @@ def _collect(paths: list[Path], options: _ScanOptions, json_out: bool, show_valu
 SchemaOpt = Annotated[list[str] | None, typer.Option(
     "--schema", help="只讀這些結構描述（可重複） Only these schemas, repeatable (default: PostgreSQL "
     "all but the system ones, others the default schema).")]
-SeedOpt = Annotated[int | None, typer.Option(
-    "--seed", help="隨機抽樣的種子，結果可重現 Seed of the random sample: the same rows again.")]
+SeedOpt = Annotated[int, typer.Option(
+    "--seed", help="隨機抽樣的種子：同一種子、同一份資料抽到同一批列 Seed of the random sample: the same "
+    "seed on the same data samples the same rows.")]
 
 
 @app.command("scan-db")
@@ -218,7 +219,7 @@ def scan_db(
     schema: SchemaOpt = None,
     views: Annotated[bool, typer.Option(
         "--views", help="也掃描檢視表（其資料多半重複資料表） Views too (they mostly repeat tables' data).")] = False,
-    seed: SeedOpt = None,
+    seed: SeedOpt = 0,
     entities: EntitiesOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

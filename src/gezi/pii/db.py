@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -211,31 +210,32 @@ def qualified(table: sa.Table) -> str:
 # --- Sampling -----------------------------------------------------------------------------------
 
 def _sampled(conn: sa.Connection, table: sa.Table, is_view: bool, sample: int,
-             seed: int | None) -> tuple[sa.FromClause, Any, str]:
+             seed: int) -> tuple[sa.FromClause, Any, str]:
     """Where to read a sample from, the order that makes it random, and the method's name.
 
     PostgreSQL orders the rows by random() (a top-N sort: memory stays at N rows), or, on a
     table estimated over SYSTEM_SAMPLE_ROWS, first picks pages (TABLESAMPLE SYSTEM) so a huge
-    table is not read whole; setseed/REPEATABLE make both repeatable. SQLite orders by a hash
-    of the rowid and the seed (its random() takes no seed). Other databases read the first rows.
+    table is not read whole; setseed/REPEATABLE make both follow the seed. SQLite orders by a
+    hash of the rowid and the seed (its random() takes no seed). Other databases read the first
+    rows. The same seed on unchanged data gives the same rows: a scan can be repeated.
     """
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        if seed is not None:  # random() of this session follows the seed
-            conn.execute(sa.select(sa.func.setseed((seed % 2_000_001) / 1_000_000 - 1)))
+        # random() of this session follows the seed (setseed takes -1 to 1)
+        conn.execute(sa.select(sa.func.setseed((seed % 2_000_001) / 1_000_000 - 1)))
         estimate = None if is_view else conn.scalar(
             sa.text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"),
             {"t": conn.dialect.identifier_preparer.format_table(table)})
         if estimate and estimate > SYSTEM_SAMPLE_ROWS:
             share = min(100.0, 100.0 * SYSTEM_OVERSAMPLE * sample / estimate)
             pages = sa.tablesample(table, sa.func.system(share),
-                                   seed=None if seed is None else sa.literal(seed % 2**31))
+                                   seed=sa.literal(seed % 2**31))
             return pages, sa.func.random(), "tablesample_system"
         return table, sa.func.random(), "random"
     if dialect == "sqlite":
         if is_view:
             return table, sa.func.random(), "random"
-        salt = random.randrange(2**31) if seed is None else seed % 2**31
+        salt = seed % 2**31
         # Knuth's multiplicative hash spreads consecutive rowids over the whole range; the salt
         # moves the window of rowids that hash lowest.
         return table, ((sa.literal_column("rowid") + salt) * 2654435761) % 4294967296, "rowid_hash"
@@ -243,7 +243,7 @@ def _sampled(conn: sa.Connection, table: sa.Table, is_view: bool, sample: int,
 
 
 def _rows(conn: sa.Connection, table: sa.Table, cols: list[_Col], sample: int, full: bool,
-          seed: int | None, is_view: bool) -> tuple[Iterator[Any], str]:
+          seed: int, is_view: bool) -> tuple[Iterator[Any], str]:
     """The rows a scan reads (each a tuple in the order of ``cols``) and how they were chosen.
 
     Text is read up to MAX_CELL_CHARS + 1 characters (one more tells that a cell was cut);
@@ -349,7 +349,7 @@ def _hints(text: str | None, entities: set[str] | None) -> list[str]:
 
 
 def classify_table(conn: sa.Connection, table: sa.Table, sample: int, full: bool,
-                   entities: set[str] | None, seed: int | None = None, is_view: bool = False) -> dict:
+                   entities: set[str] | None, seed: int = 0, is_view: bool = False) -> dict:
     """Per-column entity shares of one table (or view), from a random sample of its rows."""
     cols = [_col(c) for c in table.columns]
     tallies = [_ColumnTally() for _ in cols]
@@ -399,7 +399,7 @@ def classify_table(conn: sa.Connection, table: sa.Table, sample: int, full: bool
 
 def scan_database(url: str, sample: int = 1000, full: bool = False, entities=None, *,
                   schemas: list[str] | None = None, views: bool = False,
-                  seed: int | None = None) -> dict:
+                  seed: int = 0) -> dict:
     """Classify the columns of every table: name and comment hints plus sampled rows (``full``:
     all rows); ``seed`` makes the sample repeatable."""
     if sample < 1:
@@ -587,7 +587,7 @@ def _drop(out: sa.Connection, tables: list[sa.Table]) -> None:
 def mask_database(src_url: str, dst_url: str, method: str = "partial", key: bytes | None = None,
                   format_preserving: bool = False, sample: int = 1000,
                   entities: set[str] | None = None, *, schemas: list[str] | None = None,
-                  seed: int | None = None, replace: bool = False,
+                  seed: int = 0, replace: bool = False,
                   progress: Callable[[dict, int, int], None] | None = None) -> dict:
     """Copy every table to ``dst_url`` with PII masked; the source is only read.
 
