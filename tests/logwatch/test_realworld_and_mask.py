@@ -92,3 +92,20 @@ def test_evidence_is_masked_exactly_once():
     raw = "GET /a?name=陳大文&id=A123456789&tel=0912345678 HTTP/1.1"
     assert mask_text(raw) == "GET /a?name=" + partial("PERSON_NAME", "陳大文") + \
         "&id=A12****789&tel=0912-***-678 HTTP/1.1"
+
+
+def test_known_account_masks_whole_tokens_never_ip_addresses():
+    # an account named `10` (a member number): its own field is masked, the digits of addresses,
+    # times and ports are not
+    line = ('10.0.0.1 - 10 [02/Mar/2026:10:00:00 +0800] "POST /login?user=10 HTTP/1.1" 401 0 "-" "-" '
+            'via [2001:db8::10]:443 ::ffff:10.0.0.10 203.0.113.10:51234')
+    assert mask_text(line, ["10"]) == (
+        '10.0.0.1 - 1* [02/Mar/2026:10:00:00 +0800] "POST /login?user=1* HTTP/1.1" 401 0 "-" "-" '
+        'via [2001:db8::10]:443 ::ffff:10.0.0.10 203.0.113.10:51234')
+    # an account that is itself written like an address stays: the IP is what the alert is about
+    assert mask_text("Failed password for 10.0.0.1 from 10.0.0.1 port 22", ["10.0.0.1"]) == \
+        "Failed password for 10.0.0.1 from 10.0.0.1 port 22"
+    # a name is masked where it stands alone (also before `@host`), not inside another token
+    assert mask_text("Failed password for alice from 10.0.0.2 port 22 ssh alice@10.0.0.2 alice.smith",
+                     ["alice"]) == \
+        "Failed password for a***e from 10.0.0.2 port 22 ssh a***e@10.0.0.2 alice.smith"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -26,6 +27,30 @@ _JSON_FIELD = re.compile(r'("(?:user|username|account|email|login|TargetUserName
 _ECS_USER = re.compile(r'("user"\s*:\s*\{\s*"name"\s*:\s*")([^"]*)(")')
 _XML_FIELD = re.compile(r"(<Data Name=['\"](?:Target|Subject)UserName['\"]>)([^<]*)(</Data>)")
 _MESSAGE_FIELD = re.compile(r"(Account Name:[ \t]*)([^\s,\"]+)")
+
+
+# A known value counts only as a whole token: not next to a letter, digit, `.`, `:` or `-`, which
+# continue a token (account `10` in `10:00:00`, `2026-03-10`, `alice` in `alice.smith`).
+_TOKEN_EDGE = r"[\w.:-]"
+# Runs of characters an IP address is written with (checked with `ipaddress`, see `_ip_spans`).
+_ADDRESS_RUN = re.compile(r"[0-9A-Fa-f.:]*[.:][0-9A-Fa-f.:]*")
+
+
+def _ip_spans(text: str) -> list[tuple[int, int]]:
+    """Where IPv4 and IPv6 addresses stand in a line (also `a.b.c.d:port`, `[v6]`, `::ffff:a.b.c.d`):
+    no mask may touch them, the source IP is what an alert is about."""
+    spans = []
+    for m in _ADDRESS_RUN.finditer(text):
+        run = m.group().rstrip(".:")  # a sentence's or field's end is no part of the address
+        host = run.partition(":")[0] if run.count(":") == 1 else run  # 203.0.113.7:51234
+        for candidate in (run, host):
+            try:
+                ipaddress.ip_address(candidate)
+            except ValueError:
+                continue
+            spans.append((m.start(), m.start() + len(candidate)))
+            break
+    return spans
 
 
 @cache
@@ -83,15 +108,17 @@ def mask_text(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
     """A raw log line with account names, e-mails, IDs and phone numbers masked, each exactly once.
 
     `known` are values known to be personal (e.g. the account of an auth event), masked wherever
-    they occur. Every finder (known values, gezi's PII recognizers, sensitive parameters and JSON
-    fields, e-mail / ID / phone patterns) marks spans of the *original* line, so no mask is masked
-    again (王○明 read as a new name, a value holding `*` taken for masked and left raw);
-    overlapping spans are masked once, by the first finder whose span covers them all, else whole.
+    they stand as a whole token. IP addresses are never masked, by any finder. Every finder (known
+    values, gezi's PII recognizers, sensitive parameters and JSON fields, e-mail / ID / phone
+    patterns) marks spans of the *original* line, so no mask is masked again (王○明 read as a new
+    name, a value holding `*` taken for masked and left raw); overlapping spans are masked once,
+    by the first finder whose span covers them all, else whole.
     """
     spans: list[Span] = []
     for value in sorted({k for k in known if k and len(k) > 1}, key=len, reverse=True):
         masked = mask_value(value) or ""
-        spans += [(m.start(), m.end(), 0, masked) for m in re.finditer(re.escape(value), text)]
+        whole = f"(?<!{_TOKEN_EDGE}){re.escape(value)}(?!{_TOKEN_EDGE})"
+        spans += [(m.start(), m.end(), 0, masked) for m in re.finditer(whole, text)]
     # What gezi's PII recognizers find (names, addresses, cards… also percent-encoded in a
     # query string): the evidence of an alert is a few lines, so the full analyzer is cheap.
     spans += [(start, end, 1, pii_masking.mask_value(entity, value))
@@ -102,6 +129,8 @@ def mask_text(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
             masked = mask(m.group(group)) if m.group(group) not in ("", "-") else None
             if masked is not None:
                 spans.append((m.start(group), m.end(group), rank, masked))
+    ips = _ip_spans(text)
+    spans = [sp for sp in spans if not any(sp[0] < end and start < sp[1] for start, end in ips)]
     out, pos = [], 0
     for group in _overlapping(sorted(spans)):
         start, end = group[0][0], max(s[1] for s in group)
