@@ -4,6 +4,7 @@ phones kept in integer columns read as text — by scan-db and by mask-db."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -95,3 +96,37 @@ def test_mask_db_column_types(db_url, cli, fresh_env, tmp_path, monkeypatch):
         phones = first["phones"]
         assert phones == ["0922-***-440", "無"]
     assert report["values_masked"]["data"] == 4 and report["values_masked"]["bio"] == 4
+
+
+def test_types_sqlalchemy_does_not_know(db_url, cli, fresh_env, tmp_path):
+    """A composite type, a domain, point, inet, interval, tsvector: no warnings, values read as
+    the driver gives them; the composite's text is masked in place in the copy."""
+    if sa.make_url(db_url).get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL types")
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create type contact as (name text, phone text)"))
+        conn.execute(sa.text("create domain twid as varchar(10)"))
+        conn.execute(sa.text("create table agents (id int primary key, c contact, nid twid, pt point, "
+                             "iv interval, ip inet, words tsvector)"))
+        conn.execute(sa.text("insert into agents values (:i, row('王小明', :p), :n, point(1, 2), '1 day', "
+                             "'203.0.113.5', to_tsvector('x'))"),
+                     [{"i": i, "p": f"091234567{i}", "n": n} for i, n in enumerate(["A123456789", "B234567894"])])
+    engine.dispose()
+    r = cli("pii", "scan-db", db_url, "--json")
+    assert r.code == 0, r.err
+    assert r.err == ""  # no "Did not recognize type" warnings
+    cols = {c["column"]: c for c in r.json["tables"][0]["columns"]}
+    assert cols["c"]["kind"] == "unknown" and cols["c"]["entities"]["PHONE_NUMBER"]["rows"] == 2
+    assert cols["nid"]["kind"] == "text" and cols["nid"]["classification"] == "TW_NATIONAL_ID"
+    assert cols["ip"]["classification"] == "IP_ADDRESS"
+    dst = f"sqlite:///{tmp_path / 'masked.db'}"
+    masked = cli("mask-db", db_url, dst, "--json")
+    assert masked.code == 0, masked.err
+    out = sa.create_engine(dst)
+    with out.connect() as conn:
+        dump = repr(conn.execute(sa.text("select * from agents")).fetchall())
+    out.dispose()
+    for raw in ("0912345670", "A123456789", "203.0.113.5"):
+        assert raw not in dump
+    assert "(1,2)" in dump and "(王○明,0912-***-670)" in dump  # a point as its text; the composite masked in place

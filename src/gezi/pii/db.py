@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SAWarning, SQLAlchemyError
 
 from gezi.core.db import safe_url
@@ -77,7 +78,7 @@ class _Col:
     """A column as the scan reads it: its kind and the hint text (name and comment)."""
 
     column: sa.Column
-    kind: str  # text | number | json | array | binary | other
+    kind: str  # text | number | json | array | binary | unknown | other
     hint: str
 
     @property
@@ -88,6 +89,10 @@ class _Col:
 
 def _kind(col: sa.Column) -> str:
     t = col.type
+    if isinstance(t, postgresql.DOMAIN):  # CREATE DOMAIN twid AS varchar(10): read as its base type
+        t = t.data_type
+    if isinstance(t, sa.types.NullType):  # a type SQLAlchemy does not know (composite, PostGIS…)
+        return "unknown"
     if isinstance(t, sa.types._Binary):
         return "binary"
     if isinstance(t, sa.JSON):
@@ -176,7 +181,9 @@ def reflect(engine: sa.Engine, schemas: list[str] | None = None, views: bool = F
         view_names: set[tuple[str | None, str]] = set()
         for schema in chosen:
             own = None if schema == default else schema
-            meta.reflect(bind=engine, schema=own, views=views)
+            with warnings.catch_warnings():  # "Did not recognize type": read as it comes
+                warnings.simplefilter("ignore", SAWarning)
+                meta.reflect(bind=engine, schema=own, views=views)
             if views:
                 view_names |= {(own, v) for v in inspector.get_view_names(schema=own)}
         # A partition's rows are read through its partitioned table already (and copied with it).
@@ -533,7 +540,8 @@ def _plans(tables: list[sa.Table], classified: dict[Ref, str], keys: set[Ref],
         cols = [_col(c) for c in t.columns]
         whole = {c.column.name: classified[_ref(c.column)] for c in cols
                  if _ref(c.column) in classified and c.kind != "binary" and not c.structured}
-        free = [c for c in cols if c.kind == "text" and c.column.name not in whole
+        # An unknown type's values come as text (a composite row '(王小明,0912345678)'): masked so.
+        free = [c for c in cols if c.kind in ("text", "unknown") and c.column.name not in whole
                 and _ref(c.column) not in keys]
         structured = [c for c in cols if c.structured and _ref(c.column) not in keys]
         rewritten = set(whole) | {c.column.name for c in free + structured}
