@@ -63,6 +63,8 @@ def test_random_sample_repeatable_with_seed(db_url, cli, fresh_env):
     default = cli("pii", "scan-db", db_url, "--json", "--sample", SAMPLE)  # seed 0: repeatable too
     assert default.json["seed"] == 0
     assert default.json["tables"] == cli("pii", "scan-db", db_url, "--json", "--sample", SAMPLE).json["tables"]
+    human = cli("pii", "scan-db", db_url, "--sample", SAMPLE, "--seed", 7).out
+    assert f"每表隨機抽樣 {SAMPLE} 列（種子 7）" in human
     full = cli("pii", "scan-db", db_url, "--json", "--full")
     (table,) = full.json["tables"]
     assert table["sampling"] == "all" and table["rows_scanned"] == ROWS

@@ -254,8 +254,11 @@ def scan_db(
     for t in result["tables_skipped"]:
         where = ".".join(filter(None, (t["schema"] or result["default_schema"], t["table"])))
         console.print(f"  略過資料表 skipped table {where}: {t['reason']}")
+    read = ("讀取全部資料列 all rows read" if result["full"] else
+            f"每表隨機抽樣 {result['sample']} 列（種子 {result['seed']}） {result['sample']} rows sampled at random "
+            f"per table (seed {result['seed']})")
     console.print(f"{result['summary']['tables']} 個資料表 tables, "
-                  f"{result['summary']['pii_columns']} 個個資欄位 PII columns")
+                  f"{result['summary']['pii_columns']} 個個資欄位 PII columns; {read}")
 
 
 def register(root: typer.Typer) -> None:
