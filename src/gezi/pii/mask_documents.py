@@ -36,17 +36,20 @@ import copy
 import posixpath
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
 from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from gezi.core.errors import GeziError
 from gezi.pii.files import HEADER_PREFIX_ROWS, Unreadable, _header_names, header_index
 from gezi.pii.office import (
+    EMBEDDED_NOT_CHECKED,
     XLSX_SHEET_TAGS,
     AuthorField,
     SheetRefs,
@@ -61,8 +64,11 @@ from gezi.pii.office import (
     docx_people,
     docx_property_parts,
     docx_units,
+    embedded_objects,
+    embedded_previews,
     odf_reading,
     odf_roots,
+    odf_subpackage,
     ods_values,
     parse_xml,
     pptx_authors,
@@ -113,6 +119,12 @@ _BLANK_JPEG = base64.b64decode(  # 8×8 white, baseline
     "eXBkeFxlZ2P/wAALCAAIAAgBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIh"
     "MUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWG"
     "h4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APQK/9k=")
+# The preview Office keeps of an embedded object is a metafile: an EMF (a header, 1 mm × 1 mm, and
+# the end record) or a WMF (a header and the end record) that draws nothing.
+_BLANK_EMF = (struct.pack("<II4i4iIIIIHHIII2i2i", 1, 88, 0, 0, 0, 0, 0, 0, 100, 100, 0x464D4520, 0x10000,
+                          108, 2, 1, 0, 0, 0, 0, 1024, 768, 320, 240)
+              + struct.pack("<5I", 14, 20, 0, 16, 20))
+_BLANK_WMF = struct.pack("<HHHIHIH", 1, 9, 0x300, 12, 0, 3, 0) + struct.pack("<IH", 3, 0)
 
 
 class _Edits:
@@ -254,6 +266,105 @@ def _write_package(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str,
             dst.writestr(entry, data)
 
 
+# An object embedded deeper than this (a workbook in a document in a document…) is not masked but
+# noted, as the scanner (``ScanLimits.max_zip_depth``) does not read it.
+_MAX_DEPTH = 3
+# The embedded objects a masking left as they were, noted for the caller (see ``embedded_not_checked``).
+_NOT_CHECKED: ContextVar[list[dict[str, str]] | None] = ContextVar("gezi_embedded_not_checked", default=None)
+
+
+@contextmanager
+def embedded_not_checked() -> Iterator[list[dict[str, str]]]:
+    """Collect the embedded objects the maskings in the block kept unmasked (a legacy OLE binary,
+    a damaged or too deeply nested package): one dict per object, ``member`` (``word/embeddings/
+    oleObject1.bin``, under its document's members for a nested one) and ``reason``."""
+    found: list[dict[str, str]] = []
+    token = _NOT_CHECKED.set(found)
+    try:
+        yield found
+    finally:
+        _NOT_CHECKED.reset(token)
+
+
+def _not_checked(member: str, reason: str) -> None:
+    if (found := _NOT_CHECKED.get()) is not None:
+        found.append({"member": member, "reason": reason})
+
+
+def _blank_picture(data: bytes) -> bytes:
+    """A blank picture in the format of ``data`` (EMF, WMF, JPEG; PNG for any other: LibreOffice
+    tells the format of an ``ObjectReplacements/`` picture from its bytes)."""
+    if data[40:44] == b" EMF":
+        return _BLANK_EMF
+    if data[:4] in (b"\xd7\xcd\xc6\x9a", b"\x01\x00\x09\x00", b"\x02\x00\x09\x00"):
+        return _BLANK_WMF
+    return _BLANK_JPEG if data[:3] == b"\xff\xd8\xff" else _BLANK_PNG
+
+
+def _mask_package(src: Path, out: IO[bytes], m: _Masker, depth: int) -> None:
+    """Mask a package by its suffix (an embedded object written to a file of its own)."""
+    from gezi.pii.mask_files import _mask_xlsx
+
+    suffix = src.suffix.lower()
+    if suffix == ".docx":
+        mask_docx(src, out, m, depth)
+    elif suffix == ".pptx":
+        mask_pptx(src, out, m, depth)
+    elif suffix in _ODF_KINDS:
+        mask_odf(src, out, m, depth)
+    else:
+        _mask_xlsx(src, out, m, depth)
+
+
+def _mask_embedded(package: zipfile.ZipFile, what: str, m: _Masker, depth: int,
+                   tmp: Path) -> tuple[dict[str, bytes], dict[str, Path]]:
+    """Masked copies of the objects embedded in ``package`` (``office.embedded_objects``), each
+    masked as a document of its own with the same masker, so that they still open from their
+    document: (members replaced: an ODF sub-document's parts, the objects' preview pictures
+    blanked; members replaced by a file in ``tmp``: an embedded OOXML package). What cannot be
+    masked is kept and noted (``embedded_not_checked``); its preview is blanked too."""
+    replaced: dict[str, bytes] = {}
+    files: dict[str, Path] = {}
+    if not (objects := embedded_objects(package)):
+        return replaced, files
+    for n, obj in enumerate(objects):
+        if obj.suffix is None or depth >= _MAX_DEPTH:
+            _not_checked(obj.name, EMBEDDED_NOT_CHECKED if obj.suffix is None else
+                         f"內嵌物件巢狀過深，未遮蔽 embedded deeper than {_MAX_DEPTH}: not masked")
+            continue
+        src, dst = Path(tmp, f"{n}{obj.suffix}"), Path(tmp, f"{n}-masked{obj.suffix}")
+        single = obj.members == [obj.name]
+        data = {member: package.read(member) for member in obj.members}
+        src.write_bytes(data[obj.name] if single else odf_subpackage(obj, data))
+        try:
+            with embedded_not_checked() as inner, dst.open("wb") as fh:
+                _mask_package(src, fh, m, depth + 1)
+        except Unreadable as exc:
+            _not_checked(obj.name, f"內嵌物件無法遮蔽，未遮蔽 embedded object not masked: {exc}")
+            continue
+        for item in inner:  # its own objects, named under it
+            _not_checked(f"{obj.name}!{item['member']}", item["reason"])
+        if single:
+            files[obj.name] = dst
+            continue
+        with zipfile.ZipFile(dst) as masked:  # the sub-document's parts back into its folder
+            for info in masked.infolist():
+                member = f"{obj.name}/{info.filename}"
+                if member in data and (new := masked.read(info)) != data[member]:
+                    replaced[member] = new
+    for member in embedded_previews(package, what):
+        replaced[member] = _blank_picture(package.read(member))
+    return replaced, files
+
+
+def _write_masked(package: zipfile.ZipFile, out: IO[bytes], replaced: dict[str, bytes], what: str, m: _Masker,
+                  depth: int, dropped: frozenset[str] = frozenset(), files: dict[str, Path] | None = None) -> None:
+    """``_write_package`` with the package's embedded objects masked too (``_mask_embedded``)."""
+    with tempfile.TemporaryDirectory(prefix="gezi-") as tmp:
+        more, copies = _mask_embedded(package, what, m, depth, Path(tmp))
+        _write_package(package, out, {**replaced, **more}, dropped, {**(files or {}), **copies})
+
+
 def _apply_masking(paragraphs: list[TextUnit], tables: list[Table], people: list[AuthorField], m: _Masker,
                    preset: list[tuple[TextUnit, list[Span]]] | None = None) -> tuple[set[str], set[Any]]:
     """Mask the units (those of ``preset`` with the spans given) and empty the person fields;
@@ -309,8 +420,9 @@ def _clear_authors(fields: list[AuthorField], m: _Masker) -> set[Any]:
 
 # --- DOCX -------------------------------------------------------------------------------------
 
-def mask_docx(src: Path, out: IO[bytes], m: _Masker) -> None:
-    """Write a masked copy of the Word document ``src`` to ``out`` (see the module docstring)."""
+def mask_docx(src: Path, out: IO[bytes], m: _Masker, depth: int = 1) -> None:
+    """Write a masked copy of the Word document ``src`` to ``out`` (see the module docstring);
+    ``depth``: how deep it is embedded (1: a file of its own)."""
     import docx
 
     with _open_package(src, "DOCX") as package:
@@ -331,7 +443,7 @@ def mask_docx(src: Path, out: IO[bytes], m: _Masker) -> None:
                 roots[people_part[0]] = people_part[1]
             replaced = _masked_parts(roots, paragraphs + docx_links(links) + texts, tables,
                                      docx_authors(document) + [f for f, _ in people], m)
-            _write_package(package, out, replaced)
+            _write_masked(package, out, replaced, "DOCX", m, depth)
 
 
 # --- ODF: ODT, ODS, ODP ------------------------------------------------------------------------
@@ -339,7 +451,7 @@ def mask_docx(src: Path, out: IO[bytes], m: _Masker) -> None:
 _ODF_KINDS = {".odt": "ODT", ".ods": "ODS", ".odp": "ODP"}
 
 
-def mask_odf(src: Path, out: IO[bytes], m: _Masker) -> int:
+def mask_odf(src: Path, out: IO[bytes], m: _Masker, depth: int = 1) -> int:
     """Write a masked copy of the OpenDocument text, spreadsheet or presentation ``src`` to
     ``out`` (see the module docstring); ``mimetype`` is copied first and stored, as ODF
     requires. Returns how many typed cells of a spreadsheet became text (a masked value is no
@@ -357,13 +469,13 @@ def mask_odf(src: Path, out: IO[bytes], m: _Masker) -> int:
             reading = odf_reading(roots, spreadsheet=what == "ODS")
             replaced = _masked_parts(roots, reading.paragraphs + reading.labelled, reading.tables,
                                      reading.authors + [f for f, _ in reading.people], m)
-            _write_package(package, out, replaced)
+            _write_masked(package, out, replaced, what, m, depth)
     return sum(v.changed for v in ods_values(reading.tables))
 
 
 # --- PPTX -------------------------------------------------------------------------------------
 
-def mask_pptx(src: Path, out: IO[bytes], m: _Masker) -> None:
+def mask_pptx(src: Path, out: IO[bytes], m: _Masker, depth: int = 1) -> None:
     """Write a masked copy of the PowerPoint presentation ``src`` to ``out``: the slides' and
     notes' shapes and tables, comments, link targets and properties as the scanner reads them
     (``office.pptx_parts``); comment authors emptied."""
@@ -375,7 +487,7 @@ def mask_pptx(src: Path, out: IO[bytes], m: _Masker) -> None:
             roots = dict(parts.stories + parts.authors + parts.rels + parts.properties)
             replaced = _masked_parts(roots, paragraphs + docx_links(parts.rels) + texts, tables,
                                      pptx_authors(parts) + [f for f, _ in people], m)
-            _write_package(package, out, replaced)
+            _write_masked(package, out, replaced, "PPTX", m, depth)
 
 
 # --- XLSX -------------------------------------------------------------------------------------
@@ -638,7 +750,7 @@ def xlsx_sheet_refs(src: Path) -> SheetRefs:
 
 
 def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas: SheetTexts,
-              same: dict[str, str] | None = None) -> int:
+              same: dict[str, str] | None = None, depth: int = 1) -> int:
     """Write a masked copy of the Excel workbook ``src`` to ``out`` at the ZIP/XML level: the
     cells masked as openpyxl read them (``cells``: the masked texts, from ``mask_files``), the
     rest as the scanner reads it (``office.xlsx_parts``): comments and threaded comments
@@ -714,6 +826,6 @@ def mask_xlsx(src: Path, out: IO[bytes], m: _Masker, cells: SheetTexts, formulas
                     mentions.getparent().remove(mentions)
                     changed.add(member)
             replaced.update(_serialized(roots, changed, cleared))
-            _write_package(package, out, replaced, frozenset(dropped), sheets)
+            _write_masked(package, out, replaced, "XLSX", m, depth, frozenset(dropped), sheets)
             sheet_names = [u.text for u in xlsx_sheet_names(parts)]
     return sum(bool(hits) for hits in hits_per_segment(sheet_names, m.entities))

@@ -226,20 +226,20 @@ def _mask_sheet(rows: Iterator[tuple[Any, list[Any]]], m: _Masker,
             yield row, changed.get(r, [])
 
 
-def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> int:
+def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker, depth: int = 1) -> int:
     """The cells' values as openpyxl reads them (a formula as its text, a date as no text)
     masked under their header; the package is then written by ``mask_documents.mask_xlsx``,
     which puts the masked texts in those cells and masks what the cells do not show. openpyxl
     does not write the copy: it would drop threaded comments, shapes and charts, macros.
     A formula's references to sheets are not analyzed (sheet names are kept, see
     ``office.SheetRefs``: a masked reference would point nowhere). Returns how many sheet
-    names hold personal data."""
+    names hold personal data. ``depth``: how deep the workbook is embedded (1: a file of its own)."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(src)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise GeziError(f"無法開啟 XLSX cannot open workbook ({type(exc).__name__})") from None
+        raise Unreadable(f"無法開啟 XLSX cannot open workbook ({type(exc).__name__})") from None
     refs = xlsx_sheet_refs(src)
     masked: SheetTexts = {}
     formulas: SheetTexts = {}
@@ -269,7 +269,7 @@ def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker) -> int:
                 texts[cell.coordinate] = refs.restore(text, hidden.get(cell, []))
                 if cell.data_type != "f":
                     same.setdefault(str(cell.value), text)
-    return mask_xlsx(src, out, m, masked, formulas, same)
+    return mask_xlsx(src, out, m, masked, formulas, same, depth)
 
 
 def _mask_old_sheets(src: Path, out: IO[bytes], m: _Masker) -> None:

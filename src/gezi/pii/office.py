@@ -1789,3 +1789,128 @@ def read_xlsx_book(opener: Opener) -> Iterator[Batch]:
             yield from _rest_batches(package, parts, units, used)
     finally:
         book.close()
+
+
+# --- Embedded documents -----------------------------------------------------------------------
+
+# A Word file with an Excel customer list pasted into it as an object, a chart's own workbook, a
+# slide holding a document: the embedded package is a member of its own (OOXML: in an
+# ``embeddings/`` folder; ODF: an ``Object N/`` folder holding a sub-document, or ``Object N``, a
+# foreign OLE object), read and masked as a document of its own. What gezi cannot read (a legacy
+# OLE binary, ``oleObject1.bin``) is said per object, never passed over in silence.
+EMBEDDED_NOT_CHECKED = ("內嵌物件為 gezi 無法讀取的格式（如舊版 Office 的 OLE 二進位檔），未檢查內容 "
+                        "embedded object in a format gezi cannot read (e.g. a legacy OLE binary): content not checked")
+EMBEDDING_SUFFIXES = {".docx", ".xlsx", ".xlsm", ".pptx", ".odt", ".ods", ".odp"}  # may hold embedded objects
+_ODF_OBJECT = re.compile(r"Object \d+")  # a foreign (OLE) object stored as one file
+_ODF_KINDS = {"text": ".odt", "spreadsheet": ".ods", "presentation": ".odp"}  # charts, formulas: read as text
+_MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
+
+
+class Embedded(NamedTuple):
+    """An object embedded in a package: ``name``, where it is reported under its document (the
+    member, or an ODF sub-document's folder without its slash); ``members``, the package
+    members it is made of (one; an ODF sub-document's whole folder); ``suffix``, the format it
+    is read and masked as (None: not a document gezi reads, see ``EMBEDDED_NOT_CHECKED``)."""
+
+    name: str
+    members: list[str]
+    suffix: str | None
+
+
+def embedded_objects(package: zipfile.ZipFile) -> list[Embedded]:
+    """The objects embedded in an OOXML or ODF package (not those of its embedded objects), in
+    member order: every member of an ``embeddings/`` folder (``word/embeddings/``,
+    ``ppt/embeddings/``, ``xl/embeddings/``: Excel, Word and PowerPoint packages, charts' own
+    workbooks, OLE binaries), and the ODF sub-documents (``Object 1/``, its kind from the
+    manifest: text, spreadsheet, presentation; a chart or formula read as text) and OLE objects
+    (``Object 2``)."""
+    names = package.namelist()
+    found: list[Embedded] = []
+    for name in names:
+        folder, _, base = name.rpartition("/")
+        if base and posixpath.basename(folder) == "embeddings":
+            suffix = base[base.rfind("."):].lower() if "." in base else ""
+            found.append(Embedded(name, [name], suffix if suffix in EMBEDDING_SUFFIXES else None))
+        elif _ODF_OBJECT.fullmatch(name):
+            found.append(Embedded(name, [name], None))
+    # a sub-document's own objects (``Object 1/Object 2/``) are read with it
+    folders = sorted({n.rpartition("/")[0] for n in names if n.count("/") == 1 and n.endswith("/content.xml")})
+    types = _odf_media_types(package) if folders else {}
+    for folder in folders:
+        kind = types.get(f"{folder}/", "")
+        members = [n for n in names if n.startswith(f"{folder}/") and not n.endswith("/")]
+        found.append(Embedded(folder, members, _ODF_KINDS.get(kind.rpartition(".")[2], ".odt")))
+    return sorted(found, key=lambda e: e.name)
+
+
+def _odf_media_types(package: zipfile.ZipFile) -> dict[str, str]:
+    """The manifest's media type of each entry (full path: type); none for a package without a
+    readable manifest."""
+    try:
+        root = parse_xml(_member_bytes(package, "META-INF/manifest.xml", "ODF"), "ODF")
+    except Unreadable:
+        return {}
+    return {e.get(f"{_MANIFEST}full-path") or "": e.get(f"{_MANIFEST}media-type") or ""
+            for e in root.iter(f"{_MANIFEST}file-entry")}
+
+
+def odf_subpackage(embedded: Embedded, data: dict[str, bytes]) -> bytes:
+    """An ODF sub-document (``data``: its members' bytes, by member) as a package of its own,
+    its members under their names in the folder, ``mimetype`` first and a manifest naming its
+    type (python-calamine tells an ODS by them)."""
+    import io
+
+    kinds = {suffix: kind for kind, suffix in _ODF_KINDS.items()}
+    kind = f"application/vnd.oasis.opendocument.{kinds.get(embedded.suffix or '', 'text')}"
+    manifest = (f'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="{_MANIFEST[1:-1]}">'
+                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{kind}"/></manifest:manifest>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as sub:
+        sub.writestr(zipfile.ZipInfo("mimetype"), kind, compress_type=zipfile.ZIP_STORED)
+        sub.writestr("META-INF/manifest.xml", manifest)
+        for member in embedded.members:
+            if (name := member[len(embedded.name) + 1:]) not in ("mimetype", "META-INF/manifest.xml"):
+                sub.writestr(name, data[member])
+    return buffer.getvalue()
+
+
+_EMBEDDING_RELS = {"package", "oleObject"}
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+# The element that holds one embedded object with its picture: Word's ``w:object`` (a VML shape
+# whose ``v:imagedata`` is the picture), a slide's ``p:graphicFrame`` (``p:oleObj``, the picture
+# in its fallback ``p:pic``), an entry of a sheet's ``oleObjects`` (``objectPr`` names it).
+_OBJECT_SCOPES = {f"{_W}object", f"{_P}graphicFrame"}
+_R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _object_scope(elem: Any) -> Any:
+    """The element holding the embedded object ``elem`` refers to and its picture (itself or an
+    ancestor, see ``_OBJECT_SCOPES``); None if there is none."""
+    for e in (elem, *elem.iterancestors()):
+        parent = e.getparent()
+        if e.tag in _OBJECT_SCOPES or (parent is not None and parent.tag == f"{_X}oleObjects"):
+            return e
+    return None
+
+
+def embedded_previews(package: zipfile.ZipFile, what: str) -> list[str]:
+    """The pictures Office shows for embedded objects until they are opened (``word/media/
+    image1.emf``: the embedded table as it looked when saved, unmasked) and ODF's
+    ``ObjectReplacements/``, in member order."""
+    names = package.namelist()
+    root = _package_roots(package, what)
+    previews = {n for n in names if n.startswith("ObjectReplacements/") and not n.endswith("/")}
+    for source in names:
+        if (rels := _rels_member(source)) not in names or not source.endswith(".xml"):
+            continue
+        targets = _rel_map(root(rels), posixpath.dirname(source))
+        embedded = {i for i, (kind, _) in targets.items() if kind in _EMBEDDING_RELS}
+        if not embedded:
+            continue
+        for elem in root(source).iter():
+            if any(v in embedded for k, v in elem.attrib.items() if k.startswith(_R_NS)):
+                scope = _object_scope(elem)
+                previews.update(m for e in (scope.iter() if scope is not None else ())
+                                for k, v in e.attrib.items() if k.startswith(_R_NS)
+                                for kind, m in [targets.get(v, ("", ""))] if kind == "image" and m in names)
+    return sorted(previews)

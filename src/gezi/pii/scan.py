@@ -42,6 +42,7 @@ from gezi.pii.files import (
 )
 from gezi.pii.mail import MAIL_SUFFIXES, MBOX_SUFFIXES, MESSAGE_START, mbox_messages, message_members
 from gezi.pii.model import PiiFinding, ScanReport
+from gezi.pii.office import EMBEDDED_NOT_CHECKED, EMBEDDING_SUFFIXES, embedded_objects, odf_subpackage
 from gezi.pii.registry import get_registry
 
 __all__ = ["ScanLimits", "iter_files", "iter_scan", "scan_database", "scan_file", "scan_paths"]
@@ -160,39 +161,85 @@ def _scan_zip(display: str, opener: Opener, depth: int, res: _Result, entities: 
             if info.is_dir():
                 continue
             member = f"{display}!{info.filename}"
-            reason = None
-            if _unsafe_member(info.filename):
-                reason = "路徑穿越 path traversal in member name"
-            elif info.flag_bits & 0x1:
-                reason = "已加密 encrypted member"
-            elif info.file_size > limits.max_member_bytes:
-                reason = f"檔案過大 member larger than {limits.max_member_bytes} bytes"
-            elif (info.file_size > limits.ratio_floor_bytes
-                  and info.file_size > limits.max_ratio * max(1, info.compress_size)):
-                reason = f"疑似壓縮炸彈 zip bomb (compression ratio > {limits.max_ratio})"
-            elif info.file_size > budget[0]:
-                reason = f"超過解壓縮總量 archive exceeds {limits.max_archive_bytes} bytes in total"
-            if reason:
-                res.skip(member, reason)
-                continue
-            try:
-                with archive.open(info) as fh:
-                    data = fh.read(min(limits.max_member_bytes, budget[0]) + 1)
-            except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError,
-                    OSError) as exc:
-                res.skip(member, f"無法解壓縮 cannot extract ({type(exc).__name__})")
-                continue
-            if len(data) > min(limits.max_member_bytes, budget[0]):
-                res.skip(member, "疑似壓縮炸彈 zip bomb (more data than declared)")
-                continue
-            budget[0] -= len(data)
-            _scan_member(member, data, depth, res, entities, limits, budget)
+            if (data := _member_data(archive, info, member, res, limits, budget)) is not None:
+                _scan_member(member, data, depth, res, entities, limits, budget)
+
+
+def _member_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: str, res: _Result,
+                 limits: ScanLimits, budget: list[int]) -> bytes | None:
+    """A member's bytes, read within the guards (path traversal, encryption, size, ratio, the
+    archive's budget, which it is taken from); None, and the reason noted, if refused."""
+    reason = None
+    if _unsafe_member(info.filename):
+        reason = "路徑穿越 path traversal in member name"
+    elif info.flag_bits & 0x1:
+        reason = "已加密 encrypted member"
+    elif info.file_size > limits.max_member_bytes:
+        reason = f"檔案過大 member larger than {limits.max_member_bytes} bytes"
+    elif (info.file_size > limits.ratio_floor_bytes
+          and info.file_size > limits.max_ratio * max(1, info.compress_size)):
+        reason = f"疑似壓縮炸彈 zip bomb (compression ratio > {limits.max_ratio})"
+    elif info.file_size > budget[0]:
+        reason = f"超過解壓縮總量 archive exceeds {limits.max_archive_bytes} bytes in total"
+    if reason:
+        res.skip(member, reason)
+        return None
+    try:
+        with archive.open(info) as fh:
+            data = fh.read(min(limits.max_member_bytes, budget[0]) + 1)
+    except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError,
+            OSError) as exc:
+        res.skip(member, f"無法解壓縮 cannot extract ({type(exc).__name__})")
+        return None
+    if len(data) > min(limits.max_member_bytes, budget[0]):
+        res.skip(member, "疑似壓縮炸彈 zip bomb (more data than declared)")
+        return None
+    budget[0] -= len(data)
+    return data
+
+
+def _scan_embedded(display: str, opener: Opener, depth: int, res: _Result, entities: set[str] | None,
+                   limits: ScanLimits, budget: list[int]) -> None:
+    """The documents embedded in an Office document (an Excel list in a Word file, a chart's
+    workbook, ODF's ``Object 1/``: ``office.embedded_objects``), each scanned as a member of it
+    (``報告.docx!word/embeddings/Microsoft_Excel_Worksheet.xlsx``), one level deeper and within
+    the archive guards; an object gezi cannot read (a legacy OLE binary) is noted, not passed
+    over. A package that does not open was noted by its own reader."""
+    try:
+        with opener() as fh, zipfile.ZipFile(fh) as package:
+            objects = embedded_objects(package)
+            if objects and depth >= limits.max_zip_depth:  # the document itself was read
+                res.skipped.append({"path": display, "scanned": True, "reason":
+                                    f"內嵌物件巢狀過深，未檢查 objects embedded deeper than {limits.max_zip_depth}"})
+                return
+            for obj in objects:
+                name = f"{display}!{obj.name}"
+                if obj.suffix is None:
+                    res.skip(name, EMBEDDED_NOT_CHECKED)
+                    continue
+                parts = {}
+                for m in obj.members:
+                    if (data := _member_data(package, package.getinfo(m), f"{display}!{m}", res, limits,
+                                             budget)) is None:
+                        break
+                    parts[m] = data
+                else:
+                    if obj.members == [obj.name]:
+                        _scan_member(name, parts[obj.name], depth + 1, res, entities, limits, budget)
+                        continue
+                    # an ODF sub-document: its folder as a package of its own
+                    _scan_member(name, odf_subpackage(obj, parts), depth + 1, res, entities, limits, budget,
+                                 reader_for(f"{name}{obj.suffix}", b""), document=True)
+    except (zipfile.BadZipFile, OSError, ValueError, Unreadable):
+        return
 
 
 def _scan_member(member: str, data: bytes, depth: int, res: _Result, entities: set[str] | None,
-                 limits: ScanLimits, budget: list[int], reader: Reader | None = None) -> None:
+                 limits: ScanLimits, budget: list[int], reader: Reader | None = None,
+                 document: bool = False) -> None:
     """Scan a file held in memory (a ZIP member, a mail's part): by its format (or by
-    ``reader``: a mail's body), containers one level deeper."""
+    ``reader``: a mail's body; ``document``: an ODF sub-document), containers one level deeper,
+    then the objects an Office document embeds."""
     member_opener: Opener = lambda: io.BytesIO(data)  # noqa: E731
     suffix = suffix_of(member)
     if reader is not None:
@@ -207,6 +254,8 @@ def _scan_member(member: str, data: bytes, depth: int, res: _Result, entities: s
         _scan_mbox(member, member_opener, depth, res, entities, limits, budget)
     else:
         _scan_stream(member, member_opener, data[:SAMPLE_BYTES], len(data), res, entities)
+    if document or suffix in EMBEDDING_SUFFIXES:
+        _scan_embedded(member, member_opener, depth, res, entities, limits, budget)
 
 
 def _scan_message(display: str, data: bytes, depth: int, res: _Result,
@@ -275,6 +324,8 @@ def scan_file(path: Path, entities: set[str] | None = None,
         _scan_message(display, data, 1, res, entities, limits, [limits.max_archive_bytes])
     else:
         _scan_stream(display, opener, sniff, size, res, entities)
+        if suffix in EMBEDDING_SUFFIXES:
+            _scan_embedded(display, opener, 1, res, entities, limits, [limits.max_archive_bytes])
     return res
 
 
