@@ -4,6 +4,8 @@ phones kept in integer columns read as text — by scan-db and by mask-db."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -130,3 +132,30 @@ def test_types_sqlalchemy_does_not_know(db_url, cli, fresh_env, tmp_path):
     for raw in ("0912345670", "A123456789", "203.0.113.5"):
         assert raw not in dump
     assert "(1,2)" in dump and "(王○明,0912-***-670)" in dump  # a point as its text; the composite masked in place
+
+
+def test_sqlite_values_that_do_not_fit_their_declared_type(tmp_path, cli, fresh_env):
+    """SQLite keeps any value in any column, as apps write them: 2024/01/05 in a DATETIME, an
+    ROC date in a DATE, text in a NUMERIC, JSON that does not parse. Scanned and copied as stored."""
+    src = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = sa.create_engine(src)
+    rows = [(1, "2024/01/05 10:00", "79.05.03", "abc", "yes", "{bad", "0912345678"),
+            (2, "2024-01-05 10:00:00", "1990-05-03", 12.5, 1, '{"phone": "0922333444"}', "0922333444")]
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table t (id integer primary key, created datetime, born date, "
+                             "amount numeric, flag boolean, data json, mobile text)"))
+        conn.execute(sa.text("insert into t values (:a, :b, :c, :d, :e, :f, :g)"),
+                     [dict(zip("abcdefg", row, strict=True)) for row in rows])
+    engine.dispose()
+    r = cli("pii", "scan-db", src, "--json")
+    assert r.code == 0, r.err
+    cols = {c["column"]: c for c in r.json["tables"][0]["columns"]}
+    assert cols["mobile"]["classification"] == "PHONE_NUMBER"
+    assert cols["data"]["entities"]["PHONE_NUMBER"]["rows"] == 1 and cols["data"]["non_null"] == 2
+    dst = tmp_path / "masked.db"
+    masked = cli("mask-db", src, f"sqlite:///{dst}")
+    assert masked.code == 0, masked.err
+    with sqlite3.connect(dst) as con:
+        got = con.execute("select * from t order by id").fetchall()
+    assert got == [(1, "2024/01/05 10:00", "79.05.03", "abc", "yes", "{bad", "0912-***-678"),
+                   (2, "2024-01-05 10:00:00", "1990-05-03", 12.5, 1, '{"phone": "0922-***-444"}', "0922-***-444")]

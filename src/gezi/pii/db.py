@@ -266,7 +266,7 @@ def _rows(conn: sa.Connection, table: sa.Table, cols: list[_Col], sample: int, f
             elif c.kind == "text":
                 out.append(sa.func.substr(column, 1, MAX_CELL_CHARS + 1))
             else:
-                out.append(column)
+                out.append(_raw(column))
         return out
 
     stmt = sa.select(*exprs(source)).select_from(source)
@@ -282,6 +282,12 @@ def _rows(conn: sa.Connection, table: sa.Table, cols: list[_Col], sample: int, f
     conn.rollback()
     stmt = sa.select(*exprs(table)).order_by(sa.func.random()).limit(sample)
     return iter(streamed.execute(stmt)), "random"
+
+
+def _raw(column: sa.ColumnElement) -> sa.ColumnElement:
+    """A column read as the driver gives it: SQLite keeps any value in any column (2024/01/05 in
+    a DATETIME, 79.05.03 in a DATE), and SQLAlchemy's conversion of such a value fails."""
+    return sa.type_coerce(column, sa.types.NullType()).label(column.name)
 
 
 # --- Classification -----------------------------------------------------------------------------
@@ -524,6 +530,7 @@ class _Plan:
     structured: list[_Col]  # JSON and arrays: each value masked under its key
     binary: list[str]
     serial: list[str]
+    raw: list[str]  # read and written as stored (see _raw), not converted
     fks_not_copied: list[str]
 
 
@@ -553,8 +560,10 @@ def _plans(tables: list[sa.Table], classified: dict[Ref, str], keys: set[Ref],
                       primary_key=c.primary_key, nullable=c.nullable,
                       autoincrement="auto" if c.name in serial else False, comment=c.comment)
             for c in t.columns], schema=schema, comment=t.comment)
+        raw = [c.column.name for c in cols
+               if src_dialect == "sqlite" and c.kind in ("number", "unknown", "other", "json")]
         plans[t.schema, t.name] = _Plan(t, new, whole, free, structured,
-                                        [c.column.name for c in cols if c.kind == "binary"], serial, [])
+                                        [c.column.name for c in cols if c.kind == "binary"], serial, raw, [])
     for plan in plans.values():
         for fkc in plan.table.foreign_key_constraints:
             parent = plans.get((fkc.referred_table.schema, fkc.referred_table.name))
@@ -689,12 +698,18 @@ def _copy_table(conn: sa.Connection, out: sa.Connection, plan: _Plan, masker: _M
             for i, doc in zip(where, docs, strict=True):
                 new_doc = _json_masked(doc, texts)
                 if new_doc != doc:
+                    if isinstance(batch[i][name], str) and not isinstance(new_doc, str):
+                        new_doc = json.dumps(new_doc, ensure_ascii=False)  # JSON kept as text stays text
                     batch[i][name] = new_doc
                     masked[name] += 1
-        out.execute(new.insert(), batch)
+        out.execute(insert, batch)
         batch.clear()
 
-    for row in conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(sa.select(plan.table)):
+    # Written through a plain table clause whose raw columns have no type: nothing converts them.
+    insert = sa.table(new.name, *[sa.column(c.name, sa.types.NullType() if c.name in plan.raw else c.type)
+                                  for c in new.columns], schema=new.schema).insert()
+    read = sa.select(*[_raw(c) if c.name in plan.raw else c for c in plan.table.columns])
+    for row in conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(read):
         values = dict(row._mapping)
         for name, entity in plan.whole.items():
             text = _as_text(values.get(name))
