@@ -49,6 +49,7 @@ from typing import IO, TYPE_CHECKING, Any
 from gezi.core.errors import GeziError
 from gezi.pii.files import HEADER_PREFIX_ROWS, Unreadable, _header_names, header_index
 from gezi.pii.office import (
+    CHART,
     EMBEDDED_NOT_CHECKED,
     XLSX_SHEET_TAGS,
     AuthorField,
@@ -57,7 +58,9 @@ from gezi.pii.office import (
     TextUnit,
     XlsxParts,
     author_value,
+    chart_units,
     docx_authors,
+    docx_charts,
     docx_link_parts,
     docx_links,
     docx_parts,
@@ -72,6 +75,7 @@ from gezi.pii.office import (
     ods_values,
     parse_xml,
     pptx_authors,
+    pptx_charts,
     pptx_parts,
     pptx_units,
     property_units,
@@ -438,12 +442,15 @@ def mask_docx(src: Path, out: IO[bytes], m: _Masker, depth: int = 1) -> None:
             links, properties = docx_link_parts(document), docx_property_parts(document)
             texts, people = property_units(properties)
             roots = {member: root.getroottree().getroot() for member, root, _ in docx_parts(document)}
-            roots.update(links + properties)
+            charts = [(member, root, CHART) for member, root in docx_charts(document)]
+            roots.update(links + properties + [(member, root) for member, root, _ in charts])
             if (people_part := docx_people(document)) is not None:
                 roots[people_part[0]] = people_part[1]
-            replaced = _masked_parts(roots, paragraphs + docx_links(links) + texts, tables,
-                                     docx_authors(document) + [f for f, _ in people], m)
-            _write_masked(package, out, replaced, "DOCX", m, depth)
+            units = [u for member, root, column in charts for u in chart_units(member, root, column)]
+            changed, cleared = _apply_masking(paragraphs + docx_links(links) + texts + units, tables,
+                                              docx_authors(document) + [f for f, _ in people], m)
+            _fix_chart_numbers(charts, changed)
+            _write_masked(package, out, _serialized(roots, changed, cleared), "DOCX", m, depth)
 
 
 # --- ODF: ODT, ODS, ODP ------------------------------------------------------------------------
@@ -485,9 +492,11 @@ def mask_pptx(src: Path, out: IO[bytes], m: _Masker, depth: int = 1) -> None:
             paragraphs, tables = pptx_units(parts)
             texts, people = property_units(parts.properties)
             roots = dict(parts.stories + parts.authors + parts.rels + parts.properties)
-            replaced = _masked_parts(roots, paragraphs + docx_links(parts.rels) + texts, tables,
-                                     pptx_authors(parts) + [f for f, _ in people], m)
-            _write_masked(package, out, replaced, "PPTX", m, depth)
+            roots.update((member, root) for member, root, _ in parts.charts)
+            changed, cleared = _apply_masking(paragraphs + docx_links(parts.rels) + texts + pptx_charts(parts),
+                                              tables, pptx_authors(parts) + [f for f, _ in people], m)
+            _fix_chart_numbers(parts.charts, changed)
+            _write_masked(package, out, _serialized(roots, changed, cleared), "PPTX", m, depth)
 
 
 # --- XLSX -------------------------------------------------------------------------------------
@@ -636,15 +645,11 @@ def _retype_items(shared: Any) -> None:
         shared.set("maxValue", _number_text(max(numbers)))
 
 
-def _fix_types(parts: XlsxParts, changed: set[str], before: list[tuple[Any, list]]) -> None:
-    """Masked copies of numbers stay valid XML of their part: a pivot cache's items are retyped
-    (``_retype_items``), a chart's cached number that is no number any more is left out (the
-    point shows blank until Excel reads the cells again), a linked workbook's cached number
-    becomes a text."""
-    for shared, state in before:  # (element, its state): held, so that the element stays the same object
-        if _items_state(shared) != state:
-            _retype_items(shared)
-    for member, chart, _ in parts.charts:
+def _fix_chart_numbers(charts: list[tuple[str, Any, str]], changed: set[str]) -> None:
+    """A chart's cached number that is no number any more (masked) is left out: the point shows
+    blank until the chart's data is read again (Excel: the cells; Word, PowerPoint: its own
+    workbook, masked too)."""
+    for member, chart, _ in charts:
         if member in changed:
             for cache in chart.iter(f"{_C}numCache", f"{_C}numLit"):
                 for point in cache.findall(f"{_C}pt"):
@@ -654,6 +659,16 @@ def _fix_types(parts: XlsxParts, changed: set[str], before: list[tuple[Any, list
                 for point in level.findall(f"{_CX}pt"):
                     if not _is_number(point.text):
                         level.remove(point)
+
+
+def _fix_types(parts: XlsxParts, changed: set[str], before: list[tuple[Any, list]]) -> None:
+    """Masked copies of numbers stay valid XML of their part: a pivot cache's items are retyped
+    (``_retype_items``), a chart's cached number that is no number any more is left out
+    (``_fix_chart_numbers``), a linked workbook's cached number becomes a text."""
+    for shared, state in before:  # (element, its state): held, so that the element stays the same object
+        if _items_state(shared) != state:
+            _retype_items(shared)
+    _fix_chart_numbers(parts.charts, changed)
     for member, link in parts.externals:
         if member in changed:
             for cell in link.iter(f"{_X}cell"):

@@ -782,6 +782,15 @@ def docx_links(parts: list[tuple[str, Any]]) -> list[TextUnit]:
             for u in link_units(member, AttributeText(rel, "Target"))]
 
 
+def docx_charts(document: Any) -> list[tuple[str, Any]]:
+    """The charts of a Word document (``word/charts/chart1.xml``, the newer ``chartEx``), as
+    (member, root), in member order: their cached series names and categories are copies of
+    the chart's own workbook (embedded, read as a document of its own)."""
+    return [(member, root) for part in sorted(document.part.package.iter_parts(), key=_member)
+            if (member := _member(part)).startswith("word/") and member.endswith(".xml")
+            and (root := _root(part)).tag in _CHART_ROOTS]
+
+
 def docx_people(document: Any) -> tuple[str, Any] | None:
     """``word/people.xml`` (the comment authors and their account ids) as (member, root), if
     the document has one."""
@@ -987,12 +996,14 @@ def docx_authors(document: Any) -> list[AuthorField]:
 def read_docx_document(document: Any) -> Iterator[Batch]:
     """The batches of a python-docx ``Document``: ``docx_units``, the external link targets
     (``column`` = ``超連結 hyperlink``), the document properties (``column`` = ``文件摘要``
-    and the property's name) and each change or comment author's name once (``column`` =
-    ``w:author``)."""
+    and the property's name), the charts' text and cached points (``圖表 chart``) and each
+    change or comment author's name once (``column`` = ``w:author``)."""
     paragraphs, tables = docx_units(document)
     texts, people = property_units(docx_property_parts(document))
     authors = [(f, "w:author") for f in docx_authors(document) if f[1] == f"{_W}author"]
-    yield from unit_batches(paragraphs, tables, docx_links(docx_link_parts(document)) + texts, authors + people)
+    charts = [u for member, root in docx_charts(document) for u in chart_units(member, root, CHART)]
+    yield from unit_batches(paragraphs, tables, docx_links(docx_link_parts(document)) + texts + charts,
+                            authors + people)
 
 
 # --- PPTX -------------------------------------------------------------------------------------
@@ -1026,13 +1037,15 @@ class PptxParts(NamedTuple):
     ``stories`` in its order (each slide in the presentation's order, its SmartArt, its notes;
     the masters and layouts; comments last), the comment authors, the relationship parts with
     an external target, the document properties; ``labels``: where each story's text is
-    reported (the slide's number, its notes', a master's)."""
+    reported (the slide's number, its notes', a master's); the charts on the stories, each
+    (member, root, where its text is reported: ``投影片 slide 2!圖表 chart``)."""
 
     stories: list[tuple[str, Any]]
     authors: list[tuple[str, Any]]
     rels: list[tuple[str, Any]]
     properties: list[tuple[str, Any]]
     labels: dict[str, str]
+    charts: list[tuple[str, Any, str]]
 
 
 def _number(name: str) -> int:
@@ -1127,7 +1140,10 @@ def pptx_parts(package: zipfile.ZipFile, what: str = "PPTX") -> PptxParts:
     labels.update((m, label) for m, label in comments.items() if m not in labels)
     stories = [(m, root(m)) for m in labels]
     authors = [(n, root(n)) for n in _PPTX_AUTHORS if n in names]
-    return PptxParts(stories, authors, _external_rels(names, root), _property_parts(names, root), labels)
+    charts = {c: (c, root(c), f"{label}!{CHART}") for m, label in labels.items()
+              for _, c in _linked(names, root, m, "chart", "chartEx")}
+    return PptxParts(stories, authors, _external_rels(names, root), _property_parts(names, root), labels,
+                     list(charts.values()))
 
 
 def _pptx_paragraph(p: Any, unit: TextUnit) -> None:
@@ -1180,6 +1196,11 @@ def pptx_units(parts: PptxParts) -> tuple[list[TextUnit], list[Table]]:
     return paragraphs, tables
 
 
+def pptx_charts(parts: PptxParts) -> list[TextUnit]:
+    """The text and cached points of the charts on the slides (``chart_units``)."""
+    return [u for member, root, column in parts.charts for u in chart_units(member, root, column)]
+
+
 def pptx_authors(parts: PptxParts) -> list[AuthorField]:
     """The comment authors' names, initials and accounts."""
     return [(e, attr) for member, root in parts.authors for e in root.iter(_PPTX_AUTHORS[member])
@@ -1189,12 +1210,12 @@ def pptx_authors(parts: PptxParts) -> list[AuthorField]:
 def read_pptx(opener: Opener) -> Iterator[Batch]:
     """Paragraphs of every slide and its notes, in slide order (``line`` = paragraph number
     across the deck), then the comments; tables on the slides as rows under their header; link
-    targets, document properties and comment authors (``column`` = ``author``) as for DOCX."""
+    targets, document properties, charts and comment authors (``column`` = ``author``) as for DOCX."""
     with _package(opener, "PPTX") as package:
         parts = pptx_parts(package)
     texts, people = property_units(parts.properties)
     authors = [(f, "author") for f in pptx_authors(parts) if f[1] == "name"]
-    yield from unit_batches(*pptx_units(parts), docx_links(parts.rels) + texts, authors + people)
+    yield from unit_batches(*pptx_units(parts), docx_links(parts.rels) + texts + pptx_charts(parts), authors + people)
 
 
 # --- XLSX -------------------------------------------------------------------------------------
@@ -1448,7 +1469,7 @@ def xlsx_units(parts: XlsxParts) -> tuple[list[TextUnit], list[Person]]:
         if not (name.get("name") or "").startswith("_xlnm."):  # Excel's own: print areas, filters
             units.append(_formula_unit(book, name, f"{DEFINED_NAME} {name.get('name') or ''}", refs))
     for member, chart, sheet in parts.charts:
-        units += _chart_units(member, chart, sheet)
+        units += chart_units(member, chart, f"{sheet}!{CHART}")
     for member, table, sheet in parts.tables:
         units += _table_units(member, table, sheet)
     for member, pivot, sheet in parts.pivot_tables:
@@ -1547,15 +1568,17 @@ def _formula_unit(member: str, node: Any, column: str, refs: SheetRefs) -> TextU
 
 _C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 _CX = "{http://schemas.microsoft.com/office/drawing/2014/chartex}"  # Excel 2016's charts: treemap, waterfall…
+_CHART_ROOTS = {f"{_C}chartSpace", f"{_CX}chartSpace"}
 
 
-def _chart_units(member: str, root: Any, sheet: str) -> list[TextUnit]:
-    """A chart's text (``sheet!圖表 chart``): its titles, axis titles and labels (rich text),
+def chart_units(member: str, root: Any, column: str) -> list[TextUnit]:
+    """A chart's text (``column``: ``sheet!圖表 chart`` in a workbook, ``圖表 chart`` in a Word
+    document, ``投影片 slide 2!圖表 chart`` on a slide): its titles, axis titles and labels (rich text),
     and each cached point (``c:v`` of a ``strCache``, ``numCache``, literal: category labels are
     often names) or literal series name, a copy of a cell's value. A ``chartEx`` chart keeps
     its points as ``cx:pt`` of a dimension's level and its series names and titles as
     ``cx:v``."""
-    column, units = f"{sheet}!{CHART}", []
+    units = []
     for p in root.iter(f"{_DRAWING}p"):
         units.append(unit := TextUnit(member, column))
         _pptx_paragraph(p, unit)
