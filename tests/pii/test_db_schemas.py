@@ -8,6 +8,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from .test_db_mask_schemas import _pg_only
+
 IDS = ["A123456789", "B234567894", "F131104093", "A800000014"]
 
 
@@ -70,8 +72,7 @@ def test_unknown_schema_is_one_line(db_url, cli, fresh_env, schema):
 
 
 def test_table_the_account_cannot_read_is_skipped(db_url, cli, fresh_env):
-    if sa.make_url(db_url).get_backend_name() != "postgresql":
-        pytest.skip("SQLite has no accounts")
+    _pg_only(db_url)
     _seed(db_url)
     role = f"gezi_ro_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(db_url)
@@ -97,8 +98,7 @@ def test_table_the_account_cannot_read_is_skipped(db_url, cli, fresh_env):
 
 
 def test_partitions_read_through_their_table(db_url, cli, fresh_env, tmp_path):
-    if sa.make_url(db_url).get_backend_name() != "postgresql":
-        pytest.skip("partitioned tables are PostgreSQL's")
+    _pg_only(db_url)
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
         conn.execute(sa.text("create table calls (id integer, phone varchar(12)) partition by range (id)"))

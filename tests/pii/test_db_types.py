@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from gezi.pii import db as pii_db
+
+from .test_db_mask_schemas import _pg_only
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 CAP = 60
@@ -103,8 +104,7 @@ def test_mask_db_column_types(db_url, cli, fresh_env, tmp_path, monkeypatch):
 def test_types_sqlalchemy_does_not_know(db_url, cli, fresh_env, tmp_path):
     """A composite type, a domain, point, inet, interval, tsvector: no warnings, values read as
     the driver gives them; the composite's text is masked in place in the copy."""
-    if sa.make_url(db_url).get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL types")
+    _pg_only(db_url)
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
         conn.execute(sa.text("create type contact as (name text, phone text)"))
