@@ -22,6 +22,7 @@ import re
 import weakref
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from gezi.pii.files import Batch, Opener, Segment, Unreadable, table_batches
@@ -286,11 +287,21 @@ def refuse_dtd(root: Any, what: str) -> None:
         raise Unreadable(f"{what} 含 DTD 宣告（可能為 XML 炸彈），不予處理 part declares a DTD (possible XML bomb)")
 
 
-def _package(opener: Opener, what: str) -> zipfile.ZipFile:
+@contextmanager
+def _package(opener: Opener, what: str) -> Iterator[zipfile.ZipFile]:
+    """The document's package, the file it is read from closed with it (a ``ZipFile`` given a
+    file leaves that file open)."""
     try:
-        return zipfile.ZipFile(opener())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        fh = opener()
+    except OSError as exc:
         raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
+    with fh:
+        try:
+            package = zipfile.ZipFile(fh)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise Unreadable(f"無法開啟 {what} corrupt document ({type(exc).__name__})") from None
+        with package:
+            yield package
 
 
 def _member_bytes(package: zipfile.ZipFile, name: str, what: str) -> bytes:
@@ -1779,12 +1790,19 @@ def read_xlsx_book(opener: Opener) -> Iterator[Batch]:
     headers, links, validations and filters, and counts the shared strings used. Memory stays
     bounded by a row, whatever the sheet's size."""
     from openpyxl import load_workbook
+
+    with opener() as fh:  # openpyxl leaves a file it is given open
+        try:  # the workbook, styles and shared strings as openpyxl reads them; no sheet parsed yet
+            book = load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+            raise Unreadable(f"無法開啟 XLSX corrupt or unsupported workbook ({type(exc).__name__})") from None
+        yield from _book_batches(book, opener)
+
+
+def _book_batches(book: Any, opener: Opener) -> Iterator[Batch]:
+    """``read_xlsx_book``'s batches of the workbook openpyxl opened (``book``, closed here)."""
     from openpyxl.worksheet._reader import WorkSheetParser
 
-    try:  # the workbook, styles and shared strings as openpyxl reads them; no sheet parsed yet
-        book = load_workbook(opener(), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise Unreadable(f"無法開啟 XLSX corrupt or unsupported workbook ({type(exc).__name__})") from None
     try:
         with _package(opener, "XLSX") as package:
             parts = xlsx_parts(package)
