@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from gezi.pii import db as pii_db
@@ -101,3 +102,24 @@ def test_sqlite_table_without_rowid(tmp_path, cli, fresh_env):
     assert tables["codes"]["sampling"] == "random" and tables["codes"]["rows_scanned"] == 5
     assert tables["plain"]["sampling"] == "rowid_hash" and tables["plain"]["rows_scanned"] == 5
     assert tables["codes"]["columns"][1]["classification"] == "PHONE_NUMBER"
+
+
+def test_never_analyzed_and_partitioned_tables_sized_up(db_url, cli, fresh_env, monkeypatch):
+    """After pg_restore nothing is analyzed (reltuples -1), and a partitioned table has no rows
+    of its own: their rows are guessed from their partitions' size, so a large one is still
+    sampled by pages."""
+    if not _pg(db_url):
+        pytest.skip("PostgreSQL's statistics")
+    monkeypatch.setattr(pii_db, "SYSTEM_SAMPLE_ROWS", 100)
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table calls (id integer, c05 varchar(20)) partition by range (id)"))
+        conn.execute(sa.text("create table calls_a partition of calls for values from (0) to (1000)"))
+        conn.execute(sa.text("create table calls_b partition of calls for values from (1000) to (3000)"))
+        conn.execute(sa.text("insert into calls select i, '09' || lpad(i::text, 8, '0') "
+                             "from generate_series(1, 2000) i"))
+    engine.dispose()
+    r = cli("pii", "scan-db", db_url, "--json", "--sample", SAMPLE)
+    assert r.code == 0, r.err
+    (table,) = r.json["tables"]
+    assert (table["table"], table["sampling"], table["rows_scanned"]) == ("calls", "tablesample_system", SAMPLE)

@@ -40,6 +40,15 @@ MAX_CELL_CHARS = 20_000  # characters of one cell a scan reads (a masked copy re
 # of one page tend to be alike (inserted together).
 SYSTEM_SAMPLE_ROWS = 1_000_000
 SYSTEM_OVERSAMPLE = 5
+# Rows of a table never analyzed (reltuples -1, as after pg_restore) are guessed from its size at
+# PG_ROW_BYTES a row: rather more bytes than narrow rows take, so rather fewer rows are guessed
+# and, sampled by pages, rather more pages read than fewer rows than the sample.
+PG_ROW_BYTES = 200
+# The rows of a table, or of all partitions of a partitioned one (its own reltuples is -1).
+_PG_ROW_ESTIMATE = sa.text(
+    "SELECT sum(CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE pg_relation_size(c.oid) / :row_bytes END) "
+    "FROM pg_class c WHERE (c.oid = to_regclass(:t) AND c.relkind <> 'p') "
+    "OR c.oid IN (SELECT relid FROM pg_partition_tree(to_regclass(:t)) WHERE isleaf)")
 _PG_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast"}
 BINARY_NOTE = "二進位資料（圖片、檔案等）無法以文字檢查，未掃描 binary values (images, files) are not scanned"
 
@@ -230,9 +239,8 @@ def _sampled(conn: sa.Connection, table: sa.Table, is_view: bool, sample: int,
     if dialect == "postgresql":
         # random() of this session follows the seed (setseed takes -1 to 1)
         conn.execute(sa.select(sa.func.setseed((seed % 2_000_001) / 1_000_000 - 1)))
-        estimate = None if is_view else conn.scalar(
-            sa.text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"),
-            {"t": conn.dialect.identifier_preparer.format_table(table)})
+        estimate = None if is_view else conn.scalar(_PG_ROW_ESTIMATE, {
+            "t": conn.dialect.identifier_preparer.format_table(table), "row_bytes": PG_ROW_BYTES})
         if estimate and estimate > SYSTEM_SAMPLE_ROWS:
             share = min(100.0, 100.0 * SYSTEM_OVERSAMPLE * sample / estimate)
             pages = sa.tablesample(table, sa.func.system(share),
