@@ -31,6 +31,7 @@ def _seed(url: str) -> bool:
                          [{"n": f"SO{i:04d}", "p": p} for i, p in enumerate(IDS)])
             conn.execute(sa.text("create table audit.logins (at timestamp, ip varchar(40))"))
             conn.execute(sa.text("insert into audit.logins values (now(), '203.0.113.5')"))
+            conn.execute(sa.text("create materialized view sales.buyers as select buyer from sales.orders"))
     engine.dispose()
     return pg
 
@@ -60,6 +61,9 @@ def test_all_schemas_views_on_request(db_url, cli, fresh_env):
     with_views = cli("pii", "scan-db", db_url, "--json", "--views")
     view = _tables(with_views.json)["v_customers"]
     assert view["kind"] == "view" and _tables(with_views.json)["customers"]["kind"] == "table"
+    if pg:  # a materialized view is a view too
+        assert _tables(with_views.json)["sales.buyers"]["kind"] == "view"
+        assert "sales.buyers" not in _tables(r.json)
     assert view["columns"][0]["classification"] == "TW_NATIONAL_ID" and view["rows_scanned"] == 4
 
 

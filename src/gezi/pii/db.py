@@ -193,8 +193,10 @@ def reflect(engine: sa.Engine, schemas: list[str] | None = None, views: bool = F
             with warnings.catch_warnings():  # "Did not recognize type": read as it comes
                 warnings.simplefilter("ignore", SAWarning)
                 meta.reflect(bind=engine, schema=own, views=views)
-            if views:
+            if views:  # reflection reads plain and materialized views alike
                 view_names |= {(own, v) for v in inspector.get_view_names(schema=own)}
+                if engine.dialect.name == "postgresql":
+                    view_names |= {(own, v) for v in inspector.get_materialized_view_names(schema=own)}
         # A partition's rows are read through its partitioned table already (and copied with it).
         partitions = _partitions(engine, default)
     except SQLAlchemyError as exc:
