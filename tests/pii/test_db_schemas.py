@@ -75,7 +75,7 @@ def test_unknown_schema_is_one_line(db_url, cli, fresh_env, schema):
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
 
 
-def test_table_the_account_cannot_read_is_skipped(db_url, cli, fresh_env):
+def test_table_the_account_cannot_read_is_skipped(db_url, cli, fresh_env, tmp_path):
     _pg_only(db_url)
     _seed(db_url)
     role = f"gezi_ro_{uuid.uuid4().hex[:8]}"
@@ -94,6 +94,10 @@ def test_table_the_account_cannot_read_is_skipped(db_url, cli, fresh_env):
         assert r.json["summary"]["tables_skipped"] == 1
         human = cli("pii", "scan-db", url)
         assert "略過資料表 skipped table audit.logins" in human.out
+        # A masked copy cannot leave a table out: refused, naming it.
+        copy = cli("mask-db", url, f"sqlite:///{tmp_path / 'copy.db'}")
+        assert copy.code == 2 and "audit.logins" in copy.err and "InsufficientPrivilege" in copy.err
+        assert len(copy.err.strip().splitlines()) == 1
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text(f"drop owned by {role}"))

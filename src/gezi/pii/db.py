@@ -505,6 +505,20 @@ def _joined(classified: dict[Ref, str], groups: dict[Ref, Ref]) -> dict[Ref, str
     return out
 
 
+def _keys_held(tables: list[sa.Table], classified: dict[Ref, str], method: str) -> tuple[set[Ref], dict[Ref, str]]:
+    """The key columns, and the classification joined over foreign keys; key columns holding PII
+    are refused unless masked by pseudonym (partial masks collide, redaction makes every value alike)."""
+    keys, groups = _key_columns(tables)
+    classified = _joined(classified, groups)
+    copied = {(t.schema, t.name) for t in tables}
+    held = sorted((r for r in keys & classified.keys() if r[:2] in copied), key=str)
+    if held and method != "pseudonym":
+        schema, name, column = held[0]
+        raise GeziError(f"{schema + '.' if schema else ''}{name}.{column}: 主鍵或外鍵含個資需用 "
+                        "pseudonym（遮蔽後仍唯一、可關聯） a key column holding PII needs --method pseudonym")
+    return keys, classified
+
+
 def _dst_type(col: sa.Column, rewritten: bool, same_dialect: bool) -> sa.types.TypeEngine:
     t = col.type
     if isinstance(t, sa.types.NullType):
@@ -635,44 +649,42 @@ def mask_database(src_url: str, dst_url: str, method: str = "partial", key: byte
         raise
     report: dict = {"source": safe_url(src_url), "destination": safe_url(dst_url),
                     "method": method, "seed": seed, "tables": []}
+    doing = "讀取結構 reflecting"  # named in an error: which table the account may not read
     try:
         tables = reflect(src, schemas).tables
         with src.connect() as conn:
             classified: dict[Ref, str] = {}
             for t in tables:
+                doing = f"分類 classifying {qualified(t)}"
                 info = classify_table(conn, t, sample, False, entities, seed)
                 classified |= {(t.schema, t.name, c["column"]): c["classification"]
                                for c in info["columns"] if c["classification"]}
-            keys, groups = _key_columns(tables)
-            classified = _joined(classified, groups)
-            copied = {(t.schema, t.name) for t in tables}
-            held = sorted((r for r in keys & classified.keys() if r[:2] in copied), key=str)
-            if held and method != "pseudonym":
-                schema, name, column = held[0]
-                raise GeziError(f"{schema + '.' if schema else ''}{name}.{column}: 主鍵或外鍵含個資需用 "
-                                "pseudonym（遮蔽後仍唯一、可關聯） a key column holding PII needs --method pseudonym")
+            keys, classified = _keys_held(tables, classified, method)
             plans = _plans(tables, classified, keys, dst, src.dialect.name)
             old = _in_the_way(dst, plans, replace)
             masker = _Masker(method, key, format_preserving, entities)
             with dst.begin() as out:
+                doing = "建立資料表 creating tables"
                 _drop(out, old)
                 for schema in sorted({p.new.schema for p in plans if p.new.schema}):
                     out.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
                 if plans:
                     plans[0].new.metadata.create_all(out)
                 for i, plan in enumerate(plans, 1):
+                    doing = f"複製 copying {qualified(plan.table)}"
                     doc = _copy_table(conn, out, plan, masker)
                     report["tables"].append(doc)
                     if progress:
                         progress(doc, i, len(plans))
+                doing = "提交 committing"
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or _error_name(exc)
         raise GeziError(f"目的資料庫拒絕寫入（違反限制 {constraint}；來源可能有參照不存在之列） destination "
                         f"refused the rows: constraint {constraint}") from None
     except sa.exc.DBAPIError as exc:
-        raise GeziError(f"複製失敗 copy failed: {_error_name(exc)}") from None
+        raise GeziError(f"複製失敗 copy failed ({doing}): {_error_name(exc)}") from None
     except SQLAlchemyError as exc:
-        raise GeziError(f"複製失敗 copy failed: {type(exc).__name__}") from None
+        raise GeziError(f"複製失敗 copy failed ({doing}): {type(exc).__name__}") from None
     finally:
         src.dispose()
         dst.dispose()
