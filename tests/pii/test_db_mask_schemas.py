@@ -149,7 +149,7 @@ def test_missing_sqlite_source_is_not_created(tmp_path, cli, fresh_env):
 
 def _pg_only(url: str) -> None:
     if sa.make_url(url).get_backend_name() != "postgresql":
-        pytest.skip("needs PostgreSQL (schemas, enforced deferred foreign keys)")
+        pytest.skip("a PostgreSQL feature (schemas, roles, partitions, deferred foreign keys, types)")
 
 
 def test_other_schemas_flattened_on_sqlite(db_url, cli, fresh_env, tmp_path):
