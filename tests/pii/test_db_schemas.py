@@ -126,3 +126,19 @@ def test_partitions_read_through_their_table(db_url, cli, fresh_env, tmp_path):
         assert sa.inspect(conn).get_table_names() == ["calls"]
         assert conn.execute(sa.text("select count(*) from calls")).scalar() == 20  # copied once
     out.dispose()
+
+
+def test_progress_per_table(db_url, cli, fresh_env, monkeypatch):
+    from gezi.cli import common
+    from gezi.pii.db import scan_database
+
+    pg = _seed(db_url)
+    heard: list[tuple[str, int, int]] = []
+    result = scan_database(db_url, progress=lambda *call: heard.append(call))
+    names = [".".join(filter(None, (t["schema"], t["table"]))) for t in result["tables"]]
+    assert heard == [(name, i, len(names)) for i, name in enumerate(names)]
+    assert len(heard) == (3 if pg else 1)
+    monkeypatch.setattr(common.err_console, "_force_terminal", True)  # the bar is drawn on a terminal only
+    r = cli("pii", "scan-db", db_url, "--json")
+    assert r.code == 0, r.err
+    assert r.json["summary"]["tables"] == len(names) and "Traceback" not in r.err

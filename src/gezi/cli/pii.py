@@ -226,8 +226,19 @@ def scan_db(
     """掃描資料庫欄位 Classify database columns (name and comment hints + sampled values)."""
     from gezi.pii.db import BINARY_NOTE, MAX_CELL_CHARS, scan_database
 
-    result = scan_database(url, sample=sample, full=full, entities=parse_entities(entities),
-                           schemas=schema, views=views, seed=seed)
+    options = {"sample": sample, "full": full, "entities": parse_entities(entities), "schemas": schema,
+               "views": views, "seed": seed}
+    if err_console.is_terminal:  # a database of hundreds of tables takes a while
+        with Progress("[progress.description]{task.description}", BarColumn(), "{task.completed}/{task.total}",
+                      console=err_console, transient=True) as bar:
+            task = bar.add_task("掃描資料表 scanning tables")
+
+            def progress(name: str, done: int, total: int) -> None:
+                bar.update(task, total=total, completed=done, description=f"掃描 scanning {name}", refresh=True)
+
+            result = scan_database(url, progress=progress, **options)
+    else:
+        result = scan_database(url, **options)
     if json_out:
         print_json(result)
         return

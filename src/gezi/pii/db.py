@@ -421,10 +421,11 @@ def classify_table(conn: sa.Connection, table: sa.Table, sample: int, full: bool
 
 
 def scan_database(url: str, sample: int = 1000, full: bool = False, entities=None, *,
-                  schemas: list[str] | None = None, views: bool = False,
-                  seed: int = 0) -> dict:
+                  schemas: list[str] | None = None, views: bool = False, seed: int = 0,
+                  progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Classify the columns of every table: name and comment hints plus sampled rows (``full``:
-    all rows); ``seed`` makes the sample repeatable."""
+    all rows); ``seed`` makes the sample repeatable; ``progress`` hears of each table before it
+    is read (its name, its number, how many)."""
     if sample < 1:
         raise GeziError("--sample 必須 ≥ 1 must be at least 1")
     get_registry()
@@ -433,7 +434,9 @@ def scan_database(url: str, sample: int = 1000, full: bool = False, entities=Non
     try:
         found = reflect(engine, schemas, views)
         with engine.connect() as conn:
-            for t in found.tables:
+            for i, t in enumerate(found.tables):
+                if progress:
+                    progress(qualified(t), i, len(found.tables))
                 try:
                     results.append(classify_table(conn, t, sample, full, entities, seed,
                                                   (t.schema, t.name) in found.views))
