@@ -66,7 +66,9 @@ def _class_body(body: str, in_lookaround: bool = False, added: set[str] | None =
             extra.append(fw)
         i += 1
     if added is not None:
-        added.update(c for c in extra if len(c) == 1)
+        # A form the class already names (）in [)）]) is no addition: the pattern as written
+        # takes it too, and a text holding it (most Chinese text) can still use that version.
+        added.update(c for c in extra if len(c) == 1 and c not in body)
     return "".join(items + extra)
 
 
