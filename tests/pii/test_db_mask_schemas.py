@@ -231,3 +231,20 @@ def test_chinese_and_quoted_names(db_url, dst_url, cli, fresh_env, tmp_path):
         if pg:  # the identity continues after the copied rows
             assert conn.execute(sa.text(f'insert into {table} ("姓名") values (\'x\') returning "編號"')).scalar() == 3
     out.dispose()
+
+
+def test_foreign_key_to_a_table_long_dropped(tmp_path, cli, fresh_env):
+    """SQLite lets a foreign key name a table that no longer exists: the rest still works."""
+    src = f"sqlite:///{tmp_path / 'legacy.db'}"
+    engine = sa.create_engine(src)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table orders (id integer primary key, cust integer references "
+                             "customers_old(id), phone text)"))
+        conn.execute(sa.text("insert into orders values (1, 5, '0912345678')"))
+    engine.dispose()
+    r = cli("pii", "scan-db", src, "--json")
+    assert r.code == 0, r.err
+    assert r.json["tables"][0]["columns"][2]["classification"] == "PHONE_NUMBER"
+    masked = cli("mask-db", src, f"sqlite:///{tmp_path / 'out.db'}", "--json")
+    assert masked.code == 0, masked.err
+    assert masked.json["tables"][0]["foreign_keys_not_copied"] == ["cust"]

@@ -192,7 +192,7 @@ def reflect(engine: sa.Engine, schemas: list[str] | None = None, views: bool = F
             own = None if schema == default else schema
             with warnings.catch_warnings():  # "Did not recognize type": read as it comes
                 warnings.simplefilter("ignore", SAWarning)
-                meta.reflect(bind=engine, schema=own, views=views)
+                meta.reflect(bind=engine, schema=own, views=views, resolve_fks=False)
             if views:  # reflection reads plain and materialized views alike
                 view_names |= {(own, v) for v in inspector.get_view_names(schema=own)}
                 if engine.dialect.name == "postgresql":
@@ -201,13 +201,20 @@ def reflect(engine: sa.Engine, schemas: list[str] | None = None, views: bool = F
         partitions = _partitions(engine, default)
     except SQLAlchemyError as exc:
         raise GeziError(f"無法讀取資料表結構 cannot reflect tables: {type(exc).__name__}") from None
-    wanted = {None if s == default else s for s in chosen}
     with warnings.catch_warnings():  # a cycle of foreign keys: the order is then partly arbitrary
         warnings.simplefilter("ignore", SAWarning)
-        ordered = meta.sorted_tables
-    # Reflection follows foreign keys into schemas that were not chosen; those are left out.
-    return Reflected([t for t in ordered if t.schema in wanted and (t.schema, t.name) not in partitions],
+        ordered = sa.schema.sort_tables(meta.tables.values(), skip_fn=lambda fk: _referred(fk) is None)
+    return Reflected([t for t in ordered if (t.schema, t.name) not in partitions],
                      view_names, default, [s for s in chosen if s])
+
+
+def _referred(fk: sa.ForeignKey) -> sa.Column | None:
+    """The column a foreign key refers to, or None when it is not among the tables read (a table
+    long dropped, which SQLite lets a foreign key name; a schema not chosen)."""
+    try:
+        return fk.column
+    except (sa.exc.NoReferencedTableError, sa.exc.NoReferencedColumnError):
+        return None
 
 
 def _partitions(engine: sa.Engine, default: str | None) -> set[tuple[str | None, str]]:
@@ -485,7 +492,9 @@ def _key_columns(tables: list[sa.Table]) -> tuple[set[Ref], dict[Ref, Ref]]:
     keys = {_ref(c) for t in tables for c in t.primary_key.columns}
     for t in tables:
         for fk in t.foreign_keys:
-            child, parent = _ref(fk.parent), _ref(fk.column)
+            if (referred := _referred(fk)) is None:
+                continue
+            child, parent = _ref(fk.parent), _ref(referred)
             keys |= {child, parent}
             a, b = root(child), root(parent)
             if a != b:
@@ -593,11 +602,13 @@ def _plans(tables: list[sa.Table], classified: dict[Ref, str], keys: set[Ref],
                                         [c.column.name for c in cols if c.kind == "binary"], serial, raw, [])
     for plan in plans.values():
         for fkc in plan.table.foreign_key_constraints:
-            parent = plans.get((fkc.referred_table.schema, fkc.referred_table.name))
-            refers = [e.column.name for e in fkc.elements]
-            if parent is None or set(refers) != {c.name for c in parent.table.primary_key.columns}:
+            referred = [_referred(e) for e in fkc.elements]
+            parent = None if any(c is None for c in referred) else plans.get(
+                (referred[0].table.schema, referred[0].table.name))
+            if parent is None or {c.name for c in referred} != {c.name for c in parent.table.primary_key.columns}:
                 plan.fks_not_copied.append(fkc.name or ",".join(e.parent.name for e in fkc.elements))
                 continue
+            refers = [c.name for c in referred]
             plan.new.append_constraint(sa.ForeignKeyConstraint(
                 [e.parent.name for e in fkc.elements], [parent.new.c[r] for r in refers],
                 name=fkc.name, deferrable=True, initially="DEFERRED"))
