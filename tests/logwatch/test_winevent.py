@@ -356,3 +356,20 @@ def test_event_viewer_csv_domain_controller_messages(tmp_path):
     assert used == "winevent" and s["by_reason"] == {}
     assert rows == [(MS0 + 7000, "::ffff:198.51.100.20", "dadmin", "login", "failure", None, "auth"),
                     (MS0 + 8000, None, "nobody", "login", "unknown_user", None, "auth")]
+
+
+def test_daily_review_lists_failures_without_source_ip(tmp_path):
+    import datetime as dt
+
+    from gezi.logwatch.report import daily_review
+
+    # archived console failures keep their missing IP; the review lists them under '-' and the
+    # account's brute-force alert is in the day's alerts
+    path = tmp_path / "security.xml"
+    path.write_text("".join(xml_event(4625, i, "payroll", ip="-", logon_type=2) for i in range(3))
+                    + xml_event(4625, 5, "ghost", ip="-", sub="0xc0000064"), encoding="utf-8")
+    ingest(tmp_path / "data", [], [path])
+    review = daily_review(tmp_path / "data", dt.date(2026, 3, 2))
+    assert [row[:4] for row in review["failed_by_ip"]] == [["-", "", 4, 2]]
+    assert [row[:2] for row in review["unknown_accounts"]] == [["-", ""]]
+    assert [(row[1], row[5]) for row in review["alerts"]] == [("brute_force", "C******l")]
