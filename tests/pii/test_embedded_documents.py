@@ -87,7 +87,8 @@ def embed_in_docx(outer: bytes, objects: list[tuple[str, bytes, str, str]]) -> b
     document = document.replace("<w:sectPr", body + "<w:sectPr", 1)
     defaults = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "bin": "application/vnd.openxmlformats-officedocument.oleObject", "emf": "image/x-emf"}
+                "bin": "application/vnd.openxmlformats-officedocument.oleObject", "emf": "image/x-emf",
+                "xls": "application/vnd.ms-excel"}
     for ext, ctype in defaults.items():
         if f'Extension="{ext}"' not in types:
             types = types.replace("<Default ", f'<Default Extension="{ext}" ContentType="{ctype}"/><Default ', 1)
@@ -409,3 +410,20 @@ def test_mask_keeps_and_notes_what_it_cannot_mask(tmp_path: Path) -> None:
     reasons = {s["path"].rpartition("!")[2]: s["reason"] for s in res.skipped}
     assert set(reasons) == {"word/embeddings/Microsoft_Excel_Worksheet.xlsx",
                             "word/embeddings/Microsoft_Excel_Worksheet1.xlsx"}
+
+
+def test_embedded_old_workbook_read_not_masked(tmp_path: Path) -> None:
+    """An Excel 97–2003 workbook embedded in a Word file is handed to the scanner's .xls reader
+    (python-calamine; this one is damaged, so it is one note); gezi cannot write an .xls, so the
+    masking keeps it and says so, and blanks its preview."""
+    old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    src = tmp_path / "舊附件.docx"
+    src.write_bytes(embed_in_docx(_docx_bytes(["附件"]), [("Microsoft_Excel_97-2003_Worksheet.xls", old, _OLE,
+                                                           "Excel.Sheet.8")]))
+    inner = f"{src}!word/embeddings/Microsoft_Excel_97-2003_Worksheet.xls"
+    assert next(s["reason"] for s in scan_file(src).skipped if s["path"] == inner).startswith("無法開啟試算表")
+    out, _, unchecked = _masked(src, tmp_path)
+    assert unchecked == [{"member": "word/embeddings/Microsoft_Excel_97-2003_Worksheet.xls",
+                          "reason": unchecked[0]["reason"]}] and "未遮蔽" in unchecked[0]["reason"]
+    with zipfile.ZipFile(out) as z:
+        assert z.read("word/media/preview1.emf") != _EMF

@@ -51,6 +51,8 @@ from gezi.pii.files import HEADER_PREFIX_ROWS, Unreadable, _header_names, header
 from gezi.pii.office import (
     CHART,
     EMBEDDED_NOT_CHECKED,
+    EMBEDDED_NOT_MASKED,
+    OLD_WORKBOOK_SUFFIXES,
     XLSX_SHEET_TAGS,
     AuthorField,
     SheetRefs,
@@ -320,6 +322,17 @@ def _mask_package(src: Path, out: IO[bytes], m: _Masker, depth: int) -> None:
         _mask_xlsx(src, out, m, depth)
 
 
+def _unmaskable(suffix: str | None, depth: int) -> str | None:
+    """Why an embedded object of this format, at this depth, is kept as it is (None: it is masked)."""
+    if suffix is None:
+        return EMBEDDED_NOT_CHECKED
+    if suffix in OLD_WORKBOOK_SUFFIXES:
+        return EMBEDDED_NOT_MASKED
+    if depth >= _MAX_DEPTH:
+        return f"內嵌物件巢狀過深，未遮蔽 embedded deeper than {_MAX_DEPTH}: not masked"
+    return None
+
+
 def _mask_embedded(package: zipfile.ZipFile, what: str, m: _Masker, depth: int,
                    tmp: Path) -> tuple[dict[str, bytes], dict[str, Path]]:
     """Masked copies of the objects embedded in ``package`` (``office.embedded_objects``), each
@@ -332,9 +345,8 @@ def _mask_embedded(package: zipfile.ZipFile, what: str, m: _Masker, depth: int,
     if not (objects := embedded_objects(package)):
         return replaced, files
     for n, obj in enumerate(objects):
-        if obj.suffix is None or depth >= _MAX_DEPTH:
-            _not_checked(obj.name, EMBEDDED_NOT_CHECKED if obj.suffix is None else
-                         f"內嵌物件巢狀過深，未遮蔽 embedded deeper than {_MAX_DEPTH}: not masked")
+        if (reason := _unmaskable(obj.suffix, depth)) is not None:
+            _not_checked(obj.name, reason)
             continue
         src, dst = Path(tmp, f"{n}{obj.suffix}"), Path(tmp, f"{n}-masked{obj.suffix}")
         single = obj.members == [obj.name]

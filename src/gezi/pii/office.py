@@ -1842,6 +1842,11 @@ def _book_batches(book: Any, opener: Opener) -> Iterator[Batch]:
 EMBEDDED_NOT_CHECKED = ("內嵌物件為 gezi 無法讀取的格式（如舊版 Office 的 OLE 二進位檔），未檢查內容 "
                         "embedded object in a format gezi cannot read (e.g. a legacy OLE binary): content not checked")
 EMBEDDING_SUFFIXES = {".docx", ".xlsx", ".xlsm", ".pptx", ".odt", ".ods", ".odp"}  # may hold embedded objects
+# Excel 97–2003 and binary workbooks embedded (an old sheet pasted into a newer document): read by the
+# scanner (python-calamine) but not written by gezi, so kept unmasked by the masking, and said.
+OLD_WORKBOOK_SUFFIXES = {".xls", ".xlsb"}
+EMBEDDED_NOT_MASKED = ("內嵌的舊版 Excel 活頁簿（.xls／.xlsb）gezi 能掃描但無法寫回，未遮蔽 "
+                       "embedded legacy workbook: scanned, but gezi cannot write it back: not masked")
 _ODF_OBJECT = re.compile(r"Object \d+")  # a foreign (OLE) object stored as one file
 _ODF_KINDS = {"text": ".odt", "spreadsheet": ".ods", "presentation": ".odp"}  # charts, formulas: read as text
 _MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
@@ -1851,7 +1856,8 @@ class Embedded(NamedTuple):
     """An object embedded in a package: ``name``, where it is reported under its document (the
     member, or an ODF sub-document's folder without its slash); ``members``, the package
     members it is made of (one; an ODF sub-document's whole folder); ``suffix``, the format it
-    is read and masked as (None: not a document gezi reads, see ``EMBEDDED_NOT_CHECKED``)."""
+    is read and masked as (None: not a document gezi reads, see ``EMBEDDED_NOT_CHECKED``; an
+    old workbook's is read only, see ``EMBEDDED_NOT_MASKED``)."""
 
     name: str
     members: list[str]
@@ -1871,7 +1877,8 @@ def embedded_objects(package: zipfile.ZipFile) -> list[Embedded]:
         folder, _, base = name.rpartition("/")
         if base and posixpath.basename(folder) == "embeddings":
             suffix = base[base.rfind("."):].lower() if "." in base else ""
-            found.append(Embedded(name, [name], suffix if suffix in EMBEDDING_SUFFIXES else None))
+            found.append(Embedded(name, [name], suffix if suffix in EMBEDDING_SUFFIXES | OLD_WORKBOOK_SUFFIXES
+                                  else None))
         elif _ODF_OBJECT.fullmatch(name):
             found.append(Embedded(name, [name], None))
     # a sub-document's own objects (``Object 1/Object 2/``) are read with it
