@@ -94,6 +94,8 @@ def mask(
                       "請確認來源檔編碼、轉存後重新遮蔽 "
                       f"undecodable bytes: {result['undecodable_bytes']} (lines {lines}), written as U+FFFD in the "
                       "copy, not copied (they could not be analyzed)")
+    for item in result.get("embedded_not_masked", []):
+        console.print(f"  內嵌物件未遮蔽、原樣保留 embedded object kept unmasked: {item['member']}（{item['reason']}）")
     if result.get("values_only"):
         console.print("  僅保留值：格式、公式與合併儲存格未保留 values only: formatting, formulas and merged "
                       "cells are not kept")

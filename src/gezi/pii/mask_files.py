@@ -40,6 +40,7 @@ from gezi.pii.mask_documents import (
     DOCUMENT_SUFFIXES,
     SheetTexts,
     _guarded,
+    embedded_not_checked,
     mask_docx,
     mask_odf,
     mask_pptx,
@@ -430,7 +431,7 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as out, undecodable_bytes() as bad:
+        with os.fdopen(fd, "wb") as out, undecodable_bytes() as bad, embedded_not_checked() as kept:
             write(out)
         os.replace(tmp, dst)
     except Unreadable as exc:
@@ -448,6 +449,8 @@ def mask_file(src: Path, dst: Path, method: str = "partial", key: bytes | None =
         result["values_only"] = True  # XLS/XLSB → XLSX: formatting, formulas, merges not kept
     if bad:
         result.update(_undecodable_summary(src, bad[0]))
+    if kept:  # embedded objects copied as they were (an OLE binary, an .xls in a .docx…)
+        result["embedded_not_masked"] = kept
     return result
 
 

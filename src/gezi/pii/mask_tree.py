@@ -87,7 +87,8 @@ def mask_tree(src: Path, dst: Path, method: str = "partial", key: bytes | None =
                 errors.append({"path": str(relative), "error": f"無法遮蔽 cannot mask ({type(exc).__name__})"})
             else:
                 masked.append({"path": str(relative), "output": str(out),
-                               "values_masked": result["values_masked"], "by_entity": result["by_entity"]})
+                               "values_masked": result["values_masked"], "by_entity": result["by_entity"],
+                               **{k: result[k] for k in ("embedded_not_masked",) if k in result}})
                 for entity, n in result["by_entity"].items():
                     by_entity[entity] = by_entity.get(entity, 0) + n
         done += size
