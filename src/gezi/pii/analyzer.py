@@ -100,7 +100,9 @@ def _anchor_windows(rec: Recognizer, text: str, fw: frozenset[str]) -> list[tupl
 
 
 _RUN_BEFORE = 3  # characters a digit_run value may have before its digits (AB-12345678)
-_LETTER_GAP = frozenset(" -\u3000－")  # between an ID's letter and its digits
+# Between an ID's letter and its digits (A 123456789). Not a hyphen: host names such as
+# ip-10-77-20-248 fill server logs, and each would open a window.
+_LETTER_GAP = frozenset(" \u3000")
 
 
 class _DigitRuns:
@@ -125,7 +127,7 @@ class _DigitRuns:
         runs = self._runs
         if after_letter:  # few runs follow a letter (A123456789), even in a log full of digits
             if self._after_letter is None:
-                # The letter may stand one separator away (A 123456789, A-123456789).
+                # The letter may stand one space away (A 123456789).
                 self._after_letter = [(start, end) for start, end in runs if start and (
                     is_latin_letter(text[start - 1]) or (start > 1 and text[start - 1] in _LETTER_GAP
                                                          and is_latin_letter(text[start - 2])))]
