@@ -78,3 +78,25 @@ def test_refused_outputs(cli, tmp_path, where):
     r = cli("mask", src, out)
     assert r.code == 2 and len(r.err.strip().splitlines()) == 1
     assert cli("mask", src, tmp_path / "out2", "--exclude", "*.xlsx").code == 0
+
+
+def test_zip_archives_are_written_masked(cli, tmp_path):
+    import zipfile
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("note.txt", "客戶王大明 0912345678\n")
+    with zipfile.ZipFile(src / "匯出.zip", "w") as z:
+        z.writestr("會員/王小明.csv", "姓名,手機\n王小明,0912345678\n")
+        z.writestr("會員/申請書.pdf", b"%PDF-1.4")
+        z.writestr("../evil.txt", "王小明 0912345678\n")
+        z.write(inner, "nested.zip")
+    doc = cli("mask", src, out, "--json").json
+    assert sorted(f["output"] for f in doc["files"]) == ["匯出.zip!nested.zip!note.txt", "匯出.zip!會員/王○明.csv"]
+    assert {item["path"] for item in doc["not_copied"]} == {"匯出.zip!會員/申請書.pdf", "匯出.zip!../evil.txt"}
+    with zipfile.ZipFile(out / "匯出.zip") as z:
+        assert sorted(z.namelist()) == ["nested.zip", "會員/王○明.csv"]
+        assert "0912345678" not in z.read("會員/王○明.csv").decode("utf-8-sig")
+    assert scan_paths([out], workers=1).findings == []

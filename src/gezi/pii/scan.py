@@ -160,15 +160,37 @@ def _scan_zip(display: str, opener: Opener, depth: int, res: _Result, entities: 
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            member = f"{display}!{info.filename}"
-            if (data := _member_data(archive, info, member, res, limits, budget)) is not None:
+            member = f"{display}!{member_name(info)}"
+            if (data := member_data(archive, info, member, res.skip, limits, budget)) is not None:
                 _scan_member(member, data, depth, res, entities, limits, budget)
 
 
-def _member_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: str, res: _Result,
-                 limits: ScanLimits, budget: list[int]) -> bytes | None:
+_UTF8_NAME = 0x800  # the ZIP flag bit saying a member's name is UTF-8
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its writer meant it. Without the UTF-8 flag Python reads the name as
+    CP437; Info-ZIP writes UTF-8 without the flag, and Windows' own ZIP writes the system code
+    page, CP950 (Big5) on a Taiwanese Windows: 客戶名單.csv, not τÄïσ░Å… or »È¤á."""
+    if info.flag_bits & _UTF8_NAME:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for encoding in ("utf-8", "cp950"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def member_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: str,
+                skip: Callable[[str, str], None], limits: ScanLimits, budget: list[int]) -> bytes | None:
     """A member's bytes, read within the guards (path traversal, encryption, size, ratio, the
-    archive's budget, which it is taken from); None, and the reason noted, if refused."""
+    archive's budget, which it is taken from); None, and ``skip(member, reason)`` called, if
+    refused. The scanner and the folder masking (``mask_tree``) read archives through it."""
     reason = None
     if _unsafe_member(info.filename):
         reason = "路徑穿越 path traversal in member name"
@@ -182,17 +204,17 @@ def _member_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: str, r
     elif info.file_size > budget[0]:
         reason = f"超過解壓縮總量 archive exceeds {limits.max_archive_bytes} bytes in total"
     if reason:
-        res.skip(member, reason)
+        skip(member, reason)
         return None
     try:
         with archive.open(info) as fh:
             data = fh.read(min(limits.max_member_bytes, budget[0]) + 1)
     except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError,
             OSError) as exc:
-        res.skip(member, f"無法解壓縮 cannot extract ({type(exc).__name__})")
+        skip(member, f"無法解壓縮 cannot extract ({type(exc).__name__})")
         return None
     if len(data) > min(limits.max_member_bytes, budget[0]):
-        res.skip(member, "疑似壓縮炸彈 zip bomb (more data than declared)")
+        skip(member, "疑似壓縮炸彈 zip bomb (more data than declared)")
         return None
     budget[0] -= len(data)
     return data
@@ -219,7 +241,7 @@ def _scan_embedded(display: str, opener: Opener, depth: int, res: _Result, entit
                     continue
                 parts = {}
                 for m in obj.members:
-                    if (data := _member_data(package, package.getinfo(m), f"{display}!{m}", res, limits,
+                    if (data := member_data(package, package.getinfo(m), f"{display}!{m}", res.skip, limits,
                                              budget)) is None:
                         break
                     parts[m] = data
