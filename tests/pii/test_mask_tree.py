@@ -100,3 +100,21 @@ def test_zip_archives_are_written_masked(cli, tmp_path):
         assert sorted(z.namelist()) == ["nested.zip", "會員/王○明.csv"]
         assert "0912345678" not in z.read("會員/王○明.csv").decode("utf-8-sig")
     assert scan_paths([out], workers=1).findings == []
+
+
+def test_one_zip_archive_masked_into_another(cli, tmp_path):
+    import zipfile
+
+    src = tmp_path / "匯出.zip"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("王小明.csv", "姓名,手機\n王小明,0912345678\n")
+        z.writestr("掃描.pdf", b"%PDF-1.4")
+    doc = cli("mask", src, tmp_path / "遮蔽.zip", "--json").json
+    assert [f["output"] for f in doc["files"]] == ["遮蔽.zip!王○明.csv"]
+    assert [item["path"] for item in doc["not_copied"]] == ["匯出.zip!掃描.pdf"]
+    with zipfile.ZipFile(tmp_path / "遮蔽.zip") as z:
+        assert z.namelist() == ["王○明.csv"]
+    r = cli("mask", src, tmp_path / "遮蔽.csv")
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1
+    assert cli("mask", src, tmp_path / "遮蔽.zip").code == 2  # exists: --force
+    assert cli("mask", src, tmp_path / "遮蔽.zip", "--force").code == 0

@@ -30,7 +30,7 @@ def _key(method: str, key_file: Path | None, format_preserving: bool) -> bytes |
 
 def mask(
     source: Annotated[Path, typer.Argument(
-        help="來源檔或目錄 Input file (CSV/TSV/XLSX/XLS/XLSB/ODS/JSON/JSONL/TXT/DOCX/ODT/PPTX/ODP) "
+        help="來源檔或目錄 Input file (CSV/TSV/XLSX/XLS/XLSB/ODS/JSON/JSONL/TXT/DOCX/ODT/PPTX/ODP, ZIP) "
              "or a directory of them.")],
     output: Annotated[Path, typer.Argument(
         help="輸出檔或目錄 Output file, or directory for a directory (the source is never changed).")],
@@ -68,8 +68,8 @@ def mask(
     from gezi.pii.mask_files import mask_file
 
     key = _key(method, key_file, format_preserving)
-    if source.is_dir():
-        _mask_directory(source, output, method, key, format_preserving, parse_entities(entities), force,
+    if source.is_dir() or source.suffix.lower() == ".zip":
+        _mask_many(source, output, method, key, format_preserving, parse_entities(entities), force,
                         tuple(exclude or ()), json_out)
         return
     result = mask_file(source, output, method, key, format_preserving, parse_entities(entities),
@@ -101,13 +101,16 @@ def mask(
                       "cells are not kept")
 
 
-def _mask_directory(source: Path, output: Path, method: str, key: bytes | None, format_preserving: bool,
+def _mask_many(source: Path, output: Path, method: str, key: bytes | None, format_preserving: bool,
                     entities: set[str] | None, force: bool, exclude: tuple[str, ...], json_out: bool) -> None:
+    """A folder or a ZIP archive: masked file by file, each file's outcome listed."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    from gezi.pii.mask_tree import mask_tree
+    from gezi.pii.mask_tree import mask_archive, mask_tree
 
     def run(progress=None) -> dict:
+        if not source.is_dir():  # one ZIP archive
+            return mask_archive(source, output, method, key, format_preserving, entities, force)
         return mask_tree(source, output, method, key, format_preserving, entities, force, exclude, progress)
 
     if not json_out and err_console.is_terminal:

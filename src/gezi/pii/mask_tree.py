@@ -8,6 +8,7 @@ stop the others.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -88,6 +89,28 @@ def mask_tree(src: Path, dst: Path, method: str = "partial", key: bytes | None =
         raise GeziError(f"輸出目錄已存在且非空 output directory exists and is not empty (use --force): {dst}")
     run = _Run(method, key, format_preserving, entities, overwrite)
     _mask_dir(src, dst, run, exclude, progress, "", "", 0)
+    return _report(src, dst, run)
+
+
+def mask_archive(src: Path, dst: Path, method: str = "partial", key: bytes | None = None,
+                 format_preserving: bool = False, entities: set[str] | None = None,
+                 overwrite: bool = False) -> dict[str, Any]:
+    """One ZIP archive written as a ZIP archive of its members' masked copies, as the archives
+    of a folder are (``mask_tree``); the same report, members as ``匯出.zip!會員.csv``."""
+    if not src.is_file():
+        raise GeziError(f"找不到輸入檔 input file not found: {src}")
+    if dst.suffix.lower() != ".zip":
+        raise GeziError(f"輸出檔須為 .zip the output must be a .zip file too (got {dst.suffix or '(none)'})")
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise GeziError("輸出不可覆寫來源 output would overwrite the source")
+    if dst.exists() and not overwrite:
+        raise GeziError(f"輸出檔已存在 output exists (use --force): {dst}")
+    run = _Run(method, key, format_preserving, entities, overwrite)
+    _mask_archive(src, dst, run, src.name, dst.name, 0)
+    return _report(src, dst, run)
+
+
+def _report(src: Path, dst: Path, run: _Run) -> dict[str, Any]:
     by_entity: dict[str, int] = {}
     for item in run.masked:
         for entity, n in item["by_entity"].items():
@@ -175,9 +198,11 @@ def _mask_archive(path: Path, out: Path, run: _Run, shown: str, shown_out: str, 
         if len(run.masked) == before:
             return  # nothing could be masked: no empty archive is written
         out.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        partial = Path(tmp, "copy.zip")  # moved into place whole: never half an archive
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as copy:
             for file in sorted(p for p in masked.rglob("*") if p.is_file()):
                 copy.write(file, file.relative_to(masked).as_posix())
+        shutil.move(partial, out)
 
 
 def _relative(path: str, top: Path) -> str:
