@@ -340,7 +340,7 @@ def _list_neighbours(text: str, found: dict[tuple[int, int], float], data: NameD
                     queue.append(span)
 
 
-def padded_name_at(text: str, pos: int, data: NameData, listed_only: bool = True) -> tuple[int, int] | None:
+def _padded_name_at(text: str, pos: int, data: NameData, listed_only: bool = True) -> tuple[int, int] | None:
     """A two-character name padded to the width of three with a space between surname and
     given name, as forms and staff lists align names (李　四, 王 明): a surname (``listed_only``
     off: any character a name may hold), one space, one given-name character, then the end of
@@ -395,7 +395,7 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
                 span = name_at(text, start, data, set())
                 if span == (start, start + len(stripped)):
                     add(span, SCORE_CELL)
-                elif len(stripped) == 3 and padded_name_at(text, start, data):
+                elif len(stripped) == 3 and _padded_name_at(text, start, data):
                     add((start, start + 3), SCORE_CELL)
                 elif labelled and not _surname_len(text, start, data):
                     # A cell under 姓名 fills its field as a value after 姓名： does.
@@ -411,7 +411,7 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
         # A title right after the label (負責人：董事長, 聯絡人 經理) is no name: the words that
         # follow a name (cues_after) are stops, and one starting here is such a word.
         if pos < n and text[pos] in first and pos not in stops:
-            add(_cued(text, name_at(text, pos, data, stops), data) or padded_name_at(text, pos, data),
+            add(_cued(text, name_at(text, pos, data, stops), data) or _padded_name_at(text, pos, data),
                 SCORE_CUE_BEFORE)
     labels = ctx.context(rec.index)
     if labels:
@@ -427,7 +427,7 @@ def detect_names(text: str, rec: Recognizer, ctx: ContextIndex, hinted: bool, da
             if span and not listed:
                 add(span, SCORE_UNLISTED)
             elif not span and not listed:
-                add(padded_name_at(text, pos, data, listed_only=False), SCORE_UNLISTED)
+                add(_padded_name_at(text, pos, data, listed_only=False), SCORE_UNLISTED)
             # Further names of the field, after a list separator (姓名：王小明、邰文华): a listed
             # surname is followed by _list_neighbours, one outside the list here.
             while span:
